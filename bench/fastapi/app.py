@@ -1,0 +1,17 @@
+"""Reference service: FastAPI on uvicorn with GET /health and GET /json, no tracing."""
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+app = FastAPI()
+BODY = {"message": "hello", "ok": True, "items": [1, 2, 3]}
+
+
+@app.get("/health", response_class=PlainTextResponse)
+def health() -> str:
+    return "ok"
+
+
+@app.get("/json")
+def json_body() -> dict[str, object]:
+    return BODY
