@@ -1,0 +1,272 @@
+"""Charts as deterministic vector SVG: matplotlib's Figure with the SVG canvas, brand fonts and colours."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from matplotlib import font_manager, rcParams, rc_context
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from report.fonts import FONT_FILES, TEXT_FAMILY
+
+WIDTH_IN = 6.5
+INK = "#1F2430"
+MUTED = "#5B6170"
+GRID = "#E3E6EC"
+HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "oo", "++", "--", "||", "**", "OO", "..")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One stack as a chart sees it: label, colour and its position in the palette."""
+
+    label: str
+    color: str
+    index: int
+
+
+@cache
+def _register_fonts() -> None:
+    for path in FONT_FILES.values():
+        font_manager.fontManager.addfont(str(path))
+
+
+def _style() -> dict[str, object]:
+    return {
+        "font.family": TEXT_FAMILY,
+        "font.size": 8.5,
+        "svg.fonttype": "none",  # keep chart text as real, selectable text
+        "svg.hashsalt": "lead-magnet",  # stable element ids, so the same data gives the same bytes
+        "axes.edgecolor": GRID,
+        "axes.labelcolor": MUTED,
+        "axes.linewidth": 0.8,
+        "xtick.color": MUTED,
+        "ytick.color": INK,
+        "xtick.major.size": 0,
+        "ytick.major.size": 0,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "hatch.linewidth": 0.6,
+        "hatch.color": "#FFFFFF",
+        "path.simplify": True,
+    }
+
+
+def _figure(height_in: float) -> tuple[Figure, Axes]:
+    _register_fonts()
+    fig = Figure(figsize=(WIDTH_IN, height_in))
+    FigureCanvasSVG(fig)
+    ax = fig.add_subplot()
+    ax.grid(axis="x", color=GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _svg(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.05)
+    return buf.getvalue()
+
+
+def _height(n: int, per_row: float = 0.34, base: float = 0.75) -> float:
+    return base + per_row * n
+
+
+def _value_formatter(decimals: int) -> FuncFormatter:
+    return FuncFormatter(lambda v, _pos: f"{v:,.{decimals}f}")
+
+
+def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: str, log: bool, decimals: int) -> bytes:
+    """Every run as a dot and the median as a bar tick, one row per stack (first row at top)."""
+    with rc_context(_style()):
+        fig, ax = _figure(_height(len(marks)))
+        n = len(marks)
+        for row, (mark, values) in enumerate(zip(marks, runs, strict=True)):
+            y = n - 1 - row
+            ordered = sorted(values)
+            median = _median(ordered)
+            # deterministic jitter so overlapping runs stay visible
+            offsets = [((i * 0.618034) % 1 - 0.5) * 0.36 for i in range(len(ordered))]
+            ax.scatter(ordered, [y + o for o in offsets], s=11, color=mark.color, alpha=0.55, linewidths=0,
+                       marker="o", zorder=3)
+            ax.plot([median, median], [y - 0.32, y + 0.32], color=INK, linewidth=2.0, zorder=4)
+            ax.annotate(
+                f"{median:,.{decimals}f} {unit}",
+                xy=(max(ordered), y),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8.5,
+                fontweight="bold",
+                color=INK,
+            )
+        ax.set_yticks(range(n), [m.label for m in reversed(marks)])
+        ax.set_ylim(-0.6, n - 0.4)
+        if log:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+        else:
+            ax.set_xlim(left=0)
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(lo, hi * (1.9 if log else 1.22))
+        ax.set_xlabel(f"{unit} ({'log scale; ' if log else ''}dots: runs, bar: median)")
+        return _svg(fig)
+
+
+def paired_bars(
+    marks: Sequence[Mark],
+    first: Sequence[float],
+    second: Sequence[float],
+    labels: tuple[str, str],
+    unit: str,
+    decimals: int,
+) -> bytes:
+    """Two bars per stack (e.g. idle vs under load), the second hatched so greyscale still tells them apart."""
+    with rc_context(_style()):
+        fig, ax = _figure(_height(len(marks), per_row=0.48))
+        n = len(marks)
+        height = 0.36
+        for row, mark in enumerate(marks):
+            y = n - 1 - row
+            for k, (value, offset) in enumerate(((first[row], height / 2), (second[row], -height / 2))):
+                ax.barh(
+                    y + offset,
+                    value,
+                    height=height * 0.92,
+                    color=mark.color,
+                    alpha=0.45 if k == 0 else 1.0,
+                    hatch="" if k == 0 else "////",
+                    edgecolor="white",
+                    linewidth=0,
+                )
+                ax.annotate(
+                    f"{value:,.{decimals}f} {unit}  {labels[k]}",
+                    xy=(value, y + offset),
+                    xytext=(4, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7.5,
+                    color=INK,
+                    fontweight="bold" if k == 1 else "normal",
+                )
+        ax.set_yticks(range(n), [m.label for m in reversed(marks)])
+        ax.set_ylim(-0.6, n - 0.4)
+        ax.set_xlim(0, max([*first, *second]) * 1.45)
+        ax.xaxis.set_major_formatter(_value_formatter(0))
+        ax.set_xlabel(unit)
+        return _svg(fig)
+
+
+def level_lines(
+    marks: Sequence[Mark], levels: Sequence[int], medians: Sequence[Sequence[float]],
+    lows: Sequence[Sequence[float]], highs: Sequence[Sequence[float]], unit: str,
+) -> bytes:
+    """One line per stack across concurrency levels, with the run range as a band and a direct label."""
+    with rc_context(_style()):
+        fig, ax = _figure(2.6 + 0.05 * len(marks))
+        ax.grid(axis="y", color=GRID, linewidth=0.6)
+        ax.grid(axis="x", visible=False)
+        markers = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "p", "*")
+        label_y: list[float] = []
+        top = max(max(h) for h in highs)
+        for mark, med, lo, hi in zip(marks, medians, lows, highs, strict=True):
+            ax.fill_between(levels, lo, hi, color=mark.color, alpha=0.15, linewidth=0)
+            ax.plot(levels, med, color=mark.color, linewidth=1.8, marker=markers[mark.index % len(markers)],
+                    markersize=4.5)
+            y = med[-1]
+            # nudge labels apart so stacks with similar results stay legible
+            for other in label_y:
+                if abs(other - y) < top * 0.06:
+                    y = other - top * 0.06 if y <= other else other + top * 0.06
+            label_y.append(y)
+            ax.annotate(
+                f"{mark.label}  {med[-1]:,.0f}",
+                xy=(levels[-1], y),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                fontweight="bold",
+                color=INK,
+            )
+        ax.set_xticks(list(levels), [str(level) for level in levels])
+        ax.set_xlabel("concurrent connections")
+        ax.set_ylabel(unit)
+        ax.set_ylim(0, top * 1.1)
+        ax.yaxis.set_major_formatter(_value_formatter(0))
+        return _svg(fig)
+
+
+def grouped_bars(
+    marks: Sequence[Mark], series: Sequence[Sequence[float]], series_labels: Sequence[str], unit: str,
+    log: bool, decimals: int,
+) -> bytes:
+    """Several bars per stack (e.g. p50, p90, p99), shaded light to dark and hatched, labelled directly."""
+    with rc_context(_style()):
+        k = len(series_labels)
+        fig, ax = _figure(_height(len(marks), per_row=0.22 * k + 0.12))
+        n = len(marks)
+        height = 0.8 / k
+        alphas = [0.35 + 0.65 * i / max(1, k - 1) for i in range(k)]
+        top = max(max(s) for s in series)
+        for row, mark in enumerate(marks):
+            y = n - 1 - row
+            for j in range(k):
+                value = series[row][j]
+                yy = y + 0.4 - height * (j + 0.5)
+                ax.barh(yy, value, height=height * 0.9, color=mark.color, alpha=alphas[j],
+                        hatch=HATCHES[j % len(HATCHES)], linewidth=0)
+                ax.annotate(
+                    f"{series_labels[j]} {value:,.{decimals}f} {unit}",
+                    xy=(value, yy),
+                    xytext=(4, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7,
+                    color=INK,
+                )
+        ax.set_yticks(range(n), [m.label for m in reversed(marks)])
+        ax.set_ylim(-0.6, n - 0.4)
+        if log:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+            lo = min(min(s) for s in series)
+            ax.set_xlim(lo / 2, top * 12)
+        else:
+            ax.set_xlim(0, top * 1.5)
+        ax.set_xlabel(f"{unit}{' (log scale)' if log else ''}")
+        return _svg(fig)
+
+
+def score_bars(marks: Sequence[Mark], scores: Sequence[float], scale: tuple[int, int]) -> bytes:
+    """Weighted score per stack on the rubric's scale, sorted as given, labelled directly."""
+    with rc_context(_style()):
+        fig, ax = _figure(_height(len(marks), per_row=0.3, base=0.6))
+        n = len(marks)
+        for row, (mark, score) in enumerate(zip(marks, scores, strict=True)):
+            y = n - 1 - row
+            ax.barh(y, score - scale[0], left=scale[0], height=0.62, color=mark.color,
+                    hatch=HATCHES[mark.index % len(HATCHES)], linewidth=0)
+            ax.annotate(f"{score:.2f}", xy=(score, y), xytext=(4, 0), textcoords="offset points", va="center",
+                        fontsize=8.5, fontweight="bold", color=INK)
+        ax.set_yticks(range(n), [m.label for m in reversed(marks)])
+        ax.set_ylim(-0.6, n - 0.4)
+        ax.set_xlim(scale[0], scale[1] + (scale[1] - scale[0]) * 0.12)
+        ax.set_xticks(range(scale[0], scale[1] + 1))
+        ax.set_xlabel(f"weighted score ({scale[0]} to {scale[1]}, higher is simpler)")
+        return _svg(fig)
+
+
+def _median(ordered: Sequence[float]) -> float:
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+# Charts must look the same everywhere; silence font fallback so a missing glyph is not swapped silently.
+rcParams["svg.fonttype"] = "none"

@@ -1,0 +1,168 @@
+"""The report's prose: data/copy/*.md, Markdown with raw HTML off and {placeholders} for figures."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup
+
+from report.errors import Problem
+from report.validation import read_text
+
+COPY_DIR = "copy"
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
+# A number with a unit typed into prose goes stale when the data changes; such figures must be placeholders.
+TYPED_FIGURE = re.compile(
+    r"(?<![\w.{])\d+(?:[.,]\d+)*\s?(?:ms|µs|s|sec|seconds|MB|MiB|GB|GiB|KB|KiB|req/s|rps|%|×|x)(?![\w/])"
+)
+IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
+LINK_SCHEMES = ("https://", "http://", "mailto:", "#")
+
+
+@dataclass(frozen=True)
+class CopyFile:
+    """One section's Markdown source."""
+
+    section: str
+    shown: str
+    text: str
+
+
+def expected_sections(fixed: Sequence[str], categories: Sequence[str]) -> list[str]:
+    """Every copy file the report needs: the fixed sections and one per rubric category."""
+    return [*fixed, *categories]
+
+
+def load_copy(data_dir: Path, shown_dir: str, sections: Sequence[str]) -> tuple[dict[str, CopyFile], list[Problem]]:
+    """Read every expected copy file; unknown files are reported (they are usually typos)."""
+    folder = data_dir / COPY_DIR
+    shown_folder = f"{shown_dir}/{COPY_DIR}"
+    problems: list[Problem] = []
+    files: dict[str, CopyFile] = {}
+    present = sorted(p.stem for p in folder.glob("*.md")) if folder.is_dir() else []
+    for stem in present:
+        if stem not in sections:
+            close = difflib.get_close_matches(stem, sections, n=1)
+            hint = f"did you mean {close[0]}.md?" if close else f"expected only: {', '.join(s + '.md' for s in sections)}"
+            problems.append(Problem(f"{shown_folder}/{stem}.md", None, "", f"this file is not used by the report; {hint}"))
+    for section in sections:
+        path = folder / f"{section}.md"
+        shown = f"{shown_folder}/{section}.md"
+        try:
+            files[section] = CopyFile(section, shown, read_text(path))
+        except FileNotFoundError:
+            problems.append(Problem(shown, None, "", "file not found; every section needs its copy file"))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(shown, None, "", f"expected UTF-8 text, found a byte that is not ({exc.reason})"))
+    return files, problems
+
+
+def _parser() -> MarkdownIt:
+    # commonmark with raw HTML off: copy is untrusted text, never markup
+    return MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(["table", "replacements", "smartquotes"])
+
+
+def render_copy(
+    files: Mapping[str, CopyFile], facts: Mapping[str, str], data_dir: Path, heading_shift: int = 2
+) -> tuple[dict[str, Markup], list[Problem]]:
+    """Render each copy file to safe HTML, filling placeholders; every problem is collected."""
+    md = _parser()
+    out: dict[str, Markup] = {}
+    problems: list[Problem] = []
+    for section, copy in files.items():
+        tokens = md.parse(copy.text)
+        _check_and_fill(tokens, copy, facts, data_dir, heading_shift, problems)
+        out[section] = Markup(md.renderer.render(tokens, md.options, {}))
+    return out, problems
+
+
+def _check_and_fill(
+    tokens: list[Token],
+    copy: CopyFile,
+    facts: Mapping[str, str],
+    data_dir: Path,
+    heading_shift: int,
+    problems: list[Problem],
+) -> None:
+    block_line = 1
+    for token in tokens:
+        if token.map:
+            block_line = token.map[0] + 1
+        if token.type in {"heading_open", "heading_close"}:
+            level = min(6, int(token.tag[1]) + heading_shift)
+            token.tag = f"h{level}"
+        for child in token.children or []:
+            line = block_line + _lines_before(token.content, child)
+            if child.type == "text":
+                _check_figures(child.content, copy, line, problems)
+                child.content = _fill(child.content, copy, line, facts, problems)
+            elif child.type == "image":
+                _check_image(child, copy, line, data_dir, problems)
+            elif child.type == "link_open":
+                href = str(child.attrs.get("href", ""))
+                if not href.startswith(LINK_SCHEMES):
+                    problems.append(
+                        Problem(copy.shown, line, "link", f"expected a link starting with https://, found '{href}'")
+                    )
+        if token.type == "inline" and not token.children:
+            _check_figures(token.content, copy, block_line, problems)
+        # markdown-it leaves links it refuses (file:, javascript:) as plain text; say so instead
+        if token.type == "inline":
+            for match in re.finditer(r"\]\(((?:file|javascript|vbscript|data):[^)\s]*)", token.content):
+                problems.append(
+                    Problem(copy.shown, block_line, "link", f"expected a link starting with https://, found '{match[1]}'")
+                )
+
+
+def _lines_before(content: str, child: Token) -> int:
+    # inline children carry no line map; count the soft breaks before this child
+    index = content.find(child.content) if child.content else -1
+    return content.count("\n", 0, index) if index > 0 else 0
+
+
+def _fill(text: str, copy: CopyFile, line: int, facts: Mapping[str, str], problems: list[Problem]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match[1]
+        if name in facts:
+            return facts[name]
+        close = difflib.get_close_matches(name, list(facts), n=1, cutoff=0.6)
+        hint = f"did you mean {{{close[0]}}}?" if close else "see docs/editing-the-report.md for the list"
+        problems.append(Problem(copy.shown, line, f"{{{name}}}", f"unknown placeholder; {hint}"))
+        return match[0]
+
+    return PLACEHOLDER.sub(replace, text)
+
+
+def _check_figures(text: str, copy: CopyFile, line: int, problems: list[Problem]) -> None:
+    for match in TYPED_FIGURE.finditer(PLACEHOLDER.sub("", text)):
+        problems.append(
+            Problem(
+                copy.shown,
+                line,
+                "",
+                f"a figure typed by hand ('{match[0]}') goes stale when the data changes; "
+                "use a placeholder such as {startup.best_value} instead",
+            )
+        )
+
+
+def _check_image(child: Token, copy: CopyFile, line: int, data_dir: Path, problems: list[Problem]) -> None:
+    src = str(child.attrs.get("src", ""))
+    root = data_dir.resolve()
+    target = (root / src).resolve()
+    if "://" in src or ":" in src or src.startswith("/") or not target.is_relative_to(root):
+        problems.append(
+            Problem(copy.shown, line, "image", f"expected an image path inside the data folder, found '{src}'")
+        )
+    elif target.suffix.lower() not in IMAGE_TYPES:
+        problems.append(Problem(copy.shown, line, "image", f"expected an .svg, .png or .jpg image, found '{src}'"))
+    elif not target.is_file():
+        problems.append(Problem(copy.shown, line, "image", f"image not found: '{src}'"))
+    else:
+        child.attrs["src"] = target.as_uri()

@@ -1,0 +1,109 @@
+"""Statistics over the benchmark tables: medians, spread, winners and the cost of tracing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from report.data import Benchmarks
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and spread of one measurement over its runs."""
+
+    median: float
+    q1: float
+    q3: float
+    min: float
+    max: float
+    n: int
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LoadPoint:
+    """Throughput and latency of one stack at one concurrency level (medians over runs)."""
+
+    rps: Spread
+    p50: float
+    p90: float
+    p99: float
+    errors: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Everything the report computes from the benchmark tables."""
+
+    startup: dict[str, Spread]
+    memory_idle: dict[str, Spread]
+    memory_load: dict[str, Spread]
+    levels: list[int]
+    variants: list[str]
+    load: dict[tuple[str, int, str], LoadPoint]
+    evidence: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+
+    @property
+    def top_level(self) -> int:
+        """The highest concurrency measured: where the throughput comparison is made."""
+        return self.levels[-1]
+
+    def rps_at(self, variant: str, level: int) -> dict[str, float]:
+        """Median requests/s per stack at one concurrency level."""
+        return {sid: p.rps.median for (v, c, sid), p in self.load.items() if v == variant and c == level}
+
+    def otel_cost(self) -> dict[str, float]:
+        """Throughput with tracing as a fraction of without, at the top level (stacks with both)."""
+        if "otel" not in self.variants:
+            return {}
+        base = self.rps_at("baseline", self.top_level)
+        traced = self.rps_at("otel", self.top_level)
+        return {sid: traced[sid] / base[sid] for sid in base if sid in traced}
+
+
+def spread(values: pd.Series) -> Spread:
+    """Median, quartiles and range of a series of runs."""
+    ordered = sorted(float(v) for v in values)
+    s = pd.Series(ordered, dtype="float64")
+    return Spread(
+        median=float(s.median()),
+        q1=float(s.quantile(0.25)),
+        q3=float(s.quantile(0.75)),
+        min=ordered[0],
+        max=ordered[-1],
+        n=len(ordered),
+        values=tuple(ordered),
+    )
+
+
+def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
+    """Summarise every table, keyed by stack id in display order."""
+    startup = {sid: spread(bench.startup.loc[bench.startup["stack"] == sid, "startup_ms"]) for sid in stack_ids}
+    mem = bench.memory
+    idle = {sid: spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "idle"), "rss_mb"]) for sid in stack_ids}
+    load_mem = {sid: spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "load"), "rss_mb"]) for sid in stack_ids}
+    tp = bench.throughput
+    load: dict[tuple[str, int, str], LoadPoint] = {}
+    for (variant, level, sid), group in tp.groupby(["variant", "concurrency", "stack"], sort=True):
+        load[(str(variant), int(level), str(sid))] = LoadPoint(
+            rps=spread(group["requests_per_sec"]),
+            p50=float(group["latency_p50_ms"].median()),
+            p90=float(group["latency_p90_ms"].median()),
+            p99=float(group["latency_p99_ms"].median()),
+            errors=int(group["errors"].sum()),
+        )
+    variants = [v for v in ("baseline", "otel") if v in set(tp["variant"])]
+    levels = sorted({int(c) for c in tp.loc[tp["variant"] == "baseline", "concurrency"]})
+    evidence = {
+        (str(r.stack), str(r.measure)): (float(r.value), str(r.unit)) for r in bench.evidence.itertuples(index=False)
+    }
+    return Stats(startup, idle, load_mem, levels, variants, load, evidence)
+
+
+def ranking(values: Mapping[str, float], lower_is_better: bool) -> list[str]:
+    """Stack ids from best to worst; ties keep display order."""
+    order = list(values)
+    return sorted(order, key=lambda s: (values[s] if lower_is_better else -values[s], order.index(s)))

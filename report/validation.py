@@ -1,0 +1,253 @@
+"""Shared input reading: YAML with line numbers, and pydantic errors turned into plain words."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
+
+from report.errors import Problem
+
+Loc = tuple[str | int, ...]
+
+
+class LineMap:
+    """Maps a key path inside a YAML document to the line it starts on."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Loc, int] = {}
+
+    def line_for(self, loc: Loc) -> int | None:
+        """The line of the deepest part of `loc` that exists in the file."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def read_text(path: Path) -> str:
+    """Read a text input as UTF-8 (a byte-order mark is allowed) with newlines normalised."""
+    return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_yaml(path: Path, shown: str) -> tuple[Any, LineMap, list[Problem]]:
+    """Safely parse a YAML file, keeping each key's line; problems are returned, not raised."""
+    lines = LineMap()
+    try:
+        text = read_text(path)
+    except FileNotFoundError:
+        return None, lines, [Problem(shown, None, "", "file not found")]
+    except UnicodeDecodeError as exc:
+        return None, lines, [Problem(shown, None, "", f"expected UTF-8 text, found a byte that is not ({exc.reason})")]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or "invalid YAML"
+        return None, lines, [Problem(shown, line, "", f"this is not valid YAML ({what}); check indentation and quotes")]
+    except yaml.YAMLError as exc:
+        return None, lines, [Problem(shown, None, "", f"this is not valid YAML ({exc})")]
+    if node is None:
+        return None, lines, [Problem(shown, None, "", "the file is empty; expected YAML keys")]
+    problems: list[Problem] = []
+    _index(node, (), lines, shown, problems)
+    try:
+        data = yaml.SafeLoader("").construct_document(node)
+    except yaml.YAMLError as exc:
+        return None, lines, [*problems, Problem(shown, None, "", f"this is not valid YAML ({exc})")]
+    return data, lines, problems
+
+
+def _index(node: yaml.Node, loc: Loc, lines: LineMap, shown: str, problems: list[Problem]) -> None:
+    lines.lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                problems.append(
+                    Problem(shown, key_node.start_mark.line + 1, format_loc((*loc, key)), "this key appears twice; keep one")
+                )
+            seen.add(key)
+            typed_key: str | int = int(key) if key_node.tag.endswith(":int") else key
+            lines.lines[(*loc, typed_key)] = key_node.start_mark.line + 1
+            if typed_key != key:
+                lines.lines[(*loc, key)] = key_node.start_mark.line + 1
+            _index(value_node, (*loc, typed_key), lines, shown, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*loc, i), lines, shown, problems)
+
+
+def format_loc(loc: Iterable[str | int]) -> str:
+    """`('categories', 0, 'weight')` -> `categories[0].weight`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def describe(value: object) -> str:
+    """A short, quoted description of a value found in the input."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping of keys"
+    if isinstance(value, list):
+        return "a list"
+    text = str(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"'{text}'"
+
+
+def translate(
+    exc: ValidationError,
+    shown: str,
+    model: type[BaseModel],
+    line_for: typing.Callable[[Loc], int | None],
+    *,
+    prefix: Loc = (),
+) -> list[Problem]:
+    """Turn a pydantic ValidationError into one plain-words Problem per error."""
+    problems = []
+    for err in exc.errors():
+        loc = _clean_loc(err["loc"])
+        message = _message(err, model, loc)
+        problems.append(Problem(shown, line_for(loc), format_loc((*prefix, *loc)), message))
+    return problems
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> Loc:
+    # pydantic inserts the validator or union member name into the path; readers never wrote those
+    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+
+
+def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
+    kind = err["type"]
+    found = describe(err.get("input"))
+    ctx: Mapping[str, Any] = err.get("ctx") or {}
+    if kind == "missing":
+        return "this required key is missing"
+    if kind == "extra_forbidden":
+        allowed = allowed_keys(model, loc[:-1])
+        hint = ""
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1) if allowed else []
+        if close:
+            hint = f"; did you mean '{close[0]}'?"
+        elif allowed:
+            hint = f"; expected one of: {', '.join(allowed)}"
+        return f"unknown key{hint}"
+    if kind in {"float_parsing", "float_type", "int_parsing", "int_type", "finite_number"}:
+        whole = kind.startswith("int")
+        return f"expected {'a whole number' if whole else 'a number'}, found {found}"
+    if kind == "int_from_float":
+        return f"expected a whole number, found {found}"
+    if kind == "greater_than":
+        return f"expected a number greater than {ctx.get('gt')}, found {found}"
+    if kind == "greater_than_equal":
+        return f"expected a number of at least {ctx.get('ge')}, found {found}"
+    if kind == "less_than_equal":
+        return f"expected a number of at most {ctx.get('le')}, found {found}"
+    if kind == "less_than":
+        return f"expected a number less than {ctx.get('lt')}, found {found}"
+    if kind in {"string_type", "string_too_short"}:
+        return f"expected text, found {found}"
+    if kind == "string_pattern_mismatch":
+        return f"expected {_pattern_words(str(ctx.get('pattern', '')))}, found {found}"
+    if kind == "literal_error":
+        return f"expected one of {ctx.get('expected')}, found {found}"
+    if kind == "enum":
+        return f"expected one of {ctx.get('expected')}, found {found}"
+    if kind in {"bool_parsing", "bool_type"}:
+        return f"expected true or false, found {found}"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"expected a date like 2026-11-21, found {found}"
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        return f"expected a mapping of keys, found {found}"
+    if kind in {"list_type", "tuple_type"}:
+        return f"expected a list, found {found}"
+    if kind in {"too_short", "too_long"}:
+        return f"expected {_length_words(kind, ctx)}, found {ctx.get('actual_length')}"
+    if kind in {"url_parsing", "url_scheme", "url_type"}:
+        return f"expected a web address starting with https://, found {found}"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return f"{err['msg'][0].lower()}{err['msg'][1:]}, found {found}"
+
+
+def _pattern_words(pattern: str) -> str:
+    known = {
+        r"^#[0-9A-Fa-f]{6}$": "a colour like #1A2B3C",
+        r"^[a-z][a-z0-9_-]*$": "an id of lower-case letters, digits, '-' or '_' starting with a letter",
+    }
+    return known.get(pattern, f"text matching {pattern}")
+
+
+def _length_words(kind: str, ctx: Mapping[str, Any]) -> str:
+    if kind == "too_short":
+        return f"at least {ctx.get('min_length')} items"
+    return f"at most {ctx.get('max_length')} items"
+
+
+def allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The keys a model accepts at `loc`, for 'did you mean' hints."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                field = next((f for f in current.model_fields.values() if f.alias == part), None)
+            if field is None:
+                return []
+            current = field.annotation
+        elif get_origin(current) in (list, tuple, dict):
+            args = get_args(current)
+            current = args[-1] if args else Any
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        return members[0] if len(members) == 1 else annotation
+    if origin is typing.Annotated:
+        return get_args(annotation)[0]
+    return annotation
+
+
+# Reusable field types, so every file spells ids and colours the same way.
+StackId = typing.Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=32)]
+Color = typing.Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
+Text = typing.Annotated[str, Field(min_length=1, max_length=400)]
+PositiveFloat = typing.Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = typing.Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PositiveInt = typing.Annotated[int, Field(gt=0)]
+NonNegativeInt = typing.Annotated[int, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    """Base for input schemas: unknown keys are errors, so typos are caught."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
