@@ -17,7 +17,7 @@ trace.set_tracer_provider(provider)
 # OTEL-SETUP-END
 
 app = FastAPI()
-FastAPIInstrumentor.instrument_app(app)  # OTEL-SETUP-LINE
+FastAPIInstrumentor.instrument_app(app)
 BODY = {"message": "hello", "ok": True, "items": [1, 2, 3]}
 
 

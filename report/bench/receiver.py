@@ -276,13 +276,34 @@ def count_payload(path: str, content_type: str, body: bytes, detail: bool = True
 # --- HTTP server -------------------------------------------------------------------------------------
 
 
+MODES = ("detail", "count", "store", "discard")
+
+
 class Receiver:
-    """Span counts per stack, keyed by the first path segment of the export URL (/go/api/traces)."""
+    """Span counts per stack, keyed by the first path segment of the export URL (/go/api/traces).
+
+    Modes: `detail` inspects every span (kind, route); `count` only counts; `store` keeps the raw payloads and
+    counts them when asked, so the receiver does little work while the services are under load; `discard`
+    counts exports and bytes only.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: dict[str, SpanCounts] = {}
-        self.detail = True
+        self._stored: list[tuple[str, str, str, bytes]] = []
+        self.mode = "detail"
+
+    def accept(self, stack: str, path: str, content_type: str, body: bytes) -> None:
+        """Handle one export according to the current mode."""
+        mode = self.mode
+        if mode == "store":
+            with self._lock:
+                self._stored.append((stack, path, content_type, body))
+            return
+        if mode == "discard":
+            self.record(stack, SpanCounts(exports=1, bytes=len(body)))
+            return
+        self.record(stack, _safe_count(path, content_type, body, mode == "detail"))
 
     def record(self, stack: str, counts: SpanCounts) -> None:
         """Add one export's counts to its stack."""
@@ -290,14 +311,26 @@ class Receiver:
             self._counts.setdefault(stack, SpanCounts()).add(counts)
 
     def snapshot(self) -> dict[str, dict[str, int]]:
-        """A copy of all counts."""
+        """A copy of all counts, after counting any stored payloads."""
+        with self._lock:
+            stored, self._stored = self._stored, []
+        for stack, path, ctype, body in stored:
+            self.record(stack, _safe_count(path, ctype, body, False))
         with self._lock:
             return {k: asdict(v) for k, v in self._counts.items()}
 
     def reset(self) -> None:
-        """Forget all counts."""
+        """Forget all counts and stored payloads."""
         with self._lock:
             self._counts.clear()
+            self._stored.clear()
+
+
+def _safe_count(path: str, content_type: str, body: bytes, detail: bool) -> SpanCounts:
+    try:
+        return count_payload(path, content_type, body, detail)
+    except (ValueError, json.JSONDecodeError, AttributeError, TypeError, IndexError):
+        return SpanCounts(exports=1, bytes=len(body), bad_payloads=1)
 
 
 def make_server(receiver: Receiver, port: int = 0) -> ThreadingHTTPServer:
@@ -342,8 +375,12 @@ def make_server(receiver: Receiver, port: int = 0) -> ThreadingHTTPServer:
                 receiver.reset()
                 self._reply(200, b"{}")
                 return
-            if self.path.startswith("/detail/"):
-                receiver.detail = self.path.endswith("/on")
+            if self.path.startswith("/mode/"):
+                mode = self.path.rsplit("/", 1)[1]
+                if mode not in MODES:
+                    self._reply(400, b"{}")
+                    return
+                receiver.mode = mode
                 self._reply(200, b"{}")
                 return
             stack = self.path.strip("/").split("/", 1)[0] or "unknown"
@@ -351,10 +388,10 @@ def make_server(receiver: Receiver, port: int = 0) -> ThreadingHTTPServer:
             try:
                 if (self.headers.get("Content-Encoding") or "").lower() == "gzip":
                     body = gzip.decompress(body)
-                counts = count_payload(self.path, ctype, body, receiver.detail)
-            except (ValueError, json.JSONDecodeError, OSError, AttributeError, TypeError):
-                counts = SpanCounts(exports=1, bytes=len(body), bad_payloads=1)
-            receiver.record(stack, counts)
+            except (OSError, EOFError):
+                receiver.record(stack, SpanCounts(exports=1, bytes=len(body), bad_payloads=1))
+            else:
+                receiver.accept(stack, self.path, ctype, body)
             if "json" in ctype:
                 self._reply(200, b"{}")
             else:

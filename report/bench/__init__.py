@@ -1,0 +1,7 @@
+"""The benchmark harness behind `lead-magnet bench` (stdlib, pyyaml and pydantic only)."""
+
+from __future__ import annotations
+
+from report.bench.cli import add_arguments, run
+
+__all__ = ["add_arguments", "run"]

@@ -1,0 +1,289 @@
+"""`lead-magnet bench`: build the reference services, measure them, write data/benchmarks/."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import sys
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from report.bench import procfs
+from report.bench.errors import BenchError
+from report.bench.evidence import static_evidence
+from report.bench.measure import Bench, Pinning, Plan, Results, choose_pinning
+from report.bench.output import FILES, csv_text, write_all, yaml_text
+from report.bench.processes import ProcessRegistry, managed
+from report.bench.progress import Progress
+from report.bench.stacks import STACK_IDS, Paths, build, repo_root, tool_version, versions
+
+RUN_ID_ENV = "LEAD_MAGNET_BENCH_RUN"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `lead-magnet bench`."""
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: about a second per measurement, 1 round, concurrency 10")
+    parser.add_argument("--stacks", default=",".join(STACK_IDS),
+                        help="comma-separated stacks to measure (default: go,bun,fastapi)")
+    parser.add_argument("--out", default="data/benchmarks", help="directory for the five files")
+    parser.add_argument("--rounds", type=int, help="interleaved load rounds (default 3; --quick 1)")
+    parser.add_argument("--duration", type=int, help="seconds per measured wrk run (default 10; --quick 1)")
+    parser.add_argument("--startup-runs", type=int, help="startup runs per stack incl. the discarded first "
+                        "(default 21; --quick 3)")
+    parser.add_argument("--concurrency", help="comma-separated wrk connection counts (default 10,50,100)")
+
+
+def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> Plan:
+    """Method parameters from the options."""
+    quick = bool(args.quick)
+    conc = args.concurrency or ("10" if quick else "10,50,100")
+    try:
+        concurrency = [int(c) for c in conc.split(",") if c.strip()]
+    except ValueError as exc:
+        raise BenchError(f"--concurrency: expected comma-separated integers, got {conc!r}") from exc
+    plan = Plan(
+        stacks=stacks,
+        startup_runs=args.startup_runs or (3 if quick else 21),
+        rounds=args.rounds or (1 if quick else 3),
+        concurrency=concurrency,
+        warmup_s=1 if quick else 2,
+        duration_s=args.duration or (1 if quick else 10),
+        idle_settle_s=0.2 if quick else 1.0,
+        probe_requests=20 if quick else 200,
+        burst_s=1 if quick else 3,
+        contention_pct=10.0,
+        max_retries=1 if quick else 2,
+        wrk_threads=max(1, load_cores),
+    )
+    if plan.startup_runs < 2 or plan.rounds < 1 or plan.duration_s < 1 or not concurrency \
+            or min(concurrency) < 1 or plan.rounds > 20 or plan.duration_s > 600 or plan.startup_runs > 500:
+        raise BenchError("bad method parameters: need 2-500 startup runs, 1-20 rounds, 1-600 s duration, "
+                         "positive concurrency")
+    return plan
+
+
+def parse_stacks(text: str) -> list[str]:
+    """Validated stack ids, in the canonical order."""
+    asked = [s.strip() for s in text.split(",") if s.strip()]
+    bad = [s for s in asked if s not in STACK_IDS]
+    if bad or not asked:
+        raise BenchError(f"--stacks: unknown {', '.join(bad) or '(none)'}; expected some of {', '.join(STACK_IDS)}")
+    return [s for s in STACK_IDS if s in asked]
+
+
+def _os_name() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return platform.system()
+
+
+def _wrk_version() -> str:
+    match = re.search(r"wrk (\S+)", tool_version(["wrk", "-v"]))
+    return f"wrk {match.group(1)}" if match else "wrk"
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def derived_evidence(res: Results, stacks: list[str]) -> list[tuple[str, str, float, str]]:
+    """Evidence drawn from the measurements: memory extras, OTel cost, span probes."""
+    rows: list[tuple[str, str, float, str]] = []
+    for stack in stacks:
+        def mem(variant: str, what: str, stack: str = stack) -> float:
+            return _median([v for s, var, w, _, v in res.extra_memory if s == stack and var == variant and w == what])
+
+        rows += [
+            (stack, "pss_idle_mb", mem("baseline", "pss_idle"), "MB"),
+            (stack, "rss_load_median_mb", mem("baseline", "rss_load_median"), "MB"),
+            (stack, "otel_rss_idle_mb", mem("otel", "rss_idle"), "MB"),
+            (stack, "otel_rss_load_peak_mb", mem("otel", "rss_load_peak"), "MB"),
+        ]
+        ratios = []
+        for conc in sorted({r.concurrency for r in res.throughput}):
+            base = _median([r.requests_per_sec for r in res.throughput
+                            if r.stack == stack and r.variant == "baseline" and r.concurrency == conc])
+            otel = _median([r.requests_per_sec for r in res.throughput
+                            if r.stack == stack and r.variant == "otel" and r.concurrency == conc])
+            if base > 0:
+                ratios.append(otel / base)
+        rows.append((stack, "otel_throughput_ratio", _median(ratios), "ratio"))
+        units = {"otel_server_span_has_route": "ratio", "otel_bad_payloads": "payloads",
+                 "otel_spans_delivered_under_load_pct": "%"}
+        for measure, value in sorted(res.spans.get(stack, {}).items()):
+            rows.append((stack, measure, value, units.get(measure, "spans/request")))
+    return rows
+
+
+def notes(plan: Plan, res: Results, pinning: Pinning, span_figures: dict[str, dict[str, float]]) -> list[str]:
+    """Method notes and limitations for the methodology page."""
+    foreign = [r.foreign_cpu_pct for r in res.throughput]
+    out = [
+        "wrk is a closed-loop load generator: each connection waits for its response before sending the next "
+        "request, so a slow server is offered less load and queueing delay is under-reported (coordinated "
+        "omission); latency percentiles are those of completed requests.",
+        "Latency percentiles and request counts come from a wrk Lua done() hook (bench/wrk/report.lua) that "
+        "writes JSON, not from wrk's text output.",
+        f"Each round starts a fresh server per stack; stacks are interleaved and their order rotated each round "
+        f"so drift hits every stack alike. Per concurrency level a {plan.warmup_s} s warm-up is discarded before "
+        f"the {plan.duration_s} s measurement.",
+        f"Startup is exec to the first HTTP 200 on /health, polled every 0.5 ms; {plan.startup_runs} runs per "
+        f"stack with the first discarded and the order rotated between stacks.",
+        "Memory is RSS (and PSS) summed over the service's whole process tree from /proc: idle = median of "
+        "readings after one request; load = peak of readings every 100 ms during the measured wrk runs.",
+        f"Noise: foreign CPU (machine busy time from /proc/stat minus our processes' time) was measured in every "
+        f"load run; above {plan.contention_pct:.0f}% of the machine a run was retried up to {plan.max_retries} "
+        f"times. Median foreign CPU {_median(foreign):.1f}%, max {max(foreign, default=0.0):.1f}%; "
+        f"{res.retries} retries, {res.contended_runs} runs still contended after retrying.",
+        f"Pinning: {pinning.describe()}.",
+        "Go OpenTelemetry: Debian's golang-opentelemetry-otel-dev 1.1.0 has no OTLP exporter and no otelhttp, "
+        "so the Go variant exports through the SDK's Jaeger collector exporter (Thrift over HTTP) and a "
+        "hand-written middleware makes the server span with http.route; Bun and FastAPI export OTLP/HTTP.",
+        "All traced variants use the SDKs' default batch span processors and export to one local receiver "
+        "(report/bench/receiver.py) that counts spans per stack; it shares the load core with wrk.",
+    ]
+    bun = span_figures.get("bun")
+    if bun is not None:
+        out.append(
+            f"Bun.serve with the Node HTTP auto-instrumentation (@opentelemetry/instrumentation-http) emitted "
+            f"{bun.get('otel_auto_server_spans_per_request', 0.0):.2f} server spans per request: it does not see "
+            f"Bun.serve, so the Bun variant creates its server span by hand in the fetch handler.")
+    fa = span_figures.get("fastapi")
+    if fa is not None:
+        out.append(f"FastAPI's instrumentation emits {fa.get('otel_spans_per_request', 0.0):.1f} spans per request "
+                   "(the server span plus internal ASGI send spans).")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark; 0 on success, 1 on an expected failure (printed without a traceback)."""
+    try:
+        return _run(args)
+    except BenchError as exc:
+        print(f"lead-magnet bench: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    paths = Paths(repo_root())
+    stacks = parse_stacks(args.stacks)
+    if shutil.which("wrk") is None:
+        raise BenchError("wrk not found (apt: wrk). Run `make bench-deps` first.")
+    pinning = choose_pinning()
+    plan = make_plan(args, stacks, len(pinning.load) if pinning.load else 1)
+    out_dir = Path(args.out)
+    print(f"lead-magnet bench: building reference services in {paths.work}", file=sys.stderr)
+    build(paths, stacks)
+    stack_versions = versions(paths, stacks)
+    log_dir = paths.work / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for old in log_dir.glob("*.log"):
+        old.unlink()
+
+    registry = ProcessRegistry({RUN_ID_ENV: os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex})
+    old_affinity = os.sched_getaffinity(0)
+    bench: Bench | None = None
+    try:
+        if pinning.load:
+            # The harness samples /proc and polls; keep that off the server's core.
+            os.sched_setaffinity(0, pinning.load)
+        with managed(registry):
+            progress = Progress(0.0)
+            bench = Bench(paths, plan, registry, pinning, progress, log_dir)
+            progress.planned_s = bench.planned_seconds()
+            results = bench.run()
+            progress.finish()
+    finally:
+        os.sched_setaffinity(0, old_affinity)
+
+    evidence = static_evidence(paths, stacks) + derived_evidence(results, stacks)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    env_doc: dict[str, Any] = {
+        "measured_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sample": False,
+        "measured_by": "lead-magnet bench (report/bench)" + (" --quick smoke run" if args.quick else ", full run"),
+        "machine": {
+            "cpu": procfs.cpu_model(),
+            "cores": os.cpu_count() or 1,
+            "memory_gb": procfs.memory_gb(),
+            "os": _os_name(),
+            "kernel": platform.release(),
+        },
+        "load_tool": f"{_wrk_version()} (closed loop, {plan.wrk_threads} thread(s), Lua done() hook)",
+        "method": {
+            "runs": plan.rounds,
+            "warmup_s": plan.warmup_s,
+            "duration_s": plan.duration_s,
+            "concurrency": plan.concurrency,
+            "rounds": plan.rounds,
+            "startup_runs": plan.startup_runs - 1,
+            "contended_retries": results.retries,
+        },
+        "versions": stack_versions,
+        "pinning": pinning.describe(),
+        "notes": notes(plan, results, pinning, results.spans) + [
+            "Tool versions: " + "; ".join([
+                _wrk_version(),
+                f"Python {platform.python_version()} (harness)",
+                tool_version(["node", "--version"]).join(["node ", ""]),
+                tool_version(["npm", "--version"]).join(["npm ", ""]),
+            ]),
+        ],
+    }
+    texts = {
+        "environment.yaml": yaml_text(env_doc),
+        "startup.csv": csv_text(["stack", "run", "startup_ms"], results.startup),
+        "memory.csv": csv_text(["stack", "phase", "run", "rss_mb"], results.memory),
+        "throughput.csv": csv_text(
+            ["stack", "concurrency", "run", "requests_per_sec", "latency_p50_ms", "latency_p90_ms",
+             "latency_p99_ms", "errors", "variant"],
+            [(r.stack, r.concurrency, r.run, r.requests_per_sec, r.latency_p50_ms, r.latency_p90_ms,
+              r.latency_p99_ms, r.errors, r.variant) for r in results.throughput]),
+        "evidence.csv": csv_text(["stack", "measure", "value", "unit"],
+                                 [(s, m, round(v, 4), u) for s, m, v, u in evidence]),
+    }
+    assert set(texts) == set(FILES)
+    write_all(out_dir, texts)
+    # The full record, with per-run foreign CPU and retries, for anyone checking the numbers.
+    (paths.work / "last-run.json").write_text(json.dumps(
+        {"plan": asdict(plan), "throughput": [asdict(r) for r in results.throughput],
+         "spans": results.spans, "retries": results.retries, "contended_runs": results.contended_runs},
+        indent=1))
+    print(f"lead-magnet bench: wrote {', '.join(FILES)} to {out_dir}", file=sys.stderr)
+    _summary(results, stacks)
+    return 0
+
+
+def _summary(res: Results, stacks: list[str]) -> None:
+    for stack in stacks:
+        st = _median([ms for s, _, ms in res.startup if s == stack])
+        idle = _median([v for s, ph, _, v in res.memory if s == stack and ph == "idle"])
+        line = [f"{stack:8} startup {st:8.2f} ms  idle RSS {idle:6.1f} MB"]
+        for variant in ("baseline", "otel"):
+            rps = [r.requests_per_sec for r in res.throughput if r.stack == stack and r.variant == variant]
+            line.append(f"{variant} {_median(rps):10.0f} req/s")
+        print("  ".join(line))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run as `python -m report.bench.cli`."""
+    parser = argparse.ArgumentParser(prog="lead-magnet bench", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

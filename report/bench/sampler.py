@@ -1,0 +1,97 @@
+"""A background sampler of memory and CPU use while wrk runs, and the foreign-CPU verdict drawn from it."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from report.bench import procfs
+
+
+@dataclass
+class Sample:
+    """One reading: wall time, machine CPU ticks, our processes' ticks by pid, and the server's memory."""
+
+    t: float
+    machine: procfs.CpuTimes
+    ours: dict[int, int]
+    rss_mb: float
+    pss_mb: float
+
+
+@dataclass
+class CpuVerdict:
+    """Foreign CPU use over a window: busy machine time not spent by our processes."""
+
+    foreign_pct: float  # of the whole machine's capacity
+    steal_pct: float
+    window_s: float
+
+
+def foreign_cpu(first: Sample, last: Sample) -> CpuVerdict:
+    """Foreign CPU between two samples, counting only pids present in both (exited ones drop out)."""
+    d_total = last.machine.total - first.machine.total
+    if d_total <= 0:
+        return CpuVerdict(0.0, 0.0, last.t - first.t)
+    d_busy = last.machine.busy - first.machine.busy
+    d_ours = sum(last.ours[p] - first.ours[p] for p in first.ours if p in last.ours)
+    foreign = max(0, d_busy - d_ours)
+    steal = last.machine.steal - first.machine.steal
+    return CpuVerdict(100.0 * foreign / d_total, 100.0 * steal / d_total, last.t - first.t)
+
+
+@dataclass
+class Sampler:
+    """Samples every `interval_s` until stopped; `our_pids` is re-evaluated each time (bounded by `max_samples`)."""
+
+    server_pid: int
+    our_pids: Callable[[], list[int]]
+    interval_s: float = 0.1
+    max_samples: int = 36_000
+    samples: list[Sample] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def take(self) -> Sample:
+        """Take one sample now."""
+        parents = procfs.all_parents()
+        tree = procfs.process_tree(self.server_pid, parents)
+        pids = set(tree) | set(self.our_pids())
+        ours = {p: procfs.cpu_ticks([p]) for p in pids if p in parents}
+        mem = procfs.tree_memory(self.server_pid)
+        return Sample(time.monotonic(), procfs.machine_cpu(), ours, mem.rss_mb, mem.pss_mb)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set() and len(self.samples) < self.max_samples:
+            self.samples.append(self.take())
+            self._stop.wait(self.interval_s)
+
+    def start(self) -> None:
+        """Start sampling in a daemon thread."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="bench-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop sampling and wait for the thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def verdict(self, load_pid: int) -> CpuVerdict:
+        """Foreign CPU over the window in which the load generator was alive."""
+        alive = [s for s in self.samples if load_pid in s.ours]
+        if len(alive) < 2:
+            return CpuVerdict(0.0, 0.0, 0.0)
+        return foreign_cpu(alive[0], alive[-1])
+
+    def peak_rss(self) -> float:
+        """Highest RSS seen."""
+        return max((s.rss_mb for s in self.samples), default=0.0)
+
+    def median_rss(self) -> float:
+        """Median RSS over all samples."""
+        return statistics.median([s.rss_mb for s in self.samples]) if self.samples else 0.0

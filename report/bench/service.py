@@ -1,0 +1,151 @@
+"""Starting a reference service, waiting for its first 200, and talking to it and to the receiver."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from report.bench.errors import BenchError
+from report.bench.processes import ProcessRegistry
+from report.bench.stacks import Paths, launch
+
+_HEALTH = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def health_ok(port: int, timeout_s: float = 0.5) -> bool:
+    """True when GET /health answers 200; False while nothing listens yet."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as s:
+            s.sendall(_HEALTH)
+            head = b""
+            while b"\r\n" not in head and len(head) < 1024:
+                chunk = s.recv(1024)
+                if not chunk:
+                    break
+                head += chunk
+    except OSError:
+        return False
+    return head.startswith(b"HTTP/1.") and head[9:12] == b"200"
+
+
+def wait_healthy(proc: subprocess.Popen[bytes], port: int, what: str, timeout_s: float = 30.0) -> None:
+    """Poll /health tightly until 200; fail at once if the process exits, or after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"{what} exited with code {proc.returncode} before answering /health")
+        if health_ok(port):
+            return
+        time.sleep(0.0005)
+    raise BenchError(f"{what} did not answer /health with 200 within {timeout_s:.0f} s")
+
+
+@dataclass
+class Running:
+    """A started service."""
+
+    stack: str
+    variant: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    started_ns: int
+    ready_ns: int
+
+    @property
+    def startup_ms(self) -> float:
+        """Exec to first 200 on /health."""
+        return (self.ready_ns - self.started_ns) / 1e6
+
+
+def start_service(registry: ProcessRegistry, paths: Paths, stack: str, variant: str, *,
+                  receiver_port: int | None, cpus: set[int] | None, log: Path | None = None,
+                  env_extra: dict[str, str] | None = None) -> Running:
+    """Start one service and return once it answers /health."""
+    port = free_port()
+    spec = launch(paths, stack, variant, port, receiver_port)
+    spec.env.update(env_extra or {})
+    stderr = open(log, "ab") if log else None  # noqa: SIM115 - handed to the child, closed below
+    try:
+        t0 = time.perf_counter_ns()
+        proc = registry.start(spec.argv, env=spec.env, cwd=spec.cwd, cpus=cpus,
+                              stderr=stderr.fileno() if stderr else subprocess.DEVNULL)
+        wait_healthy(proc, port, f"{stack} ({variant})")
+        t1 = time.perf_counter_ns()
+    finally:
+        if stderr:
+            stderr.close()
+    return Running(stack, variant, port, proc, t0, t1)
+
+
+def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
+    """One GET on 127.0.0.1:`port`."""
+    c = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+    except OSError as exc:
+        raise BenchError(f"GET http://127.0.0.1:{port}{path} failed: {exc}") from exc
+    finally:
+        if conn is None:
+            c.close()
+
+
+class ReceiverClient:
+    """The span receiver running as a child process of the harness."""
+
+    def __init__(self, registry: ProcessRegistry, cpus: set[int] | None) -> None:
+        self.proc = registry.start([sys.executable, "-m", "report.bench.receiver"], cpus=cpus,
+                                   stdout=subprocess.PIPE, env=None)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode().strip()
+        if not line.isdigit():
+            raise BenchError("the span receiver did not start (no port on its first line)")
+        self.port = int(line)
+
+    def _call(self, method: str, path: str) -> bytes:
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            c.request(method, path, body=b"" if method == "POST" else None)
+            return c.getresponse().read()
+        except OSError as exc:
+            raise BenchError(f"span receiver on port {self.port}: {exc}") from exc
+        finally:
+            c.close()
+
+    def counts(self, stack: str) -> dict[str, int]:
+        """The counts for one stack (zeros when it sent nothing)."""
+        doc = json.loads(self._call("GET", "/counts"))
+        got = doc.get(stack, {})
+        keys = ("exports", "spans", "server_spans", "server_spans_with_route", "bytes", "bad_payloads")
+        return {k: int(got.get(k, 0)) for k in keys}
+
+    def reset(self) -> None:
+        """Forget all counts."""
+        self._call("POST", "/reset")
+
+    def mode(self, mode: str) -> None:
+        """Switch the receiver's mode: detail, count, store or discard (see receiver.Receiver)."""
+        self._call("POST", f"/mode/{mode}")
+
+    def wait_for(self, stack: str, at_least: float, timeout_s: float) -> dict[str, int]:
+        """Poll until `stack` has delivered `at_least` spans or `timeout_s` has passed; the last counts."""
+        deadline = time.monotonic() + timeout_s
+        got = self.counts(stack)
+        while got["spans"] < at_least and time.monotonic() < deadline:
+            time.sleep(0.1)
+            got = self.counts(stack)
+        return got
