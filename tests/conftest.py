@@ -1,0 +1,79 @@
+"""Shared fixtures: a writable copy of the bundled data, an in-process CLI runner, output snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from report.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+
+
+@dataclass
+class CliResult:
+    """Exit code and captured streams of one CLI run."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A private copy of the bundled data folder that a test may break."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run `lead-magnet ARGS` in-process and capture what it prints."""
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse exits on usage errors
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under a folder with a hash of its bytes (and its mtime), to prove nothing changed."""
+    if not folder.exists():
+        return {}
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            out[str(path.relative_to(folder))] = f"{digest}:{path.stat().st_mtime_ns}"
+    return out
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace text in a fixture file, failing loudly if the text is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+@pytest.fixture
+def make_stacks(tmp_path: Path) -> Iterator[Callable[[int, int], Path]]:
+    """Build a synthetic data folder with N stacks and R runs each (marked as sample data)."""
+    from tests.synthetic import write_synthetic
+
+    def make(n: int, runs: int = 5) -> Path:
+        return write_synthetic(tmp_path / f"data-{n}", n, runs)
+
+    yield make

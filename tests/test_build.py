@@ -1,0 +1,128 @@
+"""End to end: the real CLI builds the bundled data, and a 12-stack synthetic project, into PDFs."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import DATA, CliResult
+
+SECTION_TITLES = [
+    "Contents",
+    "At a glance",
+    "Methodology",
+    "Startup time",
+    "Memory usage",
+    "Throughput and latency",
+    "OpenTelemetry integration complexity",
+    "Deployment simplicity",
+    "Which to choose when",
+    "Appendix: scales and summary tables",
+    "About this report",
+]
+
+
+def _text(pdf: Path) -> str:
+    reader = PdfReader(pdf)
+    # collapse whitespace: extraction splits lines differently from the layout
+    return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+
+
+def _medians(file: str, value: str, **where: str) -> dict[str, float]:
+    rows = list(csv.DictReader((DATA / "benchmarks" / file).open(encoding="utf-8-sig")))
+    stacks = sorted({r["stack"] for r in rows})
+    return {
+        s: statistics.median(
+            float(r[value])
+            for r in rows
+            if r["stack"] == s and all(r.get(k, "baseline") == v for k, v in where.items())
+        )
+        for s in stacks
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from report.cli import main
+
+    out = tmp_path_factory.mktemp("out")
+    assert main(["build", "--data", str(DATA), "--out", str(out), "--html"]) == 0
+    return out
+
+
+def test_pdf_has_every_section_and_stack(built: Path) -> None:
+    text = _text(built / "backend-language-comparison.pdf")
+    for title in SECTION_TITLES:
+        assert title in text, title
+    for name in ("Go", "Bun", "FastAPI"):
+        assert name in text
+
+
+def test_pdf_shows_the_medians_computed_from_the_csv_files(built: Path) -> None:
+    text = _text(built / "backend-language-comparison.pdf")
+    for stack, value in _medians("startup.csv", "startup_ms").items():
+        assert f"{value:,.1f}" in text, (stack, value)
+    for stack, value in _medians("memory.csv", "rss_mb", phase="idle").items():
+        assert f"{value:,.1f}" in text, (stack, value)
+    top = max(int(r["concurrency"]) for r in csv.DictReader((DATA / "benchmarks" / "throughput.csv").open()))
+    for stack, value in _medians(
+        "throughput.csv", "requests_per_sec", concurrency=str(top), variant="baseline"
+    ).items():
+        assert f"{value:,.0f}" in text, (stack, value)
+
+
+def test_sample_data_is_marked_on_every_page(built: Path) -> None:
+    reader = PdfReader(built / "backend-language-comparison.pdf")
+    assert "Sample data." in (reader.pages[0].extract_text() or "")
+    for number, page in enumerate(reader.pages, start=1):
+        assert "SAMPLE DATA" in (page.extract_text() or ""), f"page {number} has no SAMPLE DATA mark"
+
+
+def test_html_and_charts_are_written_for_inspection(built: Path) -> None:
+    html = (built / "backend-language-comparison.html").read_text(encoding="utf-8")
+    charts = sorted(p.name for p in (built / "charts").glob("*.svg"))
+    assert "startup.svg" in charts and "throughput.svg" in charts
+    for name in charts:
+        assert f'src="charts/{name}"' in html
+        svg = (built / "charts" / name).read_text(encoding="utf-8")
+        assert "<dc:date>" not in svg  # no timestamps: the same data gives the same bytes
+
+
+def test_letter_page_size(data_dir: Path, tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
+    result = run_cli("build", "--data", data_dir, "--out", tmp_path / "letter", "--page-size", "letter")
+    assert result.code == 0, result.err
+    box = PdfReader(tmp_path / "letter" / "backend-language-comparison.pdf").pages[1].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+def test_twelve_stacks_build(
+    make_stacks: Callable[[int, int], Path], tmp_path: Path, run_cli: Callable[..., CliResult]
+) -> None:
+    data = make_stacks(12, 5)
+    result = run_cli("build", "--data", data, "--out", tmp_path / "twelve")
+    assert result.code == 0, result.err
+    text = _text(tmp_path / "twelve" / "backend-language-comparison.pdf")
+    assert "PHP Laravel Octane with Swoole" in text
+    assert "Java Spring Boot 3 on JVM" in text
+
+
+def test_two_stacks_build(make_stacks: Callable[[int, int], Path], run_cli: Callable[..., CliResult]) -> None:
+    data = make_stacks(2, 3)
+    assert run_cli("check", "--data", data).code == 0
+
+
+def test_thirteen_stacks_are_refused(
+    make_stacks: Callable[[int, int], Path], run_cli: Callable[..., CliResult]
+) -> None:
+    data = make_stacks(12, 3)
+    text = (data / "report.yaml").read_text(encoding="utf-8")
+    extra = "- id: s12\n  name: Extra\n  framework: x\n  color: '#000000'\n"
+    (data / "report.yaml").write_text(text + extra, encoding="utf-8")
+    result = run_cli("check", "--data", data)
+    assert result.code == 1
+    assert "report.yaml:" in result.err and "stacks: expected at most 12 items, found 13" in result.err

@@ -1,0 +1,43 @@
+"""Statistics: medians, quartiles, winners and the cost of tracing."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from report.data import load_benchmarks
+from report.stats import compute, ranking, spread
+
+STACKS = ["go", "bun", "fastapi"]
+
+
+def test_spread_of_runs() -> None:
+    s = spread(pd.Series([5.0, 1.0, 3.0, 2.0, 4.0]))
+    assert (s.median, s.min, s.max, s.n) == (3.0, 1.0, 5.0, 5)
+    assert (s.q1, s.q3) == (2.0, 4.0)
+    assert s.values == (1.0, 2.0, 3.0, 4.0, 5.0)
+
+
+def test_medians_match_the_csv(data_dir: Path) -> None:
+    bench, _ = load_benchmarks(data_dir, "data", STACKS)
+    assert bench is not None
+    stats = compute(bench, STACKS)
+    go_runs = [
+        float(line.split(",")[2])
+        for line in (data_dir / "benchmarks" / "startup.csv").read_text().splitlines()
+        if line.startswith("go,")
+    ]
+    assert stats.startup["go"].median == pytest.approx(statistics.median(go_runs))
+    assert stats.levels == [10, 50]
+    assert stats.variants == ["baseline", "otel"]
+    cost = stats.otel_cost()
+    expected = stats.load[("otel", 50, "fastapi")].rps.median / stats.load[("baseline", 50, "fastapi")].rps.median
+    assert cost["fastapi"] == pytest.approx(expected)
+
+
+def test_ranking_orders_best_first_and_keeps_display_order_on_ties() -> None:
+    assert ranking({"a": 3.0, "b": 1.0, "c": 2.0}, lower_is_better=True) == ["b", "c", "a"]
+    assert ranking({"a": 3.0, "b": 1.0, "c": 3.0}, lower_is_better=False) == ["a", "c", "b"]
