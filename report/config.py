@@ -60,7 +60,7 @@ class ReportConfig(Strict):
     def _edition_is_text(cls, value: Any) -> Any:
         if isinstance(value, float | int):
             # YAML reads 2026.10 as the number 2026.1, silently dropping the zero
-            raise ValueError(f"expected the edition in quotes, like \"2026.11\", found the number {value}")
+            raise ValueError(f'expected the edition in quotes, like "2026.11", found the number {value}')
         return value
 
     @field_validator("published", mode="before")

@@ -109,7 +109,7 @@ class Environment(Strict):
     versions: dict[str, Annotated[str, Field(min_length=1, max_length=300)]]
     measured_by: Text | None = None
     pinning: Text | None = None
-    notes: list[Annotated[str, Field(min_length=1, max_length=600)]] = []
+    notes: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
 
     @field_validator("versions", mode="before")
     @classmethod
@@ -310,13 +310,17 @@ def _without_index(err: Any) -> Any:
     return out
 
 
-def _check_duplicates(rows: list[BaseModel], lines: list[int], shown: str, spec: CsvSpec, problems: list[Problem]) -> None:
+def _check_duplicates(
+    rows: list[BaseModel], lines: list[int], shown: str, spec: CsvSpec, problems: list[Problem]
+) -> None:
     first: dict[tuple[Any, ...], int] = {}
     for row, line in zip(rows, lines, strict=True):
         key = tuple(getattr(row, k) for k in spec.key)
         if key in first:
             described = ", ".join(f"{k}={v}" for k, v in zip(spec.key, key, strict=True))
-            problems.append(Problem(shown, line, "", f"duplicate row for {described}; the same row is on line {first[key]}"))
+            problems.append(
+                Problem(shown, line, "", f"duplicate row for {described}; the same row is on line {first[key]}")
+            )
         else:
             first[key] = line
 
@@ -332,7 +336,9 @@ def _check_stacks(table: _Table, shown: str, spec: CsvSpec, stack_ids: Sequence[
         return
     for sid in stack_ids:
         if sid not in seen:
-            problems.append(Problem(shown, None, "", f"no rows for stack '{sid}'; every stack in report.yaml needs data"))
+            problems.append(
+                Problem(shown, None, "", f"no rows for stack '{sid}'; every stack in report.yaml needs data")
+            )
     if spec.name == "memory.csv":
         phases: dict[str, set[str]] = defaultdict(set)
         for row in table.rows:
@@ -352,6 +358,15 @@ def _check_throughput_matrix(
         variant, concurrency, stack = row.variant, row.concurrency, row.stack  # type: ignore[attr-defined]
         cells[(variant, concurrency)].add(stack)
         stacks[variant].add(stack)
+    if table.rows and "baseline" not in stacks:
+        problems.append(
+            Problem(
+                shown,
+                None,
+                "variant",
+                "expected baseline rows (the variant column may be left out), found only otel rows",
+            )
+        )
     for (variant, concurrency), present in sorted(cells.items()):
         for stack in sorted(stacks[variant] - present):
             problems.append(

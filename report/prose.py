@@ -39,18 +39,27 @@ def expected_sections(fixed: Sequence[str], categories: Sequence[str]) -> list[s
     return [*fixed, *categories]
 
 
-def load_copy(data_dir: Path, shown_dir: str, sections: Sequence[str]) -> tuple[dict[str, CopyFile], list[Problem]]:
-    """Read every expected copy file; unknown files are reported (they are usually typos)."""
+def load_copy(
+    data_dir: Path, shown_dir: str, sections: Sequence[str], *, complete: bool = True
+) -> tuple[dict[str, CopyFile], list[Problem]]:
+    """Read every expected copy file; unknown files are reported (they are usually typos).
+
+    With complete=False (the rubric could not be read, so its categories are unknown) extra files are not judged.
+    """
     folder = data_dir / COPY_DIR
     shown_folder = f"{shown_dir}/{COPY_DIR}"
     problems: list[Problem] = []
     files: dict[str, CopyFile] = {}
     present = sorted(p.stem for p in folder.glob("*.md")) if folder.is_dir() else []
-    for stem in present:
+    for stem in present if complete else ():
         if stem not in sections:
             close = difflib.get_close_matches(stem, sections, n=1)
-            hint = f"did you mean {close[0]}.md?" if close else f"expected only: {', '.join(s + '.md' for s in sections)}"
-            problems.append(Problem(f"{shown_folder}/{stem}.md", None, "", f"this file is not used by the report; {hint}"))
+            hint = (
+                f"did you mean {close[0]}.md?" if close else f"expected only: {', '.join(s + '.md' for s in sections)}"
+            )
+            problems.append(
+                Problem(f"{shown_folder}/{stem}.md", None, "", f"this file is not used by the report; {hint}")
+            )
     for section in sections:
         path = folder / f"{section}.md"
         shown = f"{shown_folder}/{section}.md"
@@ -65,7 +74,9 @@ def load_copy(data_dir: Path, shown_dir: str, sections: Sequence[str]) -> tuple[
 
 def _parser() -> MarkdownIt:
     # commonmark with raw HTML off: copy is untrusted text, never markup
-    return MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(["table", "replacements", "smartquotes"])
+    return MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
+        ["table", "replacements", "smartquotes"]
+    )
 
 
 def render_copy(
@@ -116,7 +127,9 @@ def _check_and_fill(
         if token.type == "inline":
             for match in re.finditer(r"\]\(((?:file|javascript|vbscript|data):[^)\s]*)", token.content):
                 problems.append(
-                    Problem(copy.shown, block_line, "link", f"expected a link starting with https://, found '{match[1]}'")
+                    Problem(
+                        copy.shown, block_line, "link", f"expected a link starting with https://, found '{match[1]}'"
+                    )
                 )
 
 

@@ -90,7 +90,9 @@ def measured_areas(stats: Stats) -> dict[str, Area]:
     return {
         "startup": Area("startup", "Startup time", "ms", True, startup, decimals_for(startup.values())),
         "memory": Area("memory", "Memory under load", "MB", True, load, decimals_for([*idle.values(), *load.values()])),
-        "memory_idle": Area("memory_idle", "Memory at idle", "MB", True, idle, decimals_for([*idle.values(), *load.values()])),
+        "memory_idle": Area(
+            "memory_idle", "Memory at idle", "MB", True, idle, decimals_for([*idle.values(), *load.values()])
+        ),
         "throughput": Area("throughput", "Throughput", "req/s", False, rps, 0),
         "latency": Area("latency", "p99 latency", "ms", True, p99, decimals_for(p99.values())),
     }
@@ -166,13 +168,20 @@ def view_model(
     scale = results.rubric.scale
 
     def winner_row(area: Area) -> dict[str, Any]:
-        return {"best": names[area.best], "best_value": area.text(area.best), "worst": names[area.worst],
-                "worst_value": area.text(area.worst), "ratio": ratio(area.spread_ratio)}
+        return {
+            "best": names[area.best],
+            "best_value": area.text(area.best),
+            "worst": names[area.worst],
+            "worst_value": area.text(area.worst),
+            "ratio": ratio(area.spread_ratio),
+        }
 
     startup_d = areas["startup"].decimals
     mem_d = areas["memory"].decimals
-    startup_rows = [{"stack": names[sid], "color": stacks_color(cfg, sid), **_spread_cells(stats.startup[sid], startup_d)}
-                    for sid in areas["startup"].order]
+    startup_rows = [
+        {"stack": names[sid], "color": stacks_color(cfg, sid), **_spread_cells(stats.startup[sid], startup_d)}
+        for sid in areas["startup"].order
+    ]
     memory_rows = [
         {
             "stack": names[sid],
@@ -190,22 +199,36 @@ def view_model(
         rows = []
         for sid in ranking(rps, lower_is_better=False):
             p = stats.load[("baseline", level, sid)]
-            rows.append({
-                "stack": names[sid], "color": stacks_color(cfg, sid), "rps": fmt(p.rps.median, 0),
-                "range": f"{fmt(p.rps.min, 0)}–{fmt(p.rps.max, 0)}", "p50": fmt(p.p50, lat_d),
-                "p90": fmt(p.p90, lat_d), "p99": fmt(p.p99, lat_d), "errors": fmt(p.errors, 0), "n": str(p.rps.n),
-            })
+            rows.append(
+                {
+                    "stack": names[sid],
+                    "color": stacks_color(cfg, sid),
+                    "rps": fmt(p.rps.median, 0),
+                    "range": f"{fmt(p.rps.min, 0)}–{fmt(p.rps.max, 0)}",
+                    "p50": fmt(p.p50, lat_d),
+                    "p90": fmt(p.p90, lat_d),
+                    "p99": fmt(p.p99, lat_d),
+                    "errors": fmt(p.errors, 0),
+                    "n": str(p.rps.n),
+                }
+            )
         throughput_groups.append({"level": level, "rows": rows})
     otel_rows = []
     cost = stats.otel_cost()
     for sid in ranking(cost, lower_is_better=False):
         base = stats.load[("baseline", stats.top_level, sid)]
         traced = stats.load[("otel", stats.top_level, sid)]
-        otel_rows.append({
-            "stack": names[sid], "color": stacks_color(cfg, sid), "baseline": fmt(base.rps.median, 0),
-            "otel": fmt(traced.rps.median, 0), "kept": percent(cost[sid]),
-            "p99_base": fmt(base.p99, lat_d), "p99_otel": fmt(traced.p99, lat_d),
-        })
+        otel_rows.append(
+            {
+                "stack": names[sid],
+                "color": stacks_color(cfg, sid),
+                "baseline": fmt(base.rps.median, 0),
+                "otel": fmt(traced.rps.median, 0),
+                "kept": percent(cost[sid]),
+                "p99_base": fmt(base.p99, lat_d),
+                "p99_otel": fmt(traced.p99, lat_d),
+            }
+        )
 
     categories = []
     for category, result in zip(results.rubric.categories, results.categories, strict=True):
@@ -216,30 +239,60 @@ def view_model(
             for sid in order:
                 entry = criterion.scores[sid]
                 measured = [
-                    _measure_text(m, *stats.evidence[(sid, m)]) for m in criterion.measures if (sid, m) in stats.evidence
+                    _measure_text(m, *stats.evidence[(sid, m)])
+                    for m in criterion.measures
+                    if (sid, m) in stats.evidence
                 ]
-                rows.append({
-                    "stack": names[sid], "color": stacks_color(cfg, sid), "score": str(entry.score),
-                    "meaning": criterion.levels.get(entry.score, ""), "evidence": entry.evidence, "measured": measured,
-                })
-            criteria.append({
-                "id": criterion.id, "title": criterion.title, "weight": percent(criterion.weight), "rows": rows,
-                "levels": [{"score": str(k), "meaning": v} for k, v in sorted(criterion.levels.items())],
-            })
-        categories.append({
-            "id": category.id, "title": category.title, "summary": category.summary or "",
-            "best": names[order[0]], "best_score": f"{result.scores[order[0]]:.2f}",
-            "worst": names[order[-1]], "worst_score": f"{result.scores[order[-1]]:.2f}",
-            "scores": [{"stack": names[s], "color": stacks_color(cfg, s), "score": f"{result.scores[s]:.2f}"} for s in order],
-            "criteria": criteria, "chart": charts[f"score-{category.id}"], "copy": copy[category.id],
-        })
+                rows.append(
+                    {
+                        "stack": names[sid],
+                        "color": stacks_color(cfg, sid),
+                        "score": str(entry.score),
+                        "meaning": criterion.levels.get(entry.score, ""),
+                        "evidence": entry.evidence,
+                        "measured": measured,
+                    }
+                )
+            criteria.append(
+                {
+                    "id": criterion.id,
+                    "title": criterion.title,
+                    "weight": percent(criterion.weight),
+                    "rows": rows,
+                    "levels": [{"score": str(k), "meaning": v} for k, v in sorted(criterion.levels.items())],
+                }
+            )
+        categories.append(
+            {
+                "id": category.id,
+                "title": category.title,
+                "summary": category.summary or "",
+                "best": names[order[0]],
+                "best_score": f"{result.scores[order[0]]:.2f}",
+                "worst": names[order[-1]],
+                "worst_score": f"{result.scores[order[-1]]:.2f}",
+                "scores": [
+                    {"stack": names[s], "color": stacks_color(cfg, s), "score": f"{result.scores[s]:.2f}"}
+                    for s in order
+                ],
+                "criteria": criteria,
+                "chart": charts[f"score-{category.id}"],
+                "copy": copy[category.id],
+            }
+        )
 
     overall_order = ranking(results.overall, lower_is_better=False)
-    area_titles = {"startup": "Startup time", "memory": "Memory", "throughput": "Throughput",
-                   **{c.id: c.title for c in results.rubric.categories}}
+    area_titles = {
+        "startup": "Startup time",
+        "memory": "Memory",
+        "throughput": "Throughput",
+        **{c.id: c.title for c in results.rubric.categories},
+    }
     weights = [{"area": area_titles[a], "weight": percent(w)} for a, w in results.weights.items() if w > 0]
     winners = {
-        "startup": areas["startup"].best, "memory": areas["memory"].best, "throughput": areas["throughput"].best,
+        "startup": areas["startup"].best,
+        "memory": areas["memory"].best,
+        "throughput": areas["throughput"].best,
         "latency": areas["latency"].best,
         **{c.id: ranking(c.scores, lower_is_better=False)[0] for c in results.categories},
         "overall": overall_order[0],
@@ -247,62 +300,107 @@ def view_model(
     scorecard = []
     for s in cfg.stacks:
         sid = s.id
-        scorecard.append({
-            "stack": s.name, "color": s.color,
-            "cells": [
-                {"text": fmt(areas["startup"].values[sid], startup_d), "win": winners["startup"] == sid},
-                {"text": fmt(stats.memory_idle[sid].median, mem_d), "win": areas["memory_idle"].best == sid},
-                {"text": fmt(areas["memory"].values[sid], mem_d), "win": winners["memory"] == sid},
-                {"text": fmt(areas["throughput"].values[sid], 0), "win": winners["throughput"] == sid},
-                {"text": fmt(areas["latency"].values[sid], lat_d), "win": winners["latency"] == sid},
-                *[{"text": f"{c.scores[sid]:.2f}", "win": winners[c.id] == sid} for c in results.categories],
-                {"text": f"{results.overall[sid]:.2f}", "win": winners["overall"] == sid},
-            ],
-        })
+        scorecard.append(
+            {
+                "stack": s.name,
+                "color": s.color,
+                "cells": [
+                    {"text": fmt(areas["startup"].values[sid], startup_d), "win": winners["startup"] == sid},
+                    {"text": fmt(stats.memory_idle[sid].median, mem_d), "win": areas["memory_idle"].best == sid},
+                    {"text": fmt(areas["memory"].values[sid], mem_d), "win": winners["memory"] == sid},
+                    {"text": fmt(areas["throughput"].values[sid], 0), "win": winners["throughput"] == sid},
+                    {"text": fmt(areas["latency"].values[sid], lat_d), "win": winners["latency"] == sid},
+                    *[{"text": f"{c.scores[sid]:.2f}", "win": winners[c.id] == sid} for c in results.categories],
+                    {"text": f"{results.overall[sid]:.2f}", "win": winners["overall"] == sid},
+                ],
+            }
+        )
     scorecard_columns = [
-        "Startup (ms)", "Memory idle (MB)", "Memory under load (MB)", f"Throughput at {stats.top_level} (req/s)",
-        f"p99 at {stats.top_level} (ms)", *[_short_title(c.title) for c in results.rubric.categories],
+        "Startup (ms)",
+        "Memory idle (MB)",
+        "Memory under load (MB)",
+        f"Throughput at {stats.top_level} (req/s)",
+        f"p99 at {stats.top_level} (ms)",
+        *[_short_title(c.title) for c in results.rubric.categories],
         f"Overall ({scale.min}–{scale.max})",
     ]
     big = [
-        {"value": areas["startup"].text(areas["startup"].best), "label": f"{names[areas['startup'].best]} starts fastest",
-         "detail": f"{ratio(areas['startup'].spread_ratio)} faster than {names[areas['startup'].worst]} "
-                   f"({areas['startup'].text(areas['startup'].worst)})"},
-        {"value": areas["memory_idle"].text(areas["memory_idle"].best),
-         "label": f"{names[areas['memory_idle'].best]} idles in the least memory",
-         "detail": f"{ratio(areas['memory_idle'].spread_ratio)} less than {names[areas['memory_idle'].worst]} "
-                   f"({areas['memory_idle'].text(areas['memory_idle'].worst)})"},
-        {"value": areas["throughput"].text(areas["throughput"].best),
-         "label": f"{names[areas['throughput'].best]} serves the most requests",
-         "detail": f"{ratio(areas['throughput'].spread_ratio)} {names[areas['throughput'].worst]} at "
-                   f"{stats.top_level} connections"},
+        {
+            "value": areas["startup"].text(areas["startup"].best),
+            "label": f"{names[areas['startup'].best]} starts fastest",
+            "detail": f"{ratio(areas['startup'].spread_ratio)} faster than {names[areas['startup'].worst]} "
+            f"({areas['startup'].text(areas['startup'].worst)})",
+        },
+        {
+            "value": areas["memory_idle"].text(areas["memory_idle"].best),
+            "label": f"{names[areas['memory_idle'].best]} idles in the least memory",
+            "detail": f"{ratio(areas['memory_idle'].spread_ratio)} less than {names[areas['memory_idle'].worst]} "
+            f"({areas['memory_idle'].text(areas['memory_idle'].worst)})",
+        },
+        {
+            "value": areas["throughput"].text(areas["throughput"].best),
+            "label": f"{names[areas['throughput'].best]} serves the most requests",
+            "detail": f"{ratio(areas['throughput'].spread_ratio)} {names[areas['throughput'].worst]} at "
+            f"{stats.top_level} connections",
+        },
     ]
     if cost:
         worst_cost = min(cost, key=lambda s: cost[s])
-        big.append({"value": f"{percent(cost[worst_cost])}",
-                    "label": f"of {names[worst_cost]}'s throughput survives tracing",
-                    "detail": "the largest cost of OpenTelemetry among the stacks"})
+        big.append(
+            {
+                "value": f"{percent(cost[worst_cost])}",
+                "label": f"of {names[worst_cost]}'s throughput survives tracing",
+                "detail": "the largest cost of OpenTelemetry among the stacks",
+            }
+        )
     choose = [
-        {"need": "Fast cold starts (scale-to-zero, Lambda, autoscaling)", "stack": names[winners["startup"]],
-         "why": f"median startup {areas['startup'].text(winners['startup'])}"},
-        {"need": "Small memory footprint (dense packing, small instances)", "stack": names[winners["memory"]],
-         "why": f"{areas['memory'].text(winners['memory'])} under load"},
-        {"need": "Most requests per core", "stack": names[winners["throughput"]],
-         "why": f"{areas['throughput'].text(winners['throughput'])} at {stats.top_level} connections"},
-        {"need": "Lowest tail latency", "stack": names[winners["latency"]],
-         "why": f"p99 {areas['latency'].text(winners['latency'])} at {stats.top_level} connections"},
-        *[{"need": f"Simplest: {c.title.lower()}", "stack": names[winners[c.id]],
-           "why": f"weighted score {c.scores[winners[c.id]]:.2f} of {scale.max}"} for c in results.categories],
+        {
+            "need": "Fast cold starts (scale-to-zero, Lambda, autoscaling)",
+            "stack": names[winners["startup"]],
+            "why": f"median startup {areas['startup'].text(winners['startup'])}",
+        },
+        {
+            "need": "Small memory footprint (dense packing, small instances)",
+            "stack": names[winners["memory"]],
+            "why": f"{areas['memory'].text(winners['memory'])} under load",
+        },
+        {
+            "need": "Most requests per core",
+            "stack": names[winners["throughput"]],
+            "why": f"{areas['throughput'].text(winners['throughput'])} at {stats.top_level} connections",
+        },
+        {
+            "need": "Lowest tail latency",
+            "stack": names[winners["latency"]],
+            "why": f"p99 {areas['latency'].text(winners['latency'])} at {stats.top_level} connections",
+        },
+        *[
+            {
+                "need": f"Simplest: {c.title.lower()}",
+                "stack": names[winners[c.id]],
+                "why": f"weighted score {c.scores[winners[c.id]]:.2f} of {scale.max}",
+            }
+            for c in results.categories
+        ],
     ]
     measured_at = env.measured_at
     return {
         "report": {
-            "title": cfg.title, "subtitle": cfg.subtitle, "edition": cfg.edition,
-            "published": f"{cfg.published.day} {cfg.published:%B %Y}", "published_iso": cfg.published.isoformat(),
-            "author": cfg.author, "lang": cfg.lang,
-            "brand": {"name": cfg.brand.name, "primary": cfg.brand.primary_color, "accent": cfg.brand.accent_color,
-                      "logo": logo_uri, "website": link(cfg.brand.website),
-                      "website_text": cfg.brand.website.split("://", 1)[-1].rstrip("/")},
+            "title": cfg.title,
+            "subtitle": cfg.subtitle,
+            "edition": cfg.edition,
+            "published": f"{cfg.published.day} {cfg.published:%B %Y}",
+            "published_iso": cfg.published.isoformat(),
+            "author": cfg.author,
+            "lang": cfg.lang,
+            "brand": {
+                "name": cfg.brand.name,
+                "primary": cfg.brand.primary_color,
+                "accent": cfg.brand.accent_color,
+                "logo": logo_uri,
+                "website": link(cfg.brand.website),
+                "website_text": cfg.brand.website.split("://", 1)[-1].rstrip("/"),
+            },
             "cta": {"text": cfg.cta.text, "url": link(cfg.cta.url), "url_text": cfg.cta.url.split("://", 1)[-1]},
             "stack_names": join_names([s.name for s in cfg.stacks]),
         },
@@ -312,27 +410,50 @@ def view_model(
         "stacks": stacks,
         "copy": copy,
         "glance": {
-            "big": big, "columns": scorecard_columns, "rows": scorecard, "weights": weights,
-            "verdict": {"best": f["overall.best"], "score": f["overall.best_score"], "scale_max": str(scale.max),
-                        "runner_up": names[overall_order[1]],
-                        "runner_up_score": f"{results.overall[overall_order[1]]:.2f}"},
+            "big": big,
+            "columns": scorecard_columns,
+            "rows": scorecard,
+            "weights": weights,
+            "verdict": {
+                "best": f["overall.best"],
+                "score": f["overall.best_score"],
+                "scale_max": str(scale.max),
+                "runner_up": names[overall_order[1]],
+                "runner_up_score": f"{results.overall[overall_order[1]]:.2f}",
+            },
         },
         "env": {
             "measured_at": measured_at.isoformat() if hasattr(measured_at, "isoformat") else str(measured_at),
-            "machine": env.machine.model_dump(), "load_tool": env.load_tool,
-            "method": {"runs": env.method.runs, "warmup_s": f"{env.method.warmup_s:g}",
-                       "duration_s": f"{env.method.duration_s:g}", "levels": join_names([str(c) for c in stats.levels]),
-                       "startup_runs": str(min(s.n for s in stats.startup.values()))},
+            "machine": env.machine.model_dump(),
+            "load_tool": env.load_tool,
+            "method": {
+                "runs": env.method.runs,
+                "warmup_s": f"{env.method.warmup_s:g}",
+                "duration_s": f"{env.method.duration_s:g}",
+                "levels": join_names([str(c) for c in stats.levels]),
+                "startup_runs": str(min(s.n for s in stats.startup.values())),
+            },
             "versions": [{"stack": names.get(k, k), "version": v} for k, v in env.versions.items()],
-            "notes": env.notes, "pinning": env.pinning or "", "measured_by": env.measured_by or "",
+            "notes": env.notes,
+            "pinning": env.pinning or "",
+            "measured_by": env.measured_by or "",
             "has_otel": bool(cost),
         },
         "startup": {**winner_row(areas["startup"]), "rows": startup_rows, "chart": charts["startup"]},
-        "memory": {**winner_row(areas["memory"]), "idle": winner_row(areas["memory_idle"]), "rows": memory_rows,
-                   "chart": charts["memory"]},
-        "throughput": {**winner_row(areas["throughput"]), "level": str(stats.top_level), "groups": throughput_groups,
-                       "latency": winner_row(areas["latency"]), "chart": charts["throughput"],
-                       "latency_chart": charts["latency"]},
+        "memory": {
+            **winner_row(areas["memory"]),
+            "idle": winner_row(areas["memory_idle"]),
+            "rows": memory_rows,
+            "chart": charts["memory"],
+        },
+        "throughput": {
+            **winner_row(areas["throughput"]),
+            "level": str(stats.top_level),
+            "groups": throughput_groups,
+            "latency": winner_row(areas["latency"]),
+            "chart": charts["throughput"],
+            "latency_chart": charts["latency"],
+        },
         "otel_cost": {"rows": otel_rows, "chart": charts.get("otel-cost"), "level": str(stats.top_level)},
         "categories": categories,
         "choose": choose,
@@ -340,8 +461,15 @@ def view_model(
         "overall": {
             "weights": weights,
             "measured": [{"area": area_titles[a], "rule": RULES[a]} for a in MEASURED_AREAS],
-            "rows": [{"stack": names[s], "color": stacks_color(cfg, s), "score": f"{results.overall[s]:.2f}",
-                      "areas": [f"{results.area_scores[a][s]:.2f}" for a in results.weights]} for s in overall_order],
+            "rows": [
+                {
+                    "stack": names[s],
+                    "color": stacks_color(cfg, s),
+                    "score": f"{results.overall[s]:.2f}",
+                    "areas": [f"{results.area_scores[a][s]:.2f}" for a in results.weights],
+                }
+                for s in overall_order
+            ],
             "columns": [area_titles[a] for a in results.weights],
         },
     }

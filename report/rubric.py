@@ -45,7 +45,7 @@ class Criterion(Strict):
     weight: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
     levels: dict[int, Text]
     scores: dict[str, StackScore]
-    measures: list[StackId] = []
+    measures: list[StackId] = Field(default_factory=list)
 
 
 class Category(Strict):
@@ -154,9 +154,7 @@ def category_scores(rubric: Rubric, stack_ids: Sequence[str]) -> list[CategoryRe
     """Weighted sum of criterion scores, per category and stack."""
     results = []
     for category in rubric.categories:
-        scores = {
-            sid: sum(c.weight * c.scores[sid].score for c in category.criteria) for sid in stack_ids
-        }
+        scores = {sid: sum(c.weight * c.scores[sid].score for c in category.criteria) for sid in stack_ids}
         results.append(CategoryResult(category.id, category.title, scores))
     return results
 

@@ -75,7 +75,9 @@ def _index(node: yaml.Node, loc: Loc, lines: LineMap, shown: str, problems: list
             key = key_node.value
             if key in seen:
                 problems.append(
-                    Problem(shown, key_node.start_mark.line + 1, format_loc((*loc, key)), "this key appears twice; keep one")
+                    Problem(
+                        shown, key_node.start_mark.line + 1, format_loc((*loc, key)), "this key appears twice; keep one"
+                    )
                 )
             seen.add(key)
             typed_key: str | int = int(key) if key_node.tag.endswith(":int") else key
@@ -158,13 +160,13 @@ def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
     if kind == "int_from_float":
         return f"expected a whole number, found {found}"
     if kind == "greater_than":
-        return f"expected a number greater than {ctx.get('gt')}, found {found}"
+        return f"expected a number greater than {_num(ctx.get('gt'))}, found {found}"
     if kind == "greater_than_equal":
-        return f"expected a number of at least {ctx.get('ge')}, found {found}"
+        return f"expected a number of at least {_num(ctx.get('ge'))}, found {found}"
     if kind == "less_than_equal":
-        return f"expected a number of at most {ctx.get('le')}, found {found}"
+        return f"expected a number of at most {_num(ctx.get('le'))}, found {found}"
     if kind == "less_than":
-        return f"expected a number less than {ctx.get('lt')}, found {found}"
+        return f"expected a number less than {_num(ctx.get('lt'))}, found {found}"
     if kind in {"string_type", "string_too_short"}:
         return f"expected text, found {found}"
     if kind == "string_pattern_mismatch":
@@ -188,6 +190,10 @@ def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return f"{err['msg'][0].lower()}{err['msg'][1:]}, found {found}"
+
+
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
 def _pattern_words(pattern: str) -> str:
