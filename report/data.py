@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,6 +22,7 @@ from report.validation import (
     PositiveInt,
     StackId,
     Strict,
+    Loc,
     Text,
     load_yaml,
     read_text,
@@ -295,11 +296,15 @@ def _load_csv(path: Path, shown: str, spec: CsvSpec, problems: list[Problem]) ->
             line = lines[index] if isinstance(index, int) else None
             column = str(err["loc"][1]) if len(err["loc"]) > 1 else ""
             single = ValidationError.from_exception_data(exc.title, [_without_index(err)])
-            for p in translate(single, shown, spec.model, lambda _loc, line=line: line):
+            for p in translate(single, shown, spec.model, _fixed_line(line)):
                 problems.append(Problem(shown, line, column or p.where, p.message))
         return None
     _check_duplicates(rows, lines, shown, spec, problems)
     return _Table(rows, lines)
+
+
+def _fixed_line(line: int | None) -> Callable[[Loc], int | None]:
+    return lambda _loc: line
 
 
 def _without_index(err: Any) -> Any:

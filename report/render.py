@@ -235,7 +235,7 @@ def view_model(
         order = ranking(result.scores, lower_is_better=False)
         criteria = []
         for criterion in category.criteria:
-            rows = []
+            rubric_rows: list[dict[str, Any]] = []
             for sid in order:
                 entry = criterion.scores[sid]
                 measured = [
@@ -243,7 +243,7 @@ def view_model(
                     for m in criterion.measures
                     if (sid, m) in stats.evidence
                 ]
-                rows.append(
+                rubric_rows.append(
                     {
                         "stack": names[sid],
                         "color": stacks_color(cfg, sid),
@@ -258,7 +258,7 @@ def view_model(
                     "id": criterion.id,
                     "title": criterion.title,
                     "weight": percent(criterion.weight),
-                    "rows": rows,
+                    "rows": rubric_rows,
                     "levels": [{"score": str(k), "meaning": v} for k, v in sorted(criterion.levels.items())],
                 }
             )

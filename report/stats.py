@@ -87,8 +87,9 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
     load_mem = {sid: spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "load"), "rss_mb"]) for sid in stack_ids}
     tp = bench.throughput
     load: dict[tuple[str, int, str], LoadPoint] = {}
-    for (variant, level, sid), group in tp.groupby(["variant", "concurrency", "stack"], sort=True):
-        load[(str(variant), int(level), str(sid))] = LoadPoint(
+    for key, group in tp.groupby(["variant", "concurrency", "stack"], sort=True):
+        variant, level, sid = (str(part) for part in key)
+        load[(variant, int(level), sid)] = LoadPoint(
             rps=spread(group["requests_per_sec"]),
             p50=float(group["latency_p50_ms"].median()),
             p90=float(group["latency_p90_ms"].median()),
@@ -98,7 +99,14 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
     variants = [v for v in ("baseline", "otel") if v in set(tp["variant"])]
     levels = sorted({int(c) for c in tp.loc[tp["variant"] == "baseline", "concurrency"]})
     evidence = {
-        (str(r.stack), str(r.measure)): (float(r.value), str(r.unit)) for r in bench.evidence.itertuples(index=False)
+        (str(stack), str(measure)): (float(value), str(unit))
+        for stack, measure, value, unit in zip(
+            bench.evidence["stack"],
+            bench.evidence["measure"],
+            bench.evidence["value"],
+            bench.evidence["unit"],
+            strict=True,
+        )
     }
     return Stats(startup, idle, load_mem, levels, variants, load, evidence)
 

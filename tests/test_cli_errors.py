@@ -17,7 +17,10 @@ def _remove(rel: str) -> Callable[[Path], None]:
 
 
 def _write(rel: str, text: str) -> Callable[[Path], None]:
-    return lambda d: (d / rel).write_text(text, encoding="utf-8")
+    def go(d: Path) -> None:
+        (d / rel).write_text(text, encoding="utf-8")
+
+    return go
 
 
 def _edit(rel: str, old: str, new: str) -> Callable[[Path], None]:
