@@ -16,13 +16,13 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_valid
 
 from report.errors import Problem
 from report.validation import (
+    Loc,
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     StackId,
     Strict,
-    Loc,
     Text,
     load_yaml,
     read_text,
