@@ -30,15 +30,24 @@ RUN_ID_ENV = "LEAD_MAGNET_BENCH_RUN"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `lead-magnet bench`."""
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: about a second per measurement, 1 round, concurrency 10")
-    parser.add_argument("--stacks", default=",".join(STACK_IDS),
-                        help="comma-separated stacks to measure (default: go,bun,fastapi)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: about a second per measurement, 1 round, concurrency 10",
+    )
+    parser.add_argument(
+        "--stacks",
+        default=",".join(STACK_IDS),
+        help="comma-separated stacks to measure (default: go,bun,fastapi)",
+    )
     parser.add_argument("--out", default="data/benchmarks", help="directory for the five files")
     parser.add_argument("--rounds", type=int, help="interleaved load rounds (default 3; --quick 1)")
     parser.add_argument("--duration", type=int, help="seconds per measured wrk run (default 10; --quick 1)")
-    parser.add_argument("--startup-runs", type=int, help="startup runs per stack incl. the discarded first "
-                        "(default 21; --quick 3)")
+    parser.add_argument(
+        "--startup-runs",
+        type=int,
+        help="startup runs per stack incl. the discarded first (default 21; --quick 3)",
+    )
     parser.add_argument("--concurrency", help="comma-separated wrk connection counts (default 10,50,100)")
 
 
@@ -64,10 +73,19 @@ def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> P
         max_retries=1 if quick else 2,
         wrk_threads=max(1, load_cores),
     )
-    if plan.startup_runs < 2 or plan.rounds < 1 or plan.duration_s < 1 or not concurrency \
-            or min(concurrency) < 1 or plan.rounds > 20 or plan.duration_s > 600 or plan.startup_runs > 500:
-        raise BenchError("bad method parameters: need 2-500 startup runs, 1-20 rounds, 1-600 s duration, "
-                         "positive concurrency")
+    if (
+        plan.startup_runs < 2
+        or plan.rounds < 1
+        or plan.duration_s < 1
+        or not concurrency
+        or min(concurrency) < 1
+        or plan.rounds > 20
+        or plan.duration_s > 600
+        or plan.startup_runs > 500
+    ):
+        raise BenchError(
+            "bad method parameters: need 2-500 startup runs, 1-20 rounds, 1-600 s duration, positive concurrency"
+        )
     return plan
 
 
@@ -95,6 +113,16 @@ def _wrk_version() -> str:
     return f"wrk {match.group(1)}" if match else "wrk"
 
 
+def _tool_versions() -> str:
+    tools = [
+        _wrk_version(),
+        f"Python {platform.python_version()} (harness)",
+        "node " + tool_version(["node", "--version"]),
+        "npm " + tool_version(["npm", "--version"]),
+    ]
+    return "Tool versions: " + "; ".join(tools)
+
+
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
@@ -103,6 +131,7 @@ def derived_evidence(res: Results, stacks: list[str]) -> list[tuple[str, str, fl
     """Evidence drawn from the measurements: memory extras, OTel cost, span probes."""
     rows: list[tuple[str, str, float, str]] = []
     for stack in stacks:
+
         def mem(variant: str, what: str, stack: str = stack) -> float:
             return _median([v for s, var, w, _, v in res.extra_memory if s == stack and var == variant and w == what])
 
@@ -114,15 +143,28 @@ def derived_evidence(res: Results, stacks: list[str]) -> list[tuple[str, str, fl
         ]
         ratios = []
         for conc in sorted({r.concurrency for r in res.throughput}):
-            base = _median([r.requests_per_sec for r in res.throughput
-                            if r.stack == stack and r.variant == "baseline" and r.concurrency == conc])
-            otel = _median([r.requests_per_sec for r in res.throughput
-                            if r.stack == stack and r.variant == "otel" and r.concurrency == conc])
+            base = _median(
+                [
+                    r.requests_per_sec
+                    for r in res.throughput
+                    if r.stack == stack and r.variant == "baseline" and r.concurrency == conc
+                ]
+            )
+            otel = _median(
+                [
+                    r.requests_per_sec
+                    for r in res.throughput
+                    if r.stack == stack and r.variant == "otel" and r.concurrency == conc
+                ]
+            )
             if base > 0:
                 ratios.append(otel / base)
         rows.append((stack, "otel_throughput_ratio", _median(ratios), "ratio"))
-        units = {"otel_server_span_has_route": "ratio", "otel_bad_payloads": "payloads",
-                 "otel_spans_delivered_under_load_pct": "%"}
+        units = {
+            "otel_server_span_has_route": "ratio",
+            "otel_bad_payloads": "payloads",
+            "otel_spans_delivered_pct": "%",
+        }
         for measure, value in sorted(res.spans.get(stack, {}).items()):
             rows.append((stack, measure, value, units.get(measure, "spans/request")))
     return rows
@@ -137,19 +179,25 @@ def notes(plan: Plan, res: Results, pinning: Pinning, span_figures: dict[str, di
         "omission); latency percentiles are those of completed requests.",
         "Latency percentiles and request counts come from a wrk Lua done() hook (bench/wrk/report.lua) that "
         "writes JSON, not from wrk's text output.",
-        f"Each round starts a fresh server per stack; stacks are interleaved and their order rotated each round "
-        f"so drift hits every stack alike. Per concurrency level a {plan.warmup_s} s warm-up is discarded before "
+        "Each round starts a fresh server per stack; stacks are interleaved and their order rotated "
+        "each round "
+        f"so drift hits every stack alike. Per concurrency level a {plan.warmup_s} s warm-up is "
+        "discarded before "
         f"the {plan.duration_s} s measurement.",
-        f"Startup is exec to the first HTTP 200 on /health, polled every 0.5 ms; {plan.startup_runs} runs per "
+        f"Startup is exec to the first HTTP 200 on /health, polled every 0.5 ms; {plan.startup_runs} "
+        "runs per "
         f"stack with the first discarded and the order rotated between stacks.",
         "Memory is RSS (and PSS) summed over the service's whole process tree from /proc: idle = median of "
         "readings after one request; load = peak of readings every 100 ms during the measured wrk runs.",
-        f"Noise: foreign CPU (machine busy time from /proc/stat minus our processes' time) was measured in every "
-        f"load run; above {plan.contention_pct:.0f}% of the machine a run was retried up to {plan.max_retries} "
+        "Noise: foreign CPU (machine busy time from /proc/stat minus our processes' time) was measured "
+        "in every "
+        f"load run; above {plan.contention_pct:.0f}% of the machine a run was retried up to "
+        f"{plan.max_retries} "
         f"times. Median foreign CPU {_median(foreign):.1f}%, max {max(foreign, default=0.0):.1f}%; "
         f"{res.retries} retries, {res.contended_runs} runs still contended after retrying.",
         f"Pinning: {pinning.describe()}.",
-        "Go OpenTelemetry: Debian's golang-opentelemetry-otel-dev 1.1.0 has no OTLP exporter and no otelhttp, "
+        "Go OpenTelemetry: Debian's golang-opentelemetry-otel-dev 1.1.0 has no OTLP exporter and no "
+        "otelhttp, "
         "so the Go variant exports through the SDK's Jaeger collector exporter (Thrift over HTTP) and a "
         "hand-written middleware makes the server span with http.route; Bun and FastAPI export OTLP/HTTP.",
         "All traced variants use the SDKs' default batch span processors and export to one local receiver "
@@ -158,13 +206,18 @@ def notes(plan: Plan, res: Results, pinning: Pinning, span_figures: dict[str, di
     bun = span_figures.get("bun")
     if bun is not None:
         out.append(
-            f"Bun.serve with the Node HTTP auto-instrumentation (@opentelemetry/instrumentation-http) emitted "
-            f"{bun.get('otel_auto_server_spans_per_request', 0.0):.2f} server spans per request: it does not see "
-            f"Bun.serve, so the Bun variant creates its server span by hand in the fetch handler.")
+            "Bun.serve with the Node HTTP auto-instrumentation (@opentelemetry/instrumentation-http) "
+            "emitted "
+            f"{bun.get('otel_auto_server_spans_per_req', 0.0):.2f} server spans per request: it does not "
+            "see "
+            f"Bun.serve, so the Bun variant creates its server span by hand in the fetch handler."
+        )
     fa = span_figures.get("fastapi")
     if fa is not None:
-        out.append(f"FastAPI's instrumentation emits {fa.get('otel_spans_per_request', 0.0):.1f} spans per request "
-                   "(the server span plus internal ASGI send spans).")
+        out.append(
+            f"FastAPI's instrumentation emits {fa.get('otel_spans_per_req', 0.0):.1f} spans per request "
+            "(the server span plus internal ASGI send spans)."
+        )
     return out
 
 
@@ -210,7 +263,7 @@ def _run(args: argparse.Namespace) -> int:
         os.sched_setaffinity(0, old_affinity)
 
     evidence = static_evidence(paths, stacks) + derived_evidence(results, stacks)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     env_doc: dict[str, Any] = {
         "measured_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sample": False,
@@ -234,34 +287,58 @@ def _run(args: argparse.Namespace) -> int:
         },
         "versions": stack_versions,
         "pinning": pinning.describe(),
-        "notes": notes(plan, results, pinning, results.spans) + [
-            "Tool versions: " + "; ".join([
-                _wrk_version(),
-                f"Python {platform.python_version()} (harness)",
-                tool_version(["node", "--version"]).join(["node ", ""]),
-                tool_version(["npm", "--version"]).join(["npm ", ""]),
-            ]),
-        ],
+        "notes": [*notes(plan, results, pinning, results.spans), _tool_versions()],
     }
     texts = {
         "environment.yaml": yaml_text(env_doc),
         "startup.csv": csv_text(["stack", "run", "startup_ms"], results.startup),
         "memory.csv": csv_text(["stack", "phase", "run", "rss_mb"], results.memory),
         "throughput.csv": csv_text(
-            ["stack", "concurrency", "run", "requests_per_sec", "latency_p50_ms", "latency_p90_ms",
-             "latency_p99_ms", "errors", "variant"],
-            [(r.stack, r.concurrency, r.run, r.requests_per_sec, r.latency_p50_ms, r.latency_p90_ms,
-              r.latency_p99_ms, r.errors, r.variant) for r in results.throughput]),
-        "evidence.csv": csv_text(["stack", "measure", "value", "unit"],
-                                 [(s, m, round(v, 4), u) for s, m, v, u in evidence]),
+            [
+                "stack",
+                "concurrency",
+                "run",
+                "requests_per_sec",
+                "latency_p50_ms",
+                "latency_p90_ms",
+                "latency_p99_ms",
+                "errors",
+                "variant",
+            ],
+            [
+                (
+                    r.stack,
+                    r.concurrency,
+                    r.run,
+                    r.requests_per_sec,
+                    r.latency_p50_ms,
+                    r.latency_p90_ms,
+                    r.latency_p99_ms,
+                    r.errors,
+                    r.variant,
+                )
+                for r in results.throughput
+            ],
+        ),
+        "evidence.csv": csv_text(
+            ["stack", "measure", "value", "unit"], [(s, m, round(v, 4), u) for s, m, v, u in evidence]
+        ),
     }
     assert set(texts) == set(FILES)
     write_all(out_dir, texts)
     # The full record, with per-run foreign CPU and retries, for anyone checking the numbers.
-    (paths.work / "last-run.json").write_text(json.dumps(
-        {"plan": asdict(plan), "throughput": [asdict(r) for r in results.throughput],
-         "spans": results.spans, "retries": results.retries, "contended_runs": results.contended_runs},
-        indent=1))
+    (paths.work / "last-run.json").write_text(
+        json.dumps(
+            {
+                "plan": asdict(plan),
+                "throughput": [asdict(r) for r in results.throughput],
+                "spans": results.spans,
+                "retries": results.retries,
+                "contended_runs": results.contended_runs,
+            },
+            indent=1,
+        )
+    )
     print(f"lead-magnet bench: wrote {', '.join(FILES)} to {out_dir}", file=sys.stderr)
     _summary(results, stacks)
     return 0

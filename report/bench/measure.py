@@ -53,8 +53,10 @@ class Pinning:
         """A sentence for environment.yaml."""
         if self.server is None or self.load is None:
             return "not pinned: fewer than 2 cores available, server and wrk share all cores"
-        return (f"server pinned to core {_cores(self.server)}; wrk, span receiver and harness pinned to core "
-                f"{_cores(self.load)} (os.sched_setaffinity)")
+        return (
+            f"server pinned to core {_cores(self.server)}; wrk, span receiver and harness pinned to core "
+            f"{_cores(self.load)} (os.sched_setaffinity)"
+        )
 
 
 def _cores(cpus: set[int]) -> str:
@@ -104,8 +106,15 @@ class Results:
 class Bench:
     """Runs the plan; every process it starts belongs to `registry`."""
 
-    def __init__(self, paths: Paths, plan: Plan, registry: ProcessRegistry, pinning: Pinning,
-                 progress: Progress, log_dir: Path) -> None:
+    def __init__(
+        self,
+        paths: Paths,
+        plan: Plan,
+        registry: ProcessRegistry,
+        pinning: Pinning,
+        progress: Progress,
+        log_dir: Path,
+    ) -> None:
         self.paths = paths
         self.plan = plan
         self.registry = registry
@@ -131,17 +140,30 @@ class Bench:
     # --- helpers ---------------------------------------------------------------------------------
 
     def _start(self, stack: str, variant: str, env_extra: dict[str, str] | None = None) -> Running:
-        return start_service(self.registry, self.paths, stack, variant,
-                             receiver_port=self.receiver.port if self.receiver else None,
-                             cpus=self.pinning.server, log=self.log_dir / f"{stack}-{variant}.log",
-                             env_extra=env_extra)
+        return start_service(
+            self.registry,
+            self.paths,
+            stack,
+            variant,
+            receiver_port=self.receiver.port if self.receiver else None,
+            cpus=self.pinning.server,
+            log=self.log_dir / f"{stack}-{variant}.log",
+            env_extra=env_extra,
+        )
 
-    def _wrk(self, port: int, connections: int, duration_s: int, server_pid: int,
-             sample: bool) -> tuple[Path, Sampler | None, int]:
+    def _wrk(
+        self, port: int, connections: int, duration_s: int, server_pid: int, sample: bool
+    ) -> tuple[Path, Sampler | None, int]:
         report = self.log_dir / "wrk-report.json"
         report.unlink(missing_ok=True)
-        argv = wrk_command("wrk", self.paths.lua, f"http://127.0.0.1:{port}/json", connections, duration_s,
-                           self.plan.wrk_threads)
+        argv = wrk_command(
+            "wrk",
+            self.paths.lua,
+            f"http://127.0.0.1:{port}/json",
+            connections,
+            duration_s,
+            self.plan.wrk_threads,
+        )
         env = dict(os.environ)
         env["WRK_REPORT_FILE"] = str(report)
         proc = self.registry.start(argv, env=env, cpus=self.pinning.load)
@@ -171,10 +193,13 @@ class Bench:
         """Exec → first 200 on /health, first run discarded, order rotated each run."""
         stacks = self.plan.stacks
         for i in range(self.plan.startup_runs):
-            order = stacks[i % len(stacks):] + stacks[: i % len(stacks)]
+            order = stacks[i % len(stacks) :] + stacks[: i % len(stacks)]
             for stack in order:
-                self.progress.step(f"startup {stack}: run {i + 1}/{self.plan.startup_runs}"
-                                   + (" (discarded warm-up)" if i == 0 else ""), 0.5)
+                self.progress.step(
+                    f"startup {stack}: run {i + 1}/{self.plan.startup_runs}"
+                    + (" (discarded warm-up)" if i == 0 else ""),
+                    0.5,
+                )
                 running = self._start(stack, "baseline")
                 self.registry.stop(running.proc)
                 if i > 0:
@@ -186,15 +211,18 @@ class Bench:
         # "Idle after the first request": one real request, then let the runtime settle.
         status, body = get(running.port, "/json")
         if status != 200 or body.replace(b" ", b"") != EXPECTED_BODY:
-            raise BenchError(f"{running.stack} ({running.variant}): GET /json returned {status} {body[:80]!r}, "
-                             f"expected 200 {EXPECTED_BODY.decode()}")
+            raise BenchError(
+                f"{running.stack} ({running.variant}): GET /json returned {status} {body[:80]!r}, "
+                f"expected 200 {EXPECTED_BODY.decode()}"
+            )
         time.sleep(self.plan.idle_settle_s)
         readings = []
         for _ in range(5):
             readings.append(procfs.tree_memory(running.proc.pid))
             time.sleep(0.05)
-        return procfs.Memory(statistics.median(r.rss_mb for r in readings),
-                             statistics.median(r.pss_mb for r in readings))
+        return procfs.Memory(
+            statistics.median(r.rss_mb for r in readings), statistics.median(r.pss_mb for r in readings)
+        )
 
     def _one_load_run(self, running: Running, conc: int, rnd: int) -> ThroughputRow:
         p = self.plan
@@ -209,18 +237,33 @@ class Bench:
             contended = verdict.foreign_pct > p.contention_pct
             if contended and attempts <= p.max_retries:
                 self.results.retries += 1
-                self.progress.note(f"  contended: {verdict.foreign_pct:.1f}% foreign CPU during {running.stack} "
-                                   f"({running.variant}) c={conc}; retrying ({attempts}/{p.max_retries})")
+                self.progress.note(
+                    f"  contended: {verdict.foreign_pct:.1f}% foreign CPU during {running.stack} "
+                    f"({running.variant}) c={conc}; retrying ({attempts}/{p.max_retries})"
+                )
                 continue
             if contended:
                 self.results.contended_runs += 1
             if running.proc.poll() is not None:
-                raise BenchError(f"{running.stack} ({running.variant}) crashed under load "
-                                 f"(exit {running.proc.returncode}); see {self.log_dir}")
-            return ThroughputRow(running.stack, running.variant, conc, rnd, round(res.requests_per_sec, 1),
-                                 round(res.latency_p50_ms, 3), round(res.latency_p90_ms, 3),
-                                 round(res.latency_p99_ms, 3), res.errors, round(verdict.foreign_pct, 2),
-                                 round(verdict.steal_pct, 2), attempts, contended)
+                raise BenchError(
+                    f"{running.stack} ({running.variant}) crashed under load "
+                    f"(exit {running.proc.returncode}); see {self.log_dir}"
+                )
+            return ThroughputRow(
+                running.stack,
+                running.variant,
+                conc,
+                rnd,
+                round(res.requests_per_sec, 1),
+                round(res.latency_p50_ms, 3),
+                round(res.latency_p90_ms, 3),
+                round(res.latency_p99_ms, 3),
+                res.errors,
+                round(verdict.foreign_pct, 2),
+                round(verdict.steal_pct, 2),
+                attempts,
+                contended,
+            )
 
     def measure_load(self) -> None:
         """Interleaved rounds: a fresh server per stack and round, every concurrency, warm-up discarded."""
@@ -229,29 +272,39 @@ class Bench:
             for v_index, variant in enumerate(VARIANTS_RUN):
                 k = (rnd - 1 + v_index) % len(p.stacks)
                 for stack in p.stacks[k:] + p.stacks[:k]:
-                    self.progress.step(f"round {rnd}/{p.rounds}: {stack} ({variant}) start + idle memory",
-                                       p.idle_settle_s + 1)
+                    self.progress.step(
+                        f"round {rnd}/{p.rounds}: {stack} ({variant}) start + idle memory",
+                        p.idle_settle_s + 1,
+                    )
                     running = self._start(stack, variant)
                     try:
                         idle = self._idle_memory(running)
                         self._load_samples = []
                         for conc in p.concurrency:
-                            self.progress.step(f"round {rnd}/{p.rounds}: {stack} ({variant}) c={conc} warm-up",
-                                               p.warmup_s)
+                            self.progress.step(
+                                f"round {rnd}/{p.rounds}: {stack} ({variant}) c={conc} warm-up", p.warmup_s
+                            )
                             self._wrk(running.port, conc, p.warmup_s, running.proc.pid, sample=False)
-                            self.progress.step(f"round {rnd}/{p.rounds}: {stack} ({variant}) c={conc} "
-                                               f"measuring {p.duration_s}s", p.duration_s)
+                            self.progress.step(
+                                f"round {rnd}/{p.rounds}: {stack} ({variant}) c={conc} measuring {p.duration_s}s",
+                                p.duration_s,
+                            )
                             self.results.throughput.append(self._one_load_run(running, conc, rnd))
                         peak = max((s.rss_mb for s in self._load_samples), default=0.0)
-                        median = statistics.median([s.rss_mb for s in self._load_samples]) \
-                            if self._load_samples else 0.0
+                        median = (
+                            statistics.median([s.rss_mb for s in self._load_samples]) if self._load_samples else 0.0
+                        )
                     finally:
                         self.registry.stop(running.proc)
                     if variant == "baseline":
                         self.results.memory.append((stack, "idle", rnd, round(idle.rss_mb, 1)))
                         self.results.memory.append((stack, "load", rnd, round(peak, 1)))
-                    for what, val in (("rss_idle", idle.rss_mb), ("pss_idle", idle.pss_mb),
-                                      ("rss_load_peak", peak), ("rss_load_median", median)):
+                    for what, val in (
+                        ("rss_idle", idle.rss_mb),
+                        ("pss_idle", idle.pss_mb),
+                        ("rss_load_peak", peak),
+                        ("rss_load_median", median),
+                    ):
                         self.results.extra_memory.append((stack, variant, what, rnd, val))
 
     # --- span probes -----------------------------------------------------------------------------
@@ -284,20 +337,21 @@ class Bench:
                     # Exporters that ignore OTEL_BSP_SCHEDULE_DELAY (Go's) flush on SIGTERM instead.
                     got = self.receiver.wait_for(stack, sent, FLUSH_WAIT_S)
                 prefix = "otel_auto" if mode == "auto" else "otel"
-                figures[f"{prefix}_spans_per_request"] = got["spans"] / sent
-                figures[f"{prefix}_server_spans_per_request"] = got["server_spans"] / sent
+                figures[f"{prefix}_spans_per_req"] = got["spans"] / sent
+                figures[f"{prefix}_server_spans_per_req"] = got["server_spans"] / sent
                 if mode == "full":
                     figures["otel_server_span_has_route"] = (
-                        got["server_spans_with_route"] / got["server_spans"] if got["server_spans"] else 0.0)
+                        got["server_spans_with_route"] / got["server_spans"] if got["server_spans"] else 0.0
+                    )
                     figures["otel_bad_payloads"] = got["bad_payloads"]
             if stack != "bun":
                 # Without hand-written spans: Go has no otelhttp here; FastAPI's instrumentation is automatic.
-                auto = 0.0 if stack == "go" else figures["otel_server_spans_per_request"]
-                figures["otel_auto_server_spans_per_request"] = auto
-            figures.update(self._burst(stack, figures["otel_spans_per_request"]))
+                auto = 0.0 if stack == "go" else figures["otel_server_spans_per_req"]
+                figures["otel_auto_server_spans_per_req"] = auto
+            figures.update(self._burst(stack, figures["otel_spans_per_req"]))
             self.results.spans[stack] = figures
 
-    def _burst(self, stack: str, spans_per_request: float) -> dict[str, float]:
+    def _burst(self, stack: str, spans_per_req: float) -> dict[str, float]:
         assert self.receiver is not None
         p = self.plan
         conc = max(p.concurrency)
@@ -309,7 +363,7 @@ class Bench:
         try:
             report, _, _ = self._wrk(running.port, conc, p.burst_s, running.proc.pid, sample=False)
             res = read_report(report)
-            expected = (res.requests + 1) * spans_per_request
+            expected = (res.requests + 1) * spans_per_req
             got = self.receiver.wait_for(stack, expected, FLUSH_WAIT_S)
         finally:
             self.registry.stop(running.proc)
@@ -317,7 +371,7 @@ class Bench:
             got = self.receiver.wait_for(stack, expected, FLUSH_WAIT_S)
         self.receiver.mode("discard")
         pct = 100.0 * got["spans"] / expected if expected else 0.0
-        return {"otel_spans_delivered_under_load_pct": min(pct, 100.0)}
+        return {"otel_spans_delivered_pct": min(pct, 100.0)}
 
     # --- all -------------------------------------------------------------------------------------
 

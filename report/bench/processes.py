@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 
@@ -27,6 +28,10 @@ class ProcessRegistry:
         self._procs: list[subprocess.Popen[bytes]] = []
         # A marker in every child's environment lets tests find strays that escaped their group.
         self.env_marker = dict(env_marker or {})
+        # A signal that arrives between fork and registration is held until the child is registered,
+        # so no child can escape clean-up.
+        self._starting = False
+        self.pending_signal: int | None = None
 
     def start(
         self,
@@ -38,7 +43,7 @@ class ProcessRegistry:
         stdout: int | None = subprocess.DEVNULL,
         stderr: int | None = subprocess.DEVNULL,
     ) -> subprocess.Popen[bytes]:
-        """Start `argv` in a new session (so its whole group can be signalled), optionally pinned to `cpus`."""
+        """Start `argv` in its own session (its whole group can be signalled), optionally pinned to `cpus`."""
         full_env = dict(os.environ if env is None else env)
         full_env.update(self.env_marker)
 
@@ -46,6 +51,7 @@ class ProcessRegistry:
             if cpus:
                 os.sched_setaffinity(0, cpus)
 
+        self._starting = True
         try:
             proc = subprocess.Popen(
                 list(argv),
@@ -57,9 +63,13 @@ class ProcessRegistry:
                 start_new_session=True,
                 preexec_fn=pin if cpus else None,
             )
+            self._procs.append(proc)
         except OSError as exc:
             raise BenchError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
-        self._procs.append(proc)
+        finally:
+            self._starting = False
+        if self.pending_signal is not None:
+            raise Interrupted(f"interrupted by {signal.Signals(self.pending_signal).name}")
         return proc
 
     @property
@@ -76,10 +86,9 @@ class ProcessRegistry:
         if proc.poll() is None:
             _kill(proc.pid)
             _signal_group(proc.pid, signal.SIGKILL)
-            try:
+            # An unkillable (D state) process is left to the kernel; nothing more a user process can do.
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass  # unkillable (D state); nothing more a user process can do
         # Children that ignored SIGTERM but stayed in the group are killed too.
         _signal_group(proc.pid, signal.SIGKILL)
         if proc in self._procs:
@@ -87,7 +96,7 @@ class ProcessRegistry:
         return proc.returncode
 
     def stop_all(self) -> None:
-        """Stop every process still registered: all get SIGTERM at once, then SIGKILL after the grace period."""
+        """Stop every registered process: all get SIGTERM at once, then SIGKILL after the grace period."""
         procs = list(self._procs)
         for p in procs:
             _signal_group(p.pid, signal.SIGTERM)
@@ -98,25 +107,19 @@ class ProcessRegistry:
             if p.poll() is None:
                 _kill(p.pid)
             _signal_group(p.pid, signal.SIGKILL)
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
         self._procs.clear()
 
 
 def _signal_group(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is already gone
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass  # the group is already gone
 
 
 def _kill(pid: int) -> None:
-    try:
+    with suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @contextmanager
@@ -124,6 +127,9 @@ def managed(registry: ProcessRegistry) -> Iterator[ProcessRegistry]:
     """Turn SIGINT/SIGTERM into `Interrupted` and stop every registered process on any exit."""
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        registry.pending_signal = signum
+        if registry._starting:
+            return  # start() raises once the new child is registered
         raise Interrupted(f"interrupted by {signal.Signals(signum).name}")
 
     old_int = signal.signal(signal.SIGINT, on_signal)

@@ -28,7 +28,8 @@ class Progress:
         pct = 100.0 * min(self.done_s / self.planned_s, 1.0)
         elapsed = time.monotonic() - self.t0
         # Scale the plan by how fast the run has gone so far, which includes start-up and retry overheads.
-        rate = elapsed / self.done_s if self.done_s > 0 else 1.0
+        # Never faster than planned: the planned wrk durations are a floor.
+        rate = max(1.0, elapsed / self.done_s) if self.done_s > 0 else 1.0
         left = max(0.0, (self.planned_s - self.done_s) * rate)
         line = f"[{pct:5.1f}% | {_fmt(elapsed)} elapsed | ~{_fmt(left)} left] {what}"
         if self.tty:

@@ -1,4 +1,4 @@
-"""A local trace receiver that accepts OTLP/HTTP (protobuf or JSON) and Jaeger Thrift/HTTP and counts spans."""
+"""A local trace receiver: accepts OTLP/HTTP (protobuf or JSON) and Jaeger Thrift/HTTP, counts spans."""
 
 from __future__ import annotations
 
@@ -363,13 +363,13 @@ def make_server(receiver: Receiver, port: int = 0) -> ThreadingHTTPServer:
                     self.rfile.readline()
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-        def do_GET(self) -> None:  # noqa: N802 - name fixed by BaseHTTPRequestHandler
+        def do_GET(self) -> None:
             if self.path == "/counts":
                 self._reply(200, json.dumps(receiver.snapshot()).encode())
             else:
                 self._reply(404, b"{}")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self._read_body()
             if self.path == "/reset":
                 receiver.reset()

@@ -45,7 +45,7 @@ def foreign_cpu(first: Sample, last: Sample) -> CpuVerdict:
 
 @dataclass
 class Sampler:
-    """Samples every `interval_s` until stopped; `our_pids` is re-evaluated each time (bounded by `max_samples`)."""
+    """Samples every `interval_s` until stopped (at most `max_samples`); `our_pids` is re-read each time."""
 
     server_pid: int
     our_pids: Callable[[], list[int]]

@@ -70,9 +70,17 @@ class Running:
         return (self.ready_ns - self.started_ns) / 1e6
 
 
-def start_service(registry: ProcessRegistry, paths: Paths, stack: str, variant: str, *,
-                  receiver_port: int | None, cpus: set[int] | None, log: Path | None = None,
-                  env_extra: dict[str, str] | None = None) -> Running:
+def start_service(
+    registry: ProcessRegistry,
+    paths: Paths,
+    stack: str,
+    variant: str,
+    *,
+    receiver_port: int | None,
+    cpus: set[int] | None,
+    log: Path | None = None,
+    env_extra: dict[str, str] | None = None,
+) -> Running:
     """Start one service and return once it answers /health."""
     port = free_port()
     spec = launch(paths, stack, variant, port, receiver_port)
@@ -80,8 +88,13 @@ def start_service(registry: ProcessRegistry, paths: Paths, stack: str, variant: 
     stderr = open(log, "ab") if log else None  # noqa: SIM115 - handed to the child, closed below
     try:
         t0 = time.perf_counter_ns()
-        proc = registry.start(spec.argv, env=spec.env, cwd=spec.cwd, cpus=cpus,
-                              stderr=stderr.fileno() if stderr else subprocess.DEVNULL)
+        proc = registry.start(
+            spec.argv,
+            env=spec.env,
+            cwd=spec.cwd,
+            cpus=cpus,
+            stderr=stderr.fileno() if stderr else subprocess.DEVNULL,
+        )
         wait_healthy(proc, port, f"{stack} ({variant})")
         t1 = time.perf_counter_ns()
     finally:
@@ -108,8 +121,9 @@ class ReceiverClient:
     """The span receiver running as a child process of the harness."""
 
     def __init__(self, registry: ProcessRegistry, cpus: set[int] | None) -> None:
-        self.proc = registry.start([sys.executable, "-m", "report.bench.receiver"], cpus=cpus,
-                                   stdout=subprocess.PIPE, env=None)
+        self.proc = registry.start(
+            [sys.executable, "-m", "report.bench.receiver"], cpus=cpus, stdout=subprocess.PIPE, env=None
+        )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().decode().strip()
         if not line.isdigit():

@@ -86,8 +86,19 @@ def launch(paths: Paths, stack: str, variant: str, port: int, receiver_port: int
     if stack == "fastapi":
         venv = paths.work / ("fastapi-otel-venv" if otel else "fastapi-venv")
         app = "app_otel:app" if otel else "app:app"
-        argv = [str(venv / "bin" / "python"), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-                "--log-level", "warning", "--no-access-log"]
+        argv = [
+            str(venv / "bin" / "python"),
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
         return Launch(argv, env, paths.bench / "fastapi")
     raise BenchError(f"unknown stack {stack!r}: expected one of {', '.join(STACK_IDS)}")
 
@@ -108,8 +119,13 @@ def _run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = 
 def go_env(paths: Paths) -> dict[str, str]:
     """GOPATH mode over Debian's /usr/share/gocode: no module proxy is reachable here."""
     env = base_env()
-    env.update(GO111MODULE="off", GOPATH="/usr/share/gocode", GOCACHE=str(paths.work / "go" / "cache"),
-               CGO_ENABLED="0", GOFLAGS="-trimpath")
+    env.update(
+        GO111MODULE="off",
+        GOPATH="/usr/share/gocode",
+        GOCACHE=str(paths.work / "go" / "cache"),
+        CGO_ENABLED="0",
+        GOFLAGS="-trimpath",
+    )
     return env
 
 
@@ -146,8 +162,10 @@ def build(paths: Paths, stacks: list[str]) -> None:
                 if not staged.exists() or staged.read_bytes() != src.read_bytes():
                     shutil.copyfile(src, staged)
                 if _stale(out, [staged]):
-                    _run([str(bun), "build", "--compile", "--minify", staged.name, "--outfile", name],
-                         cwd=paths.work / "bun")
+                    _run(
+                        [str(bun), "build", "--compile", "--minify", staged.name, "--outfile", name],
+                        cwd=paths.work / "bun",
+                    )
     if "fastapi" in stacks:
         for venv in ("fastapi-venv", "fastapi-otel-venv"):
             if not (paths.work / venv / "bin" / "python").exists():
@@ -166,23 +184,29 @@ def versions(paths: Paths, stacks: list[str]) -> dict[str, str]:
     if "go" in stacks:
         go = _first_line(_run(["go", "version"])).replace("go version ", "")
         otel = _debian_version("golang-opentelemetry-otel-dev")
-        out["go"] = (f"{go} net/http, CGO_ENABLED=0 static stripped binary; OTel: Go SDK {otel} "
-                     "(Debian golang-opentelemetry-otel-dev), Jaeger Thrift/HTTP exporter, hand-written server-span "
-                     "middleware")
+        out["go"] = (
+            f"{go} net/http, CGO_ENABLED=0 static stripped binary; OTel: Go SDK {otel} "
+            "(Debian golang-opentelemetry-otel-dev), Jaeger Thrift/HTTP exporter, hand-written server-span "
+            "middleware"
+        )
     if "bun" in stacks:
         bun = _first_line(_run([str(paths.work / "bun" / "node_modules" / ".bin" / "bun"), "--version"]))
         nm = paths.work / "bun" / "node_modules" / "@opentelemetry"
         sdk = _npm_version(nm / "sdk-trace")
         exp = _npm_version(nm / "exporter-trace-otlp-http")
-        out["bun"] = (f"bun {bun} Bun.serve, bun build --compile; OTel: @opentelemetry/sdk-trace {sdk}, "
-                      f"exporter-trace-otlp-http {exp} (OTLP/HTTP JSON)")
+        out["bun"] = (
+            f"bun {bun} Bun.serve, bun build --compile; OTel: @opentelemetry/sdk-trace {sdk}, "
+            f"exporter-trace-otlp-http {exp} (OTLP/HTTP JSON)"
+        )
     if "fastapi" in stacks:
         py = paths.work / "fastapi-otel-venv" / "bin" / "python"
-        code = ("import sys, importlib.metadata as m; v = m.version; "
-                "print(f\"fastapi {v('fastapi')} on uvicorn {v('uvicorn')}, CPython {sys.version.split()[0]}; "
-                "OTel: opentelemetry-sdk {v('opentelemetry-sdk')}, instrumentation-fastapi "
-                "{v('opentelemetry-instrumentation-fastapi')}, exporter-otlp-proto-http "
-                "{v('opentelemetry-exporter-otlp-proto-http')} (OTLP/HTTP protobuf)\")")
+        code = (
+            "import sys, importlib.metadata as m; v = m.version; "
+            "print(f\"fastapi {v('fastapi')} on uvicorn {v('uvicorn')}, CPython {sys.version.split()[0]}; "
+            "OTel: opentelemetry-sdk {v('opentelemetry-sdk')}, instrumentation-fastapi "
+            "{v('opentelemetry-instrumentation-fastapi')}, exporter-otlp-proto-http "
+            "{v('opentelemetry-exporter-otlp-proto-http')} (OTLP/HTTP protobuf)\")"
+        )
         out["fastapi"] = _first_line(_run([str(py), "-c", code]))
     return out
 

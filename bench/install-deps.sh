@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Installs everything `lead-magnet bench` needs, from the project's own files:
+#   apt: golang-go, wrk, golang-opentelemetry-otel-dev (Go OTel SDK; no Go module proxy is reachable here)
+#   npm: bun and the @opentelemetry/* packages (bench/bun/package.json + package-lock.json)
+#   pip: FastAPI, uvicorn and OpenTelemetry in two venvs (bench/fastapi/requirements*.txt)
+# Idempotent and quick when everything is already there. Non-interactive; exits 1 naming what is missing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/bench"
+WORK="$BENCH/.work"
+PYTHON="${PYTHON:-python3}"
+mkdir -p "$WORK"
+
+missing=()
+say() { printf 'bench-deps: %s\n' "$*"; }
+
+# --- apt ----------------------------------------------------------------------------------------
+apt_pkgs=(golang-go wrk golang-opentelemetry-otel-dev)
+need_apt=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
+done
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then need_apt+=(nodejs npm); fi
+if ((${#need_apt[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    say "apt-get install ${need_apt[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    missing+=("apt packages ${need_apt[*]} (needs root: sudo apt-get install ${need_apt[*]})")
+  fi
+else
+  say "apt packages present: ${apt_pkgs[*]}"
+fi
+
+# --- npm: bun + OpenTelemetry ---------------------------------------------------------------------
+stamp() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+if command -v npm >/dev/null; then
+  want="$(stamp "$BENCH/bun/package.json" "$BENCH/bun/package-lock.json")"
+  if [[ -x "$WORK/bun/node_modules/.bin/bun" && "$(cat "$WORK/bun/.deps-stamp" 2>/dev/null)" == "$want" ]]; then
+    say "npm packages present ($(ls "$WORK/bun/node_modules/@opentelemetry" | wc -l) @opentelemetry, bun $("$WORK/bun/node_modules/.bin/bun" --version))"
+  else
+    say "npm ci in bench/.work/bun (bun runs its install script: allowScripts in package.json)"
+    mkdir -p "$WORK/bun"
+    cp "$BENCH/bun/package.json" "$BENCH/bun/package-lock.json" "$WORK/bun/"
+    if (cd "$WORK/bun" && npm ci --no-audit --no-fund --loglevel=error) && [[ -x "$WORK/bun/node_modules/.bin/bun" ]] \
+        && "$WORK/bun/node_modules/.bin/bun" --version >/dev/null; then
+      echo "$want" > "$WORK/bun/.deps-stamp"
+    else
+      missing+=("npm packages (npm ci in $WORK/bun failed or bun did not install)")
+    fi
+  fi
+else
+  missing+=("node and npm")
+fi
+
+# --- pip: FastAPI venvs -----------------------------------------------------------------------------
+make_venv() {  # name requirements-file
+  local venv="$WORK/$1" req="$BENCH/fastapi/$2" want
+  want="$(stamp "$req")"
+  if [[ -x "$venv/bin/python" && "$(cat "$venv/.deps-stamp" 2>/dev/null)" == "$want" ]]; then
+    say "venv $1 present"
+    return 0
+  fi
+  say "creating venv $1 from bench/fastapi/$2"
+  rm -rf "$venv"
+  if "$PYTHON" -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" 2>&1 \
+      | grep -v -e "is ignored: it is neither" -e "Running pip as the 'root'" ; then :; fi
+  if "$venv/bin/python" -c "import fastapi, uvicorn" 2>/dev/null; then
+    echo "$want" > "$venv/.deps-stamp"
+  else
+    missing+=("python packages for $1 (pip install -r bench/fastapi/$2 failed)")
+  fi
+}
+if "$PYTHON" -c "import venv, ensurepip" 2>/dev/null; then
+  make_venv fastapi-venv requirements.txt
+  make_venv fastapi-otel-venv requirements-otel.txt
+else
+  missing+=("python3 venv/ensurepip (apt: python3-venv)")
+fi
+
+# --- report -------------------------------------------------------------------------------------
+for tool in go wrk; do command -v "$tool" >/dev/null || missing+=("$tool on PATH"); done
+if ((${#missing[@]})); then
+  printf 'bench-deps: cannot install:\n' >&2
+  printf '  - %s\n' "${missing[@]}" >&2
+  exit 1
+fi
+say "ready: $(go version | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), bun $("$WORK/bun/node_modules/.bin/bun" --version)"

@@ -1,0 +1,150 @@
+"""End-to-end: a --quick run of the real harness against the real services (about a minute)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from report.bench.evidence import MEASURES
+from tests.bench.test_processes import MARK, marked_pids, wait_gone
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / "bench" / ".work"
+
+
+def missing_toolchain() -> list[str]:
+    """What `make bench-deps` would have installed but is not there."""
+    missing = [t for t in ("go", "wrk") if shutil.which(t) is None]
+    for path in ("bun/node_modules/.bin/bun", "fastapi-venv/bin/python", "fastapi-otel-venv/bin/python"):
+        if not (WORK / path).exists():
+            missing.append(f"bench/.work/{path}")
+    return missing
+
+
+@pytest.fixture(scope="module")
+def toolchain() -> None:
+    missing = missing_toolchain()
+    if missing:
+        reason = f"benchmark toolchain missing ({', '.join(missing)}): run `make bench-deps`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _harness(args: list[str], token: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **{MARK: token})
+    return subprocess.Popen(
+        [sys.executable, "-m", "report.bench.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def quick_run(toolchain: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench") / "benchmarks"
+    token = uuid.uuid4().hex
+    proc = _harness(["--quick", "--out", str(out)], token)
+    _, stderr = proc.communicate(timeout=240)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert wait_gone(token) == [], "processes left behind after a successful run"
+    return out
+
+
+def test_writes_the_five_files(quick_run: Path) -> None:
+    assert sorted(p.name for p in quick_run.iterdir()) == sorted(
+        ["environment.yaml", "startup.csv", "memory.csv", "throughput.csv", "evidence.csv"]
+    )
+
+
+def test_environment_is_not_sample(quick_run: Path) -> None:
+    env = yaml.safe_load((quick_run / "environment.yaml").read_text())
+    assert env["sample"] is False
+    assert set(env["versions"]) == {"go", "bun", "fastapi"}
+    assert env["method"]["concurrency"] == [10]
+    assert "pinning" in env and env["notes"]
+    assert any("closed-loop" in n for n in env["notes"])
+
+
+def test_csv_columns_and_rows(quick_run: Path) -> None:
+    startup = _rows(quick_run / "startup.csv")
+    assert list(startup[0]) == ["stack", "run", "startup_ms"]
+    assert {r["stack"] for r in startup} == {"go", "bun", "fastapi"}
+    assert all(float(r["startup_ms"]) > 0 for r in startup)
+    memory = _rows(quick_run / "memory.csv")
+    assert list(memory[0]) == ["stack", "phase", "run", "rss_mb"]
+    assert {(r["stack"], r["phase"]) for r in memory} == {
+        (s, p) for s in ("go", "bun", "fastapi") for p in ("idle", "load")
+    }
+    tput = _rows(quick_run / "throughput.csv")
+    assert {(r["stack"], r["variant"]) for r in tput} == {
+        (s, v) for s in ("go", "bun", "fastapi") for v in ("baseline", "otel")
+    }
+    assert all(float(r["requests_per_sec"]) > 0 and int(r["errors"]) == 0 for r in tput)
+
+
+def test_evidence_measures_are_documented(quick_run: Path) -> None:
+    rows = _rows(quick_run / "evidence.csv")
+    assert list(rows[0]) == ["stack", "measure", "value", "unit"]
+    assert {r["measure"] for r in rows} <= set(MEASURES)
+    by = {(r["stack"], r["measure"]): float(r["value"]) for r in rows}
+    assert by[("go", "otel_server_span_has_route")] == 1.0
+    assert by[("bun", "otel_auto_server_spans_per_req")] == 0.0  # the Bun.serve finding
+    assert by[("fastapi", "otel_server_spans_per_req")] == pytest.approx(1.0)
+    assert by[("go", "shared_libraries")] == 0.0
+
+
+def test_report_loader_accepts_the_files(quick_run: Path) -> None:
+    data = pytest.importorskip("report.data")
+    benchmarks, problems = data.load_benchmarks(quick_run.parent, "data", ["go", "bun", "fastapi"])
+    assert problems == []
+    assert benchmarks is not None
+
+
+def test_interrupt_mid_run_leaves_nothing(toolchain: None, tmp_path: Path) -> None:
+    token = uuid.uuid4().hex
+    proc = _harness(["--quick", "--stacks", "go,fastapi", "--out", str(tmp_path / "out")], token)
+    deadline = time.monotonic() + 60
+    # Interrupt once the receiver and a service (or wrk) are running, not while building.
+    while time.monotonic() < deadline and len(marked_pids(token)) < 2 and proc.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 1, stderr[-2000:]
+    assert "interrupted by SIGINT" in stderr
+    assert "Traceback" not in stderr
+    assert wait_gone(token) == []
+    assert not (tmp_path / "out").exists(), "nothing is written by an interrupted run"
+
+
+def test_bad_stack_is_a_clear_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "report.bench.cli", "--stacks", "rust"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert proc.returncode == 1
+    assert "--stacks: unknown rust; expected some of go, bun, fastapi" in proc.stderr
+    assert "Traceback" not in proc.stderr
