@@ -30,6 +30,15 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output)")
     b.add_argument("--page-size", choices=("a4", "letter"), default="a4", help="paper size (default: a4)")
     b.add_argument("--html", action="store_true", help="also write the intermediate HTML and its charts")
+    b.add_argument("--force", action="store_true", help="rebuild even when the output is up to date")
+    b.add_argument("--depfile", type=Path, metavar="FILE", help="also write a Make dependency file listing every input")
+
+    pub = sub.add_parser("publish", help="copy the verified latest build into another folder, atomically")
+    pub.add_argument("--out", type=Path, default=Path("output"), help="build folder to copy from (default: output)")
+    pub.add_argument("--dest", type=Path, required=True, help="folder to publish into, e.g. the blog's static files")
+
+    v = sub.add_parser("verify", help="check the latest build against its manifest (exit 0 or 1)")
+    v.add_argument("--out", type=Path, default=Path("output"), help="build folder to check (default: output)")
 
     c = sub.add_parser("check", help="validate every input file and write nothing")
     c.add_argument("--data", type=Path, default=Path("data"), help="input folder (default: data)")
@@ -66,7 +75,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
 
 
+def _publishing(args: argparse.Namespace) -> int:
+    from report import publish  # light: the up-to-date path must not import the renderer
+
+    if args.command == "verify":
+        print(publish.describe(args.out, publish.verify(args.out), "verified"))
+        return EXIT_OK
+    if args.command == "publish":
+        manifest, written = publish.publish(args.out, args.dest)
+        print(publish.describe(args.dest, manifest, f"published {len(written)} changed file(s) to"))
+        return EXIT_OK
+    found = None if args.force else publish.quick_check(args.data, args.out, args.page_size, args.html)
+    if found is None:
+        from report import pipeline
+
+        result = pipeline.build(pipeline.BuildOptions(data_dir=args.data, out_dir=args.out, page_size=args.page_size,
+                                                      html=args.html, force=args.force))
+        assert result.sources is not None
+        found = (result.manifest, result.sources)
+        state = "up to date, nothing rendered (--force rebuilds):" if result.up_to_date else "wrote"
+    else:
+        state = "up to date, nothing rendered (--force rebuilds):"
+    if args.depfile:
+        publish.write_depfile(args.depfile, found[1], args.out)
+    print(publish.describe(args.out, found[0], state))
+    return EXIT_OK
+
+
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command in ("build", "publish", "verify"):
+        return _publishing(args)
     from report import pipeline
 
     if args.command == "check":
@@ -74,12 +112,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         stacks = ", ".join(s.name for s in results.config.stacks)
         sample = " (sample data)" if results.environment.sample else ""
         print(f"{args.data}: all inputs valid: {len(results.config.stacks)} stacks ({stacks}){sample}.")
-        return EXIT_OK
-    if args.command == "build":
-        result = pipeline.build(
-            pipeline.BuildOptions(data_dir=args.data, out_dir=args.out, page_size=args.page_size, html=args.html)
-        )
-        print(f"wrote {result.pdf} ({result.pages} pages, {result.size / 1024:.0f} KiB)")
         return EXIT_OK
     if args.command == "bench":
         if getattr(args, "bench_missing", False):

@@ -7,14 +7,15 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
-from report import __version__
+from report import publish
 from report.config import ReportConfig, load_config
 from report.data import Benchmarks, load_benchmarks
 from report.errors import Collector, InputError, Problem, display_path
-from report.fonts import FACES, FONT_DIRS
+from report.fonts import FACES, FONT_DIRS, FONT_FILES
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
 from report.render import Chart, Results, facts, measured_areas, render_html, view_model
 from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores, relative_score
@@ -22,7 +23,7 @@ from report.stats import compute as compute_stats
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT_ROOT / "templates"
-PDF_NAME = "backend-language-comparison.pdf"
+PDF_NAME = publish.PDF_NAME
 HTML_NAME = "backend-language-comparison.html"
 CHART_DIR = "charts"
 FIXED_SECTIONS = ("summary", "methodology", "startup", "memory", "throughput", "choosing", "about")
@@ -48,16 +49,20 @@ class BuildOptions:
     page_size: str = "a4"
     html: bool = False
     templates: Path = TEMPLATES
+    force: bool = False
 
 
 @dataclass
 class BuildResult:
-    """What a build wrote."""
+    """What a build wrote, or found already up to date."""
 
     pdf: Path
     pages: int
     size: int
     written: list[Path] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    sources: publish.Sources | None = None
+    up_to_date: bool = False
 
 
 def load(data_dir: Path) -> Inputs:
@@ -272,26 +277,33 @@ def render(inputs: Inputs, page_size: str, templates: Path = TEMPLATES) -> tuple
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Validate everything, then render in memory, then write the files in one go."""
-    from report.pdf import SafeFetcher, write_pdf  # WeasyPrint is imported only when a build renders
-
-    inputs = load(options.data_dir)
-    html, drawn = render(inputs, options.page_size, options.templates)
-    base_url = options.templates.resolve().as_uri() + "/"
-    memory = {f"{base_url}{CHART_DIR}/{chart.file}": svg for svg, chart in drawn.values()}
-    fetcher = SafeFetcher([options.templates, inputs.data_dir, *FONT_DIRS], memory)
-    pdf = write_pdf(html, base_url, fetcher)
-    written = []
+    """Validate everything; unless the output is current, render in memory and publish the set atomically."""
+    inputs = load(options.data_dir)  # bad input stops here, before anything under --out is touched
+    sources = publish.sources(options.data_dir, page_size=options.page_size, html=options.html,
+                              templates=options.templates, fonts=FONT_FILES.values())
     out = options.out_dir
-    out.mkdir(parents=True, exist_ok=True)
-    if options.html:
-        (out / CHART_DIR).mkdir(exist_ok=True)
-        for svg, chart in drawn.values():
-            written.append(atomic_write(out / CHART_DIR / chart.file, svg))
-        written.append(atomic_write(out / HTML_NAME, html.encode("utf-8")))
-    pdf_path = atomic_write(out / PDF_NAME, pdf)
-    written.append(pdf_path)
-    return BuildResult(pdf=pdf_path, pages=_page_count(pdf), size=len(pdf), written=written)
+    with publish.locked(out):  # concurrent builds into one folder take turns; the later ones find it current
+        current = None if options.force else publish.up_to_date(out, sources)
+        if current is not None:
+            return BuildResult(pdf=out / PDF_NAME, pages=int(current["pages"]), size=int(current["bytes"]),
+                               manifest=current, sources=sources, up_to_date=True)
+        from report.pdf import SafeFetcher, write_pdf  # WeasyPrint is imported only when a build renders
+
+        html, drawn = render(inputs, options.page_size, options.templates)
+        base_url = options.templates.resolve().as_uri() + "/"
+        memory = {f"{base_url}{CHART_DIR}/{chart.file}": svg for svg, chart in drawn.values()}
+        fetcher = SafeFetcher([options.templates, inputs.data_dir, *FONT_DIRS], memory)
+        pdf = write_pdf(html, base_url, fetcher)
+        extra: list[tuple[str, bytes, str]] = []
+        if options.html:
+            extra += [(f"{CHART_DIR}/{chart.file}", svg, "chart") for svg, chart in drawn.values()]
+            extra.append((HTML_NAME, html.encode("utf-8"), "html"))
+        about = publish.Edition(title=inputs.config.title, edition=inputs.config.edition,
+                                page_size=options.page_size, sample_data=inputs.benchmarks.environment.sample)
+        manifest = publish.publish_build(out, pdf, about, sources.digest(), extra)
+    written = [out / str(entry["file"]) for entry in manifest["files"]] + [out / publish.MANIFEST_NAME]
+    return BuildResult(pdf=out / PDF_NAME, pages=int(manifest["pages"]), size=len(pdf), written=written,
+                       manifest=manifest, sources=sources)
 
 
 def _page_count(pdf: bytes) -> int:
