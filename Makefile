@@ -9,7 +9,7 @@ DATA    ?= data
 OUT     ?= output
 LM      := $(BIN)/lead-magnet
 
-.PHONY: pdf html check test lint typecheck clean distclean system-deps bench-deps bench look perf preview venv
+.PHONY: pdf html check test lint typecheck clean distclean system-deps bench-deps bench look perf preview venv lock verify
 
 pdf: $(STAMP)
 	$(LM) build --data $(DATA) --out $(OUT)
@@ -29,6 +29,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=23"
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	@touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: reinstall, then pin what got installed.
+lock:
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python scripts/update-lock.py
+
+# Exit 0 only when the latest build in $(OUT) matches its manifest.
+verify: $(STAMP)
+	$(LM) verify --out $(OUT)
 
 # Command-line PDF checkers the tests call (poppler's pdftoppm/pdffonts, qpdf).
 system-deps:
