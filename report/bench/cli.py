@@ -136,10 +136,10 @@ def derived_evidence(res: Results, stacks: list[str]) -> list[tuple[str, str, fl
             return _median([v for s, var, w, _, v in res.extra_memory if s == stack and var == variant and w == what])
 
         rows += [
-            (stack, "pss_idle_mb", mem("baseline", "pss_idle"), "MB"),
-            (stack, "rss_load_median_mb", mem("baseline", "rss_load_median"), "MB"),
-            (stack, "otel_rss_idle_mb", mem("otel", "rss_idle"), "MB"),
-            (stack, "otel_rss_load_peak_mb", mem("otel", "rss_load_peak"), "MB"),
+            (stack, "pss_idle_mb", mem("baseline", "pss_idle"), "MiB"),
+            (stack, "rss_load_median_mb", mem("baseline", "rss_load_median"), "MiB"),
+            (stack, "otel_rss_idle_mb", mem("otel", "rss_idle"), "MiB"),
+            (stack, "otel_rss_load_peak_mb", mem("otel", "rss_load_peak"), "MiB"),
         ]
         ratios = []
         for conc in sorted({r.concurrency for r in res.throughput}):

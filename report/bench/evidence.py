@@ -32,6 +32,15 @@ def site_packages(venv: Path) -> Path:
     return found[0] if found else venv / "lib" / "site-packages"
 
 
+def _node_modules_size(node_modules: Path) -> int:
+    # bun itself is the build tool, not a dependency of the service.
+    return sum(
+        dir_size(p) if p.is_dir() else p.stat().st_size
+        for p in node_modules.iterdir()
+        if p.name not in {"bun", "@oven", ".bin"}
+    )
+
+
 def venv_distributions(venv: Path) -> list[str]:
     """Names of the distributions installed in a venv, less the installer's own."""
     names = []
@@ -114,8 +123,8 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
         base = go_nonstd_packages(paths, "server")
         otel = go_nonstd_packages(paths, "server-otel")
         rows += [
-            ("go", "artifact_size_mb", (w / "go" / "server").stat().st_size / MB, "MB"),
-            ("go", "otel_artifact_size_mb", (w / "go" / "server-otel").stat().st_size / MB, "MB"),
+            ("go", "artifact_size_mb", (w / "go" / "server").stat().st_size / MB, "MiB"),
+            ("go", "otel_artifact_size_mb", (w / "go" / "server-otel").stat().st_size / MB, "MiB"),
             ("go", "runtime_dependencies", len(base), "packages"),
             ("go", "shared_libraries", shared_libraries(w / "go" / "server"), "libraries"),
             ("go", "needs_installed_runtime", 0, "bool"),
@@ -140,14 +149,15 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
     if "bun" in stacks:
         npm = [n for n in npm_packages(w / "bun" / "node_modules") if n != "bun" and not n.startswith("@oven/")]
         rows += [
-            ("bun", "artifact_size_mb", (w / "bun" / "server").stat().st_size / MB, "MB"),
-            ("bun", "otel_artifact_size_mb", (w / "bun" / "server-otel").stat().st_size / MB, "MB"),
+            ("bun", "artifact_size_mb", (w / "bun" / "server").stat().st_size / MB, "MiB"),
+            ("bun", "otel_artifact_size_mb", (w / "bun" / "server-otel").stat().st_size / MB, "MiB"),
             # The baseline imports nothing: Bun.serve is built into the runtime.
             ("bun", "runtime_dependencies", 0, "packages"),
             ("bun", "shared_libraries", shared_libraries(w / "bun" / "server"), "libraries"),
             ("bun", "needs_installed_runtime", 0, "bool"),
             ("bun", "otel_packages", len([n for n in npm if n.startswith("@opentelemetry/")]), "packages"),
             ("bun", "otel_dependencies_added", len(npm), "packages"),
+            ("bun", "otel_packages_size_mb", _node_modules_size(w / "bun" / "node_modules") / MB, "MiB"),
             (
                 "bun",
                 "otel_setup_lines",
@@ -163,12 +173,12 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
         base_d = venv_distributions(w / "fastapi-venv")
         otel_d = venv_distributions(w / "fastapi-otel-venv")
         rows += [
-            ("fastapi", "artifact_size_mb", dir_size(site_packages(w / "fastapi-venv"), True) / MB, "MB"),
+            ("fastapi", "artifact_size_mb", dir_size(site_packages(w / "fastapi-venv"), True) / MB, "MiB"),
             (
                 "fastapi",
                 "otel_artifact_size_mb",
                 dir_size(site_packages(w / "fastapi-otel-venv"), True) / MB,
-                "MB",
+                "MiB",
             ),
             ("fastapi", "runtime_dependencies", len(base_d), "packages"),
             (
@@ -187,6 +197,16 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
             ("fastapi", "otel_dependencies_added", len(set(otel_d) - set(base_d)), "packages"),
             (
                 "fastapi",
+                "otel_packages_size_mb",
+                (
+                    dir_size(site_packages(w / "fastapi-otel-venv"), True)
+                    - dir_size(site_packages(w / "fastapi-venv"), True)
+                )
+                / MB,
+                "MiB",
+            ),
+            (
+                "fastapi",
                 "otel_setup_lines",
                 added_code_lines(
                     (paths.bench / "fastapi" / "app.py").read_text(),
@@ -202,11 +222,11 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
 # Every measure evidence.csv can hold: name -> (unit, what it is). bench/README.md documents the same list.
 MEASURES: dict[str, tuple[str, str]] = {
     "artifact_size_mb": (
-        "MB",
+        "MiB",
         "deployable artefact of the baseline: Go static binary, `bun build --compile` "
         "executable, or the venv's site-packages without pip/setuptools (plus an interpreter)",
     ),
-    "otel_artifact_size_mb": ("MB", "the same for the OpenTelemetry variant"),
+    "otel_artifact_size_mb": ("MiB", "the same for the OpenTelemetry variant"),
     "runtime_dependencies": (
         "packages",
         "third-party packages the baseline needs at run time (non-stdlib Go "
@@ -220,11 +240,15 @@ MEASURES: dict[str, tuple[str, str]] = {
         "@opentelemetry/* npm packages, opentelemetry-* distributions)",
     ),
     "otel_dependencies_added": ("packages", "all packages the traced variant adds over the baseline"),
+    "otel_packages_size_mb": (
+        "MiB",
+        "disk size of the packages tracing adds: node_modules without bun (Bun), site-packages growth (FastAPI)",
+    ),
     "otel_setup_lines": ("lines", "non-blank, non-comment source lines the traced variant adds or changes"),
-    "pss_idle_mb": ("MB", "PSS of the process tree idle after one request (median over rounds)"),
-    "rss_load_median_mb": ("MB", "median RSS of the process tree during the measured wrk runs"),
-    "otel_rss_idle_mb": ("MB", "idle RSS of the traced variant"),
-    "otel_rss_load_peak_mb": ("MB", "peak RSS of the traced variant under load"),
+    "pss_idle_mb": ("MiB", "PSS of the process tree idle after one request (median over rounds)"),
+    "rss_load_median_mb": ("MiB", "median RSS of the process tree during the measured wrk runs"),
+    "otel_rss_idle_mb": ("MiB", "idle RSS of the traced variant"),
+    "otel_rss_load_peak_mb": ("MiB", "peak RSS of the traced variant under load"),
     "otel_throughput_ratio": ("ratio", "traced / baseline requests per second (median over concurrency levels)"),
     "otel_spans_per_req": ("spans/request", "spans the receiver got per request, sequential requests"),
     "otel_server_spans_per_req": ("spans/request", "SERVER-kind spans per request"),
