@@ -53,6 +53,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Build speed, measured side by side (cold, WeasyPrint floor, no-op, 12-stack scale); prints ratios.
+perf: $(STAMP)
+	$(BIN)/python benchmarks/build_speed.py
+
 bench-deps:
 	bash bench/install-deps.sh
 
