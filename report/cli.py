@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import traceback
@@ -43,6 +44,19 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate every input file and write nothing")
     c.add_argument("--data", type=Path, default=Path("data"), help="input folder (default: data)")
 
+    from report.preview import DEFAULT_PORT
+
+    pv = sub.add_parser("preview", help="serve the report on 127.0.0.1 and rebuild it whenever a file changes")
+    pv.add_argument("--data", type=Path, default=Path("data"), help="input folder (default: data)")
+    pv.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default: {DEFAULT_PORT})")
+    pv.add_argument("--page-size", choices=("a4", "letter"), default="a4", help="paper size (default: a4)")
+
+    ne = sub.add_parser("new-edition", help="start the next edition: bump edition and published in report.yaml")
+    ne.add_argument("edition", metavar="EDITION", help='the new edition, e.g. "2027.01"')
+    ne.add_argument("--data", type=Path, default=Path("data"), help="input folder (default: data)")
+    ne.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output)")
+    ne.add_argument("--published", type=_date, default=None, help="publication date (default: today)")
+
     bench = sub.add_parser("bench", help="measure the reference services and write data/benchmarks/")
     try:
         from report.bench import cli as bench_cli
@@ -51,6 +65,13 @@ def parser() -> argparse.ArgumentParser:
     else:
         bench_cli.add_arguments(bench)
     return p
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-21, found {text!r}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,6 +133,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         stacks = ", ".join(s.name for s in results.config.stacks)
         sample = " (sample data)" if results.environment.sample else ""
         print(f"{args.data}: all inputs valid: {len(results.config.stacks)} stacks ({stacks}){sample}.")
+        return EXIT_OK
+    if args.command == "preview":
+        from report import preview
+
+        options = preview.PreviewOptions(data_dir=args.data, port=args.port, page_size=args.page_size)
+        preview.serve(options, log=lambda line: print(line, flush=True))
+        return EXIT_OK
+    if args.command == "new-edition":
+        from report import edition
+
+        started = edition.new_edition(args.data, args.out, args.edition, args.published)
+        print(started.summary())
         return EXIT_OK
     if args.command == "bench":
         if getattr(args, "bench_missing", False):

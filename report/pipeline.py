@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,8 +137,10 @@ def check(data_dir: Path) -> Results:
     return results
 
 
-def draw_charts(results: Results) -> dict[str, tuple[bytes, Chart]]:
-    """Every chart as SVG bytes with its alt text, caption and source line."""
+def draw_charts(
+    results: Results, cache: MutableMapping[str, bytes] | None = None
+) -> dict[str, tuple[bytes, Chart]]:
+    """Every chart as SVG bytes with its alt text, caption and source line; `cache` keeps unchanged ones."""
     from report import charts  # matplotlib is imported only when a build draws
 
     cfg, stats = results.config, results.stats
@@ -153,7 +156,8 @@ def draw_charts(results: Results) -> dict[str, tuple[bytes, Chart]]:
     values = [stats.startup[s].median for s in su.order]
     log = max(values) / min(values) > 20
     out["startup"] = (
-        charts.strip_chart(marks(su.order), [stats.startup[s].values for s in su.order], "ms", log, su.decimals),
+        _draw(cache, charts.strip_chart, marks(su.order), [stats.startup[s].values for s in su.order], "ms", log,
+              su.decimals),
         Chart(
             "startup.svg",
             alt=_alt_ranking("Startup time", su.order, names, su.text, f"{su.text(su.best)} is {_ratio(su)} faster than "
@@ -167,7 +171,8 @@ def draw_charts(results: Results) -> dict[str, tuple[bytes, Chart]]:
     idle = [stats.memory_idle[s].median for s in mem.order]
     load_ = [stats.memory_load[s].median for s in mem.order]
     out["memory"] = (
-        charts.paired_bars(marks(mem.order), idle, load_, ("idle", "under load"), "MB", mem.decimals),
+        _draw(cache, charts.paired_bars, marks(mem.order), idle, load_, ("idle", "under load"), "MB",
+              mem.decimals),
         Chart(
             "memory.svg",
             alt=_alt_ranking("Peak memory under load", mem.order, names, mem.text,
@@ -183,7 +188,8 @@ def draw_charts(results: Results) -> dict[str, tuple[bytes, Chart]]:
     lows = [[stats.load[("baseline", c, s)].rps.min for c in levels] for s in series_order]
     highs = [[stats.load[("baseline", c, s)].rps.max for c in levels] for s in series_order]
     out["throughput"] = (
-        charts.level_lines(marks(series_order), levels, med, lows, highs, "requests per second"),
+        _draw(cache, charts.level_lines, marks(series_order), levels, med, lows, highs,
+              "requests per second"),
         Chart(
             "throughput.svg",
             alt=_alt_ranking(f"Requests per second at {stats.top_level} connections", tp.order, names, tp.text,
@@ -203,7 +209,8 @@ def draw_charts(results: Results) -> dict[str, tuple[bytes, Chart]]:
     from report.numbers import decimals_for
 
     out["latency"] = (
-        charts.grouped_bars(marks(lat.order), lat_series, ("p50", "p90", "p99"), "ms", lat_log, decimals_for(flat)),
+        _draw(cache, charts.grouped_bars, marks(lat.order), lat_series, ("p50", "p90", "p99"), "ms", lat_log,
+              decimals_for(flat)),
         Chart(
             "latency.svg",
             alt=_alt_ranking(f"p99 latency at {top} connections", lat.order, names, lat.text,
@@ -220,7 +227,7 @@ def draw_charts(results: Results) -> dict[str, tuple[bytes, Chart]]:
         traced = [stats.load[("otel", top, s)].rps.median for s in order]
         kept = ", ".join(f"{names[s]} keeps {cost[s] * 100:.0f}%" for s in order)
         out["otel-cost"] = (
-            charts.paired_bars(marks(order), base, traced, ("without", "with tracing"), "req/s", 0),
+            _draw(cache, charts.paired_bars, marks(order), base, traced, ("without", "with tracing"), "req/s", 0),
             Chart(
                 "otel-cost.svg",
                 alt=f"Requests per second at {top} connections without and with OpenTelemetry tracing: {kept}.",
@@ -234,7 +241,7 @@ def draw_charts(results: Results) -> dict[str, tuple[bytes, Chart]]:
         scores = [category.scores[s] for s in order]
         listing = ", ".join(f"{names[s]} {category.scores[s]:.2f}" for s in order)
         out[f"score-{category.id}"] = (
-            charts.score_bars(marks(order), scores, scale),
+            _draw(cache, charts.score_bars, marks(order), scores, scale),
             Chart(
                 f"score-{category.id}.svg",
                 alt=f"{category.title}, weighted rubric score from {scale[0]} to {scale[1]}: {listing}.",
@@ -243,6 +250,16 @@ def draw_charts(results: Results) -> dict[str, tuple[bytes, Chart]]:
             ),
         )
     return out
+
+
+def _draw(cache: MutableMapping[str, bytes] | None, draw: Callable[..., bytes], *args: object) -> bytes:
+    # The preview keeps charts between rebuilds: a chart is redrawn only when its inputs change.
+    if cache is None:
+        return draw(*args)
+    key = hashlib.sha256(repr((draw.__name__, args)).encode()).hexdigest()
+    if key not in cache:
+        cache[key] = draw(*args)
+    return cache[key]
 
 
 def _ratio(area: object) -> str:
@@ -264,11 +281,13 @@ def font_faces() -> list[dict[str, str]]:
     ]
 
 
-def render(inputs: Inputs, page_size: str, templates: Path = TEMPLATES) -> tuple[str, dict[str, tuple[bytes, Chart]]]:
+def render(
+    inputs: Inputs, page_size: str, templates: Path = TEMPLATES, chart_cache: MutableMapping[str, bytes] | None = None
+) -> tuple[str, dict[str, tuple[bytes, Chart]]]:
     """Compute, draw and render the HTML; returns the HTML and the charts it refers to."""
     results = compute(inputs)
     copy = prose(inputs, results)
-    drawn = draw_charts(results)
+    drawn = draw_charts(results, chart_cache)
     chart_refs = {key: chart for key, (_svg, chart) in drawn.items()}
     relative = {key: Chart(f"{CHART_DIR}/{c.file}", c.alt, c.caption, c.source) for key, c in chart_refs.items()}
     logo = (inputs.data_dir / inputs.config.brand.logo).resolve().as_uri()

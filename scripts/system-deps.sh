@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the command-line tools the tests use to read PDFs independently of our own code.
+# Installs the command-line tools the tests use to read PDFs independently of our own code,
+# and Debian's Chromium + ChromeDriver for the preview's real-browser test (tests/test_preview.py).
 # Idempotent: does nothing when they are already there.
 set -euo pipefail
 need=()
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
