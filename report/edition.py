@@ -17,17 +17,13 @@ import yaml
 
 from report.config import ReportConfig, load_config
 from report.errors import InputError, Problem, display_path
-from report.pipeline import PDF_NAME, atomic_write
+from report.pipeline import atomic_write
+from report.publish import PDF_NAME, edition_name
 from report.validation import read_text
 
 EDITION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
 # A top-level `key: value  # comment` line; the value may be quoted.
-_LINE = r"^{key}:[ \t]*(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^#\n]*?)(?P<rest>[ \t]*(?:#[^\n]*)?)$"
-
-
-def edition_pdf_name(edition: str) -> str:
-    """The file name a published edition's PDF is kept under, next to the latest one."""
-    return f"{Path(PDF_NAME).stem}-{edition}.pdf"
+_LINE = r"^{key}:[ \t]*(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^#\s][^#\n]*?)(?P<rest>[ \t]*(?:#[^\n]*)?)$"
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,8 @@ class NewEdition:
             "  2. See the report change as you edit:  make preview   (then open http://127.0.0.1:8000/)",
             "  3. Check every file is valid:           make check",
             "  4. Build the PDF:                        make pdf",
-            f"  5. Set the publication date again on the day you ship, if it is not today ({self.published}).",
+            "  5. If you ship on another day than the one set above, change published: in "
+            f"{self.config_file} to that day.",
         ]
         return "\n".join(lines)
 
@@ -95,7 +92,7 @@ def new_edition(data_dir: Path, out_dir: Path, edition: str, published: dt.date 
                 )
             ]
         )
-    published_copy = out_dir / edition_pdf_name(edition)
+    published_copy = out_dir / edition_name(edition)
     if published_copy.exists():
         raise InputError(
             [
@@ -117,6 +114,9 @@ def new_edition(data_dir: Path, out_dir: Path, edition: str, published: dt.date 
     return NewEdition(config.edition, edition, published, shown, kept, note)
 
 
+_EXAMPLES = {"edition": "'edition: \"2026.11\"'", "published": "'published: 2026-11-21'"}
+
+
 def _set_line(text: str, shown: str, key: str, value: str) -> str:
     pattern = re.compile(_LINE.format(key=key), re.MULTILINE)
     matches = list(pattern.finditer(text))
@@ -127,8 +127,8 @@ def _set_line(text: str, shown: str, key: str, value: str) -> str:
                     shown,
                     None,
                     key,
-                    f"expected one line starting with '{key}:' at the left "
-                    f"margin, found {len(matches)}; edit the {key} by hand instead",
+                    f"expected one line like {_EXAMPLES[key]} at the left margin, found {len(matches)}; "
+                    f"put the {key} on one such line and run new-edition again",
                 )
             ]
         )
@@ -161,7 +161,7 @@ def _validate(text: str, shown: str, edition: str, published: dt.date) -> None:
 
 def _keep_previous_pdf(out_dir: Path, previous: str) -> tuple[str | None, str | None]:
     latest = out_dir / PDF_NAME
-    kept = out_dir / edition_pdf_name(previous)
+    kept = out_dir / edition_name(previous)
     if kept.exists():
         return display_path(kept), None
     if not latest.exists():
