@@ -1,6 +1,7 @@
 # One entry point for people and for the blog repo's Makefile.
 #   make pdf    set up .venv (first run only) and build output/backend-language-comparison.pdf
 #   make test   set up, install the checkers the tests use, and run the test suite
+#   make preview  serve the report on http://127.0.0.1:8000/, rebuilt and reloaded on every save
 PYTHON  ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
@@ -9,7 +10,7 @@ DATA    ?= data
 OUT     ?= output
 LM      := $(BIN)/lead-magnet
 
-.PHONY: pdf html check test lint typecheck clean distclean system-deps bench-deps bench look perf preview venv lock verify
+.PHONY: pdf html check test lint typecheck clean distclean system-deps bench-deps bench look perf preview venv lock verify new-edition
 
 pdf: $(STAMP)
 	$(LM) build --data $(DATA) --out $(OUT)
@@ -19,6 +20,17 @@ html: $(STAMP)
 
 check: $(STAMP)
 	$(LM) check --data $(DATA)
+
+# Serve the report at http://127.0.0.1:$(PORT)/ and rebuild it on every save; Ctrl+C stops it.
+# Another port: make preview PORT=8001 (set here, not from the environment, so a stray $$PORT can't move it).
+PORT = 8000
+preview: $(STAMP)
+	$(LM) preview --data $(DATA) --port $(PORT)
+
+# Start the next edition: make new-edition EDITION=2027.01
+new-edition: $(STAMP)
+	@test -n "$(EDITION)" || { echo "usage: make new-edition EDITION=2027.01" >&2; exit 2; }
+	$(LM) new-edition "$(EDITION)" --data $(DATA) --out $(OUT)
 
 venv: $(STAMP)
 
