@@ -1,0 +1,76 @@
+"""Determinism: the same inputs give byte-identical PDF and cover bytes in separate processes.
+
+The two builds differ in everything that must not matter: the working directory, PYTHONHASHSEED, the
+output folder, how --data is spelled (relative vs absolute) and the time of day.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from report import publish
+from tests.conftest import DATA, ROOT
+
+
+def _build(cwd: Path, data: str, out: Path, seed: str) -> None:
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    done = subprocess.run(
+        [sys.executable, "-m", "report", "build", "--data", data, "--out", str(out), "--html"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two builds of the bundled data in separate processes that differ in everything irrelevant."""
+    root = tmp_path_factory.mktemp("determinism")
+    first, elsewhere = root / "first", root / "elsewhere"
+    elsewhere.mkdir()
+    _build(ROOT, "data", first, "0")
+    _build(elsewhere, str(DATA), elsewhere / "second", "4242")
+    return first, elsewhere / "second"
+
+
+def test_two_processes_build_identical_bytes(pair: tuple[Path, Path]) -> None:
+    first, second = pair
+    one, two = publish.read_manifest(first), publish.read_manifest(second)
+    # every file of the set, charts and HTML included, has the same bytes
+    assert {e["file"]: e["sha256"] for e in one["files"]} == {e["file"]: e["sha256"] for e in two["files"]}
+    for entry in one["files"]:
+        assert (first / entry["file"]).read_bytes() == (second / entry["file"]).read_bytes(), entry["file"]
+    # and so does the manifest, apart from when it was written
+    one.pop("built_at")
+    two.pop("built_at")
+    assert one == two
+
+
+def test_the_pdf_carries_no_build_time_or_random_identifier(pair: tuple[Path, Path]) -> None:
+    out = pair[1]
+    pdf = (out / publish.PDF_NAME).read_bytes()
+    import pypdf
+
+    info = pypdf.PdfReader(out / publish.PDF_NAME).metadata
+    assert info is not None
+    # the dates come from report.yaml's `published`, not the clock
+    assert str(info["/CreationDate"]) == str(info["/ModDate"]) == "D:20261121"
+    assert b"/ID [" not in pdf
+    assert str(out).encode() not in pdf  # no absolute path of this machine leaks into the bytes
+    assert str(ROOT).encode() not in pdf
+
+
+def test_source_date_epoch_fixes_built_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    assert publish.built_at() == "2026-09-21T14:13:20Z"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert publish.built_at().endswith("Z")
