@@ -304,6 +304,7 @@ def build(options: BuildOptions) -> BuildResult:
     with publish.locked(out):  # concurrent builds into one folder take turns; the later ones find it current
         current = None if options.force else publish.up_to_date(out, sources)
         if current is not None:
+            publish.remove_stale_temps(out)  # a killed build's leftovers go even when nothing is rendered
             return BuildResult(pdf=out / PDF_NAME, pages=int(current["pages"]), size=int(current["bytes"]),
                                manifest=current, sources=sources, up_to_date=True)
         from report.pdf import SafeFetcher, write_pdf  # WeasyPrint is imported only when a build renders

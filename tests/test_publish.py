@@ -384,6 +384,13 @@ def test_a_killed_build_leaves_a_verifying_set(out: Path) -> None:
         assert manifest_of(out) == old  # the previous set, intact
         assert publish.file_sha256(out / PDF) == old["sha256"]
 
+    # the next run tidies up even when it has nothing to render
+    tidy = lm("build", "--data", DATA, "--out", out)
+    assert tidy.returncode == 0, tidy.stderr
+    assert tidy.stdout.startswith("up to date")
+    assert leftovers(out) == []
+    assert manifest_of(out) == old
+
     # 4. inside the rename burst: the PDF is new, the manifest still old; readers comparing sha256 see it
     killed = lm(*rebuild, env={publish.KILL_AT_ENV: f"renamed:{PDF}"})
     assert killed.returncode == -signal.SIGKILL
