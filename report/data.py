@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from report.validation import (
     Strict,
     Text,
     load_yaml,
+    not_utf8,
     read_text,
     translate,
 )
@@ -238,7 +240,7 @@ def _load_csv(path: Path, shown: str, spec: CsvSpec, problems: list[Problem]) ->
         problems.append(Problem(shown, None, "", "file not found"))
         return None
     except UnicodeDecodeError as exc:
-        problems.append(Problem(shown, None, "", f"expected UTF-8 text, found a byte that is not ({exc.reason})"))
+        problems.append(not_utf8(shown, exc))
         return None
     reader = csv.reader(io.StringIO(text))
     try:
@@ -250,13 +252,25 @@ def _load_csv(path: Path, shown: str, spec: CsvSpec, problems: list[Problem]) ->
         problems.append(Problem(shown, 1, "", f"expected a header row: {','.join(spec.columns)}"))
         return None
     header = [h.strip() for h in header]
+    if len(header) == 1 and ";" in header[0]:  # Excel in many locales saves CSV with semicolons
+        problems.append(
+            Problem(
+                shown,
+                1,
+                "",
+                f"expected columns separated by commas, like {','.join(spec.columns)}, found "
+                "semicolons; in Excel, save as 'CSV UTF-8 (Comma delimited)'",
+            )
+        )
+        return None
     header_ok = True
     for column in header:
         if column not in spec.columns:
             problems.append(Problem(shown, 1, f"column '{column}'", _unknown_column(column, spec.columns)))
             header_ok = False
+    suggested = {close for column in header if column not in spec.columns for close in _close_column(column, spec)}
     for column in spec.required_columns:
-        if column not in header:
+        if column not in header and column not in suggested:  # a renamed column is reported once, above
             problems.append(Problem(shown, 1, "", f"required column '{column}' is missing"))
             header_ok = False
     repeated = sorted({c for c in header if header.count(c) > 1})
@@ -275,8 +289,13 @@ def _load_csv(path: Path, shown: str, spec: CsvSpec, problems: list[Problem]) ->
             if not row or all(not cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
+                hint = (
+                    "; write decimals with a dot, like 25.65, as a comma starts a new field"
+                    if len(row) > len(header) and re.search(r"\d,\d", ",".join(row))
+                    else ""
+                )
                 problems.append(
-                    Problem(shown, start, "", f"expected {len(header)} fields like the header, found {len(row)}")
+                    Problem(shown, start, "", f"expected {len(header)} fields like the header, found {len(row)}{hint}")
                 )
                 continue
             records.append({c: v.strip() for c, v in zip(header, row, strict=True)})
@@ -400,6 +419,12 @@ def _frame(table: _Table, spec: CsvSpec) -> pd.DataFrame:
 
 def _unknown_stack(stack: str, stack_ids: Sequence[str]) -> str:
     return f"unknown stack '{stack}'; expected one of the ids in report.yaml: {', '.join(stack_ids)}"
+
+
+def _close_column(column: str, spec: CsvSpec) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(column, spec.columns, n=1)
 
 
 def _unknown_column(column: str, allowed: list[str]) -> str:

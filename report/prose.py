@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from report.errors import Problem
-from report.validation import read_text
+from report.validation import not_utf8, read_text
 
 COPY_DIR = "copy"
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\}")
@@ -68,7 +68,7 @@ def load_copy(
         except FileNotFoundError:
             problems.append(Problem(shown, None, "", "file not found; every section needs its copy file"))
         except UnicodeDecodeError as exc:
-            problems.append(Problem(shown, None, "", f"expected UTF-8 text, found a byte that is not ({exc.reason})"))
+            problems.append(not_utf8(shown, exc))
     return files, problems
 
 
@@ -149,7 +149,20 @@ def _fill(text: str, copy: CopyFile, line: int, facts: Mapping[str, str], proble
         problems.append(Problem(copy.shown, line, f"{{{name}}}", f"unknown placeholder; {hint}"))
         return match[0]
 
-    return PLACEHOLDER.sub(replace, text)
+    filled = PLACEHOLDER.sub(replace, text)
+    # A brace left over is a placeholder typed wrong; it would print as typed in the PDF.
+    stray = re.search(r"\{\s*[\w.\-]*\s*\}|\{[\w.\-]*|\}", PLACEHOLDER.sub("", text))
+    if stray:
+        problems.append(
+            Problem(
+                copy.shown,
+                line,
+                "",
+                f"'{stray[0].strip()}' is not a placeholder; placeholders look like "
+                "{startup.best}: a name in braces, with no spaces",
+            )
+        )
+    return filled
 
 
 def _check_figures(text: str, copy: CopyFile, line: int, problems: list[Problem]) -> None:

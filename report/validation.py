@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -46,14 +47,13 @@ def load_yaml(path: Path, shown: str) -> tuple[Any, LineMap, list[Problem]]:
     except FileNotFoundError:
         return None, lines, [Problem(shown, None, "", "file not found")]
     except UnicodeDecodeError as exc:
-        return None, lines, [Problem(shown, None, "", f"expected UTF-8 text, found a byte that is not ({exc.reason})")]
+        return None, lines, [not_utf8(shown, exc)]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        what = exc.problem or "invalid YAML"
-        return None, lines, [Problem(shown, line, "", f"this is not valid YAML ({what}); check indentation and quotes")]
+        return None, lines, [Problem(shown, line, "", f"this is not valid YAML{_yaml_words(exc.problem or '')}")]
     except yaml.YAMLError as exc:
         return None, lines, [Problem(shown, None, "", f"this is not valid YAML ({exc})")]
     if node is None:
@@ -64,7 +64,52 @@ def load_yaml(path: Path, shown: str) -> tuple[Any, LineMap, list[Problem]]:
         data = yaml.SafeLoader("").construct_document(node)
     except yaml.YAMLError as exc:
         return None, lines, [*problems, Problem(shown, None, "", f"this is not valid YAML ({exc})")]
+    except ValueError:  # a date that does not exist, like 2026-02-30, fails while being read
+        return None, lines, [*problems, *_impossible_dates(node, (), shown)]
     return data, lines, problems
+
+
+def not_utf8(shown: str, exc: UnicodeDecodeError) -> Problem:
+    """The problem for a file saved in another encoding (often Windows-1252 from Excel or Word)."""
+    line = exc.object[: exc.start].count(b"\n") + 1
+    how = "in Excel: Save As, then 'CSV UTF-8'" if shown.endswith(".csv") else "most editors offer it under Save As"
+    return Problem(
+        shown,
+        line,
+        "",
+        f"expected UTF-8 text, found a character saved in another encoding; save the file as UTF-8 ({how})",
+    )
+
+
+def _yaml_words(problem: str) -> str:
+    # PyYAML describes the parser's state; say what the person most likely typed instead.
+    if "'\\t'" in problem or "\t" in problem:
+        return ": this line is indented with a tab; indent with spaces instead"
+    if "mapping values are not allowed" in problem:
+        return ": a value contains ': '; put the whole value in double quotes, like author: \"Name: Team\""
+    if "found '<block mapping start>'" in problem or "found '<block sequence start>'" in problem:
+        return (
+            ": this line is indented differently from the lines around it; line it up with the other keys at its level"
+        )
+    if "found '<scalar>'" in problem or "unexpected end of stream" in problem:
+        return ": a quote is opened but not closed here or on the line above, or the line is indented wrongly"
+    return f" ({problem or 'unreadable'}); check indentation and quotes"
+
+
+def _impossible_dates(node: yaml.Node, loc: Loc, shown: str) -> list[Problem]:
+    if isinstance(node, yaml.MappingNode):
+        return [p for key, value in node.value for p in _impossible_dates(value, (*loc, key.value), shown)]
+    if isinstance(node, yaml.SequenceNode):
+        return [p for i, item in enumerate(node.value) for p in _impossible_dates(item, (*loc, i), shown)]
+    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":timestamp"):
+        try:
+            yaml.SafeLoader("").construct_yaml_timestamp(node)
+        except ValueError as exc:
+            where = format_loc(loc)
+            return [
+                Problem(shown, node.start_mark.line + 1, where, f"expected a real date, found '{node.value}' ({exc})")
+            ]
+    return []
 
 
 def _index(node: yaml.Node, loc: Loc, lines: LineMap, shown: str, problems: list[Problem]) -> None:
@@ -127,11 +172,22 @@ def translate(
 ) -> list[Problem]:
     """Turn a pydantic ValidationError into one plain-words Problem per error."""
     problems = []
-    for err in exc.errors():
-        loc = _clean_loc(err["loc"])
+    errors = [(err, _clean_loc(err["loc"])) for err in exc.errors()]
+    # A misspelt key is one mistake: say "did you mean" once, not also that the real key is missing.
+    suggested = {(*loc[:-1], hint) for err, loc in errors if (hint := _suggested_key(err, model, loc))}
+    for err, loc in errors:
+        if err["type"] == "missing" and loc in suggested:
+            continue
         message = _message(err, model, loc)
         problems.append(Problem(shown, line_for(loc), format_loc((*prefix, *loc)), message))
     return problems
+
+
+def _suggested_key(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str | None:
+    if err["type"] != "extra_forbidden" or not loc:
+        return None
+    close = difflib.get_close_matches(str(loc[-1]), allowed_keys(model, loc[:-1]), n=1)
+    return close[0] if close else None
 
 
 def _clean_loc(loc: tuple[int | str, ...]) -> Loc:
@@ -154,6 +210,10 @@ def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
         elif allowed:
             hint = f"; expected one of: {', '.join(allowed)}"
         return f"unknown key{hint}"
+    if kind == "float_parsing" and re.fullmatch(r"-?\d+,\d+", str(err.get("input", ""))):
+        return (
+            f"expected a number with a dot for decimals, like {str(err.get('input')).replace(',', '.')}, found {found}"
+        )
     if kind in {"float_parsing", "float_type", "int_parsing", "int_type", "finite_number"}:
         whole = kind.startswith("int")
         return f"expected {'a whole number' if whole else 'a number'}, found {found}"
@@ -167,6 +227,8 @@ def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
         return f"expected a number of at most {_num(ctx.get('le'))}, found {found}"
     if kind == "less_than":
         return f"expected a number less than {_num(ctx.get('lt'))}, found {found}"
+    if kind == "string_type" and err.get("input") is None and loc and str(loc[-1]).endswith("color"):
+        return 'expected a colour in double quotes, like "#1A2B3C", found nothing (without quotes, # starts a comment)'
     if kind in {"string_type", "string_too_short"}:
         return f"expected text, found {found}"
     if kind == "string_pattern_mismatch":
@@ -200,6 +262,7 @@ def _pattern_words(pattern: str) -> str:
     known = {
         r"^#[0-9A-Fa-f]{6}$": "a colour like #1A2B3C",
         r"^[a-z][a-z0-9_-]*$": "an id of lower-case letters, digits, '-' or '_' starting with a letter",
+        r"^https?://[^\s<>\"']+$": "a web address starting with https://",
     }
     return known.get(pattern, f"text matching {pattern}")
 
