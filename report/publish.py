@@ -194,6 +194,7 @@ def locked(folder: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """Hold the folder's lock, so concurrent builds and publishes into it take turns."""
     from filelock import FileLock, Timeout
 
+    _require_folder(folder)  # fail before a long render, not after it
     lock = FileLock(str(lock_path(folder)), timeout=timeout, mode=0o666)
     try:
         lock.acquire()
@@ -206,6 +207,11 @@ def locked(folder: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _require_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise BuildError(f"{display_path(folder)}: expected a folder to write the report into, found a file")
 
 
 def _checkpoint(step: str) -> None:
@@ -292,10 +298,11 @@ def commit(folder: Path, files: Sequence[tuple[str, bytes]], manifest: bytes, sk
     before then leaves the previous set untouched; the renames that follow take microseconds.
     Call only while holding the folder's lock.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(folder)
+    _require_folder(folder)
     staged: list[tuple[Path, Path]] = []
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(folder)
         for name, data in [*files, (MANIFEST_NAME, manifest)]:
             target = folder / name
             target.parent.mkdir(exist_ok=True)
@@ -308,18 +315,20 @@ def commit(folder: Path, files: Sequence[tuple[str, bytes]], manifest: bytes, sk
                 continue
             staged.append((_write_temp(target, data), target))
             _checkpoint(f"staged:{name}")
-        for folder_used in {target.parent for _tmp, target in staged}:
-            _fsync_dir(folder_used)
+        used = sorted({target.parent for _tmp, target in staged})
+        for parent in used:
+            _fsync_dir(parent)
         for tmp, target in staged:
             os.replace(tmp, target)
             _checkpoint(f"renamed:{target.relative_to(folder).as_posix()}")
+        for parent in used:
+            _fsync_dir(parent)  # make the renames themselves durable
     except OSError as exc:
-        raise BuildError(f"{display_path(folder)}: could not write the output: {exc.strerror or exc}") from exc
+        where = display_path(Path(exc.filename)) if exc.filename else display_path(folder)
+        raise BuildError(f"{where}: could not write the output: {exc.strerror or exc}") from exc
     finally:
         for tmp, _target in staged:
-            tmp.unlink(missing_ok=True)
-    for folder_used in {target.parent for _tmp, target in staged}:
-        _fsync_dir(folder_used)
+            tmp.unlink(missing_ok=True)  # already renamed on success; removes the staged copies on failure
 
 
 # --- the manifest -------------------------------------------------------------------------------------

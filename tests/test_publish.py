@@ -417,3 +417,16 @@ def test_eight_concurrent_builds_end_with_one_verifying_set(tmp_path: Path) -> N
     assert lm("verify", "--out", target).returncode == 0
     assert leftovers(target) == []
     assert sorted(p.name for p in target.iterdir()) == sorted([PDF, EDITION_PDF, COVER, MANIFEST])
+
+
+def test_an_output_path_that_is_a_file_is_refused_before_rendering(
+    tmp_path: Path, out: Path, run_cli: Callable[..., CliResult]
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    result = run_cli("build", "--data", DATA, "--out", blocker)
+    assert result.code == 1
+    assert f"{blocker}: expected a folder to write the report into, found a file" in result.err
+    result = run_cli("publish", "--out", out, "--dest", blocker)
+    assert result.code == 1
+    assert blocker.read_text(encoding="utf-8") == "x"
