@@ -297,9 +297,13 @@ def test_browser_shows_a_copy_edit_and_an_error_without_a_manual_reload(
     _page_shows(browser, "Backend Language Comparison")
     assert NEW_SENTENCE not in browser.text()
 
-    # A copy edit: the open page updates by itself (the test never asks the browser to reload).
+    # A copy edit: the open page updates by itself (the test never asks the browser to reload),
+    # and the reader stays where they were on the page.
+    _until(lambda: browser.evaluate("document.readyState") == "complete", 30, "the page to load")
+    browser.evaluate("window.scrollTo(0, 1500)")
     edit(tmp_path / "data" / "copy" / "summary.md", "The rest of this", f"{NEW_SENTENCE} The rest of this")
     _page_shows(browser, NEW_SENTENCE)
+    _until(lambda: browser.evaluate("window.scrollY") == 1500, 10, "the page to keep its scroll position")
     assert "0 charts redrawn" in server.wait_for("rebuilt after data/copy/summary.md")
 
     # An invalid edit: the page lists the problem exactly as `lead-magnet check` prints it.
