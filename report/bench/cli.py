@@ -70,7 +70,9 @@ def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> P
         probe_requests=20 if quick else 200,
         burst_s=1 if quick else 3,
         contention_pct=10.0,
-        max_retries=1 if quick else 2,
+        max_retries=1 if quick else 3,
+        quiet_wait_s=5.0 if quick else 20.0,
+        retry_budget=3 if quick else 40,
         wrk_threads=max(1, load_cores),
     )
     if (
@@ -192,9 +194,11 @@ def notes(plan: Plan, res: Results, pinning: Pinning, span_figures: dict[str, di
         "Noise: foreign CPU (machine busy time from /proc/stat minus our processes' time) was measured "
         "in every "
         f"load run; above {plan.contention_pct:.0f}% of the machine a run was retried up to "
-        f"{plan.max_retries} "
-        f"times. Median foreign CPU {_median(foreign):.1f}%, max {max(foreign, default=0.0):.1f}%; "
-        f"{res.retries} retries, {res.contended_runs} runs still contended after retrying.",
+        f"{plan.max_retries} times ({plan.retry_budget} retries at most per harness run), each retry "
+        f"first waiting up to {plan.quiet_wait_s:.0f} s for the "
+        f"machine to calm down. In the kept runs foreign CPU was {_median(foreign):.1f}% median, "
+        f"{max(foreign, default=0.0):.1f}% max; {res.retries} retries, {res.contended_runs} runs still "
+        "contended after retrying.",
         f"Pinning: {pinning.describe()}.",
         "Go OpenTelemetry: Debian's golang-opentelemetry-otel-dev 1.1.0 has no OTLP exporter and no "
         "otelhttp, "

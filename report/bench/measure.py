@@ -13,7 +13,7 @@ from report.bench import procfs
 from report.bench.errors import BenchError
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
-from report.bench.sampler import Sample, Sampler
+from report.bench.sampler import Sample, Sampler, foreign_cpu
 from report.bench.service import ReceiverClient, Running, get, start_service
 from report.bench.stacks import Paths
 from report.bench.wrk import read_report, wrk_command
@@ -39,6 +39,8 @@ class Plan:
     burst_s: int
     contention_pct: float  # foreign CPU above this share of the machine marks a run contended
     max_retries: int
+    quiet_wait_s: float  # how long a retry may wait for the machine to calm down
+    retry_budget: int  # retries allowed in the whole run
     wrk_threads: int
 
 
@@ -224,18 +226,37 @@ class Bench:
             statistics.median(r.rss_mb for r in readings), statistics.median(r.pss_mb for r in readings)
         )
 
+    def _wait_for_quiet(self, running: Running) -> None:
+        """Before a retry, wait (bounded) until other work on the machine drops below the contention limit."""
+        p = self.plan
+        receiver_pid = self.receiver.proc.pid if self.receiver else None
+        probe = Sampler(running.proc.pid, lambda: [q for q in (receiver_pid, os.getpid()) if q])
+        deadline = time.monotonic() + p.quiet_wait_s
+        first = probe.take()
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            last = probe.take()
+            foreign = foreign_cpu(first, last).foreign_pct
+            if foreign <= p.contention_pct:
+                return
+            first = last
+        self.progress.note(f"  machine still busy after {p.quiet_wait_s:.0f} s; measuring anyway")
+
     def _one_load_run(self, running: Running, conc: int, rnd: int) -> ThroughputRow:
         p = self.plan
         attempts = 0
         while True:
             attempts += 1
+            if attempts > 1:
+                self._wait_for_quiet(running)
             report, sampler, wrk_pid = self._wrk(running.port, conc, p.duration_s, running.proc.pid, sample=True)
             assert sampler is not None
             self._load_samples.extend(sampler.samples)
             verdict = sampler.verdict(wrk_pid)
             res = read_report(report)
             contended = verdict.foreign_pct > p.contention_pct
-            if contended and attempts <= p.max_retries:
+            # A run-wide retry budget keeps a busy machine from stretching the run without bound.
+            if contended and attempts <= p.max_retries and self.results.retries < p.retry_budget:
                 self.results.retries += 1
                 self.progress.note(
                     f"  contended: {verdict.foreign_pct:.1f}% foreign CPU during {running.stack} "
