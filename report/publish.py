@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import re
@@ -635,16 +634,33 @@ def cover_png(pdf: bytes, width: int = COVER_WIDTH) -> tuple[bytes, int, int]:
     try:
         page = document[0]
         page_width, _page_height = page.get_size()
-        bitmap = page.render(scale=width / page_width, may_draw_forms=False)
-        image = bitmap.to_pil().convert("RGB")
-        if image.width != width:  # rounding can leave it a pixel off; the landing page expects the exact width
-            image = image.resize((width, round(image.height * width / image.width)))
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", optimize=False, compress_level=9)
+        # PDFium rounds the bitmap size up, so aim half a pixel low to land on exactly `width`
+        bitmap = page.render(scale=(width - 0.5) / page_width, may_draw_forms=False, rev_byteorder=True)
+        if bitmap.mode != "RGB" or bitmap.width != width:
+            raise BuildError(f"the cover render came out {bitmap.width} px {bitmap.mode}, expected {width} px RGB")
+        buffer, stride, height = bitmap.buffer, bitmap.stride, bitmap.height
+        rows = [bytes(buffer[y * stride : y * stride + width * 3]) for y in range(height)]
         page.close()
     finally:
         document.close()
-    return buffer.getvalue(), image.width, image.height
+    return png_rgb(rows, width), width, height
+
+
+def png_rgb(rows: Sequence[bytes], width: int) -> bytes:
+    """Encode 8-bit RGB rows as a PNG with no metadata.
+
+    Deliberately not Pillow: its bundled zlib-ng may compress differently on another CPU, while the standard
+    library's zlib is the same one that already compresses the PDF's streams.
+    """
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, len(rows), 8, 2, 0, 0, 0)  # 8-bit truecolour, no interlace
+    data = zlib.compress(b"".join(b"\x00" + row for row in rows), 9)  # filter 0 on each row
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
 def describe(folder: Path, manifest: Mapping[str, Any], state: str) -> str:

@@ -6,6 +6,7 @@ real SIGKILLs, and concurrent builds are eight processes started together.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -150,6 +151,19 @@ def test_the_cover_is_page_one_at_1200_pixels(base: Path) -> None:
     # the cover's dark background fills page 1 (a blank render would be white)
     assert image.convert("RGB").getpixel((600, 5)) == (0x14, 0x21, 0x3D)
     document.close()
+
+
+def test_the_cover_encoder_writes_a_plain_png_that_decodes_to_its_pixels(base: Path) -> None:
+    from PIL import Image
+
+    rows = [bytes([x * 40, y * 60, 200, 0, 0, 0]) for y in range(3) for x in range(1)]
+    png = publish.png_rgb(rows, 2)
+    image = Image.open(io.BytesIO(png))
+    assert (image.size, image.mode) == ((2, 3), "RGB")
+    assert image.getpixel((0, 2)) == (0, 120, 200)
+    assert b"tEXt" not in png and b"tIME" not in png  # no metadata that could vary
+    pdf = (base / PDF).read_bytes()
+    assert publish.cover_png(pdf)[0] == publish.cover_png(pdf)[0] == (base / COVER).read_bytes()
 
 
 # --- verify ---------------------------------------------------------------------------------------------
