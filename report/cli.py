@@ -14,6 +14,7 @@ from report import __version__
 from report.errors import ReportError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+DEFAULT_PORT = 8000  # report.preview uses this one; kept here so parsing arguments imports nothing heavy
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,8 +44,6 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="validate every input file and write nothing")
     c.add_argument("--data", type=Path, default=Path("data"), help="input folder (default: data)")
-
-    from report.preview import DEFAULT_PORT
 
     pv = sub.add_parser("preview", help="serve the report on 127.0.0.1 and rebuild it whenever a file changes")
     pv.add_argument("--data", type=Path, default=Path("data"), help="input folder (default: data)")

@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from report import pipeline
-from report.errors import BuildError, ReportError, display_path
+import jinja2
+
+from report import cli, pipeline
+from report.errors import BuildError, InputError, Problem, ReportError, display_path
 from report.fonts import FACES
 from report.render import jinja_env
 
-DEFAULT_PORT = 8000
+DEFAULT_PORT = cli.DEFAULT_PORT
 HOST = "127.0.0.1"  # never reachable from other machines
 SNIPPET = "preview.html.j2"
 ERROR_PAGE = "preview-error.html.j2"
@@ -124,7 +126,9 @@ class Preview:
             self.cache.prune()
         except ReportError as exc:
             problems = [str(p) for p in exc.problems()]
-        except Exception as exc:  # a bug or a broken template: keep serving and say so on the page
+        except jinja2.TemplateError as exc:  # someone is editing templates/: say where, like an input problem
+            problems = [str(_template_problem(exc, self.options.templates))]
+        except Exception as exc:  # a bug: keep serving and say so on the page
             traceback.print_exc()
             problems = [f"lead-magnet: internal error: {type(exc).__name__}: {exc}"]
         page_html = self._page(html, problems)
@@ -183,6 +187,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     preview: Preview  # set on the subclass serve() makes
 
     def do_GET(self) -> None:
+        host = self.headers.get("Host", "")
+        if host.rsplit(":", 1)[0] not in ("127.0.0.1", "localhost"):
+            # Another site's page that resolved its own name to 127.0.0.1 (DNS rebinding) gets nothing.
+            self._send(403, "text/plain; charset=utf-8", b"the preview answers only to 127.0.0.1 and localhost")
+            return
         path = unquote(urlsplit(self.path).path)
         page = self.preview.current()
         if path in ("/", "/index.html"):
@@ -229,6 +238,8 @@ def serve(options: PreviewOptions, log: Log, ready: Callable[[str], None] | None
 
     from report import charts, pdf  # noqa: F401  # imported once here so rebuilds don't pay for it
 
+    if not options.data_dir.is_dir():
+        raise InputError([Problem(display_path(options.data_dir), None, "", "data folder not found")])
     preview = Preview(options)
     handler = type("Handler", (_Handler,), {"preview": preview})
     try:
@@ -277,6 +288,14 @@ def _report(preview: Preview, page: Page, started: float, log: Log, what: str) -
         log(f"error: {problem}")
 
 
+def _template_problem(exc: jinja2.TemplateError, templates: Path) -> Problem:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        shown = display_path(templates / exc.name) if exc.name else display_path(templates)
+        return Problem(shown, exc.lineno, "", f"template error: {exc.message}")
+    return Problem(display_path(templates), None, "", f"template error: {exc.message}")
+
+
 def _names(paths: Iterable[str]) -> str:
-    names = sorted({display_path(Path(p)) for p in paths})
+    existing = {p for p in paths if Path(p).exists()}  # editors' temporary files come and go in one batch
+    names = sorted({display_path(Path(p)) for p in existing or paths})
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +19,7 @@ import pytest
 
 from report import pipeline
 from report.preview import SNIPPET, ChartCache, Preview, PreviewOptions
-from tests.conftest import DATA, ROOT, edit
+from tests.conftest import DATA, ROOT, CliResult, edit
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # The flags this machine needs: no sandbox as root, no GPU, and no calls home (the network is closed).
@@ -114,6 +115,44 @@ def test_the_error_page_recovers_when_the_file_is_fixed(preview: Preview, data_d
     edit(data_dir / "report.yaml", 'primary_color: "blue"', 'primary_color: "#14213D"')
     page = preview.rebuild()
     assert page.ok and "Backend Language Comparison" in page.html.decode()
+
+
+def test_a_broken_template_shows_where_instead_of_crashing(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(data_dir.parent)
+    templates = data_dir.parent / "templates"
+    shutil.copytree(pipeline.TEMPLATES, templates)
+    edit(templates / "report.html.j2", "<body", "{% if %}\n<body")
+    line = (templates / "report.html.j2").read_text(encoding="utf-8").splitlines().index("{% if %}") + 1
+    page = Preview(PreviewOptions(data_dir=Path("data"), templates=Path("templates"))).rebuild()
+    assert page.problems == (
+        f"templates/report.html.j2:{line}: template error: Expected an expression, got 'end of statement block'",
+    )
+
+
+def test_preview_refuses_a_missing_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[..., CliResult]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("preview", "--data", "nope", "--port", "0")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == "error: nope: data folder not found\nlead-magnet: 1 problem found; nothing was written.\n"
+
+
+def test_a_port_in_use_says_what_to_do(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[..., CliResult]
+) -> None:
+    monkeypatch.chdir(data_dir.parent)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("preview", "--data", "data", "--port", str(port))
+    assert result.code == 1
+    assert result.err == (
+        f"error: lead-magnet: cannot listen on 127.0.0.1:{port} (Address already in use); another preview may be "
+        f"running there. Stop it, or pick another port: lead-magnet preview --port {port + 1}\n"
+        "lead-magnet: 1 problem found; nothing was written.\n"
+    )
 
 
 def test_chart_cache_forgets_what_a_rebuild_did_not_use() -> None:
@@ -341,3 +380,8 @@ def test_the_server_listens_on_loopback_only(running: tuple[Server, str]) -> Non
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(url + "../../etc/passwd", timeout=10)
     assert missing.value.code == 404
+    # A page from another site whose name was made to point at 127.0.0.1 (DNS rebinding) is refused.
+    rebound = urllib.request.Request(url, headers={"Host": "attacker.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(rebound, timeout=10)
+    assert refused.value.code == 403
