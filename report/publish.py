@@ -32,6 +32,7 @@ MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
 COVER_WIDTH = 1200
 TMP_SUFFIX = ".lead-magnet-tmp"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LOCK_TIMEOUT_S = 600.0
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES = PACKAGE_DIR.parent / "templates"
@@ -467,6 +468,19 @@ def check_manifest(raw: object, shown: str) -> list[Problem]:
         and isinstance(generator.get("name"), str)
         and isinstance(generator.get("version"), str),
     )
+    cover = raw.get("cover")
+    need(
+        "cover",
+        cover,
+        dict,
+        f"an object describing {COVER_NAME} with its width and height in pixels",
+        isinstance(cover, dict)
+        and cover.get("file") == COVER_NAME
+        and all(
+            isinstance(cover.get(k), int) and not isinstance(cover.get(k), bool) and cover[k] > 0
+            for k in ("width", "height")
+        ),
+    )
     files = raw.get("files")
     if need("files", files, list, "a list of files", isinstance(files, list) and len(files) > 0):
         assert isinstance(files, list)
@@ -487,8 +501,9 @@ def check_manifest(raw: object, shown: str) -> list[Problem]:
             )
             need(f"{where}.bytes", size, int, "a whole number", isinstance(size, int) and size >= 0)
         names = [e.get("file") for e in files if isinstance(e, dict)]
-        if PDF_NAME not in names:
-            problems.append(Problem(shown, None, "files", f"expected an entry for {PDF_NAME}"))
+        for required in (PDF_NAME, COVER_NAME):
+            if required not in names:
+                problems.append(Problem(shown, None, "files", f"expected an entry for {required}"))
         if len(set(map(str, names))) != len(names):
             problems.append(Problem(shown, None, "files", "expected each file once"))
         pdf_entry = next((e for e in files if isinstance(e, dict) and e.get("file") == PDF_NAME), None)
@@ -570,6 +585,14 @@ def verify(folder: Path) -> dict[str, Any]:
                         f"expected {manifest['pages']} pages as {MANIFEST_NAME} says, found {pages}",
                     )
                 )
+        cover = folder / COVER_NAME
+        head = cover.read_bytes()[:24] if cover.is_file() else b""
+        size = (int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big"))
+        stated = (manifest["cover"]["width"], manifest["cover"]["height"])
+        if head[:8] != PNG_SIGNATURE or size != stated:
+            found = f"{size[0]}×{size[1]}" if head[:8] == PNG_SIGNATURE else "no PNG"
+            message = f"expected a {stated[0]}×{stated[1]} PNG as {MANIFEST_NAME} says, found {found}"
+            problems.append(Problem(display_path(cover), None, "", message))
     if problems:
         raise PublishError(problems)
     return manifest
@@ -660,7 +683,7 @@ def png_rgb(rows: Sequence[bytes], width: int) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, len(rows), 8, 2, 0, 0, 0)  # 8-bit truecolour, no interlace
     data = zlib.compress(b"".join(b"\x00" + row for row in rows), 9)  # filter 0 on each row
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
 def describe(folder: Path, manifest: Mapping[str, Any], state: str) -> str:

@@ -125,6 +125,7 @@ def test_manifest_describes_the_build_and_matches_its_schema(base: Path) -> None
         (lambda m: m["files"][0].update(file="../../etc/passwd"), "files[0].file"),
         (lambda m: m["files"][0].update(file="/etc/passwd"), "files[0].file"),
         (lambda m: m.update(files=[]), "files"),
+        (lambda m: m["cover"].update(width=0), "cover"),
     ],
 )
 def test_a_tampered_manifest_fails_both_the_schema_and_the_runtime_check(
@@ -203,6 +204,16 @@ def test_verify_checks_the_page_count(out: Path, run_cli: Callable[..., CliResul
     result = run_cli("verify", "--out", out)
     assert result.code == 1
     assert f"{out / PDF}: expected {pages + 1} pages as manifest.json says, found {pages}" in result.err
+
+
+def test_verify_checks_the_cover_size(out: Path, run_cli: Callable[..., CliResult]) -> None:
+    manifest = manifest_of(out)
+    height = manifest["cover"]["height"]
+    manifest["cover"]["height"] = height + 1
+    (out / MANIFEST).write_bytes(publish.manifest_bytes(manifest))
+    result = run_cli("verify", "--out", out)
+    assert result.code == 1
+    assert f"{out / COVER}: expected a 1200×{height + 1} PNG as manifest.json says, found 1200×{height}" in result.err
 
 
 def test_verify_fails_clearly_without_a_manifest(tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
