@@ -172,12 +172,18 @@ def write_depfile(path: Path, sources: Sources, out_dir: Path) -> Path:
     deps = [_make_escape(str(p)) for p in sources.paths]
     lines = [f"{targets}: \\", *(f"  {d} \\" for d in deps[:-1]), f"  {deps[-1]}" if deps else "", ""]
     lines += [f"{d}:" for d in deps]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return _atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return _atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise BuildError(f"{display_path(path)}: could not write the dependency file: {exc.strerror or exc}") from exc
 
 
 def _make_escape(text: str) -> str:
-    return text.replace("$", "$$").replace("#", "\\#").replace(" ", "\\ ").replace(":", "\\:")
+    # `%` would turn an input's empty rule into a pattern rule; spaces, `#`, `:` and `$` mean something to Make
+    for char in ("%", "#", " ", ":"):
+        text = text.replace(char, "\\" + char)
+    return text.replace("$", "$$")
 
 
 # --- the lock and atomic writes -----------------------------------------------------------------------

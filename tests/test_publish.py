@@ -349,7 +349,7 @@ def test_the_depfile_lists_every_input(out: Path, tmp_path: Path) -> None:
 
 
 def test_make_escapes_what_make_would_misread() -> None:
-    assert publish._make_escape("a b$c#d:e") == "a\\ b$$c\\#d\\:e"
+    assert publish._make_escape("a b$c#d:e%f") == "a\\ b$$c\\#d\\:e\\%f"
 
 
 # --- failures leave --out alone -------------------------------------------------------------------------
