@@ -60,7 +60,7 @@ def in_process(data: Path, rounds: int) -> dict[str, list[float]]:
 
 def version(url: str) -> str:
     with urllib.request.urlopen(url + "__preview/version", timeout=10) as response:
-        return response.read().decode()
+        return str(response.read().decode())
 
 
 def end_to_end(folder: Path, rounds: int) -> list[float]:
