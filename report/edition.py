@@ -6,6 +6,7 @@ The result is validated before it replaces the file. The previous edition's PDF 
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import re
@@ -110,11 +111,18 @@ def new_edition(data_dir: Path, out_dir: Path, edition: str, published: dt.date 
     updated = _set_line(updated, shown, "published", published.isoformat())
     _validate(updated, shown, edition, published)
     kept, note = _keep_previous_pdf(out_dir, config.edition)
-    atomic_write(path, updated.encode("utf-8"))
+    atomic_write(path, _as_saved(updated, path.read_bytes()))
     return NewEdition(config.edition, edition, published, shown, kept, note)
 
 
 _EXAMPLES = {"edition": "'edition: \"2026.11\"'", "published": "'published: 2026-11-21'"}
+
+
+def _as_saved(text: str, original: bytes) -> bytes:
+    """The edited text with the original file's line endings and byte-order mark, so only two lines differ."""
+    bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
+    newline = "\r\n" if b"\r\n" in original else "\n"
+    return bom + text.replace("\n", newline).encode("utf-8")
 
 
 def _set_line(text: str, shown: str, key: str, value: str) -> str:

@@ -56,6 +56,17 @@ def test_only_the_edition_and_published_lines_change(project: Path) -> None:
     assert (config.edition, config.published) == ("2027.01", DAY)
 
 
+def test_windows_line_endings_and_a_byte_order_mark_survive(project: Path) -> None:
+    report = project / "data" / "report.yaml"
+    original = b"\xef\xbb\xbf" + report.read_bytes().replace(b"\n", b"\r\n")
+    report.write_bytes(original)
+    new_edition(Path("data"), Path("output"), "2027.01", DAY)
+    expected = original.replace(b'edition: "2026.11"', b'edition: "2027.01"').replace(
+        b"published: 2026-11-21", b"published: 2027-01-15"
+    )
+    assert report.read_bytes() == expected
+
+
 def test_the_previous_pdf_is_kept_under_its_edition_name(project: Path) -> None:
     started = new_edition(Path("data"), Path("output"), "2027.01", DAY)
     kept = project / "output" / edition_name("2026.11")
