@@ -176,51 +176,101 @@ def notes(plan: Plan, res: Results, pinning: Pinning, span_figures: dict[str, di
     """Method notes and limitations for the methodology page."""
     foreign = [r.foreign_cpu_pct for r in res.throughput]
     out = [
-        "wrk is a closed-loop load generator: each connection waits for its response before sending the next "
-        "request, so a slow server is offered less load and queueing delay is under-reported (coordinated "
-        "omission); latency percentiles are those of completed requests.",
-        "Latency percentiles and request counts come from a wrk Lua done() hook (bench/wrk/report.lua) that "
-        "writes JSON, not from wrk's text output.",
-        "Each round starts a fresh server per stack; stacks are interleaved and their order rotated "
-        "each round "
-        f"so drift hits every stack alike. Per concurrency level a {plan.warmup_s} s warm-up is "
-        "discarded before "
-        f"the {plan.duration_s} s measurement.",
-        f"Startup is exec to the first HTTP 200 on /health, polled every 0.5 ms; {plan.startup_runs} "
-        "runs per "
-        f"stack with the first discarded and the order rotated between stacks.",
-        "Memory is RSS (and PSS) summed over the service's whole process tree from /proc: idle = median of "
-        "readings after one request; load = peak of readings every 100 ms during the measured wrk runs.",
-        "Noise: foreign CPU (machine busy time from /proc/stat minus our processes' time) was measured "
-        "in every "
-        f"load run; above {plan.contention_pct:.0f}% of the machine a run was retried up to "
-        f"{plan.max_retries} times ({plan.retry_budget} retries at most per harness run), each retry "
-        f"first waiting up to {plan.quiet_wait_s:.0f} s for the "
-        f"machine to calm down. In the kept runs foreign CPU was {_median(foreign):.1f}% median, "
-        f"{max(foreign, default=0.0):.1f}% max; {res.retries} retries, {res.contended_runs} runs still "
-        "contended after retrying.",
+        " ".join(
+            [
+                "wrk is a closed-loop load generator: each connection waits for its response before sending",
+                "the next request, so a slow server is offered less load and queueing delay is under-reported",
+                "(coordinated omission); latency percentiles are those of completed requests.",
+            ]
+        ),
+        " ".join(
+            [
+                "Request counts and latency percentiles come from a wrk Lua done() hook (bench/wrk/report.lua)",
+                "that writes JSON, not from wrk's text output.",
+            ]
+        ),
+        " ".join(
+            [
+                f"{plan.rounds} interleaved rounds: each round starts a fresh server per stack and variant, and",
+                "the stack order rotates each round so drift hits every stack alike. At each concurrency level",
+                f"a {plan.warmup_s} s warm-up is discarded before the {plan.duration_s} s measurement.",
+            ]
+        ),
+        " ".join(
+            [
+                "Startup is exec to the first HTTP 200 on /health, polled every 0.5 ms;",
+                f"{plan.startup_runs} starts per stack, the first discarded, the order rotated between stacks.",
+            ]
+        ),
+        " ".join(
+            [
+                "Memory is RSS (and PSS) summed over the service's whole process tree from /proc: idle is the",
+                "median of readings after one request; load is the peak of readings every 100 ms during the",
+                "measured wrk runs.",
+            ]
+        ),
+        " ".join(
+            [
+                "Noise: the machine is shared. In every measured load run, foreign CPU (machine busy time from",
+                "/proc/stat minus the time of our own processes) was measured; above",
+                f"{plan.contention_pct:.0f}% of the machine the run was retried, up to {plan.max_retries} times",
+                f"and {plan.retry_budget} times per harness run, each retry first waiting up to",
+                f"{plan.quiet_wait_s:.0f} s for the machine to calm down. In the kept runs foreign CPU was",
+                f"{_median(foreign):.1f}% median and {max(foreign, default=0.0):.1f}% max; {res.retries}",
+                f"retries; {res.contended_runs} of {len(res.throughput)} runs were still contended and kept.",
+            ]
+        ),
         f"Pinning: {pinning.describe()}.",
-        "Go OpenTelemetry: Debian's golang-opentelemetry-otel-dev 1.1.0 has no OTLP exporter and no "
-        "otelhttp, "
-        "so the Go variant exports through the SDK's Jaeger collector exporter (Thrift over HTTP) and a "
-        "hand-written middleware makes the server span with http.route; Bun and FastAPI export OTLP/HTTP.",
-        "All traced variants use the SDKs' default batch span processors and export to one local receiver "
-        "(report/bench/receiver.py) that counts spans per stack; it shares the load core with wrk.",
+        " ".join(
+            [
+                "Go OpenTelemetry: Debian's golang-opentelemetry-otel-dev (Go SDK 1.1.0) has no OTLP exporter",
+                "and no otelhttp, so the Go variant exports with the SDK's Jaeger collector exporter (Thrift over",
+                "HTTP) and a small hand-written middleware makes the server span with http.route. Bun exports",
+                "OTLP/HTTP JSON, FastAPI OTLP/HTTP protobuf, so the cost of tracing is not exactly like for like.",
+            ]
+        ),
+        " ".join(
+            [
+                "All traced variants use their SDK's default batch span processor and export to one local",
+                "receiver (report/bench/receiver.py) that counts spans per stack; it runs on the load core.",
+            ]
+        ),
     ]
     bun = span_figures.get("bun")
     if bun is not None:
         out.append(
-            "Bun.serve with the Node HTTP auto-instrumentation (@opentelemetry/instrumentation-http) "
-            "emitted "
-            f"{bun.get('otel_auto_server_spans_per_req', 0.0):.2f} server spans per request: it does not "
-            "see "
-            f"Bun.serve, so the Bun variant creates its server span by hand in the fetch handler."
+            " ".join(
+                [
+                    "Bun.serve with the Node HTTP auto-instrumentation (@opentelemetry/instrumentation-http) emitted",
+                    f"{bun.get('otel_auto_server_spans_per_req', 0.0):.2f} server spans per request: it does not see",
+                    "Bun.serve, so the Bun variant starts its server span by hand in the fetch handler.",
+                ]
+            )
         )
     fa = span_figures.get("fastapi")
     if fa is not None:
         out.append(
-            f"FastAPI's instrumentation emits {fa.get('otel_spans_per_req', 0.0):.1f} spans per request "
-            "(the server span plus internal ASGI send spans)."
+            " ".join(
+                [
+                    f"FastAPI's automatic instrumentation emits {fa.get('otel_spans_per_req', 0.0):.1f} spans per",
+                    "request: the server span, named after the route, plus internal ASGI send spans.",
+                ]
+            )
+        )
+    delivered = [
+        f"{stack} {figures['otel_spans_delivered_pct']:.0f}%"
+        for stack, figures in span_figures.items()
+        if "otel_spans_delivered_pct" in figures
+    ]
+    if delivered:
+        out.append(
+            " ".join(
+                [
+                    f"Spans delivered during a {plan.burst_s} s wrk burst at concurrency {max(plan.concurrency)}:",
+                    ", ".join(delivered) + ". The rest were dropped by the SDK's batch queue (2048 spans), so a",
+                    "traced variant that drops spans pays less for tracing than one that delivers them all.",
+                ]
+            )
         )
     return out
 
