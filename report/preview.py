@@ -105,8 +105,10 @@ class Preview:
         self.options = options
         self.cache = ChartCache()
         self._own = jinja_env(pipeline.TEMPLATES)  # the preview's own pages, not the user's templates
-        self._lock = threading.Lock()
-        self._pdf_lock = threading.Lock()
+        self._lock = threading.Lock()  # guards `page`, which the server's threads read
+        # One render at a time: matplotlib's rc settings and WeasyPrint are process-wide, so a PDF requested
+        # while a save is being rebuilt waits for it instead of drawing charts alongside it.
+        self._work = threading.Lock()
         self._pdf: tuple[str, bytes] | None = None
         # Fonts and the logo are file:// URLs in the report; the browser gets them from the server instead.
         self.assets: dict[str, Path] = {}
@@ -117,13 +119,14 @@ class Preview:
         problems: list[str] = []
         html = ""
         charts: dict[str, bytes] = {}
-        self.cache.start()
         try:
-            inputs = pipeline.load(self.options.data_dir)
-            html, drawn = pipeline.render(inputs, self.options.page_size, self.options.templates, self.cache)
+            with self._work:
+                self.cache.start()
+                inputs = pipeline.load(self.options.data_dir)
+                html, drawn = pipeline.render(inputs, self.options.page_size, self.options.templates, self.cache)
+                self.cache.prune()
             charts = {chart.file: svg for svg, chart in drawn.values()}
             html = self._serve_assets(html, inputs.data_dir / inputs.config.brand.logo)
-            self.cache.prune()
         except ReportError as exc:
             problems = [str(p) for p in exc.problems()]
         except jinja2.TemplateError as exc:  # someone is editing templates/: say where, like an input problem
@@ -145,7 +148,7 @@ class Preview:
 
     def pdf(self) -> bytes:
         """The PDF of the current input, built once per version, in a private temporary folder."""
-        with self._pdf_lock:
+        with self._work:
             version = self.current().version
             if self._pdf is None or self._pdf[0] != version:
                 with tempfile.TemporaryDirectory(prefix="lead-magnet-preview-") as tmp:
