@@ -309,6 +309,15 @@ def test_an_up_to_date_build_renders_nothing_and_touches_nothing(out: Path, tmp_
     assert snapshot(out) == before
 
 
+def test_force_renders_again_and_gets_the_same_bytes(out: Path) -> None:
+    old = manifest_of(out)
+    done = lm("build", "--data", DATA, "--out", out, "--force")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"wrote {out / PDF}")
+    new = manifest_of(out)
+    assert {k: v for k, v in new.items() if k != "built_at"} == {k: v for k, v in old.items() if k != "built_at"}
+
+
 def test_the_up_to_date_check_notices_changed_inputs_and_changed_outputs(out: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
