@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import tempfile
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -256,7 +257,8 @@ def _draw(cache: MutableMapping[str, bytes] | None, draw: Callable[..., bytes], 
     # The preview keeps charts between rebuilds: a chart is redrawn only when its inputs change.
     if cache is None:
         return draw(*args)
-    key = hashlib.sha256(repr((draw.__name__, args)).encode()).hexdigest()
+    # pickle, not repr: repr abbreviates long numpy arrays, and two different charts must never share a key
+    key = hashlib.sha256(pickle.dumps((draw.__qualname__, args), protocol=5)).hexdigest()
     if key not in cache:
         cache[key] = draw(*args)
     return cache[key]
