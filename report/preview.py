@@ -30,6 +30,10 @@ DEFAULT_PORT = cli.DEFAULT_PORT
 HOST = "127.0.0.1"  # never reachable from other machines
 SNIPPET = "preview.html.j2"
 ERROR_PAGE = "preview-error.html.j2"
+PAGES_PAGE = "preview-pages.html.j2"
+PAGES_PATH = "/pages"
+PAGE_IMAGE_PREFIX = "/__preview/page/"
+PAGE_IMAGE_WIDTH = 900  # pixels; sharp enough to read 7.5 pt running heads on a laptop screen
 VERSION_PATH = "/__preview/version"
 ASSET_PREFIX = "/__preview/asset/"
 PDF_PATH = "/" + pipeline.PDF_NAME
@@ -110,6 +114,7 @@ class Preview:
         # while a save is being rebuilt waits for it instead of drawing charts alongside it.
         self._work = threading.Lock()
         self._pdf: tuple[str, bytes] | None = None
+        self._images: tuple[bytes, list[bytes]] | None = None  # (the PDF they came from, one PNG per page)
         # Fonts and the logo are file:// URLs in the report; the browser gets them from the server instead.
         self.assets: dict[str, Path] = {}
         self.page = Page("", b"")
@@ -163,6 +168,25 @@ class Preview:
                     self._pdf = (version, result.pdf.read_bytes())
             return self._pdf[1]
 
+    def page_images(self) -> list[bytes]:
+        """The current PDF's pages as PNG images, exactly as printed; rendered once per PDF."""
+        pdf = self.pdf()
+        with self._work:  # PDFium is not thread-safe
+            if self._images is None or self._images[0] != pdf:
+                self._images = (pdf, _render_pages(pdf, PAGE_IMAGE_WIDTH))
+            return self._images[1]
+
+    def pages_page(self) -> Page:
+        """The "exact pages" view: every page of the PDF as an image, reloading itself like the report."""
+        page = self.current()
+        if not page.ok:
+            return page
+        count = len(self.page_images())
+        html = self._own.get_template(PAGES_PAGE).render(
+            count=count, version=page.version, prefix=PAGE_IMAGE_PREFIX, width=PAGE_IMAGE_WIDTH
+        )
+        return Page(page.version, self._with_snippet(html, page.version, sheet=False))
+
     def _serve_assets(self, html: str, logo: Path) -> str:
         for path in [*FACES.values(), logo]:
             resolved = path.resolve()
@@ -178,9 +202,14 @@ class Preview:
             problems=problems, data_dir=display_path(self.options.data_dir), count=len(problems)
         )
 
-    def _with_snippet(self, html: str, version: str) -> bytes:
+    def _with_snippet(self, html: str, version: str, *, sheet: bool = True) -> bytes:
         snippet = self._own.get_template(SNIPPET).render(
-            version=version, version_url=VERSION_PATH, pdf_url=PDF_PATH, page_size=self.options.page_size
+            version=version,
+            version_url=VERSION_PATH,
+            pdf_url=PDF_PATH,
+            pages_url=PAGES_PATH,
+            page_size=self.options.page_size,
+            sheet=sheet,
         )
         head, sep, tail = html.rpartition("</body>")
         return (head + snippet + sep + tail if sep else html + snippet).encode("utf-8")
@@ -209,6 +238,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, kind or "application/octet-stream", asset.read_bytes())
         elif path == PDF_PATH:
             self._send_pdf(page)
+        elif path == PAGES_PATH:
+            self._send_built(lambda: self.preview.pages_page().html, "text/html; charset=utf-8")
+        elif path.startswith(PAGE_IMAGE_PREFIX) and path.endswith(".png"):
+            self._send_page_image(path.removeprefix(PAGE_IMAGE_PREFIX).removesuffix(".png"))
         else:
             self._send(404, "text/plain; charset=utf-8", b"not found")
 
@@ -216,12 +249,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not page.ok:
             self._send(422, "text/html; charset=utf-8", page.html)
             return
+        self._send_built(self.preview.pdf, "application/pdf")
+
+    def _send_page_image(self, number: str) -> None:
+        if not number.isdigit():
+            self._send(404, "text/plain; charset=utf-8", b"not found")
+            return
+
+        def image() -> bytes:
+            images = self.preview.page_images()
+            return images[int(number) - 1] if 1 <= int(number) <= len(images) else b""
+
+        self._send_built(image, "image/png")
+
+    def _send_built(self, build: Callable[[], bytes], kind: str) -> None:
         try:
-            pdf = self.preview.pdf()
+            body = build()
         except ReportError:  # the input changed under us; the rebuild will show why
             self._send(422, "text/html; charset=utf-8", self.preview.current().html)
             return
-        self._send(200, "application/pdf", pdf)
+        if not body:
+            self._send(404, "text/plain; charset=utf-8", b"not found")
+        elif kind.startswith("text/html") and not self.preview.current().ok:
+            self._send(422, kind, body)
+        else:
+            self._send(200, kind, body)
 
     def _send(self, status: int, kind: str, body: bytes) -> None:
         self.send_response(status)
@@ -289,6 +341,26 @@ def _report(preview: Preview, page: Page, started: float, log: Log, what: str) -
     log(f"{what}: {count} problem{'s' if count != 1 else ''} found; the page lists them until they are fixed:")
     for problem in page.problems:
         log(f"error: {problem}")
+
+
+def _render_pages(pdf: bytes, width: int) -> list[bytes]:
+    import io
+
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        images = []
+        for index in range(len(document)):
+            page = document[index]
+            bitmap = page.render(scale=width / page.get_size()[0], may_draw_forms=False)
+            buffer = io.BytesIO()
+            bitmap.to_pil().save(buffer, "PNG", compress_level=1)  # a local preview: speed over size
+            images.append(buffer.getvalue())
+            page.close()
+        return images
+    finally:
+        document.close()
 
 
 def _template_problem(exc: jinja2.TemplateError, templates: Path) -> Problem:

@@ -35,10 +35,10 @@ CHROMIUM = (
 
 
 def small_png(source: Path, target: Path, width: int) -> None:
-    """Scale to `width` pixels and keep 160 colours, so the guide stays light in the repository."""
+    """Scale to `width` pixels and keep 256 colours, so the guide stays light in the repository."""
     image = Image.open(source).convert("RGB")
     image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
-    image.quantize(colors=160, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
+    image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(target, optimize=True)
 
 
 def screenshot(url: str, target: Path, profile: Path, size: str = "1000,640") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import queue
 import shutil
@@ -153,6 +154,21 @@ def test_a_port_in_use_says_what_to_do(
         f"running there. Stop it, or pick another port: lead-magnet preview --port {port + 1}\n"
         "lead-magnet: 1 problem found; nothing was written.\n"
     )
+
+
+def test_exact_pages_are_the_pdf_pages_as_images(preview: Preview) -> None:
+    from pypdf import PdfReader
+
+    preview.rebuild()
+    pages = len(PdfReader(io.BytesIO(preview.pdf())).pages)
+    images = preview.page_images()
+    assert len(images) == pages
+    assert all(image.startswith(b"\x89PNG\r\n\x1a\n") for image in images)
+    view = preview.pages_page().html.decode()
+    assert view.count('<img src="/__preview/page/') == pages
+    assert f'alt="Page {pages} of {pages}"' in view
+    assert "lm-preview-bar" in view  # it reloads itself like the report view
+    assert preview.page_images() is images  # rendered once per PDF
 
 
 def test_chart_cache_forgets_what_a_rebuild_did_not_use() -> None:
