@@ -34,6 +34,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--html", action="store_true", help="also write the intermediate HTML and its charts")
     b.add_argument("--force", action="store_true", help="rebuild even when the output is up to date")
     b.add_argument("--depfile", type=Path, metavar="FILE", help="also write a Make dependency file listing every input")
+    b.add_argument("--timings", action="store_true", help="print how long each stage took (to stderr)")
 
     pub = sub.add_parser("publish", help="copy the verified latest build into another folder, atomically")
     pub.add_argument("--out", type=Path, default=Path("output"), help="build folder to copy from (default: output)")
@@ -114,8 +115,12 @@ def _publishing(args: argparse.Namespace) -> int:
         assert result.sources is not None
         found = (result.manifest, result.sources)
         state = "up to date, nothing rendered (--force rebuilds):" if result.up_to_date else "wrote"
+        if args.timings and result.timings is not None:
+            print(result.timings.table(), file=sys.stderr)
     else:
         state = "up to date, nothing rendered (--force rebuilds):"
+        if args.timings:
+            print("timings: inputs and output unchanged, so no stage ran (the hash check only)", file=sys.stderr)
     if args.depfile:
         publish.write_depfile(args.depfile, found[1], args.out)
     print(publish.describe(args.out, found[0], state))

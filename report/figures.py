@@ -1,0 +1,377 @@
+"""Which charts the report shows, with their data and words, planned without importing matplotlib.
+
+Planning is cheap and pure; drawing (report/charts.py) is the slow part. Splitting them lets a build reuse
+charts whose inputs did not change (a cache keyed by a hash of the chart's function, arguments and the drawing
+code) and draw the rest in a child process on the second core while WeasyPrint is imported and the HTML rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import traceback
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from report.errors import BuildError
+from report.numbers import decimals_for, ratio
+from report.render import Area, Chart, Results, measured_areas
+
+Drawn = dict[str, tuple[bytes, Chart]]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One stack as a chart sees it: label, colour and its position in the palette."""
+
+    label: str
+    color: str
+    index: int
+
+
+@dataclass(frozen=True)
+class ChartJob:
+    """One chart to draw: a function of report.charts, its plain arguments, and the words that go with it."""
+
+    key: str
+    function: str
+    args: tuple[Any, ...]
+    chart: Chart
+
+
+@cache
+def _code_salt() -> bytes:
+    # a chart's bytes depend on the drawing code, matplotlib and the fonts: a change to any invalidates the cache
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("charts.py", "fonts.py"):
+        digest.update((here / name).read_bytes())
+    for package in ("matplotlib", "fontpkg-fira-sans", "fontpkg-ibm-plex-mono", "numpy"):
+        try:
+            digest.update(f"{package}={version(package)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package}=?".encode())
+    return digest.digest()
+
+
+def job_key(job: ChartJob) -> str:
+    """The cache key of a chart: its function and arguments (pickled, exact) plus the drawing code's salt."""
+    return hashlib.sha256(_code_salt() + pickle.dumps((job.function, job.args), protocol=5)).hexdigest()
+
+
+def plan(results: Results) -> list[ChartJob]:
+    """Every chart of the report, in the order the report shows them."""
+    cfg, stats = results.config, results.stats
+    names = {s.id: s.name for s in cfg.stacks}
+    colors = {s.id: s.color for s in cfg.stacks}
+    index = {s.id: i for i, s in enumerate(cfg.stacks)}
+
+    def marks(order: Sequence[str]) -> tuple[Mark, ...]:
+        return tuple(Mark(names[s], colors[s], index[s]) for s in order)
+
+    areas = measured_areas(stats)
+    jobs: list[ChartJob] = []
+    su = areas["startup"]
+    values = [stats.startup[s].median for s in su.order]
+    log = max(values) / min(values) > 20
+    jobs.append(
+        ChartJob(
+            "startup",
+            "strip_chart",
+            (marks(su.order), tuple(stats.startup[s].values for s in su.order), "ms", log, su.decimals),
+            Chart(
+                "startup.svg",
+                alt=_alt_ranking(
+                    "Startup time", su, names, f"{su.text(su.best)} is {_ratio(su)} faster than {names[su.worst]}"
+                ),
+                caption=f"{names[su.best]} starts {_ratio(su)} faster than {names[su.worst]}."
+                + (" Log scale: the range spans more than 20×." if log else ""),
+                source=f"startup.csv, {min(stats.startup[s].n for s in su.order)}+ runs per stack; "
+                "dots are runs, bars medians.",
+            ),
+        )
+    )
+    mem = areas["memory"]
+    idle = tuple(stats.memory_idle[s].median for s in mem.order)
+    load = tuple(stats.memory_load[s].median for s in mem.order)
+    jobs.append(
+        ChartJob(
+            "memory",
+            "paired_bars",
+            (marks(mem.order), idle, load, ("idle", "under load"), "MB", mem.decimals),
+            Chart(
+                "memory.svg",
+                alt=_alt_ranking(
+                    "Peak memory under load",
+                    mem,
+                    names,
+                    f"{names[mem.best]} uses {_ratio(mem)} less than {names[mem.worst]}",
+                ),
+                caption=f"{names[mem.best]} needs the least memory under load; "
+                f"{names[mem.worst]} needs {_ratio(mem)} as much.",
+                source="memory.csv, median RSS per run; light bars idle, dark bars peak under load.",
+            ),
+        )
+    )
+    tp = areas["throughput"]
+    levels = tuple(stats.levels)
+    order = tp.order
+    med = tuple(tuple(stats.load[("baseline", c, s)].rps.median for c in levels) for s in order)
+    lows = tuple(tuple(stats.load[("baseline", c, s)].rps.min for c in levels) for s in order)
+    highs = tuple(tuple(stats.load[("baseline", c, s)].rps.max for c in levels) for s in order)
+    leads_everywhere = all(max(range(len(order)), key=lambda i: med[i][k]) == 0 for k in range(len(levels)))
+    jobs.append(
+        ChartJob(
+            "throughput",
+            "level_lines",
+            (marks(order), levels, med, lows, highs, "requests per second"),
+            Chart(
+                "throughput.svg",
+                alt=_alt_ranking(
+                    f"Requests per second at {stats.top_level} connections",
+                    tp,
+                    names,
+                    f"{names[tp.best]} serves {_ratio(tp)} {names[tp.worst]}",
+                ),
+                caption=f"{names[tp.best]} serves the most requests at every level measured, up to "
+                f"{stats.top_level} connections."
+                if leads_everywhere
+                else f"At {stats.top_level} connections {names[tp.best]} serves the most requests.",
+                source="throughput.csv, baseline variant; lines are medians, bands the range of runs.",
+            ),
+        )
+    )
+    lat = areas["latency"]
+    top = stats.top_level
+    lat_series = tuple(
+        (
+            stats.load[("baseline", top, s)].p50,
+            stats.load[("baseline", top, s)].p90,
+            stats.load[("baseline", top, s)].p99,
+        )
+        for s in lat.order
+    )
+    flat = [v for row in lat_series for v in row]
+    lat_log = max(flat) / min(flat) > 50
+    jobs.append(
+        ChartJob(
+            "latency",
+            "grouped_bars",
+            (marks(lat.order), lat_series, ("p50", "p90", "p99"), "ms", lat_log, decimals_for(flat)),
+            Chart(
+                "latency.svg",
+                alt=_alt_ranking(
+                    f"p99 latency at {top} connections", lat, names, f"{names[lat.best]} has the lowest tail latency"
+                ),
+                caption=f"{names[lat.best]} has the lowest p99 latency at {top} connections ({lat.text(lat.best)})."
+                + (" Log scale." if lat_log else ""),
+                source=f"throughput.csv, baseline variant at {top} connections; medians of each percentile over runs.",
+            ),
+        )
+    )
+    cost = stats.otel_cost()
+    if cost:
+        kept_order = sorted(cost, key=lambda s: -cost[s])
+        base = tuple(stats.load[("baseline", top, s)].rps.median for s in kept_order)
+        traced = tuple(stats.load[("otel", top, s)].rps.median for s in kept_order)
+        kept = ", ".join(f"{names[s]} keeps {cost[s] * 100:.0f}%" for s in kept_order)
+        jobs.append(
+            ChartJob(
+                "otel-cost",
+                "paired_bars",
+                (marks(kept_order), base, traced, ("without", "with tracing"), "req/s", 0),
+                Chart(
+                    "otel-cost.svg",
+                    alt=f"Requests per second at {top} connections without and with OpenTelemetry tracing: {kept}.",
+                    caption=f"Tracing every request costs throughput: {kept} of its requests per second.",
+                    source=f"throughput.csv, baseline and otel variants at {top} connections.",
+                ),
+            )
+        )
+    scale = (results.rubric.scale.min, results.rubric.scale.max)
+    for category in results.categories:
+        ranked = sorted(category.scores, key=lambda s: -category.scores[s])
+        listing = ", ".join(f"{names[s]} {category.scores[s]:.2f}" for s in ranked)
+        jobs.append(
+            ChartJob(
+                f"score-{category.id}",
+                "score_bars",
+                (marks(ranked), tuple(category.scores[s] for s in ranked), scale),
+                Chart(
+                    f"score-{category.id}.svg",
+                    alt=f"{category.title}, weighted rubric score from {scale[0]} to {scale[1]}: {listing}.",
+                    caption=f"{names[ranked[0]]} scores highest on {category.title.lower()}.",
+                    source="rubric.yaml, weighted sum of criterion scores.",
+                ),
+            )
+        )
+    return jobs
+
+
+def _ratio(area: Area) -> str:
+    return ratio(area.spread_ratio)
+
+
+def _alt_ranking(what: str, area: Area, names: Mapping[str, str], finding: str) -> str:
+    values = ", ".join(f"{names[s]} {area.text(s)}" for s in area.order)
+    return f"{what}, best first: {values}. {finding}."
+
+
+def draw_now(jobs: Sequence[ChartJob]) -> dict[str, bytes]:
+    """Draw charts in this process (imports matplotlib)."""
+    from report import charts
+
+    return {job.key: getattr(charts, job.function)(*job.args) for job in jobs}
+
+
+def draw(jobs: Sequence[ChartJob], cache: MutableMapping[str, bytes] | None = None) -> Drawn:
+    """Every chart, from the cache where its inputs are unchanged, drawn here otherwise."""
+    pending = Pending(jobs, cache, background=False)
+    return pending.result()
+
+
+class Pending:
+    """Charts being drawn: cached ones at once, the rest in a forked child on the other core (or inline)."""
+
+    def __init__(
+        self, jobs: Sequence[ChartJob], cache: MutableMapping[str, bytes] | None = None, *, background: bool = True
+    ) -> None:
+        self.jobs = list(jobs)
+        self.cache = cache
+        self.svgs: dict[str, bytes] = {}
+        self.missing: list[ChartJob] = []
+        for job in self.jobs:
+            svg = _cache_get(cache, job_key(job))
+            if svg is None:
+                self.missing.append(job)
+            else:
+                self.svgs[job.key] = svg
+        self._child: tuple[int, int] | None = None
+        if self.missing and background and hasattr(os, "fork"):
+            self._child = _fork_drawing(self.missing)
+        elif self.missing and not background:
+            self._store(draw_now(self.missing))
+
+    @property
+    def drawn_count(self) -> int:
+        """How many charts had to be drawn (the rest came from the cache)."""
+        return len(self.missing)
+
+    def result(self) -> Drawn:
+        """Wait for the child (if any) and return every chart with its words, in plan order."""
+        if self._child is not None:
+            self._store(_collect(*self._child))
+            self._child = None
+        elif any(job.key not in self.svgs for job in self.jobs):
+            self._store(draw_now([job for job in self.jobs if job.key not in self.svgs]))
+        return {job.key: (self.svgs[job.key], job.chart) for job in self.jobs}
+
+    def _store(self, drawn: Mapping[str, bytes]) -> None:
+        for job in self.missing:
+            if job.key in drawn:
+                self.svgs[job.key] = drawn[job.key]
+                _cache_set(self.cache, job_key(job), drawn[job.key])
+
+
+def _fork_drawing(jobs: Sequence[ChartJob]) -> tuple[int, int]:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: draw, send the bytes back, and leave without running the parent's cleanup
+        os.close(read_fd)
+        code = 0
+        try:
+            payload = pickle.dumps(("ok", draw_now(jobs)), protocol=5)
+        except BaseException:  # the parent reports it; a child must never fall back into the parent's code
+            payload = pickle.dumps(("error", traceback.format_exc()), protocol=5)
+            code = 1
+        try:
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(payload)
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _collect(pid: int, read_fd: int) -> dict[str, bytes]:
+    with os.fdopen(read_fd, "rb") as pipe:
+        payload = pipe.read()  # read before waiting: the child blocks until its output is taken
+    _, status = os.waitpid(pid, 0)
+    if not payload:
+        raise BuildError(f"drawing the charts failed: the chart process ended with status {status}")
+    kind, value = pickle.loads(payload)  # our own child's output
+    if kind != "ok":
+        raise BuildError(f"drawing the charts failed:\n{value}")
+    result: dict[str, bytes] = value
+    return result
+
+
+def _cache_get(cache: MutableMapping[str, bytes] | None, key: str) -> bytes | None:
+    if cache is None:
+        return None
+    try:
+        return cache[key]
+    except KeyError:
+        return None
+
+
+def _cache_set(cache: MutableMapping[str, bytes] | None, key: str, value: bytes) -> None:
+    if cache is not None:
+        cache[key] = value
+
+
+class DiskCache(MutableMapping[str, bytes]):
+    """Chart SVGs on disk, one file per key; every failure to read or write is only a miss."""
+
+    MAX_FILES = 400
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __getitem__(self, key: str) -> bytes:
+        try:
+            return (self.folder / f"{key}.svg").read_bytes()
+        except OSError:
+            raise KeyError(key) from None
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.folder)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(value)
+            os.replace(tmp, self.folder / f"{key}.svg")
+            self._prune()
+        except OSError:
+            pass
+
+    def __delitem__(self, key: str) -> None:
+        (self.folder / f"{key}.svg").unlink(missing_ok=True)
+
+    def __iter__(self) -> Iterator[str]:
+        return (p.stem for p in self.folder.glob("*.svg"))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.folder.glob("*.svg"))
+
+    def _prune(self) -> None:
+        files = sorted(self.folder.glob("*.svg"), key=lambda p: p.stat().st_mtime)
+        for path in files[: max(0, len(files) - self.MAX_FILES)]:
+            path.unlink(missing_ok=True)
+
+
+def default_cache() -> DiskCache | None:
+    """The per-user chart cache, or None when LEAD_MAGNET_CHART_CACHE=off."""
+    setting = os.environ.get("LEAD_MAGNET_CHART_CACHE", "")
+    if setting.lower() in {"off", "0", "no", "false"}:
+        return None
+    if setting:
+        return DiskCache(Path(setting))
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return DiskCache(Path(base) / "lead-magnet" / "charts")
