@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from report.errors import BuildError
 
-ASSET_TYPES = {".svg": "image/svg+xml", ".ttf": "font/ttf", ".png": "image/png", ".jpg": "image/jpeg",
-               ".jpeg": "image/jpeg", ".css": "text/css"}
+ASSET_TYPES = {
+    ".svg": "image/svg+xml",
+    ".ttf": "font/ttf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".css": "text/css",
+}
 
 
 class RefusedURL(ValueError):
@@ -55,11 +63,21 @@ def _type_of(url: str) -> str:
 def write_pdf(html: str, base_url: str, fetcher: SafeFetcher, options: Mapping[str, Any] | None = None) -> bytes:
     """Lay out and export the PDF bytes."""
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    # WeasyPrint copies every @font-face file into a temporary folder that it removes only when the
+    # FontConfiguration is garbage-collected, which never happens at interpreter exit: own it and clean up.
+    font_config = FontConfiguration()
     try:
-        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(**dict(options or {}))
+        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            font_config=font_config, **dict(options or {})
+        )
         data = document.write_pdf(**dict(options or {}))
     except Exception as exc:  # WeasyPrint raises many types; the user needs one clear line
         raise BuildError(f"the PDF could not be written: {type(exc).__name__}: {exc}") from exc
+    finally:
+        folder = getattr(font_config, "_folder", None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+            font_config._folder = None
     if not isinstance(data, bytes):
         raise BuildError("the PDF renderer returned no data")
     return data
