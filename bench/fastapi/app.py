@@ -8,10 +8,10 @@ BODY = {"message": "hello", "ok": True, "items": [1, 2, 3]}
 
 
 @app.get("/health", response_class=PlainTextResponse)
-def health() -> str:
+async def health() -> str:
     return "ok"
 
 
 @app.get("/json")
-def json_body() -> dict[str, object]:
+async def json_body() -> dict[str, object]:
     return BODY

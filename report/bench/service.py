@@ -155,11 +155,17 @@ class ReceiverClient:
         """Switch the receiver's mode: detail, count, store or discard (see receiver.Receiver)."""
         self._call("POST", f"/mode/{mode}")
 
-    def wait_for(self, stack: str, at_least: float, timeout_s: float) -> dict[str, int]:
-        """Poll until `stack` has delivered `at_least` spans or `timeout_s` has passed; the last counts."""
+    def wait_for(self, stack: str, at_least: float, timeout_s: float, quiet_s: float = 0.6) -> dict[str, int]:
+        """Poll until `stack` has `at_least` spans and no new batch for `quiet_s`, or `timeout_s` passes."""
         deadline = time.monotonic() + timeout_s
         got = self.counts(stack)
-        while got["spans"] < at_least and time.monotonic() < deadline:
+        changed = time.monotonic()
+        while time.monotonic() < deadline:
+            if got["spans"] >= at_least and time.monotonic() - changed >= quiet_s:
+                break
             time.sleep(0.1)
-            got = self.counts(stack)
+            now = self.counts(stack)
+            if now["spans"] != got["spans"]:
+                changed = time.monotonic()
+            got = now
         return got

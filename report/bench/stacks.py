@@ -202,7 +202,8 @@ def versions(paths: Paths, stacks: list[str]) -> dict[str, str]:
         py = paths.work / "fastapi-otel-venv" / "bin" / "python"
         code = (
             "import sys, importlib.metadata as m; v = m.version; "
-            "print(f\"fastapi {v('fastapi')} on uvicorn {v('uvicorn')}, CPython {sys.version.split()[0]}; "
+            "print(f\"fastapi {v('fastapi')} on uvicorn {v('uvicorn')} (uvloop {v('uvloop')}, httptools "
+            "{v('httptools')}, 1 worker), CPython {sys.version.split()[0]}; "
             "OTel: opentelemetry-sdk {v('opentelemetry-sdk')}, instrumentation-fastapi "
             "{v('opentelemetry-instrumentation-fastapi')}, exporter-otlp-proto-http "
             "{v('opentelemetry-exporter-otlp-proto-http')} (OTLP/HTTP protobuf)\")"
