@@ -4,31 +4,22 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from matplotlib import font_manager, rcParams, rc_context
+from matplotlib import font_manager, rc_context, rcParams
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from report.figures import Mark
 from report.fonts import FONT_FILES, TEXT_FAMILY
 
 WIDTH_IN = 6.5
 INK = "#1F2430"
 MUTED = "#5B6170"
 GRID = "#E3E6EC"
-HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "oo", "++", "--", "||", "**", "OO", "..")
-
-
-@dataclass(frozen=True)
-class Mark:
-    """One stack as a chart sees it: label, colour and its position in the palette."""
-
-    label: str
-    color: str
-    index: int
 
 
 @cache
@@ -37,7 +28,7 @@ def _register_fonts() -> None:
         font_manager.fontManager.addfont(str(path))
 
 
-def _style() -> dict[str, object]:
+def _style() -> Any:  # matplotlib types rcParams keys as a Literal union
     return {
         "font.family": TEXT_FAMILY,
         "font.size": 8.5,
@@ -52,8 +43,6 @@ def _style() -> dict[str, object]:
         "ytick.major.size": 0,
         "axes.spines.top": False,
         "axes.spines.right": False,
-        "hatch.linewidth": 0.6,
-        "hatch.color": "#FFFFFF",
         "path.simplify": True,
     }
 
@@ -93,8 +82,16 @@ def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: st
             median = _median(ordered)
             # deterministic jitter so overlapping runs stay visible
             offsets = [((i * 0.618034) % 1 - 0.5) * 0.36 for i in range(len(ordered))]
-            ax.scatter(ordered, [y + o for o in offsets], s=11, color=mark.color, alpha=0.55, linewidths=0,
-                       marker="o", zorder=3)
+            ax.scatter(
+                ordered,
+                [y + o for o in offsets],
+                s=11,
+                color=mark.color,
+                alpha=0.55,
+                linewidths=0,
+                marker="o",
+                zorder=3,
+            )
             ax.plot([median, median], [y - 0.32, y + 0.32], color=INK, linewidth=2.0, zorder=4)
             ax.annotate(
                 f"{median:,.{decimals}f} {unit}",
@@ -127,7 +124,7 @@ def paired_bars(
     unit: str,
     decimals: int,
 ) -> bytes:
-    """Two bars per stack (e.g. idle vs under load), the second hatched so greyscale still tells them apart."""
+    """Two bars per stack (e.g. idle vs under load): light then dark, so greyscale tells them apart; labelled."""
     with rc_context(_style()):
         fig, ax = _figure(_height(len(marks), per_row=0.48))
         n = len(marks)
@@ -141,7 +138,6 @@ def paired_bars(
                     height=height * 0.92,
                     color=mark.color,
                     alpha=0.45 if k == 0 else 1.0,
-                    hatch="" if k == 0 else "////",
                     edgecolor="white",
                     linewidth=0,
                 )
@@ -164,8 +160,12 @@ def paired_bars(
 
 
 def level_lines(
-    marks: Sequence[Mark], levels: Sequence[int], medians: Sequence[Sequence[float]],
-    lows: Sequence[Sequence[float]], highs: Sequence[Sequence[float]], unit: str,
+    marks: Sequence[Mark],
+    levels: Sequence[int],
+    medians: Sequence[Sequence[float]],
+    lows: Sequence[Sequence[float]],
+    highs: Sequence[Sequence[float]],
+    unit: str,
 ) -> bytes:
     """One line per stack across concurrency levels, with the run range as a band and a direct label."""
     with rc_context(_style()):
@@ -177,8 +177,9 @@ def level_lines(
         top = max(max(h) for h in highs)
         for mark, med, lo, hi in zip(marks, medians, lows, highs, strict=True):
             ax.fill_between(levels, lo, hi, color=mark.color, alpha=0.15, linewidth=0)
-            ax.plot(levels, med, color=mark.color, linewidth=1.8, marker=markers[mark.index % len(markers)],
-                    markersize=4.5)
+            ax.plot(
+                levels, med, color=mark.color, linewidth=1.8, marker=markers[mark.index % len(markers)], markersize=4.5
+            )
             y = med[-1]
             # nudge labels apart so stacks with similar results stay legible
             for other in label_y:
@@ -204,10 +205,14 @@ def level_lines(
 
 
 def grouped_bars(
-    marks: Sequence[Mark], series: Sequence[Sequence[float]], series_labels: Sequence[str], unit: str,
-    log: bool, decimals: int,
+    marks: Sequence[Mark],
+    series: Sequence[Sequence[float]],
+    series_labels: Sequence[str],
+    unit: str,
+    log: bool,
+    decimals: int,
 ) -> bytes:
-    """Several bars per stack (e.g. p50, p90, p99), shaded light to dark and hatched, labelled directly."""
+    """Several bars per stack (e.g. p50, p90, p99), shaded light to dark, labelled directly."""
     with rc_context(_style()):
         k = len(series_labels)
         fig, ax = _figure(_height(len(marks), per_row=0.22 * k + 0.12))
@@ -220,8 +225,7 @@ def grouped_bars(
             for j in range(k):
                 value = series[row][j]
                 yy = y + 0.4 - height * (j + 0.5)
-                ax.barh(yy, value, height=height * 0.9, color=mark.color, alpha=alphas[j],
-                        hatch=HATCHES[j % len(HATCHES)], linewidth=0)
+                ax.barh(yy, value, height=height * 0.9, color=mark.color, alpha=alphas[j], linewidth=0)
                 ax.annotate(
                     f"{series_labels[j]} {value:,.{decimals}f} {unit}",
                     xy=(value, yy),
@@ -251,10 +255,17 @@ def score_bars(marks: Sequence[Mark], scores: Sequence[float], scale: tuple[int,
         n = len(marks)
         for row, (mark, score) in enumerate(zip(marks, scores, strict=True)):
             y = n - 1 - row
-            ax.barh(y, score - scale[0], left=scale[0], height=0.62, color=mark.color,
-                    hatch=HATCHES[mark.index % len(HATCHES)], linewidth=0)
-            ax.annotate(f"{score:.2f}", xy=(score, y), xytext=(4, 0), textcoords="offset points", va="center",
-                        fontsize=8.5, fontweight="bold", color=INK)
+            ax.barh(y, score - scale[0], left=scale[0], height=0.62, color=mark.color, linewidth=0)
+            ax.annotate(
+                f"{score:.2f}",
+                xy=(score, y),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8.5,
+                fontweight="bold",
+                color=INK,
+            )
         ax.set_yticks(range(n), [m.label for m in reversed(marks)])
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_xlim(scale[0], scale[1] + (scale[1] - scale[0]) * 0.12)

@@ -35,6 +35,15 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="rebuild even when the output is up to date")
     b.add_argument("--depfile", type=Path, metavar="FILE", help="also write a Make dependency file listing every input")
     b.add_argument("--timings", action="store_true", help="print how long each stage took (to stderr)")
+    b.add_argument(
+        "--pdf-variant",
+        choices=("pdf/ua-1", "pdf/a-3b"),
+        default="pdf/ua-1",
+        help="PDF flavour: pdf/ua-1 (tagged, accessible; default) or pdf/a-3b (archiving)",
+    )
+    b.add_argument("--utm-campaign", metavar="NAME", help="add UTM parameters to the CTA and blog links")
+    b.add_argument("--utm-source", default="lead-magnet", metavar="NAME", help="utm_source (default: lead-magnet)")
+    b.add_argument("--utm-medium", default="pdf", metavar="NAME", help="utm_medium (default: pdf)")
 
     pub = sub.add_parser("publish", help="copy the verified latest build into another folder, atomically")
     pub.add_argument("--out", type=Path, default=Path("output"), help="build folder to copy from (default: output)")
@@ -91,8 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not bad input: one clear line, traceback on request
         if args.debug or os.environ.get("LEAD_MAGNET_DEBUG"):
             traceback.print_exc()
-        print(f"lead-magnet: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"lead-magnet: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr
+        )
         return EXIT_INPUT
 
 
@@ -106,12 +116,25 @@ def _publishing(args: argparse.Namespace) -> int:
         manifest, written = publish.publish(args.out, args.dest)
         print(publish.describe(args.dest, manifest, f"published {len(written)} changed file(s) to"))
         return EXIT_OK
-    found = None if args.force else publish.quick_check(args.data, args.out, args.page_size, args.html)
+    from report.options import OutputOptions
+
+    output = OutputOptions(args.pdf_variant, args.utm_campaign, args.utm_source, args.utm_medium)
+    found = (
+        None if args.force else publish.quick_check(args.data, args.out, args.page_size, args.html, output.settings())
+    )
     if found is None:
         from report import pipeline
 
-        result = pipeline.build(pipeline.BuildOptions(data_dir=args.data, out_dir=args.out, page_size=args.page_size,
-                                                      html=args.html, force=args.force))
+        result = pipeline.build(
+            pipeline.BuildOptions(
+                data_dir=args.data,
+                out_dir=args.out,
+                page_size=args.page_size,
+                html=args.html,
+                force=args.force,
+                output=output,
+            )
+        )
         assert result.sources is not None
         found = (result.manifest, result.sources)
         state = "up to date, nothing rendered (--force rebuilds):" if result.up_to_date else "wrote"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from report.config import ReportConfig, load_config
 from report.data import Benchmarks, load_benchmarks
 from report.errors import Collector, InputError, Problem, display_path
 from report.fonts import FACES, FONT_DIRS, FONT_FILES
+from report.options import OutputOptions, same_url
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
 from report.render import Chart, Results, facts, measured_areas, render_html, view_model
 from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores, relative_score
@@ -51,6 +52,7 @@ class BuildOptions:
     html: bool = False
     templates: Path = TEMPLATES
     force: bool = False
+    output: OutputOptions = field(default_factory=lambda: OutputOptions())
 
 
 @dataclass
@@ -106,9 +108,7 @@ def compute(inputs: Inputs) -> Results:
     for key in MEASURED_AREAS:
         area = areas[key]
         best = area.values[area.best]
-        area_scores[key] = {
-            sid: relative_score(v, best, area.lower_is_better, scale) for sid, v in area.values.items()
-        }
+        area_scores[key] = {sid: relative_score(v, best, area.lower_is_better, scale) for sid, v in area.values.items()}
     for category in categories:
         area_scores[category.id] = dict(category.scores)
     weights = inputs.rubric.area_weights()
@@ -124,9 +124,9 @@ def compute(inputs: Inputs) -> Results:
     )
 
 
-def prose(inputs: Inputs, results: Results) -> dict[str, Markup]:
+def prose(inputs: Inputs, results: Results, link: Callable[[str], str] | None = None) -> dict[str, Markup]:
     """The copy rendered to safe HTML with every placeholder filled."""
-    rendered, problems = render_copy(inputs.copy, facts(results), inputs.data_dir)
+    rendered, problems = render_copy(inputs.copy, facts(results), inputs.data_dir, link=link)
     if problems:
         raise InputError(problems)
     return rendered
@@ -169,23 +169,39 @@ def prepare(
     *,
     background: bool = True,
     timings: Timings | None = None,
+    link: Callable[[str], str] | None = None,
 ) -> tuple[str, figures.Pending]:
     """The HTML, and the charts it refers to as they are being drawn (in a child process when background)."""
     t = timings or Timings()
+    blog = blog_links(inputs.config, link)
     with t.stage("statistics and copy"):
         results = compute(inputs)
-        copy = prose(inputs, results)
+        copy = prose(inputs, results, blog)
     with t.stage("charts: plan and start"):
         jobs = figures.plan(results)
         pending = figures.Pending(jobs, chart_cache, background=background)
     t.notes["charts: plan and start"] = f"{pending.drawn_count} of {len(jobs)} to draw, the rest cached"
     with t.stage("html"):
-        relative = {job.key: Chart(f"{CHART_DIR}/{job.chart.file}", job.chart.alt, job.chart.caption,
-                                   job.chart.source) for job in jobs}
+        relative = {
+            job.key: Chart(f"{CHART_DIR}/{job.chart.file}", job.chart.alt, job.chart.caption, job.chart.source)
+            for job in jobs
+        }
         logo = (inputs.data_dir / inputs.config.brand.logo).resolve().as_uri()
-        model = view_model(results, copy, relative, page_size=page_size, logo_uri=logo, font_faces=font_faces())
+        model = view_model(
+            results, copy, relative, page_size=page_size, logo_uri=logo, font_faces=font_faces(), link=blog
+        )
         html = render_html(templates, model)
     return html, pending
+
+
+def blog_links(config: ReportConfig, link: Callable[[str], str] | None) -> Callable[[str], str]:
+    """Campaign parameters go on links to our own sites (the CTA's and the brand's), never on third parties'."""
+    from urllib.parse import urlsplit
+
+    if link is None:
+        return same_url
+    hosts = {urlsplit(config.cta.url).netloc, urlsplit(config.brand.website).netloc}
+    return lambda url: link(url) if urlsplit(url).netloc in hosts else url
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -197,18 +213,33 @@ def build(options: BuildOptions) -> BuildResult:
     with t.stage("load and validate"):
         inputs = load(options.data_dir)  # bad input stops here, before anything under --out is touched
     with t.stage("up-to-date check"):
-        sources = publish.sources(options.data_dir, page_size=options.page_size, html=options.html,
-                                  templates=options.templates, fonts=FONT_FILES.values())
+        sources = publish.sources(
+            options.data_dir,
+            page_size=options.page_size,
+            html=options.html,
+            templates=options.templates,
+            fonts=FONT_FILES.values(),
+            extra=options.output.settings(),
+        )
     out = options.out_dir
     with publish.locked(out):  # concurrent builds into one folder take turns; the later ones find it current
         with t.stage("up-to-date check"):
             current = None if options.force else publish.up_to_date(out, sources)
         if current is not None:
             publish.remove_stale_temps(out)  # a killed build's leftovers go even when nothing is rendered
-            return BuildResult(pdf=out / PDF_NAME, pages=int(current["pages"]), size=int(current["bytes"]),
-                               manifest=current, sources=sources, up_to_date=True, timings=t)
+            return BuildResult(
+                pdf=out / PDF_NAME,
+                pages=int(current["pages"]),
+                size=int(current["bytes"]),
+                manifest=current,
+                sources=sources,
+                up_to_date=True,
+                timings=t,
+            )
         # charts are drawn in a child on the second core while this process imports WeasyPrint
-        html, pending = prepare(inputs, options.page_size, options.templates, figures.default_cache(), timings=t)
+        html, pending = prepare(
+            inputs, options.page_size, options.templates, figures.default_cache(), timings=t, link=options.output.link()
+        )
         with t.stage("import weasyprint"):
             from report.pdf import SafeFetcher, write_pdf  # imported only when a build renders
         with t.stage("charts: wait"):
@@ -217,18 +248,29 @@ def build(options: BuildOptions) -> BuildResult:
             base_url = options.templates.resolve().as_uri() + "/"
             memory = {f"{base_url}{CHART_DIR}/{chart.file}": svg for svg, chart in drawn.values()}
             fetcher = SafeFetcher([options.templates, inputs.data_dir, *FONT_DIRS], memory)
-            pdf = write_pdf(html, base_url, fetcher)
+            pdf = write_pdf(html, base_url, fetcher, options.output.pdf_options())
         extra: list[tuple[str, bytes, str]] = []
         if options.html:
             extra += [(f"{CHART_DIR}/{chart.file}", svg, "chart") for svg, chart in drawn.values()]
             extra.append((HTML_NAME, html.encode("utf-8"), "html"))
-        about = publish.Edition(title=inputs.config.title, edition=inputs.config.edition,
-                                page_size=options.page_size, sample_data=inputs.benchmarks.environment.sample)
+        about = publish.Edition(
+            title=inputs.config.title,
+            edition=inputs.config.edition,
+            page_size=options.page_size,
+            sample_data=inputs.benchmarks.environment.sample,
+        )
         with t.stage("publish: cover, manifest, files"):
             manifest = publish.publish_build(out, pdf, about, sources.digest(), extra)
     written = [out / str(entry["file"]) for entry in manifest["files"]] + [out / publish.MANIFEST_NAME]
-    return BuildResult(pdf=out / PDF_NAME, pages=int(manifest["pages"]), size=len(pdf), written=written,
-                       manifest=manifest, sources=sources, timings=t)
+    return BuildResult(
+        pdf=out / PDF_NAME,
+        pages=int(manifest["pages"]),
+        size=len(pdf),
+        written=written,
+        manifest=manifest,
+        sources=sources,
+        timings=t,
+    )
 
 
 def _page_count(pdf: bytes) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +80,11 @@ def _parser() -> MarkdownIt:
 
 
 def render_copy(
-    files: Mapping[str, CopyFile], facts: Mapping[str, str], data_dir: Path, heading_shift: int = 2
+    files: Mapping[str, CopyFile],
+    facts: Mapping[str, str],
+    data_dir: Path,
+    heading_shift: int = 2,
+    link: Callable[[str], str] | None = None,
 ) -> tuple[dict[str, Markup], list[Problem]]:
     """Render each copy file to safe HTML, filling placeholders; every problem is collected."""
     md = _parser()
@@ -89,6 +93,9 @@ def render_copy(
     for section, copy in files.items():
         tokens = md.parse(copy.text)
         _check_and_fill(tokens, copy, facts, data_dir, heading_shift, problems)
+        if link is not None:
+            for child in (c for t in tokens for c in (t.children or []) if c.type == "link_open"):
+                child.attrs["href"] = link(str(child.attrs.get("href", "")))
         out[section] = Markup(md.renderer.render(tokens, md.options, {}))
     return out, problems
 

@@ -102,6 +102,7 @@ def sources(
     html: bool,
     templates: Path = TEMPLATES,
     fonts: Iterable[Path] | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> Sources:
     """Everything a build reads: the data folder, the templates, the font files and the tool itself."""
     if fonts is None:
@@ -119,6 +120,11 @@ def sources(
         if name.endswith((".py", ".json")) and not name.startswith("bench/")
     ]
     settings = [("generator", f"{GENERATOR} {__version__}"), ("page_size", page_size), ("html", str(html).lower())]
+    if extra is None:  # a default build: its options still shape the bytes
+        from report.options import OutputOptions
+
+        extra = OutputOptions().settings()
+    settings += sorted(extra.items())  # every other option that shapes the bytes (variant, UTM links)
     settings += [(f"package/{name}", _version(name)) for name in BYTE_SHAPERS]
     return Sources(tuple(sorted(files)), tuple(settings))
 
@@ -559,10 +565,12 @@ def up_to_date(folder: Path, sources: Sources) -> dict[str, Any] | None:
     return manifest
 
 
-def quick_check(data_dir: Path, folder: Path, page_size: str, html: bool) -> tuple[dict[str, Any], Sources] | None:
+def quick_check(
+    data_dir: Path, folder: Path, page_size: str, html: bool, extra: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], Sources] | None:
     """The no-render path: (manifest, sources) when the output is current and has no leftovers, else None."""
     try:
-        found = sources(data_dir, page_size=page_size, html=html)
+        found = sources(data_dir, page_size=page_size, html=html, extra=extra)
         if stale_temps(folder):
             return None  # the full build path cleans them up under the lock
         manifest = up_to_date(folder, found)
