@@ -248,7 +248,9 @@ def grouped_bars(
         return _svg(fig)
 
 
-def score_bars(marks: Sequence[Mark], scores: Sequence[float], scale: tuple[int, int]) -> bytes:
+def score_bars(
+    marks: Sequence[Mark], scores: Sequence[float], scale: tuple[int, int], what: str = "higher is simpler"
+) -> bytes:
     """Weighted score per stack on the rubric's scale, sorted as given, labelled directly."""
     with rc_context(_style()):
         fig, ax = _figure(_height(len(marks), per_row=0.3, base=0.6))
@@ -270,7 +272,7 @@ def score_bars(marks: Sequence[Mark], scores: Sequence[float], scale: tuple[int,
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_xlim(scale[0], scale[1] + (scale[1] - scale[0]) * 0.12)
         ax.set_xticks(range(scale[0], scale[1] + 1))
-        ax.set_xlabel(f"weighted score ({scale[0]} to {scale[1]}, higher is simpler)")
+        ax.set_xlabel(f"weighted score ({scale[0]} to {scale[1]}, {what})")
         return _svg(fig)
 
 

@@ -195,6 +195,22 @@ def plan(results: Results) -> list[ChartJob]:
             )
         )
     scale = (results.rubric.scale.min, results.rubric.scale.max)
+    overall = sorted(results.overall, key=lambda s: -results.overall[s])
+    listing = ", ".join(f"{names[s]} {results.overall[s]:.2f}" for s in overall)
+    jobs.insert(
+        0,
+        ChartJob(
+            "overall",
+            "score_bars",
+            (marks(overall), tuple(results.overall[s] for s in overall), scale, "higher is better"),
+            Chart(
+                "overall.svg",
+                alt=f"Overall weighted score from {scale[0]} to {scale[1]}: {listing}.",
+                caption=f"{names[overall[0]]} has the highest overall score with the weights below.",
+                source="all five areas, weighted as listed below; measured areas scored relative to the best stack.",
+            ),
+        ),
+    )
     for category in results.categories:
         ranked = sorted(category.scores, key=lambda s: -category.scores[s])
         listing = ", ".join(f"{names[s]} {category.scores[s]:.2f}" for s in ranked)

@@ -309,7 +309,10 @@ def view_model(
                     {"text": fmt(stats.memory_idle[sid].median, mem_d), "win": areas["memory_idle"].best == sid},
                     {"text": fmt(areas["memory"].values[sid], mem_d), "win": winners["memory"] == sid},
                     {"text": fmt(areas["throughput"].values[sid], 0), "win": winners["throughput"] == sid},
-                    {"text": fmt(areas["latency"].values[sid], lat_d), "win": winners["latency"] == sid},
+                    {
+                        "text": fmt(areas["latency"].values[sid], areas["latency"].decimals),
+                        "win": winners["latency"] == sid,
+                    },
                     *[{"text": f"{c.scores[sid]:.2f}", "win": winners[c.id] == sid} for c in results.categories],
                     {"text": f"{results.overall[sid]:.2f}", "win": winners["overall"] == sid},
                 ],
@@ -344,11 +347,16 @@ def view_model(
             f"{stats.top_level} connections",
         },
     ]
+    for item in big:
+        number, _, unit = item["value"].partition(" ")
+        item["number"], item["unit"] = number, unit
     if cost:
         worst_cost = min(cost, key=lambda s: cost[s])
         big.append(
             {
                 "value": f"{percent(cost[worst_cost])}",
+                "number": f"{percent(cost[worst_cost])}",
+                "unit": "",
                 "label": f"of {names[worst_cost]}'s throughput survives tracing",
                 "detail": "the largest cost of OpenTelemetry among the stacks",
             }
@@ -410,6 +418,7 @@ def view_model(
         "stacks": stacks,
         "copy": copy,
         "glance": {
+            "chart": charts["overall"],
             "big": big,
             "columns": scorecard_columns,
             "rows": scorecard,
