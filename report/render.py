@@ -18,6 +18,7 @@ from report.stats import Spread, Stats, ranking
 
 TEMPLATE = "report.html.j2"
 PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
+PAGE_HEIGHTS = {"a4": "297mm", "letter": "279.4mm"}  # the full-bleed cover fills exactly one page
 
 
 @dataclass(frozen=True)
@@ -413,6 +414,7 @@ def view_model(
             "stack_names": join_names([s.name for s in cfg.stacks]),
         },
         "page_size": PAGE_SIZES[page_size],
+        "page_height": PAGE_HEIGHTS[page_size],
         "sample": env.sample,
         "fonts": list(font_faces),
         "stacks": stacks,

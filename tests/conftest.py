@@ -77,3 +77,22 @@ def make_stacks(tmp_path: Path) -> Iterator[Callable[[int, int], Path]]:
         return write_synthetic(tmp_path / f"data-{n}", n, runs)
 
     yield make
+
+
+CASES = ["default-a4", "default-letter", "twelve-a4", "twelve-letter"]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The bundled report and a 12-stack one with long names, each at A4 and US Letter (built once per run)."""
+    from tests.synthetic import write_synthetic
+
+    root = tmp_path_factory.mktemp("docs")
+    twelve = write_synthetic(root / "twelve-data", 12, 5)
+    out = {}
+    for case in CASES:
+        data = DATA if case.startswith("default") else twelve
+        target = root / case
+        assert main(["build", "--data", str(data), "--out", str(target), "--page-size", case.split("-")[1]]) == 0
+        out[case] = target / "backend-language-comparison.pdf"
+    return out

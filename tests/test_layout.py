@@ -1,0 +1,65 @@
+"""Layout that holds, checked from the PDF: text inside the page, no blank pages, independent readers agree."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pdfplumber
+import pypdfium2 as pdfium
+import pytest
+
+from tests.conftest import CASES
+
+MM = 72 / 25.4
+SAFE_MARGIN_MM = 8  # printers and screens crop the edge: nothing readable may sit closer than this
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_character_is_inside_the_page_and_no_page_is_blank(built: dict[str, Path], case: str) -> None:
+    with pdfplumber.open(built[case]) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            chars = [c for c in page.chars if c["text"].strip()]
+            assert len(chars) > 20, f"page {number} is (nearly) blank"
+            left, top = SAFE_MARGIN_MM * MM, SAFE_MARGIN_MM * MM
+            right, bottom = page.width - left, page.height - top
+            outside = [c for c in chars if c["x0"] < left or c["x1"] > right or c["top"] < top or c["bottom"] > bottom]
+            # the diagonal SAMPLE DATA watermark is decoration, drawn in the middle; all else must fit
+            outside = [c for c in outside if c["text"] not in "SAMPLEDT "]
+            assert not outside, f"page {number}: {''.join(c['text'] for c in outside)[:80]!r} outside the page box"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_pdfium_renders_every_page(built: dict[str, Path], case: str) -> None:
+    document = pdfium.PdfDocument(built[case])
+    try:
+        for index in range(len(document)):
+            bitmap = document[index].render(scale=0.15)
+            image = bitmap.to_pil()
+            assert image.width > 50 and image.getextrema() != ((255, 255), (255, 255), (255, 255))
+    finally:
+        document.close()
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed (make system-deps)")
+@pytest.mark.parametrize("case", CASES)
+def test_poppler_renders_every_page_without_complaint(built: dict[str, Path], case: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["pdftoppm", "-r", "15", "-png", str(built[case]), str(tmp_path / "p")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    pages = subprocess.run(["pdfinfo", str(built[case])], capture_output=True, text=True, check=True).stdout
+    count = int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:")))
+    assert len(list(tmp_path.glob("p-*.png"))) == count
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed (make system-deps)")
+@pytest.mark.parametrize("case", CASES)
+def test_qpdf_finds_no_problems(built: dict[str, Path], case: str) -> None:
+    done = subprocess.run(["qpdf", "--check", str(built[case])], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No syntax or stream encoding errors found" in done.stdout
