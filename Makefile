@@ -65,6 +65,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Every page as a small PNG in output/pages/, for a quick look (poppler's pdftoppm, from make system-deps).
+look: pdf system-deps
+	rm -rf $(OUT)/pages && mkdir -p $(OUT)/pages
+	pdftoppm -r 60 -png $(OUT)/backend-language-comparison.pdf $(OUT)/pages/page
+	@echo "pages in $(OUT)/pages/"
+
 # Build speed, measured side by side (cold, WeasyPrint floor, no-op, 12-stack scale); prints ratios.
 perf: $(STAMP)
 	$(BIN)/python benchmarks/build_speed.py
