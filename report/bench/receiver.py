@@ -398,9 +398,19 @@ def make_server(receiver: Receiver, port: int = 0) -> ThreadingHTTPServer:
                 # An empty protobuf message is the empty byte string.
                 self._reply(200, b"", "application/x-protobuf")
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = _QuietServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     return server
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A threading HTTP server that does not print a traceback when an exporter hangs up mid-request."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return  # exporters drop connections on shutdown; that is not a receiver error
+        super().handle_error(request, client_address)
 
 
 def main(argv: list[str] | None = None) -> int:
