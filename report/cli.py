@@ -123,10 +123,14 @@ def _publishing(args: argparse.Namespace) -> int:
         None if args.force else publish.quick_check(args.data, args.out, args.page_size, args.html, output.settings())
     )
     if found is None:
-        from report import pipeline
+        from report import renderer as pdf_renderer
 
-        result = pipeline.build(
-            pipeline.BuildOptions(
+        # started before the heavy imports below, so WeasyPrint loads on the other core meanwhile
+        worker = pdf_renderer.start()
+        try:
+            from report import pipeline
+
+            options = pipeline.BuildOptions(
                 data_dir=args.data,
                 out_dir=args.out,
                 page_size=args.page_size,
@@ -134,7 +138,10 @@ def _publishing(args: argparse.Namespace) -> int:
                 force=args.force,
                 output=output,
             )
-        )
+            result = pipeline.build(options, renderer=worker)
+        finally:
+            if worker is not None:
+                worker.cancel()
         assert result.sources is not None
         found = (result.manifest, result.sources)
         state = "up to date, nothing rendered (--force rebuilds):" if result.up_to_date else "wrote"

@@ -19,6 +19,7 @@ from report.fonts import FACES, FONT_DIRS, FONT_FILES
 from report.options import OutputOptions, same_url
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
 from report.render import Chart, Results, facts, measured_areas, render_html, view_model
+from report.renderer import Renderer
 from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores, relative_score
 from report.stats import compute as compute_stats
 from report.timings import Timings, since_process_start
@@ -204,7 +205,7 @@ def blog_links(config: ReportConfig, link: Callable[[str], str] | None) -> Calla
     return lambda url: link(url) if urlsplit(url).netloc in hosts else url
 
 
-def build(options: BuildOptions) -> BuildResult:
+def build(options: BuildOptions, renderer: Renderer | None = None) -> BuildResult:
     """Validate everything; unless the output is current, render in memory and publish the set atomically."""
     t = Timings()
     started = since_process_start()
@@ -240,15 +241,19 @@ def build(options: BuildOptions) -> BuildResult:
         html, pending = prepare(
             inputs, options.page_size, options.templates, figures.default_cache(), timings=t, link=options.output.link()
         )
-        with t.stage("import weasyprint"):
-            from report.pdf import SafeFetcher, write_pdf  # imported only when a build renders
         with t.stage("charts: wait"):
             drawn = pending.result()
-        with t.stage("pdf: layout and write"):
-            base_url = options.templates.resolve().as_uri() + "/"
-            memory = {f"{base_url}{CHART_DIR}/{chart.file}": svg for svg, chart in drawn.values()}
-            fetcher = SafeFetcher([options.templates, inputs.data_dir, *FONT_DIRS], memory)
-            pdf = write_pdf(html, base_url, fetcher, options.output.pdf_options())
+        base_url = options.templates.resolve().as_uri() + "/"
+        memory = {f"{base_url}{CHART_DIR}/{chart.file}": svg for svg, chart in drawn.values()}
+        roots = [options.templates, inputs.data_dir, *FONT_DIRS]
+        if renderer is not None:  # WeasyPrint was imported in the renderer while this process did the above
+            with t.stage("pdf: layout and write (renderer process)"):
+                pdf = renderer.render(html, base_url, roots, memory, options.output.pdf_options())
+        else:
+            with t.stage("import weasyprint"):
+                from report.pdf import SafeFetcher, write_pdf  # imported only when a build renders
+            with t.stage("pdf: layout and write"):
+                pdf = write_pdf(html, base_url, SafeFetcher(roots, memory), options.output.pdf_options())
         extra: list[tuple[str, bytes, str]] = []
         if options.html:
             extra += [(f"{CHART_DIR}/{chart.file}", svg, "chart") for svg, chart in drawn.values()]

@@ -40,7 +40,7 @@ NAMES = [
 
 def write_synthetic(target: Path, n: int, runs: int) -> Path:
     """Copy the bundled data and replace its stacks, benchmarks and scores with N synthetic stacks."""
-    shutil.copytree(ROOT / "data", target)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "sample-data", target)
     ids = [f"s{i:02d}" for i in range(n)]
     report = yaml.safe_load((target / "report.yaml").read_text(encoding="utf-8"))
     report["stacks"] = [

@@ -33,8 +33,8 @@ def _text(pdf: Path) -> str:
     return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
 
 
-def _medians(file: str, value: str, **where: str) -> dict[str, float]:
-    rows = list(csv.DictReader((DATA / "benchmarks" / file).open(encoding="utf-8-sig")))
+def _medians(file: str, value: str, root: Path = DATA, **where: str) -> dict[str, float]:
+    rows = list(csv.DictReader((root / "benchmarks" / file).open(encoding="utf-8-sig")))
     stacks = sorted({r["stack"] for r in rows})
     return {
         s: statistics.median(
@@ -126,3 +126,23 @@ def test_thirteen_stacks_are_refused(
     result = run_cli("check", "--data", data)
     assert result.code == 1
     assert "report.yaml:" in result.err and "stacks: expected at most 12 items, found 13" in result.err
+
+
+def test_the_bundled_measured_data_builds_without_the_sample_mark(tmp_path: Path) -> None:
+    """`make pdf`'s input: real measurements, so no SAMPLE mark, and the methodology says how they were made."""
+    import yaml
+
+    from report.cli import main
+    from tests.conftest import BUNDLED
+
+    env = yaml.safe_load((BUNDLED / "benchmarks" / "environment.yaml").read_text(encoding="utf-8"))
+    out = tmp_path / "bundled"
+    assert main(["build", "--data", str(BUNDLED), "--out", str(out)]) == 0
+    text = _text(out / "backend-language-comparison.pdf")
+    if env["sample"]:
+        assert "SAMPLE DATA" in text
+    else:
+        assert "SAMPLE DATA" not in text and "Sample data." not in text
+        assert " ".join(env["pinning"].split()) in text
+    for stack, value in _medians("startup.csv", "startup_ms", root=BUNDLED).items():
+        assert f"{value:,.1f}" in text, (stack, value)

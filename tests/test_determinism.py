@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from report import publish
-from tests.conftest import DATA, ROOT
+from tests.conftest import BUNDLED, ROOT
 
 
 def _build(cwd: Path, data: str, out: Path, seed: str) -> None:
@@ -38,7 +38,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     first, elsewhere = root / "first", root / "elsewhere"
     elsewhere.mkdir()
     _build(ROOT, "data", first, "0")
-    _build(elsewhere, str(DATA), elsewhere / "second", "4242")
+    _build(elsewhere, str(BUNDLED), elsewhere / "second", "4242")
     return first, elsewhere / "second"
 
 

@@ -1,0 +1,107 @@
+"""A PDF renderer process started at the very beginning of a build.
+
+It imports WeasyPrint on the second core while the main process imports pandas, validates the inputs and
+renders the HTML, then lays out the PDF it is sent. This module imports nothing heavy itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import struct
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from report.errors import BuildError
+
+_LENGTH = struct.Struct("!Q")
+
+
+class Renderer:
+    """Handle on the forked renderer: send one job, receive the PDF bytes; or cancel."""
+
+    def __init__(self) -> None:
+        job_read, self._job_write = os.pipe()
+        self._result_read, result_write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self._job_write)
+            os.close(self._result_read)
+            _serve(job_read, result_write)  # never returns
+        os.close(job_read)
+        os.close(result_write)
+        self._done = False
+
+    def render(
+        self, html: str, base_url: str, roots: list[Path], memory: Mapping[str, bytes], options: Mapping[str, Any]
+    ) -> bytes:
+        """Lay out and write the PDF in the renderer; raises BuildError on failure."""
+        job = pickle.dumps((html, base_url, roots, dict(memory), dict(options)), protocol=5)
+        try:
+            with os.fdopen(self._job_write, "wb") as pipe:
+                pipe.write(_LENGTH.pack(len(job)) + job)
+            with os.fdopen(self._result_read, "rb") as pipe:
+                payload = pipe.read()
+        finally:
+            self._reap()
+        if not payload:
+            raise BuildError("the PDF renderer stopped before it finished")
+        kind, value = pickle.loads(payload)  # our own child's answer
+        if kind != "ok":
+            raise BuildError(str(value))
+        data: bytes = value
+        return data
+
+    def cancel(self) -> None:
+        """Stop the renderer without a job (bad input, or the output was up to date)."""
+        if self._done:
+            return
+        for fd in (self._job_write, self._result_read):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        # it has no side effects: do not wait for it to finish importing WeasyPrint only to exit
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self._reap()
+
+    def _reap(self) -> None:
+        if not self._done:
+            self._done = True
+            os.waitpid(self.pid, 0)
+
+
+def _serve(job_read: int, result_write: int) -> None:
+    code = 0
+    try:
+        from report.pdf import SafeFetcher, write_pdf  # the slow import, overlapped with the parent's work
+
+        with os.fdopen(job_read, "rb") as pipe:
+            header = pipe.read(_LENGTH.size)
+            if len(header) < _LENGTH.size:
+                os._exit(0)  # cancelled: the parent closed the pipe without a job
+            job = pipe.read(_LENGTH.unpack(header)[0])
+        html, base_url, roots, memory, options = pickle.loads(job)
+        try:
+            answer: tuple[str, object] = ("ok", write_pdf(html, base_url, SafeFetcher(roots, memory), options))
+        except BuildError as exc:
+            answer = ("error", str(exc))
+    except BaseException as exc:  # the parent reports it; the child must never return into the parent's code
+        answer = ("error", f"the PDF renderer failed: {type(exc).__name__}: {exc}")
+        code = 1
+    try:
+        with os.fdopen(result_write, "wb") as pipe:
+            pipe.write(pickle.dumps(answer, protocol=5))
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def start() -> Renderer | None:
+    """A renderer where fork exists (POSIX); None elsewhere, and the build renders in-process."""
+    if not hasattr(os, "fork") or os.environ.get("LEAD_MAGNET_RENDERER", "").lower() == "inline":
+        return None
+    return Renderer()
