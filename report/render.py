@@ -494,8 +494,17 @@ RULES = {
 
 
 def _measure_text(measure: str, value: float, unit: str) -> str:
+    # the unit is printed, so a name's unit suffix would only repeat it ("artifact size mb: 4.3 MiB")
+    name = measure
+    for suffix in ("_mb", "_pct", "_per_req"):
+        name = name.removesuffix(suffix)
+    name = name.replace("_", " ").replace("otel ", "OTel ")
+    if unit == "bool":
+        return f"{name}: {'yes' if value else 'no'}"
+    if unit == "ratio":
+        return f"{name}: {percent(value)}"
     number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{decimals_for([value])}f}"
-    return f"{measure.replace('_', ' ')}: {number}{(' ' + unit) if unit else ''}"
+    return f"{name}: {number}{(' ' + unit) if unit else ''}"
 
 
 def _short_title(title: str) -> str:
