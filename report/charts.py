@@ -11,6 +11,7 @@ from matplotlib import font_manager, rc_context, rcParams
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from report.figures import Mark
@@ -169,7 +170,7 @@ def level_lines(
 ) -> bytes:
     """One line per stack across concurrency levels, with the run range as a band and a direct label."""
     with rc_context(_style()):
-        fig, ax = _figure(2.6 + 0.05 * len(marks))
+        fig, ax = _figure(max(2.6, 0.9 + 0.24 * len(marks)))
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         ax.grid(axis="x", visible=False)
         markers = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "p", "*")
@@ -212,38 +213,82 @@ def grouped_bars(
     log: bool,
     decimals: int,
 ) -> bytes:
-    """Several bars per stack (e.g. p50, p90, p99), shaded light to dark, labelled directly."""
+    """Percentiles per stack as one row each: a line from the lowest to the highest, a marker shape per series.
+
+    One compact row per stack (not a bar per percentile) keeps 12 stacks on part of a page; the shapes, not
+    the colours, tell the series apart, so the key survives greyscale; the last series is labelled directly.
+    """
     with rc_context(_style()):
         k = len(series_labels)
-        fig, ax = _figure(_height(len(marks), per_row=0.22 * k + 0.12))
         n = len(marks)
-        height = 0.8 / k
-        alphas = [0.35 + 0.65 * i / max(1, k - 1) for i in range(k)]
+        fig, ax = _figure(_height(n, per_row=0.3, base=0.95))
+        shapes = [("o", "white"), ("s", None), ("D", None), ("^", None), ("v", None)]
         top = max(max(s) for s in series)
         for row, mark in enumerate(marks):
             y = n - 1 - row
+            values = series[row]
+            ax.plot(
+                [min(values), max(values)], [y, y], color=mark.color, linewidth=2.2, solid_capstyle="round", zorder=2
+            )
             for j in range(k):
-                value = series[row][j]
-                yy = y + 0.4 - height * (j + 0.5)
-                ax.barh(yy, value, height=height * 0.9, color=mark.color, alpha=alphas[j], linewidth=0)
-                ax.annotate(
-                    f"{series_labels[j]} {value:,.{decimals}f} {unit}",
-                    xy=(value, yy),
-                    xytext=(4, 0),
-                    textcoords="offset points",
-                    va="center",
-                    fontsize=7,
-                    color=INK,
+                shape, face = shapes[j % len(shapes)]
+                ax.plot(
+                    [values[j]],
+                    [y],
+                    marker=shape,
+                    markersize=5.5 if j < k - 1 else 6.5,
+                    linestyle="none",
+                    markerfacecolor=face or mark.color,
+                    markeredgecolor=INK if face else mark.color,
+                    markeredgewidth=0.9,
+                    zorder=3,
                 )
+            ax.annotate(
+                f"{series_labels[-1]} {values[-1]:,.{decimals}f} {unit}",
+                xy=(max(values), y),
+                xytext=(7, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7.5,
+                fontweight="bold",
+                color=INK,
+            )
+        handles = []
+        for j, label in enumerate(series_labels):
+            shape, face = shapes[j % len(shapes)]
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker=shape,
+                    linestyle="none",
+                    markersize=5.5,
+                    markerfacecolor=face or MUTED,
+                    markeredgecolor=INK if face else MUTED,
+                    markeredgewidth=0.9,
+                    label=label,
+                )
+            )
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncol=k,
+            frameon=False,
+            fontsize=7.5,
+            handletextpad=0.3,
+            columnspacing=1.2,
+            borderaxespad=0.2,
+        )
         ax.set_yticks(range(n), [m.label for m in reversed(marks)])
         ax.set_ylim(-0.6, n - 0.4)
         if log:
             ax.set_xscale("log")
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
             lo = min(min(s) for s in series)
-            ax.set_xlim(lo / 2, top * 12)
+            ax.set_xlim(lo / 1.6, top * 4)
         else:
-            ax.set_xlim(0, top * 1.5)
+            ax.set_xlim(0, top * 1.3)
         ax.set_xlabel(f"{unit}{' (log scale)' if log else ''}")
         return _svg(fig)
 
