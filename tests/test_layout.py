@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -63,3 +64,29 @@ def test_qpdf_finds_no_problems(built: dict[str, Path], case: str) -> None:
     done = subprocess.run(["qpdf", "--check", str(built[case])], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No syntax or stream encoding errors found" in done.stdout
+
+
+BOTTOM_MARGIN_MM = 20  # the @page bottom margin in style.css; the footer lives below it
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_heading_is_stranded_at_the_bottom_of_a_page(built: dict[str, Path], case: str) -> None:
+    with pdfplumber.open(built[case]) as pdf:
+        for number, page in enumerate(pdf.pages[1:], start=2):  # the cover has no running text
+            content_bottom = page.height - BOTTOM_MARGIN_MM * MM
+            chars = [c for c in page.chars if c["text"].strip() and c["bottom"] <= content_bottom]
+            # headings (and takeaway callouts) are the semibold text at 10.5 pt and above
+            heads = [c for c in chars if "Semi-Bold" in c["fontname"] and c["size"] >= 10.4]
+            if not heads:
+                continue
+            last = max(heads, key=lambda c: c["bottom"])
+            below = [c for c in chars if c["top"] > last["bottom"] + 1 and c not in heads]
+            line = "".join(c["text"] for c in heads if abs(c["top"] - last["top"]) < 1)
+            assert below, f"page {number}: heading {line!r} is the last thing on the page"
+
+
+def test_the_committed_twelve_stack_fixture_is_valid(run_cli: Any) -> None:
+    fixture = Path(__file__).resolve().parent / "fixtures" / "twelve"
+    result = run_cli("check", "--data", fixture)
+    assert result.code == 0, f"{result.err}\nregenerate it: .venv/bin/python tests/fixtures/make_twelve.py"
+    assert "12 stacks" in result.out
