@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -29,7 +30,7 @@ def _write(tmp_path: Path, body: str, options: dict[str, object]) -> PdfReader:
 def test_default_options_give_a_tagged_pdf_ua_document(tmp_path: Path) -> None:
     body = '<h1>Title</h1><figure><img src="charts/a.svg" alt="a black bar"></figure>'
     reader = _write(tmp_path, body, OutputOptions().pdf_options())
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
     assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
     assert root["/Lang"] == "en"
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8", "replace")
