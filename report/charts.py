@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from report.figures import Mark
+from report.figures import MAX_DOTS, Mark
 from report.fonts import FONT_FILES, TEXT_FAMILY
 
 WIDTH_IN = 6.5
@@ -81,18 +81,25 @@ def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: st
             y = n - 1 - row
             ordered = sorted(values)
             median = _median(ordered)
-            # deterministic jitter so overlapping runs stay visible
-            offsets = [((i * 0.618034) % 1 - 0.5) * 0.36 for i in range(len(ordered))]
-            ax.scatter(
-                ordered,
-                [y + o for o in offsets],
-                s=11,
-                color=mark.color,
-                alpha=0.55,
-                linewidths=0,
-                marker="o",
-                zorder=3,
-            )
+            if len(ordered) > MAX_DOTS:
+                # past a few dozen runs dots merge into a smear and every one costs the PDF a drawing:
+                # show the range as a thin line and the middle half of the runs as a thick one instead
+                q1, q3 = _quantile(ordered, 0.25), _quantile(ordered, 0.75)
+                ax.plot([ordered[0], ordered[-1]], [y, y], color=mark.color, linewidth=1.2, alpha=0.7, zorder=3)
+                ax.plot([q1, q3], [y, y], color=mark.color, linewidth=7, solid_capstyle="butt", zorder=3)
+            else:
+                # deterministic jitter so overlapping runs stay visible
+                offsets = [((i * 0.618034) % 1 - 0.5) * 0.36 for i in range(len(ordered))]
+                ax.scatter(
+                    ordered,
+                    [y + o for o in offsets],
+                    s=11,
+                    color=mark.color,
+                    alpha=0.55,
+                    linewidths=0,
+                    marker="o",
+                    zorder=3,
+                )
             ax.plot([median, median], [y - 0.32, y + 0.32], color=INK, linewidth=2.0, zorder=4)
             ax.annotate(
                 f"{median:,.{decimals}f} {unit}",
@@ -113,7 +120,8 @@ def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: st
             ax.set_xlim(left=0)
         lo, hi = ax.get_xlim()
         ax.set_xlim(lo, hi * (1.9 if log else 1.22))
-        ax.set_xlabel(f"{unit} ({'log scale; ' if log else ''}dots: runs, bar: median)")
+        how = "thick: middle half of runs, thin: range" if any(len(v) > MAX_DOTS for v in runs) else "dots: runs"
+        ax.set_xlabel(f"{unit} ({'log scale; ' if log else ''}{how}, tick: median)")
         return _svg(fig)
 
 
@@ -319,6 +327,14 @@ def score_bars(
         ax.set_xticks(range(scale[0], scale[1] + 1))
         ax.set_xlabel(f"weighted score ({scale[0]} to {scale[1]}, {what})")
         return _svg(fig)
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    """Linear-interpolation quantile of sorted values (the same rule as pandas' default)."""
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def _median(ordered: Sequence[float]) -> float:

@@ -24,6 +24,7 @@ from report.numbers import decimals_for, ratio
 from report.render import Area, Chart, Results, measured_areas
 
 Drawn = dict[str, tuple[bytes, Chart]]
+MAX_DOTS = 40  # runs per stack drawn as dots; more are drawn as a range and an interquartile bar
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,11 @@ def plan(results: Results) -> list[ChartJob]:
                 caption=f"{names[su.best]} starts {_ratio(su)} faster than {names[su.worst]}."
                 + (" Log scale: the range spans more than 20×." if log else ""),
                 source=f"startup.csv, {min(stats.startup[s].n for s in su.order)}+ runs per stack; "
-                "dots are runs, bars medians.",
+                + (
+                    "thick bars are the middle half of the runs, thin lines the range, ticks medians."
+                    if max(stats.startup[s].n for s in su.order) > MAX_DOTS
+                    else "dots are runs, ticks medians."
+                ),
             ),
         )
     )

@@ -163,7 +163,7 @@ def test_chart_labels_are_selectable_text(built: dict[str, Path]) -> None:
     reader = PdfReader(built["default-a4"])
     startup_page = next(p for p in reader.pages if "Startup time" in (p.extract_text() or "")[:200])
     text = startup_page.extract_text() or ""
-    assert "dots: runs, bar: median" in text
+    assert "dots: runs, tick: median" in text
 
 
 def test_pdf_a_variant(tmp_path: Path) -> None:
