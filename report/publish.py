@@ -180,7 +180,7 @@ def write_depfile(path: Path, sources: Sources, out_dir: Path) -> Path:
     lines += [f"{d}:" for d in deps]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return _atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+        return atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
     except OSError as exc:
         raise BuildError(f"{display_path(path)}: could not write the dependency file: {exc.strerror or exc}") from exc
 
@@ -250,7 +250,8 @@ def _write_temp(target: Path, data: bytes) -> Path:
     return tmp
 
 
-def _atomic_write(target: Path, data: bytes) -> Path:
+def atomic_write(target: Path, data: bytes) -> Path:
+    """Write to a temporary file in the same folder (fsynced), then rename it into place."""
     tmp = _write_temp(target, data)
     try:
         os.replace(tmp, target)

@@ -81,6 +81,20 @@ def make_stacks(tmp_path: Path) -> Iterator[Callable[[int, int], Path]]:
     yield make
 
 
+# every top-level section, in order: the PDF's outline and extracted text are checked against it
+SECTIONS = [
+    "Contents",
+    "At a glance",
+    "Methodology",
+    "Startup time",
+    "Memory usage",
+    "Throughput and latency",
+    "OpenTelemetry integration complexity",
+    "Deployment simplicity",
+    "Which to choose when",
+    "Appendix: scales and summary tables",
+    "About this report",
+]
 CASES = ["default-a4", "default-letter", "twelve-a4", "twelve-letter"]
 
 

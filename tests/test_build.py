@@ -10,21 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import DATA, CliResult
-
-SECTION_TITLES = [
-    "Contents",
-    "At a glance",
-    "Methodology",
-    "Startup time",
-    "Memory usage",
-    "Throughput and latency",
-    "OpenTelemetry integration complexity",
-    "Deployment simplicity",
-    "Which to choose when",
-    "Appendix: scales and summary tables",
-    "About this report",
-]
+from tests.conftest import DATA, SECTIONS, CliResult
 
 
 def _text(pdf: Path) -> str:
@@ -57,7 +43,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_pdf_has_every_section_and_stack(built: Path) -> None:
     text = _text(built / "backend-language-comparison.pdf")
-    for title in SECTION_TITLES:
+    for title in SECTIONS:
         assert title in text, title
     for name in ("Go", "Bun", "FastAPI"):
         assert name in text
