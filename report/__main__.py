@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from report.cli import run
 
-from report.cli import main
-
-sys.exit(main())
+run()
