@@ -194,7 +194,8 @@ def plan(results: Results) -> list[ChartJob]:
                 Chart(
                     "otel-cost.svg",
                     alt=f"Requests per second at {top} connections without and with OpenTelemetry tracing: {kept}.",
-                    caption=f"Tracing every request costs throughput: {kept} of its requests per second.",
+                    caption=f"Tracing every request costs throughput: {kept} of its requests per second."
+                    + _dropped_spans(stats.evidence, names),
                     source=f"throughput.csv, baseline and otel variants at {top} connections.",
                 ),
             )
@@ -227,12 +228,28 @@ def plan(results: Results) -> list[ChartJob]:
                 Chart(
                     f"score-{category.id}.svg",
                     alt=f"{category.title}, weighted rubric score from {scale[0]} to {scale[1]}: {listing}.",
-                    caption=f"{names[ranked[0]]} scores highest on {category.title.lower()}.",
+                    caption=f"{names[ranked[0]]} scores highest on {_mid_sentence(category.title)}.",
                     source="rubric.yaml, weighted sum of criterion scores.",
                 ),
             )
         )
     return jobs
+
+
+def _mid_sentence(title: str) -> str:
+    """A title inside a sentence: 'Deployment simplicity' -> 'deployment simplicity'; 'OpenTelemetry' stays."""
+    first = title.split(" ", 1)[0]
+    return title if any(c.isupper() for c in first[1:]) else title[:1].lower() + title[1:]
+
+
+def _dropped_spans(evidence: Mapping[tuple[str, str], tuple[float, str]], names: Mapping[str, str]) -> str:
+    # a tracer that drops spans under load pays less for tracing: the reader must see that beside the ratio
+    dropped = [
+        f"{names[sid]} delivered only {value:.0f}% of its spans under load, so its cost is understated"
+        for (sid, measure), (value, _unit) in sorted(evidence.items())
+        if measure == "otel_spans_delivered_pct" and value < 90 and sid in names
+    ]
+    return (" " + "; ".join(dropped) + ".") if dropped else ""
 
 
 def _ratio(area: Area) -> str:
