@@ -101,16 +101,7 @@ def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: st
                     zorder=3,
                 )
             ax.plot([median, median], [y - 0.32, y + 0.32], color=INK, linewidth=2.0, zorder=4)
-            ax.annotate(
-                f"{median:,.{decimals}f} {unit}",
-                xy=(max(ordered), y),
-                xytext=(6, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=8.5,
-                fontweight="bold",
-                color=INK,
-            )
+            _label(ax, f"{median:,.{decimals}f} {unit}", max(ordered), y, dx=6, size=8.5, weight="bold")
         ax.set_yticks(range(n), [m.label for m in reversed(marks)])
         ax.set_ylim(-0.6, n - 0.4)
         if log:
@@ -150,15 +141,14 @@ def paired_bars(
                     edgecolor="white",
                     linewidth=0,
                 )
-                ax.annotate(
+                _label(
+                    ax,
                     f"{value:,.{decimals}f} {unit}  {labels[k]}",
-                    xy=(value, y + offset),
-                    xytext=(4, 0),
-                    textcoords="offset points",
-                    va="center",
-                    fontsize=7.5,
-                    color=INK,
-                    fontweight="bold" if k == 1 else "normal",
+                    value,
+                    y + offset,
+                    dx=4,
+                    size=7.5,
+                    weight="bold" if k == 1 else "normal",
                 )
         ax.set_yticks(range(n), [m.label for m in reversed(marks)])
         ax.set_ylim(-0.6, n - 0.4)
@@ -195,16 +185,7 @@ def level_lines(
                 if abs(other - y) < top * 0.06:
                     y = other - top * 0.06 if y <= other else other + top * 0.06
             label_y.append(y)
-            ax.annotate(
-                f"{mark.label}  {med[-1]:,.0f}",
-                xy=(levels[-1], y),
-                xytext=(8, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=8,
-                fontweight="bold",
-                color=INK,
-            )
+            _label(ax, f"{mark.label}  {med[-1]:,.0f}", levels[-1], y, dx=8, size=8, weight="bold")
         ax.set_xticks(list(levels), [str(level) for level in levels])
         ax.set_xlabel("concurrent connections")
         ax.set_ylabel(unit)
@@ -251,15 +232,14 @@ def grouped_bars(
                     markeredgewidth=0.9,
                     zorder=3,
                 )
-            ax.annotate(
+            _label(
+                ax,
                 f"{series_labels[-1]} {values[-1]:,.{decimals}f} {unit}",
-                xy=(max(values), y),
-                xytext=(7, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=7.5,
-                fontweight="bold",
-                color=INK,
+                max(values),
+                y,
+                dx=7,
+                size=7.5,
+                weight="bold",
             )
         handles = []
         for j, label in enumerate(series_labels):
@@ -311,22 +291,27 @@ def score_bars(
         for row, (mark, score) in enumerate(zip(marks, scores, strict=True)):
             y = n - 1 - row
             ax.barh(y, score - scale[0], left=scale[0], height=0.62, color=mark.color, linewidth=0)
-            ax.annotate(
-                f"{score:.2f}",
-                xy=(score, y),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=8.5,
-                fontweight="bold",
-                color=INK,
-            )
+            _label(ax, f"{score:.2f}", score, y, dx=4, size=8.5, weight="bold")
         ax.set_yticks(range(n), [m.label for m in reversed(marks)])
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_xlim(scale[0], scale[1] + (scale[1] - scale[0]) * 0.12)
         ax.set_xticks(range(scale[0], scale[1] + 1))
         ax.set_xlabel(f"weighted score ({scale[0]} to {scale[1]}, {what})")
         return _svg(fig)
+
+
+def _label(ax: Axes, text: str, x: float, y: float, *, dx: int, size: float, weight: str) -> None:
+    """A direct label just right of a mark, so no legend is needed."""
+    ax.annotate(
+        text,
+        xy=(x, y),
+        xytext=(dx, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=size,
+        fontweight=weight,
+        color=INK,
+    )
 
 
 def _quantile(ordered: Sequence[float], q: float) -> float:
