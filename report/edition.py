@@ -10,7 +10,6 @@ import codecs
 import datetime as dt
 import io
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import yaml
 
 from report.config import ReportConfig, load_config
 from report.errors import InputError, Problem, display_path
-from report.publish import PDF_NAME, atomic_write, edition_name
+from report.publish import PDF_NAME, atomic_write, edition_name, locked
 from report.validation import read_text
 
 EDITION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
@@ -178,9 +177,10 @@ def _keep_previous_pdf(out_dir: Path, previous: str) -> tuple[str | None, str | 
         return None, (
             f"{display_path(latest)} is edition {found}, not {previous}, so it was not kept as the {previous} PDF."
         )
-    tmp = kept.with_name(f".{kept.name}.tmp")
-    shutil.copy2(latest, tmp)
-    tmp.replace(kept)
+    # under the build lock and with publish's writer: a concurrent build never sees a half-copied file, and a
+    # killed copy leaves a temporary name the next build recognises and removes
+    with locked(out_dir):
+        atomic_write(kept, latest.read_bytes())
     return display_path(kept), None
 
 
