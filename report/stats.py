@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-import pandas as pd
 
 from report.data import Benchmarks
 
@@ -64,19 +62,26 @@ class Stats:
         return {sid: traced[sid] / base[sid] for sid in base if sid in traced}
 
 
-def spread(values: pd.Series) -> Spread:
-    """Median, quartiles and range of a series of runs."""
+def spread(values: Iterable[float]) -> Spread:
+    """Median, quartiles and range of a series of runs (linear interpolation, as pandas' default)."""
+    # plain Python: a Series per group cost more than the arithmetic at 12 stacks x 100 runs
     ordered = sorted(float(v) for v in values)
-    s = pd.Series(ordered, dtype="float64")
     return Spread(
-        median=float(s.median()),
-        q1=float(s.quantile(0.25)),
-        q3=float(s.quantile(0.75)),
+        median=_quantile(ordered, 0.5),
+        q1=_quantile(ordered, 0.25),
+        q3=_quantile(ordered, 0.75),
         min=ordered[0],
         max=ordered[-1],
         n=len(ordered),
         values=tuple(ordered),
     )
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
