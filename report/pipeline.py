@@ -84,9 +84,10 @@ def load(data_dir: Path) -> Inputs:
     evidence: dict[tuple[str, str], tuple[float, str]] | None = None
     if bench is not None:
         measures, evidence = {}, {}
-        for row in bench.evidence.itertuples(index=False):
-            measures.setdefault(str(row.measure), set()).add(str(row.stack))
-            evidence[(str(row.stack), str(row.measure))] = (float(row.value), str(row.unit))
+        ev = bench.evidence
+        for stack, measure, value, unit in zip(ev["stack"], ev["measure"], ev["value"], ev["unit"], strict=True):
+            measures.setdefault(str(measure), set()).add(str(stack))
+            evidence[(str(stack), str(measure))] = (float(value), str(unit))
     rubric, rubric_problems = load_rubric(data_dir, shown, stack_ids, measures, evidence)
     problems.extend(rubric_problems)
     categories = [c.id for c in rubric.categories] if rubric else []

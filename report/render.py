@@ -10,12 +10,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from report.config import ReportConfig
-from report.data import Environment as BenchEnvironment
 from report import claims, drift
 from report.claims import Standing, standing
+from report.config import ReportConfig
+from report.data import Environment as BenchEnvironment
 from report.numbers import decimals_for, fmt, join_names, percent, ratio
-from report.rubric import MEASURED_AREAS, CategoryResult, Rubric
+from report.rubric import MEASURED_AREAS, CategoryResult, Rubric, score_of
 from report.scoring import Robustness
 from report.stats import Spread, Stats, ranking
 
@@ -197,9 +197,7 @@ def facts(results: Results) -> dict[str, str]:
             out[f"{key}.{sid}"] = area.text(sid)
     for key, lv in level_claims(stats).items():
         out[f"{key}.lead_levels"] = claims.lead_at_levels(key, lv, names)
-    out["memory.order_under_load"] = claims.same_order(
-        areas["memory_idle"].standing, areas["memory"].standing, names
-    )
+    out["memory.order_under_load"] = claims.same_order(areas["memory_idle"].standing, areas["memory"].standing, names)
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
     for category in results.categories:
@@ -338,8 +336,8 @@ def view_model(
                     {
                         "stack": names[sid],
                         "color": stacks_color(cfg, sid),
-                        "score": str(entry.score),
-                        "meaning": criterion.levels.get(entry.score, ""),
+                        "score": str(score_of(entry)),
+                        "meaning": criterion.levels.get(score_of(entry), ""),
                         "evidence": entry.evidence,
                         "measured": measured,
                     }
@@ -363,8 +361,7 @@ def view_model(
                 "worst": names[order[-1]],
                 "worst_score": fmt(result.scores[order[-1]], 2),
                 "scores": [
-                    {"stack": names[s], "color": stacks_color(cfg, s), "score": fmt(result.scores[s], 2)}
-                    for s in order
+                    {"stack": names[s], "color": stacks_color(cfg, s), "score": fmt(result.scores[s], 2)} for s in order
                 ],
                 "criteria": criteria,
                 "chart": charts[f"score-{category.id}"],
@@ -456,7 +453,11 @@ def view_model(
             {
                 "need": c.need or f"Best {_mid_sentence(c.title)}",
                 "stack": join_names(
-                    [names[s] for s in ranking(r.scores, False) if round(r.scores[s], 2) == round(max(r.scores.values()), 2)]
+                    [
+                        names[s]
+                        for s in ranking(r.scores, False)
+                        if round(r.scores[s], 2) == round(max(r.scores.values()), 2)
+                    ]
                 ),
                 "why": f"weighted score {fmt(max(r.scores.values()), 2)} of {scale.max}",
             }
@@ -583,7 +584,9 @@ def calibration_text(env: BenchEnvironment) -> str:
     if cal is None or not cal.readings:
         return ""
     values = sorted(r.ms for r in cal.readings)
-    median = values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+    median = (
+        values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+    )
     swing = (values[-1] - values[0]) / median
     return f"reference workload {fmt(median, decimals_for([median]))} ms, {percent(swing)} range through the run"
 
@@ -606,8 +609,12 @@ def _robustness_rows(results: Results, names: Mapping[str, str], titles: Mapping
         {
             "stack": names[s],
             "color": stacks_color(results.config, s),
-            "share": percent(rb.wins[s]),
-            "leaning": _mid_sentence(titles[rb.leaning[s]]) if rb.leaning[s] else "",
+            "share": "under 1%" if 0 < rb.wins[s] < 0.005 else percent(rb.wins[s]),
+            "leaning": (
+                "most weightings"
+                if rb.wins[s] >= 0.5
+                else (_mid_sentence(titles[rb.leaning[s]]) if rb.leaning[s] else "")
+            ),
         }
         for s in order
     ]
@@ -622,7 +629,9 @@ def _tie_note(area: Area) -> str:
     return "a tie: ranges of runs overlap; " if area.standing.tie else ""
 
 
-def _big_ratio(area: Area, names: Mapping[str, str], on_machine: str, lv: claims.Levels | None = None) -> dict[str, str]:
+def _big_ratio(
+    area: Area, names: Mapping[str, str], on_machine: str, lv: claims.Levels | None = None
+) -> dict[str, str]:
     """A headline figure that reproduces on other machines: the ratio, with the absolute values as this run's."""
     st = area.standing
     times = claims.times(st, area.spreads)
@@ -641,7 +650,7 @@ def _big_ratio(area: Area, names: Mapping[str, str], on_machine: str, lv: claims
 
 def _big_memory(area: Area, names: Mapping[str, str]) -> dict[str, str]:
     """Memory reproduces across machines of one architecture: the absolute figure leads."""
-    number, _, unit = area.text(area.best).partition(" ")
+    _number, _, unit = area.text(area.best).partition(" ")
     return {
         "number": join_names([fmt(area.values[s], area.decimals) for s in area.standing.leaders]),
         "unit": unit,
@@ -660,7 +669,9 @@ def _measure_text(measure: str, value: float, unit: str) -> str:
         return f"{name}: {'yes' if value else 'no'}"
     if unit == "ratio":
         return f"{name}: {percent(value)}"
-    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{decimals_for([value])}f}"
+    if unit == "%":  # one way to print a percentage in the whole report
+        return f"{name}: {percent(value / 100)}"
+    number = fmt(value, 0) if float(value).is_integer() else fmt(value, decimals_for([value]))
     return f"{name}: {number}{(' ' + unit) if unit else ''}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -201,9 +202,9 @@ def _check_score_from(
         )
         return
     bounds = [rule.thresholds[level] for level in wanted]
-    ordered = all(a > b for a, b in zip(bounds, bounds[1:], strict=False))
+    ordered = all(a > b for a, b in itertools.pairwise(bounds))
     if rule.better == "higher":
-        ordered = all(a < b for a, b in zip(bounds, bounds[1:], strict=False))
+        ordered = all(a < b for a, b in itertools.pairwise(bounds))
     if not ordered:
         direction = "fall" if rule.better == "lower" else "rise"
         add((*where, "thresholds"), f"expected bounds that {direction} as the level rises (better: {rule.better})")
