@@ -195,8 +195,8 @@ def facts(results: Results) -> dict[str, str]:
         out[f"{key}.ratio"] = ratio(area.spread_ratio)
         for sid in area.values:
             out[f"{key}.{sid}"] = area.text(sid)
-    for key, lv in level_claims(stats).items():
-        out[f"{key}.lead_levels"] = claims.lead_at_levels(key, lv, names)
+    for key, lv in level_claims(stats).items():  # measured at several loads: the claim names where it holds
+        out[f"{key}.lead"] = claims.lead_at_levels(key, lv, names)
     out["memory.order_under_load"] = claims.same_order(areas["memory_idle"].standing, areas["memory"].standing, names)
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
