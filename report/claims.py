@@ -40,6 +40,16 @@ WORDS: dict[str, Words] = {
 TIE = "their ranges of runs overlap, so that is a tie"
 
 
+MAX_NAMED = 3  # a tied group larger than this is named by its first member and a count
+
+
+def group(names: Sequence[str]) -> str:
+    """'Go and Bun'; 'Go, Bun and 10 other stacks' for a large tied group."""
+    if len(names) <= MAX_NAMED:
+        return join_names(list(names))
+    return f"{', '.join(names[:2])} and {len(names) - 2} other stacks"
+
+
 def overlaps(a: Spread, b: Spread) -> bool:
     """Whether two stacks' ranges of runs (min to max) overlap: the report's tie rule."""
     return a.min <= b.max and b.min <= a.max
@@ -83,7 +93,7 @@ def lead(kind: str, st: Standing, names: Mapping[str, str], where: str = "") -> 
     at = f" {where}" if where else ""
     if not st.tie:
         return f"{names[st.best]} {words.one}{at}"
-    return f"{join_names([names[s] for s in st.leaders])} {words.many}{at} ({TIE})"
+    return f"{group([names[s] for s in st.leaders])} {words.many}{at} ({TIE})"
 
 
 def gap(kind: str, st: Standing, spreads: Mapping[str, Spread], names: Mapping[str, str]) -> str:
@@ -151,7 +161,7 @@ def lead_at_levels(kind: str, lv: Levels, names: Mapping[str, str]) -> str:
 
 def _at(kind: str, levels: Sequence[int], leaders: Sequence[str], names: Mapping[str, str]) -> str:
     if len(leaders) > 1:
-        return f"at {_levels(levels)} connections {join_names([names[s] for s in leaders])} tie"
+        return f"at {_levels(levels)} connections {group([names[s] for s in leaders])} tie"
     return f"at {_levels(levels)} connections {names[leaders[0]]} {WORDS[kind].one}"
 
 
@@ -164,7 +174,7 @@ def score_lead(what: str, scores: Mapping[str, float], names: Mapping[str, str])
     top = max(round(v, 2) for v in scores.values())
     first = [names[s] for s in scores if round(scores[s], 2) == top]
     verb = "scores highest" if len(first) == 1 else "tie for the highest score"
-    return f"{join_names(first)} {verb} on {what}"
+    return f"{group(first)} {verb} on {what}"
 
 
 def same_order(a: Standing, b: Standing, names: Mapping[str, str]) -> str:

@@ -92,7 +92,7 @@ class Area:
 
     def leaders(self, names: Mapping[str, str]) -> str:
         """'Go', or 'Go and Bun' when their ranges overlap."""
-        return join_names([names[s] for s in self.standing.leaders])
+        return claims.group([names[s] for s in self.standing.leaders])
 
 
 @dataclass(frozen=True)
@@ -248,8 +248,7 @@ def view_model(
     on_machine = f"on this machine on {day}" + (f" (calibration {calib})" if calib else "")
 
     def headline(area: Area, lead: str | None = None) -> str:
-        values = join_names([area.text(s) for s in area.standing.leaders])
-        return f"{lead or area.lead(names)}: {values}; {area.gap(names)} ({area.text(area.worst)})."
+        return f"{lead or area.lead(names)}: {_values(area)}; {area.gap(names)} ({area.text(area.worst)})."
 
     def winner_row(area: Area) -> dict[str, Any]:
         return {
@@ -422,9 +421,10 @@ def view_model(
         worst = lv["cost"].top
         big.append(
             {
-                "number": join_names([percent(cost[s]) for s in worst.leaders]),
+                "number": percent(cost[worst.best]),
                 "unit": "",
-                "label": f"of {join_names([names[s] for s in worst.leaders])}'s throughput survives tracing",
+                "label": f"of {names[worst.best]}'s throughput survives tracing"
+                + (f", a tie with {claims.group([names[s] for s in worst.leaders[1:]])}" if worst.tie else ""),
                 "detail": f"{claims.lead_at_levels('cost', lv['cost'], names)}",
             }
         )
@@ -452,7 +452,7 @@ def view_model(
         *[
             {
                 "need": c.need or f"Best {_mid_sentence(c.title)}",
-                "stack": join_names(
+                "stack": claims.group(
                     [
                         names[s]
                         for s in ranking(r.scores, False)
@@ -622,7 +622,10 @@ def _robustness_rows(results: Results, names: Mapping[str, str], titles: Mapping
 
 
 def _values(area: Area) -> str:
-    return join_names([area.text(s) for s in area.standing.leaders])
+    leaders = area.standing.leaders
+    if len(leaders) > claims.MAX_NAMED:
+        return f"{area.text(leaders[0])} to {area.text(leaders[-1])}"
+    return join_names([area.text(s) for s in leaders])
 
 
 def _tie_note(area: Area) -> str:
@@ -652,7 +655,7 @@ def _big_memory(area: Area, names: Mapping[str, str]) -> dict[str, str]:
     """Memory reproduces across machines of one architecture: the absolute figure leads."""
     _number, _, unit = area.text(area.best).partition(" ")
     return {
-        "number": join_names([fmt(area.values[s], area.decimals) for s in area.standing.leaders]),
+        "number": fmt(area.values[area.best], area.decimals),
         "unit": unit,
         "label": area.lead(names),
         "detail": f"{area.gap(names)} ({area.text(area.worst)}); peak resident memory while serving load",

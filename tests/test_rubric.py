@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from report.pipeline import load
-from report.rubric import Rubric, Scale, category_scores, load_rubric, overall_scores
+from report.rubric import Rubric, category_scores, load_rubric, overall_scores
 from tests.conftest import BUNDLED, edit
 
 STACKS = ["go", "bun", "fastapi"]
