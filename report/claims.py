@@ -37,7 +37,7 @@ WORDS: dict[str, Words] = {
     ),
     "cost": Words("loses the most throughput to tracing", "lose the most throughput to tracing", "", ""),
 }
-TIE = "their ranges of runs overlap, so that is a tie"
+TIE = "ranges of runs overlap: a tie"
 
 
 MAX_NAMED = 3  # a tied group larger than this is named by its first member and a count
@@ -88,7 +88,7 @@ def standing(spreads: Mapping[str, Spread], lower_is_better: bool) -> Standing:
 
 
 def lead(kind: str, st: Standing, names: Mapping[str, str], where: str = "") -> str:
-    """'Go starts fastest', or 'Go and Bun start fastest (their ranges of runs overlap, so that is a tie)'."""
+    """'Go starts fastest', or 'Go and Bun start fastest (ranges of runs overlap: a tie)'."""
     words = WORDS[kind]
     at = f" {where}" if where else ""
     if not st.tie:

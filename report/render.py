@@ -526,7 +526,12 @@ def view_model(
             "day": day,
             "drift": _drift(env, stats, names),
         },
-        "startup": {**winner_row(areas["startup"]), "rows": startup_rows, "chart": charts["startup"]},
+        "startup": {
+            **winner_row(areas["startup"]),
+            "rows": startup_rows,
+            "chart": charts["startup"],
+            "drift": [flag for flag in _drift(env, stats, names) if "startup time" in flag],
+        },
         "memory": {
             **winner_row(areas["memory"]),
             "idle": winner_row(areas["memory_idle"]),

@@ -24,7 +24,7 @@ def test_overlapping_ranges_are_a_tie_even_when_one_median_is_lower() -> None:
     st = standing(p99, lower_is_better=True)
     assert st.best == "bun" and st.leaders == ("bun", "go") and st.tie
     sentence = lead("latency", st, NAMES)
-    assert sentence == "Bun and Go have the lowest p99 latency (their ranges of runs overlap, so that is a tie)"
+    assert sentence == "Bun and Go have the lowest p99 latency (ranges of runs overlap: a tie)"
     assert "Bun has the lowest" not in sentence
 
 
@@ -102,7 +102,7 @@ def test_the_report_uses_tie_wording_when_the_data_overlaps(data_dir: Path) -> N
     text[bun_rows[0]] = f"{stack},{run},{go_max}"
     (data_dir / "benchmarks" / "startup.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
     f = facts(pipeline.check(data_dir))
-    assert f["startup.lead"] == "Go and Bun start fastest (their ranges of runs overlap, so that is a tie)"
+    assert f["startup.lead"] == "Go and Bun start fastest (ranges of runs overlap: a tie)"
     assert f["startup.best"] == "Go and Bun"
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from pathlib import Path
 
+from report import pipeline
 from report.bench.calibration import Probe
 from report.drift import changepoint, flags, halves
+from report.render import calibration_text
 
 
 def two_clusters() -> list[float]:
@@ -73,3 +76,23 @@ def test_calibration_probe_is_quiet_when_the_machine_held_its_speed() -> None:
     for at in ("a", "b", "c"):
         probe.record(at)
     assert probe.drift_flag() is None
+
+
+def test_environment_takes_optional_calibration_and_drift_and_the_report_prints_them(data_dir: Path) -> None:
+    env_file = data_dir / "benchmarks" / "environment.yaml"
+    env_file.write_text(
+        env_file.read_text(encoding="utf-8")
+        + "calibration:\n  workload: fixed work\n  readings:\n  - {at: before startup, ms: 75.7}\n"
+        "  - {at: after load round 1, ms: 70.3}\n  - {at: after the span probes, ms: 74.0}\n"
+        "drift:\n- 'Drift in requests per second of go: the harness says so.'\n",
+        encoding="utf-8",
+    )
+    results = pipeline.check(data_dir)
+    assert calibration_text(results.environment) == "reference workload 74.0 ms, 7% range through the run"
+    html, _ = pipeline.render(pipeline.load(data_dir), "a4")
+    assert "reference workload 74.0 ms, 7% range through the run" in html
+    assert "Drift in requests per second of go: the harness says so." in html
+
+
+def test_old_environment_files_stay_valid(data_dir: Path) -> None:
+    assert pipeline.check(data_dir).environment.calibration is None
