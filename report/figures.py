@@ -21,8 +21,9 @@ from typing import Any
 
 from report import claims
 from report.errors import BuildError
+from report.findings import MEMORY_UNIT, Area, level_claims, measured_areas
 from report.numbers import decimals_for, percent, ratio
-from report.render import MEMORY_UNIT, Area, Chart, Results, level_claims, measured_areas
+from report.render import Chart, Results
 
 Drawn = dict[str, tuple[bytes, Chart]]
 MAX_DOTS = 40  # runs per stack drawn as dots; more are drawn as a range and an interquartile bar

@@ -13,10 +13,11 @@ from report import figures, publish
 from report.config import ReportConfig, load_config
 from report.data import Benchmarks, load_benchmarks
 from report.errors import Collector, InputError, Problem, display_path
+from report.findings import measured_areas
 from report.fonts import FACES, FONT_DIRS, FONT_FILES
 from report.options import OutputOptions, same_url
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
-from report.render import Chart, Results, facts, measured_areas, render_html, view_model
+from report.render import Chart, Results, facts, render_html, view_model
 from report.renderer import Renderer
 from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores
 from report.scoring import measured_scores, robustness

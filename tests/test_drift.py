@@ -9,7 +9,7 @@ from pathlib import Path
 from report import pipeline
 from report.bench.calibration import Probe
 from report.drift import changepoint, flags, halves
-from report.render import calibration_text
+from report.findings import calibration_text
 
 
 def two_clusters() -> list[float]:
