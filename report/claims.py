@@ -30,7 +30,7 @@ WORDS: dict[str, Words] = {
         "needs the least memory under load", "need the least memory under load", "less than", "about as much as"
     ),
     "memory_idle": Words("idles in the least memory", "idle in the least memory", "less than", "about as much as"),
-    "throughput": Words("serves the most requests", "serve the most requests", "the requests of", "about as many as"),
+    "throughput": Words("serves the most requests", "serve the most requests", "as many as", "about as many as"),
     "latency": Words("has the lowest p99 latency", "have the lowest p99 latency", "lower than", "about the same as"),
     "kept": Words(
         "keeps the most throughput with tracing", "keep the most throughput with tracing", "", "about the same as"
