@@ -16,6 +16,7 @@ from matplotlib.ticker import FuncFormatter
 
 from report.figures import MAX_DOTS, Mark
 from report.fonts import FONT_FILES, TEXT_FAMILY
+from report.numbers import fmt
 
 WIDTH_IN = 6.5
 INK = "#1F2430"
@@ -69,7 +70,7 @@ def _height(n: int, per_row: float = 0.34, base: float = 0.75) -> float:
 
 
 def _value_formatter(decimals: int) -> FuncFormatter:
-    return FuncFormatter(lambda v, _pos: f"{v:,.{decimals}f}")
+    return FuncFormatter(lambda v, _pos: fmt(v, decimals))
 
 
 def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: str, log: bool, decimals: int) -> bytes:
@@ -101,7 +102,7 @@ def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: st
                     zorder=3,
                 )
             ax.plot([median, median], [y - 0.32, y + 0.32], color=INK, linewidth=2.0, zorder=4)
-            _label(ax, f"{median:,.{decimals}f} {unit}", max(ordered), y, dx=6, size=8.5, weight="bold")
+            _label(ax, f"{fmt(median, decimals)} {unit}", max(ordered), y, dx=6, size=8.5, weight="bold")
         ax.set_yticks(range(n), [m.label for m in reversed(marks)])
         ax.set_ylim(-0.6, n - 0.4)
         if log:
@@ -143,7 +144,7 @@ def paired_bars(
                 )
                 _label(
                     ax,
-                    f"{value:,.{decimals}f} {unit}  {labels[k]}",
+                    f"{fmt(value, decimals)} {unit}  {labels[k]}",
                     value,
                     y + offset,
                     dx=4,
@@ -185,7 +186,7 @@ def level_lines(
                 if abs(other - y) < top * 0.06:
                     y = other - top * 0.06 if y <= other else other + top * 0.06
             label_y.append(y)
-            _label(ax, f"{mark.label}  {med[-1]:,.0f}", levels[-1], y, dx=8, size=8, weight="bold")
+            _label(ax, f"{mark.label}  {fmt(med[-1], 0)}", levels[-1], y, dx=8, size=8, weight="bold")
         ax.set_xticks(list(levels), [str(level) for level in levels])
         ax.set_xlabel("concurrent connections")
         ax.set_ylabel(unit)
@@ -291,7 +292,7 @@ def score_bars(
         for row, (mark, score) in enumerate(zip(marks, scores, strict=True)):
             y = n - 1 - row
             ax.barh(y, score - scale[0], left=scale[0], height=0.62, color=mark.color, linewidth=0)
-            _label(ax, f"{score:.2f}", score, y, dx=4, size=8.5, weight="bold")
+            _label(ax, fmt(score, 2), score, y, dx=4, size=8.5, weight="bold")
         ax.set_yticks(range(n), [m.label for m in reversed(marks)])
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_xlim(scale[0], scale[1] + (scale[1] - scale[0]) * 0.12)

@@ -101,6 +101,20 @@ class Method(Strict):
     contended_retries: NonNegativeInt | None = None
 
 
+class CalibrationReading(Strict):
+    """One timing of the calibration workload, at a named point of the run."""
+
+    at: Text
+    ms: PositiveFloat
+
+
+class Calibration(Strict):
+    """The machine's speed through the run: a fixed workload timed between measurement blocks (optional)."""
+
+    workload: Text
+    readings: Annotated[list[CalibrationReading], Field(min_length=1)]
+
+
 class Environment(Strict):
     """environment.yaml."""
 
@@ -113,6 +127,8 @@ class Environment(Strict):
     measured_by: Text | None = None
     pinning: Text | None = None
     notes: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
+    calibration: Calibration | None = None
+    drift: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
 
     @field_validator("versions", mode="before")
     @classmethod

@@ -12,16 +12,18 @@ import os
 import pickle
 import tempfile
 import traceback
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from report import claims
 from report.errors import BuildError
-from report.numbers import decimals_for, ratio
-from report.render import Area, Chart, Results, measured_areas
+from report.findings import MEMORY_UNIT, Area, level_claims, measured_areas
+from report.numbers import decimals_for, percent, ratio
+from report.render import Chart, Results
 
 Drawn = dict[str, tuple[bytes, Chart]]
 MAX_DOTS = 40  # runs per stack drawn as dots; more are drawn as a range and an interquartile bar
@@ -51,7 +53,7 @@ def _code_salt() -> bytes:
     # a chart's bytes depend on the drawing code, matplotlib and the fonts: a change to any invalidates the cache
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("charts.py", "fonts.py"):
+    for name in ("charts.py", "fonts.py", "numbers.py"):
         digest.update((here / name).read_bytes())
     for package in ("matplotlib", "fontpkg-fira-sans", "fontpkg-ibm-plex-mono", "numpy"):
         try:
@@ -77,6 +79,7 @@ def plan(results: Results) -> list[ChartJob]:
         return tuple(Mark(names[s], colors[s], index[s]) for s in order)
 
     areas = measured_areas(stats)
+    lv = level_claims(stats)
     jobs: list[ChartJob] = []
     su = areas["startup"]
     values = [stats.startup[s].median for s in su.order]
@@ -88,12 +91,10 @@ def plan(results: Results) -> list[ChartJob]:
             (marks(su.order), tuple(stats.startup[s].values for s in su.order), "ms", log, su.decimals),
             Chart(
                 "startup.svg",
-                alt=_alt_ranking(
-                    "Startup time", su, names, f"{su.text(su.best)} is {_ratio(su)} faster than {names[su.worst]}"
-                ),
-                caption=f"{names[su.best]} starts {_ratio(su)} faster than {names[su.worst]}."
+                alt=_alt_ranking("Startup time", su, names, f"{su.lead(names)}, {su.gap(names)}"),
+                caption=f"{su.lead(names)}, {su.gap(names)}."
                 + (" Log scale: the range spans more than 20×." if log else ""),
-                source=f"startup.csv, {min(stats.startup[s].n for s in su.order)}+ runs per stack; "
+                source=f"startup.csv, {_runs(stats.startup[s].n for s in su.order)} per stack; "
                 + (
                     "thick bars are the middle half of the runs, thin lines the range, ticks medians."
                     if max(stats.startup[s].n for s in su.order) > MAX_DOTS
@@ -109,17 +110,11 @@ def plan(results: Results) -> list[ChartJob]:
         ChartJob(
             "memory",
             "paired_bars",
-            (marks(mem.order), idle, load, ("idle", "under load"), "MB", mem.decimals),
+            (marks(mem.order), idle, load, ("idle", "under load"), MEMORY_UNIT, mem.decimals),
             Chart(
                 "memory.svg",
-                alt=_alt_ranking(
-                    "Peak memory under load",
-                    mem,
-                    names,
-                    f"{names[mem.best]} uses {_ratio(mem)} less than {names[mem.worst]}",
-                ),
-                caption=f"{names[mem.best]} needs the least memory under load; "
-                f"{names[mem.worst]} needs {_ratio(mem)} as much.",
+                alt=_alt_ranking("Peak memory under load", mem, names, f"{mem.lead(names)}, {mem.gap(names)}"),
+                caption=f"{mem.lead(names)}, {mem.gap(names)}.",
                 source="memory.csv, median RSS per run; light bars idle, dark bars peak under load.",
             ),
         )
@@ -130,7 +125,6 @@ def plan(results: Results) -> list[ChartJob]:
     med = tuple(tuple(stats.load[("baseline", c, s)].rps.median for c in levels) for s in order)
     lows = tuple(tuple(stats.load[("baseline", c, s)].rps.min for c in levels) for s in order)
     highs = tuple(tuple(stats.load[("baseline", c, s)].rps.max for c in levels) for s in order)
-    leads_everywhere = all(max(range(len(order)), key=lambda i: med[i][k]) == 0 for k in range(len(levels)))
     jobs.append(
         ChartJob(
             "throughput",
@@ -142,12 +136,9 @@ def plan(results: Results) -> list[ChartJob]:
                     f"Requests per second at {stats.top_level} connections",
                     tp,
                     names,
-                    f"{names[tp.best]} serves {_ratio(tp)} {names[tp.worst]}",
+                    f"{claims.lead_at_levels('throughput', lv['throughput'], names)}, {tp.gap(names)}",
                 ),
-                caption=f"{names[tp.best]} serves the most requests at every level measured, up to "
-                f"{stats.top_level} connections."
-                if leads_everywhere
-                else f"At {stats.top_level} connections {names[tp.best]} serves the most requests.",
+                caption=f"{claims.lead_at_levels('throughput', lv['throughput'], names)}.",
                 source="throughput.csv, baseline variant; lines are medians, bands the range of runs.",
             ),
         )
@@ -172,9 +163,12 @@ def plan(results: Results) -> list[ChartJob]:
             Chart(
                 "latency.svg",
                 alt=_alt_ranking(
-                    f"p99 latency at {top} connections", lat, names, f"{names[lat.best]} has the lowest tail latency"
+                    f"p99 latency at {top} connections",
+                    lat,
+                    names,
+                    claims.lead_at_levels("latency", lv["latency"], names),
                 ),
-                caption=f"{names[lat.best]} has the lowest p99 latency at {top} connections ({lat.text(lat.best)})."
+                caption=f"{claims.lead_at_levels('latency', lv['latency'], names)}."
                 + (" Log scale." if lat_log else ""),
                 source=f"throughput.csv, baseline variant at {top} connections; medians of each percentile over runs.",
             ),
@@ -185,7 +179,8 @@ def plan(results: Results) -> list[ChartJob]:
         kept_order = sorted(cost, key=lambda s: -cost[s])
         base = tuple(stats.load[("baseline", top, s)].rps.median for s in kept_order)
         traced = tuple(stats.load[("otel", top, s)].rps.median for s in kept_order)
-        kept = ", ".join(f"{names[s]} keeps {cost[s] * 100:.0f}%" for s in kept_order)
+        kept = ", ".join(f"{names[s]} {percent(cost[s])}" for s in kept_order)
+        kept_claim = claims.lead_at_levels("kept", lv["kept"], names) if "kept" in lv else ""
         jobs.append(
             ChartJob(
                 "otel-cost",
@@ -193,9 +188,10 @@ def plan(results: Results) -> list[ChartJob]:
                 (marks(kept_order), base, traced, ("without", "with tracing"), "req/s", 0),
                 Chart(
                     "otel-cost.svg",
-                    alt=f"Requests per second at {top} connections without and with OpenTelemetry tracing: {kept}.",
-                    caption=f"Tracing every request costs throughput: {kept} of its requests per second."
-                    + _dropped_spans(stats.evidence, names),
+                    alt=f"Requests per second at {top} connections without and with OpenTelemetry tracing; "
+                    f"share kept: {kept}. {kept_claim}.",
+                    caption=f"Share of requests per second kept with tracing at {top} connections: {kept}. "
+                    f"{kept_claim[:1].upper()}{kept_claim[1:]}." + _dropped_spans(stats.evidence, names),
                     source=f"throughput.csv, baseline and otel variants at {top} connections.",
                 ),
             )
@@ -213,7 +209,8 @@ def plan(results: Results) -> list[ChartJob]:
                 "overall.svg",
                 alt=f"Overall weighted score from {scale[0]} to {scale[1]}: {listing}.",
                 caption=f"{names[overall[0]]} has the highest overall score with the weights below.",
-                source="all five areas, weighted as listed below; measured areas scored relative to the best stack.",
+                source="all five areas, weighted as listed below; measured areas scored on the log of their ratio "
+                "to the best stack, ties scored equal (appendix).",
             ),
         ),
     )
@@ -245,7 +242,7 @@ def _mid_sentence(title: str) -> str:
 def _dropped_spans(evidence: Mapping[tuple[str, str], tuple[float, str]], names: Mapping[str, str]) -> str:
     # a tracer that drops spans under load pays less for tracing: the reader must see that beside the ratio
     dropped = [
-        f"{names[sid]} delivered only {value:.0f}% of its spans under load, so its cost is understated"
+        f"{names[sid]} delivered only {percent(value / 100)} of its spans under load, so its cost is understated"
         for (sid, measure), (value, _unit) in sorted(evidence.items())
         if measure == "otel_spans_delivered_pct" and value < 90 and sid in names
     ]
@@ -254,6 +251,12 @@ def _dropped_spans(evidence: Mapping[tuple[str, str], tuple[float, str]], names:
 
 def _ratio(area: Area) -> str:
     return ratio(area.spread_ratio)
+
+
+def _runs(counts: Iterable[int]) -> str:
+    """'20 runs', or '20 to 21 runs' when stacks differ: never '20+' for exactly 20."""
+    ns = sorted(set(counts))
+    return f"{ns[0]} runs" if len(ns) == 1 else f"{ns[0]} to {ns[-1]} runs"
 
 
 def _alt_ranking(what: str, area: Area, names: Mapping[str, str], finding: str) -> str:

@@ -1,8 +1,9 @@
-"""Number formatting shared by tables, charts and sentences: consistent decimals per column."""
+"""Number formatting shared by tables, charts and sentences: one formatter, half rounded up, consistent decimals."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def decimals_for(values: Iterable[float]) -> int:
@@ -18,18 +19,25 @@ def decimals_for(values: Iterable[float]) -> int:
 
 
 def fmt(value: float, decimals: int) -> str:
-    """A number with thousands separators and fixed decimals."""
-    return f"{value:,.{decimals}f}"
+    """A number with thousands separators and fixed decimals, a half rounded up (75,166.5 -> 75,167).
+
+    Python's own formatting rounds half to even on the binary value, so 75,166.5 printed as 75,166; the decimal
+    text of the float (its shortest repr) is what the data file says, and that is what is rounded here.
+    """
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # no "-0.0"
+    return f"{rounded:,.{decimals}f}"
 
 
 def ratio(value: float) -> str:
     """A ratio as a multiplier: 58×, 2.4×."""
-    return f"{value:,.0f}×" if value >= 10 else f"{value:.1f}×"
+    return f"{fmt(value, 0)}×" if value >= 9.95 else f"{fmt(value, 1)}×"
 
 
-def percent(value: float) -> str:
-    """A fraction as a whole percentage."""
-    return f"{value * 100:.0f}%"
+def percent(fraction: float, decimals: int = 0) -> str:
+    """A fraction as a percentage, the one way the report prints them: 0.154 -> '15%'."""
+    return f"{fmt(fraction * 100, decimals)}%"
 
 
 def join_names(names: list[str]) -> str:

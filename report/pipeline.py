@@ -13,12 +13,14 @@ from report import figures, publish
 from report.config import ReportConfig, load_config
 from report.data import Benchmarks, load_benchmarks
 from report.errors import Collector, InputError, Problem, display_path
+from report.findings import measured_areas
 from report.fonts import FACES, FONT_DIRS, FONT_FILES
 from report.options import OutputOptions, same_url
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
-from report.render import Chart, Results, facts, measured_areas, render_html, view_model
+from report.render import Chart, Results, facts, render_html, view_model
 from report.renderer import Renderer
-from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores, relative_score
+from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores
+from report.scoring import measured_scores, robustness
 from report.stats import compute as compute_stats
 from report.timings import Timings, since_process_start
 
@@ -80,11 +82,14 @@ def load(data_dir: Path) -> Inputs:
     bench, bench_problems = load_benchmarks(data_dir, shown, stack_ids)
     problems.extend(bench_problems)
     measures: dict[str, set[str]] | None = None
+    evidence: dict[tuple[str, str], tuple[float, str]] | None = None
     if bench is not None:
-        measures = {}
-        for row in bench.evidence.itertuples(index=False):
-            measures.setdefault(str(row.measure), set()).add(str(row.stack))
-    rubric, rubric_problems = load_rubric(data_dir, shown, stack_ids, measures)
+        measures, evidence = {}, {}
+        ev = bench.evidence
+        for stack, measure, value, unit in zip(ev["stack"], ev["measure"], ev["value"], ev["unit"], strict=True):
+            measures.setdefault(str(measure), set()).add(str(stack))
+            evidence[(str(stack), str(measure))] = (float(value), str(unit))
+    rubric, rubric_problems = load_rubric(data_dir, shown, stack_ids, measures, evidence)
     problems.extend(rubric_problems)
     categories = [c.id for c in rubric.categories] if rubric else []
     copy, copy_problems = load_copy(
@@ -106,8 +111,7 @@ def compute(inputs: Inputs) -> Results:
     area_scores: dict[str, dict[str, float]] = {}
     for key in MEASURED_AREAS:
         area = areas[key]
-        best = area.values[area.best]
-        area_scores[key] = {sid: relative_score(v, best, area.lower_is_better, scale) for sid, v in area.values.items()}
+        area_scores[key] = measured_scores(area.spreads, area.lower_is_better, scale)
     for category in categories:
         area_scores[category.id] = dict(category.scores)
     weights = inputs.rubric.area_weights()
@@ -120,6 +124,7 @@ def compute(inputs: Inputs) -> Results:
         area_scores=area_scores,
         overall=overall_scores(area_scores, weights),
         weights=weights,
+        robustness=robustness(area_scores, stack_ids),
     )
 
 

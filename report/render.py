@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from report import claims
 from report.config import ReportConfig
 from report.data import Environment as BenchEnvironment
+from report.findings import (
+    MEMORY_UNIT,
+    Area,
+    big_memory,
+    big_ratio,
+    calibration_text,
+    day,
+    drift_flags,
+    leader_values,
+    level_claims,
+    measured_areas,
+    tie_note,
+)
 from report.numbers import decimals_for, fmt, join_names, percent, ratio
-from report.rubric import MEASURED_AREAS, CategoryResult, Rubric
+from report.rubric import MEASURED_AREAS, CategoryResult, Rubric, score_of
+from report.scoring import Robustness
 from report.stats import Spread, Stats, ranking
 
 TEMPLATE = "report.html.j2"
@@ -31,42 +46,6 @@ class Chart:
     source: str
 
 
-@dataclass
-class Area:
-    """A measured area's ranking and formatted headline figures."""
-
-    id: str
-    title: str
-    unit: str
-    lower_is_better: bool
-    values: dict[str, float]
-    decimals: int
-    order: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.order = ranking(self.values, self.lower_is_better)
-
-    @property
-    def best(self) -> str:
-        """Id of the best stack."""
-        return self.order[0]
-
-    @property
-    def worst(self) -> str:
-        """Id of the worst stack."""
-        return self.order[-1]
-
-    @property
-    def spread_ratio(self) -> float:
-        """How many times better the best is than the worst."""
-        a, b = self.values[self.best], self.values[self.worst]
-        return b / a if self.lower_is_better else a / b
-
-    def text(self, sid: str) -> str:
-        """Formatted value with unit."""
-        return f"{fmt(self.values[sid], self.decimals)} {self.unit}"
-
-
 @dataclass(frozen=True)
 class Results:
     """Everything computed for the report, before formatting."""
@@ -79,24 +58,7 @@ class Results:
     area_scores: dict[str, dict[str, float]]
     overall: dict[str, float]
     weights: dict[str, float]
-
-
-def measured_areas(stats: Stats) -> dict[str, Area]:
-    """The measured areas with the figure each is judged on."""
-    startup = {s: v.median for s, v in stats.startup.items()}
-    idle = {s: v.median for s, v in stats.memory_idle.items()}
-    load = {s: v.median for s, v in stats.memory_load.items()}
-    rps = stats.rps_at("baseline", stats.top_level)
-    p99 = {sid: stats.load[("baseline", stats.top_level, sid)].p99 for sid in rps}
-    return {
-        "startup": Area("startup", "Startup time", "ms", True, startup, decimals_for(startup.values())),
-        "memory": Area("memory", "Memory under load", "MB", True, load, decimals_for([*idle.values(), *load.values()])),
-        "memory_idle": Area(
-            "memory_idle", "Memory at idle", "MB", True, idle, decimals_for([*idle.values(), *load.values()])
-        ),
-        "throughput": Area("throughput", "Throughput", "req/s", False, rps, 0),
-        "latency": Area("latency", "p99 latency", "ms", True, p99, decimals_for(p99.values())),
-    }
+    robustness: Robustness | None = None
 
 
 def facts(results: Results) -> dict[str, str]:
@@ -117,27 +79,34 @@ def facts(results: Results) -> dict[str, str]:
         "env.levels": join_names([str(c) for c in stats.levels]),
         "env.load_tool": results.environment.load_tool,
     }
-    for key, area in measured_areas(stats).items():
-        out[f"{key}.best"] = names[area.best]
+    areas = measured_areas(stats)
+    for key, area in areas.items():
+        out[f"{key}.best"] = area.leaders(names)
+        out[f"{key}.lead"] = area.lead(names)
+        out[f"{key}.gap"] = area.gap(names)
         out[f"{key}.worst"] = names[area.worst]
         out[f"{key}.best_value"] = area.text(area.best)
         out[f"{key}.worst_value"] = area.text(area.worst)
         out[f"{key}.ratio"] = ratio(area.spread_ratio)
         for sid in area.values:
             out[f"{key}.{sid}"] = area.text(sid)
+    for key, lv in level_claims(stats).items():  # measured at several loads: the claim names where it holds
+        out[f"{key}.lead"] = claims.lead_at_levels(key, lv, names)
+    out["memory.order_under_load"] = claims.same_order(areas["memory_idle"].standing, areas["memory"].standing, names)
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)
         out[f"{category.id}.best"] = names[order[0]]
+        out[f"{category.id}.lead"] = claims.score_lead(_mid_sentence(category.title), category.scores, names)
         out[f"{category.id}.worst"] = names[order[-1]]
         for sid, score in category.scores.items():
-            out[f"{category.id}.{sid}"] = f"{score:.2f}"
+            out[f"{category.id}.{sid}"] = fmt(score, 2)
     overall_order = ranking(results.overall, lower_is_better=False)
     out["overall.best"] = names[overall_order[0]]
-    out["overall.best_score"] = f"{results.overall[overall_order[0]]:.2f}"
+    out["overall.best_score"] = fmt(results.overall[overall_order[0]], 2)
     for sid, score in results.overall.items():
-        out[f"overall.{sid}"] = f"{score:.2f}"
+        out[f"overall.{sid}"] = fmt(score, 2)
     return out
 
 
@@ -168,9 +137,18 @@ def view_model(
     f = facts(results)
     scale = results.rubric.scale
 
+    lv = level_claims(stats)
+    measured_day = day(env.measured_at)
+    calib = calibration_text(env)
+    on_machine = f"on this machine on {measured_day}" + (f" (calibration {calib})" if calib else "")
+
+    def headline(area: Area, lead: str | None = None) -> str:
+        return f"{lead or area.lead(names)}: {leader_values(area)}; {area.gap(names)} ({area.text(area.worst)})."
+
     def winner_row(area: Area) -> dict[str, Any]:
         return {
-            "best": names[area.best],
+            "headline": headline(area),
+            "best": area.leaders(names),
             "best_value": area.text(area.best),
             "worst": names[area.worst],
             "worst_value": area.text(area.worst),
@@ -252,8 +230,8 @@ def view_model(
                     {
                         "stack": names[sid],
                         "color": stacks_color(cfg, sid),
-                        "score": str(entry.score),
-                        "meaning": criterion.levels.get(entry.score, ""),
+                        "score": str(score_of(entry)),
+                        "meaning": criterion.levels.get(score_of(entry), ""),
                         "evidence": entry.evidence,
                         "measured": measured,
                     }
@@ -273,12 +251,11 @@ def view_model(
                 "title": category.title,
                 "summary": category.summary or "",
                 "best": names[order[0]],
-                "best_score": f"{result.scores[order[0]]:.2f}",
+                "best_score": fmt(result.scores[order[0]], 2),
                 "worst": names[order[-1]],
-                "worst_score": f"{result.scores[order[-1]]:.2f}",
+                "worst_score": fmt(result.scores[order[-1]], 2),
                 "scores": [
-                    {"stack": names[s], "color": stacks_color(cfg, s), "score": f"{result.scores[s]:.2f}"}
-                    for s in order
+                    {"stack": names[s], "color": stacks_color(cfg, s), "score": fmt(result.scores[s], 2)} for s in order
                 ],
                 "criteria": criteria,
                 "chart": charts[f"score-{category.id}"],
@@ -302,6 +279,7 @@ def view_model(
         **{c.id: ranking(c.scores, lower_is_better=False)[0] for c in results.categories},
         "overall": overall_order[0],
     }
+    leading = {key: set(area.standing.leaders) for key, area in areas.items()}  # a tie marks every leader
     scorecard = []
     for s in cfg.stacks:
         sid = s.id
@@ -310,90 +288,75 @@ def view_model(
                 "stack": s.name,
                 "color": s.color,
                 "cells": [
-                    {"text": fmt(areas["startup"].values[sid], startup_d), "win": winners["startup"] == sid},
-                    {"text": fmt(stats.memory_idle[sid].median, mem_d), "win": areas["memory_idle"].best == sid},
-                    {"text": fmt(areas["memory"].values[sid], mem_d), "win": winners["memory"] == sid},
-                    {"text": fmt(areas["throughput"].values[sid], 0), "win": winners["throughput"] == sid},
+                    {"text": fmt(areas["startup"].values[sid], startup_d), "win": sid in leading["startup"]},
+                    {"text": fmt(stats.memory_idle[sid].median, mem_d), "win": sid in leading["memory_idle"]},
+                    {"text": fmt(areas["memory"].values[sid], mem_d), "win": sid in leading["memory"]},
+                    {"text": fmt(areas["throughput"].values[sid], 0), "win": sid in leading["throughput"]},
                     {
                         "text": fmt(areas["latency"].values[sid], areas["latency"].decimals),
-                        "win": winners["latency"] == sid,
+                        "win": sid in leading["latency"],
                     },
-                    *[{"text": f"{c.scores[sid]:.2f}", "win": winners[c.id] == sid} for c in results.categories],
-                    {"text": f"{results.overall[sid]:.2f}", "win": winners["overall"] == sid},
+                    *[{"text": fmt(c.scores[sid], 2), "win": winners[c.id] == sid} for c in results.categories],
+                    {"text": fmt(results.overall[sid], 2), "win": winners["overall"] == sid},
                 ],
             }
         )
     scorecard_columns = [
         "Startup (ms)",
-        "Memory idle (MB)",
-        "Memory under load (MB)",
+        f"Memory idle ({MEMORY_UNIT})",
+        f"Memory under load ({MEMORY_UNIT})",
         f"Throughput at {stats.top_level} (req/s)",
         f"p99 at {stats.top_level} (ms)",
         *[_short_title(c.title) for c in results.rubric.categories],
         f"Overall ({scale.min}–{scale.max})",
     ]
-    big = [
-        {
-            "value": areas["startup"].text(areas["startup"].best),
-            "label": f"{names[areas['startup'].best]} starts fastest",
-            "detail": f"{ratio(areas['startup'].spread_ratio)} faster than {names[areas['startup'].worst]} "
-            f"({areas['startup'].text(areas['startup'].worst)})",
-        },
-        {
-            "value": areas["memory_idle"].text(areas["memory_idle"].best),
-            "label": f"{names[areas['memory_idle'].best]} idles in the least memory",
-            "detail": f"{ratio(areas['memory_idle'].spread_ratio)} less than {names[areas['memory_idle'].worst]} "
-            f"({areas['memory_idle'].text(areas['memory_idle'].worst)})",
-        },
-        {
-            "value": areas["throughput"].text(areas["throughput"].best),
-            "label": f"{names[areas['throughput'].best]} serves the most requests",
-            "detail": f"{ratio(areas['throughput'].spread_ratio)} {names[areas['throughput'].worst]} at "
-            f"{stats.top_level} connections",
-        },
-    ]
-    for item in big:
-        number, _, unit = item["value"].partition(" ")
-        item["number"], item["unit"] = number, unit
-    if cost:
-        worst_cost = min(cost, key=lambda s: cost[s])
+    big = [big_ratio(areas["startup"], names, on_machine), big_memory(areas["memory"], names)]
+    big.append(big_ratio(areas["throughput"], names, on_machine, lv["throughput"]))
+    if cost and "cost" in lv:
+        worst = lv["cost"].top
         big.append(
             {
-                "value": f"{percent(cost[worst_cost])}",
-                "number": f"{percent(cost[worst_cost])}",
+                "number": percent(cost[worst.best]),
                 "unit": "",
-                "label": f"of {names[worst_cost]}'s throughput survives tracing",
-                "detail": "the largest cost of OpenTelemetry among the stacks",
+                "label": f"of {names[worst.best]}'s throughput survives tracing"
+                + (f", a tie with {claims.group([names[s] for s in worst.leaders[1:]])}" if worst.tie else ""),
+                "detail": f"{claims.lead_at_levels('cost', lv['cost'], names)}",
             }
         )
     choose = [
         {
             "need": "Fast cold starts (scale-to-zero, Lambda, autoscaling)",
-            "stack": names[winners["startup"]],
-            "why": f"median startup {areas['startup'].text(winners['startup'])}",
+            "stack": areas["startup"].leaders(names),
+            "why": f"{tie_note(areas['startup'])}median startup {leader_values(areas['startup'])}",
         },
         {
             "need": "Small memory footprint (dense packing, small instances)",
-            "stack": names[winners["memory"]],
-            "why": f"{areas['memory'].text(winners['memory'])} under load",
+            "stack": areas["memory"].leaders(names),
+            "why": f"{tie_note(areas['memory'])}{leader_values(areas['memory'])} under load",
         },
         {
             "need": "Most requests per core",
-            "stack": names[winners["throughput"]],
-            "why": f"{areas['throughput'].text(winners['throughput'])} at {stats.top_level} connections",
+            "stack": areas["throughput"].leaders(names),
+            "why": f"{claims.lead_at_levels('throughput', lv['throughput'], names)}",
         },
         {
             "need": "Lowest tail latency",
-            "stack": names[winners["latency"]],
-            "why": f"p99 {areas['latency'].text(winners['latency'])} at {stats.top_level} connections",
+            "stack": areas["latency"].leaders(names),
+            "why": f"{claims.lead_at_levels('latency', lv['latency'], names)}; p99 {leader_values(areas['latency'])}",
         },
         *[
             {
-                "need": f"Simplest: {c.title.lower()}",
-                "stack": names[winners[c.id]],
-                "why": f"weighted score {c.scores[winners[c.id]]:.2f} of {scale.max}",
+                "need": c.need or f"Best {_mid_sentence(c.title)}",
+                "stack": claims.group(
+                    [
+                        names[s]
+                        for s in ranking(r.scores, False)
+                        if round(r.scores[s], 2) == round(max(r.scores.values()), 2)
+                    ]
+                ),
+                "why": f"weighted score {fmt(max(r.scores.values()), 2)} of {scale.max}",
             }
-            for c in results.categories
+            for c, r in zip(results.rubric.categories, results.categories, strict=True)
         ],
     ]
     measured_at = env.measured_at
@@ -434,7 +397,8 @@ def view_model(
                 "score": f["overall.best_score"],
                 "scale_max": str(scale.max),
                 "runner_up": names[overall_order[1]],
-                "runner_up_score": f"{results.overall[overall_order[1]]:.2f}",
+                "runner_up_score": fmt(results.overall[overall_order[1]], 2),
+                "robust": percent(results.robustness.wins[overall_order[0]]) if results.robustness else "",
             },
         },
         "env": {
@@ -453,8 +417,16 @@ def view_model(
             "pinning": env.pinning or "",
             "measured_by": env.measured_by or "",
             "has_otel": bool(cost),
+            "calibration": calib,
+            "day": measured_day,
+            "drift": drift_flags(env, stats, names),
         },
-        "startup": {**winner_row(areas["startup"]), "rows": startup_rows, "chart": charts["startup"]},
+        "startup": {
+            **winner_row(areas["startup"]),
+            "rows": startup_rows,
+            "chart": charts["startup"],
+            "drift": [flag for flag in drift_flags(env, stats, names) if "startup time" in flag],
+        },
         "memory": {
             **winner_row(areas["memory"]),
             "idle": winner_row(areas["memory_idle"]),
@@ -466,6 +438,9 @@ def view_model(
             "level": str(stats.top_level),
             "groups": throughput_groups,
             "latency": winner_row(areas["latency"]),
+            "headline": headline(areas["throughput"], claims.lead_at_levels("throughput", lv["throughput"], names))
+            + " "
+            + headline(areas["latency"], claims.lead_at_levels("latency", lv["latency"], names)),
             "chart": charts["throughput"],
             "latency_chart": charts["latency"],
         },
@@ -480,21 +455,43 @@ def view_model(
                 {
                     "stack": names[s],
                     "color": stacks_color(cfg, s),
-                    "score": f"{results.overall[s]:.2f}",
-                    "areas": [f"{results.area_scores[a][s]:.2f}" for a in results.weights],
+                    "score": fmt(results.overall[s], 2),
+                    "areas": [fmt(results.area_scores[a][s], 2) for a in results.weights],
                 }
                 for s in overall_order
             ],
             "columns": [area_titles[a] for a in results.weights],
+            "robustness": _robustness_rows(results, names, area_titles),
         },
     }
 
 
 RULES = {
-    "startup": "median startup time; best stack scores the maximum, others in proportion (best ÷ value)",
-    "memory": "median peak memory under load; best stack scores the maximum, others best ÷ value",
-    "throughput": "median requests/s at the highest concurrency; others value ÷ best",
+    "startup": "median startup time; each stack's range of runs is compared with the fastest stack's",
+    "memory": "median peak memory under load (the phase the headline uses); ranges compared with the smallest",
+    "throughput": "median requests/s at the highest concurrency; ranges compared with the most requests",
 }
+
+
+def _robustness_rows(results: Results, names: Mapping[str, str], titles: Mapping[str, str]) -> dict[str, Any]:
+    rb = results.robustness
+    if rb is None:
+        return {"rows": [], "samples": "0", "seed": ""}
+    order = sorted(rb.wins, key=lambda s: -rb.wins[s])
+    rows = [
+        {
+            "stack": names[s],
+            "color": stacks_color(results.config, s),
+            "share": "under 1%" if 0 < rb.wins[s] < 0.005 else percent(rb.wins[s]),
+            "leaning": (
+                "most weightings"
+                if rb.wins[s] >= 0.5
+                else (_mid_sentence(titles[rb.leaning[s]]) if rb.leaning[s] else "")
+            ),
+        }
+        for s in order
+    ]
+    return {"rows": rows, "samples": fmt(rb.samples, 0), "seed": str(rb.seed)}
 
 
 def _measure_text(measure: str, value: float, unit: str) -> str:
@@ -507,8 +504,16 @@ def _measure_text(measure: str, value: float, unit: str) -> str:
         return f"{name}: {'yes' if value else 'no'}"
     if unit == "ratio":
         return f"{name}: {percent(value)}"
-    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{decimals_for([value])}f}"
+    if unit == "%":  # one way to print a percentage in the whole report
+        return f"{name}: {percent(value / 100)}"
+    number = fmt(value, 0) if float(value).is_integer() else fmt(value, decimals_for([value]))
     return f"{name}: {number}{(' ' + unit) if unit else ''}"
+
+
+def _mid_sentence(title: str) -> str:
+    """A title inside a sentence: 'Deployment simplicity' -> 'deployment simplicity'; 'OpenTelemetry' stays."""
+    first = title.split(" ", 1)[0]
+    return title if any(c.isupper() for c in first[1:]) else title[:1].lower() + title[1:]
 
 
 def _short_title(title: str) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -31,10 +32,30 @@ class Scale(Strict):
 
 
 class StackScore(Strict):
-    """One stack's score on one criterion, with the evidence behind it."""
+    """One stack's score on one criterion, with the evidence behind it (computed when the criterion is measured)."""
 
-    score: int
+    score: int | None = None
     evidence: Annotated[str, Field(min_length=1, max_length=600)]
+
+
+class ScoreFrom(Strict):
+    """A criterion whose levels are measurable: the evidence measure and the bound that reaches each level."""
+
+    measure: StackId
+    better: Literal["lower", "higher"]
+    # level -> bound. better: lower — a value below the bound reaches the level; higher — a value at or above it.
+    # Every level above the scale's minimum has one; a value that reaches none scores the minimum.
+    thresholds: dict[int, Annotated[float, Field(allow_inf_nan=False)]]
+    unit: Annotated[str, Field(max_length=20)] | None = None  # the unit the bounds are in; must match evidence.csv
+
+    def level(self, value: float, scale: Scale) -> int:
+        """The highest level whose bound the value reaches."""
+        reached = [
+            level
+            for level, bound in self.thresholds.items()
+            if (value < bound if self.better == "lower" else value >= bound)
+        ]
+        return max(reached, default=scale.min)
 
 
 class Criterion(Strict):
@@ -46,6 +67,7 @@ class Criterion(Strict):
     levels: dict[int, Text]
     scores: dict[str, StackScore]
     measures: list[StackId] = Field(default_factory=list)
+    score_from: ScoreFrom | None = None
 
 
 class Category(Strict):
@@ -54,6 +76,7 @@ class Category(Strict):
     id: StackId
     title: Text
     summary: Text | None = None
+    need: Text | None = None  # the "Which to choose when" row, e.g. "Simplest OpenTelemetry setup"
     criteria: Annotated[list[Criterion], Field(min_length=1)]
 
 
@@ -72,10 +95,21 @@ class Rubric(Strict):
         return {a: 1 / len(areas) for a in areas}
 
 
+Evidence = Mapping[tuple[str, str], tuple[float, str]]  # (stack, measure) -> (value, unit), from evidence.csv
+
+
 def load_rubric(
-    data_dir: Path, shown_dir: str, stack_ids: Sequence[str] | None, measures: Mapping[str, set[str]] | None = None
+    data_dir: Path,
+    shown_dir: str,
+    stack_ids: Sequence[str] | None,
+    measures: Mapping[str, set[str]] | None = None,
+    evidence: Evidence | None = None,
 ) -> tuple[Rubric | None, list[Problem]]:
-    """Read rubric.yaml and check it against the stacks (and the evidence measures, when there are any)."""
+    """Read rubric.yaml and check it against the stacks and the evidence; measured criteria get their scores.
+
+    A criterion with `score_from` is scored from its measure: a score left out is computed, a typed score that
+    disagrees with the measure is an error, so no score can contradict the evidence printed beside it.
+    """
     shown = f"{shown_dir}/rubric.yaml"
     raw, lines, problems = load_yaml(data_dir / "rubric.yaml", shown)
     if raw is None:
@@ -110,7 +144,9 @@ def load_rubric(
                 if missing not in criterion.levels:
                     add((*base, "levels"), f"expected a meaning for every score; score {missing} has none")
             for sid, entry in criterion.scores.items():
-                if not scale.min <= entry.score <= scale.max:
+                if entry.score is None and criterion.score_from is None:
+                    add((*base, "scores", sid, "score"), "this required key is missing")
+                elif entry.score is not None and not scale.min <= entry.score <= scale.max:
                     add(
                         (*base, "scores", sid, "score"),
                         f"expected a score from {scale.min} to {scale.max}, found {entry.score}",
@@ -127,6 +163,8 @@ def load_rubric(
                 if measures is not None and measure not in measures:
                     known = ", ".join(sorted(measures)) or "none (there is no evidence.csv)"
                     add((*base, "measures", mi), f"unknown measure '{measure}'; evidence.csv has: {known}")
+            if criterion.score_from is not None:
+                _check_score_from(criterion, base, scale, stack_ids, measures, evidence, add)
     if rubric.overall is not None:
         areas = [*MEASURED_AREAS, *category_ids]
         for area in rubric.overall:
@@ -138,7 +176,96 @@ def load_rubric(
         total = sum(rubric.overall.values())
         if not math.isclose(total, 1.0, abs_tol=WEIGHT_TOLERANCE):
             add(("overall",), f"expected the area weights to add up to 1, found {total:g}")
-    return (None if problems else rubric), problems
+    if problems:
+        return None, problems
+    return _with_measured_scores(rubric, evidence or {}), problems
+
+
+def _check_score_from(
+    criterion: Criterion,
+    base: tuple[str | int, ...],
+    scale: Scale,
+    stack_ids: Sequence[str] | None,
+    measures: Mapping[str, set[str]] | None,
+    evidence: Evidence | None,
+    add: Callable[[tuple[str | int, ...], str], None],
+) -> None:
+    rule = criterion.score_from
+    assert rule is not None
+    where = (*base, "score_from")
+    wanted = list(range(scale.min + 1, scale.max + 1))
+    if sorted(rule.thresholds) != wanted:
+        add(
+            (*where, "thresholds"),
+            f"expected a bound for each level from {wanted[0]} to {wanted[-1]}, found levels "
+            f"{', '.join(map(str, sorted(rule.thresholds))) or 'none'}",
+        )
+        return
+    bounds = [rule.thresholds[level] for level in wanted]
+    ordered = all(a > b for a, b in itertools.pairwise(bounds))
+    if rule.better == "higher":
+        ordered = all(a < b for a, b in itertools.pairwise(bounds))
+    if not ordered:
+        direction = "fall" if rule.better == "lower" else "rise"
+        add((*where, "thresholds"), f"expected bounds that {direction} as the level rises (better: {rule.better})")
+        return
+    # without an evidence.csv (sample data) the typed scores stand; with one, the measure must be in it
+    if measures and rule.measure not in measures:
+        known = ", ".join(sorted(measures)) or "none (there is no evidence.csv)"
+        add((*where, "measure"), f"unknown measure '{rule.measure}'; evidence.csv has: {known}")
+        return
+    values = evidence or {}
+    has = [sid for sid in criterion.scores if (sid, rule.measure) in values]
+    for sid, entry in criterion.scores.items():
+        loc = (*base, "scores", sid)
+        if (sid, rule.measure) not in values:
+            if has:
+                add(
+                    loc,
+                    f"evidence.csv has {rule.measure} for {', '.join(has)} but not for '{sid}'; "
+                    "measure it for every stack or for none",
+                )
+            elif entry.score is None:
+                add((*loc, "score"), f"no score, and evidence.csv has no {rule.measure} to compute it from")
+            continue
+        value, unit = values[(sid, rule.measure)]
+        if rule.unit is not None and unit != rule.unit:
+            add((*where, "unit"), f"expected the unit evidence.csv gives {rule.measure}, '{unit}', found '{rule.unit}'")
+            return
+        level = rule.level(value, scale)
+        if entry.score is not None and entry.score != level:
+            add(
+                (*loc, "score"),
+                f"expected {level}, the level {rule.measure} = {value:g} {unit} reaches "
+                f"('{criterion.levels.get(level, '')}'), found {entry.score}; leave the score out to compute it",
+            )
+    del stack_ids
+
+
+def _with_measured_scores(rubric: Rubric, evidence: Evidence) -> Rubric:
+    """The rubric with every measured criterion's scores computed from the evidence."""
+    categories = []
+    for category in rubric.categories:
+        criteria = []
+        for criterion in category.criteria:
+            rule = criterion.score_from
+            if rule is not None:
+                scores = {
+                    sid: entry.model_copy(update={"score": rule.level(evidence[(sid, rule.measure)][0], rubric.scale)})
+                    if (sid, rule.measure) in evidence
+                    else entry
+                    for sid, entry in criterion.scores.items()
+                }
+                criterion = criterion.model_copy(update={"scores": scores})
+            criteria.append(criterion)
+        categories.append(category.model_copy(update={"criteria": criteria}))
+    return rubric.model_copy(update={"categories": categories})
+
+
+def score_of(entry: StackScore) -> int:
+    """A resolved score (load_rubric fills every measured one)."""
+    assert entry.score is not None
+    return entry.score
 
 
 @dataclass(frozen=True)
@@ -154,15 +281,9 @@ def category_scores(rubric: Rubric, stack_ids: Sequence[str]) -> list[CategoryRe
     """Weighted sum of criterion scores, per category and stack."""
     results = []
     for category in rubric.categories:
-        scores = {sid: sum(c.weight * c.scores[sid].score for c in category.criteria) for sid in stack_ids}
+        scores = {sid: sum(c.weight * score_of(c.scores[sid]) for c in category.criteria) for sid in stack_ids}
         results.append(CategoryResult(category.id, category.title, scores))
     return results
-
-
-def relative_score(value: float, best: float, lower_is_better: bool, scale: Scale) -> float:
-    """Map a measured value onto the rubric scale relative to the best stack (best = max)."""
-    ratio = best / value if lower_is_better else value / best
-    return scale.min + (scale.max - scale.min) * ratio
 
 
 def overall_scores(area_scores: Mapping[str, Mapping[str, float]], weights: Mapping[str, float]) -> dict[str, float]:

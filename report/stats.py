@@ -30,6 +30,8 @@ class LoadPoint:
     p90: float
     p99: float
     errors: int
+    p99_runs: Spread | None = None  # the per-run p99s: the tie rule compares their ranges
+    rps_by_run: tuple[tuple[int, float], ...] = ()  # (run, req/s): pairs a traced run with its baseline
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Stats:
     variants: list[str]
     load: dict[tuple[str, int, str], LoadPoint]
     evidence: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+    startup_by_run: dict[str, tuple[float, ...]] = field(default_factory=dict)  # in run order, for drift checks
 
     @property
     def top_level(self) -> int:
@@ -60,6 +63,19 @@ class Stats:
         base = self.rps_at("baseline", self.top_level)
         traced = self.rps_at("otel", self.top_level)
         return {sid: traced[sid] / base[sid] for sid in base if sid in traced}
+
+    def kept_runs(self, level: int) -> dict[str, Spread]:
+        """Traced ÷ baseline req/s of each round at one level (rounds paired by run number), per stack."""
+        out: dict[str, Spread] = {}
+        for (variant, c, sid), traced in self.load.items():
+            base = self.load.get(("baseline", c, sid))
+            if variant != "otel" or c != level or base is None:
+                continue
+            base_runs = dict(base.rps_by_run)
+            ratios = [rps / base_runs[run] for run, rps in traced.rps_by_run if run in base_runs]
+            if ratios:
+                out[sid] = spread(ratios)
+        return out
 
 
 def spread(values: Iterable[float]) -> Spread:
@@ -100,6 +116,10 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
             p90=float(group["latency_p90_ms"].median()),
             p99=float(group["latency_p99_ms"].median()),
             errors=int(group["errors"].sum()),
+            p99_runs=spread(group["latency_p99_ms"]),
+            rps_by_run=tuple(
+                sorted(zip((int(r) for r in group["run"]), map(float, group["requests_per_sec"]), strict=True))
+            ),
         )
     variants = [v for v in ("baseline", "otel") if v in set(tp["variant"])]
     levels = sorted({int(c) for c in tp.loc[tp["variant"] == "baseline", "concurrency"]})
@@ -113,7 +133,9 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
             strict=True,
         )
     }
-    return Stats(startup, idle, load_mem, levels, variants, load, evidence)
+    su = bench.startup.sort_values("run", kind="stable")
+    by_run = {sid: tuple(float(v) for v in su.loc[su["stack"] == sid, "startup_ms"]) for sid in stack_ids}
+    return Stats(startup, idle, load_mem, levels, variants, load, evidence, by_run)
 
 
 def ranking(values: Mapping[str, float], lower_is_better: bool) -> list[str]:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from report.rubric import Rubric, Scale, category_scores, load_rubric, overall_scores, relative_score
-from tests.conftest import edit
+from report.pipeline import load
+from report.rubric import Rubric, category_scores, load_rubric, overall_scores
+from tests.conftest import BUNDLED, edit
 
 STACKS = ["go", "bun", "fastapi"]
 
@@ -25,13 +26,6 @@ def test_category_score_is_the_weighted_sum_of_criteria(data_dir: Path) -> None:
     assert results["otel"]["go"] == pytest.approx(0.35 * 3 + 0.30 * 3 + 0.20 * 4 + 0.15 * 5)
     assert results["otel"]["bun"] == pytest.approx(0.35 * 2 + 0.30 * 1 + 0.20 * 1 + 0.15 * 2)
     assert results["deployment"]["go"] == pytest.approx(5.0)
-
-
-def test_relative_score_maps_best_to_max_and_scales_the_rest() -> None:
-    scale = Scale(min=1, max=5)
-    assert relative_score(4.0, 4.0, True, scale) == pytest.approx(5.0)
-    assert relative_score(8.0, 4.0, True, scale) == pytest.approx(3.0)  # half as good: 1 + 4 * 0.5
-    assert relative_score(50.0, 100.0, False, scale) == pytest.approx(3.0)
 
 
 def test_overall_is_the_weighted_sum_of_area_scores() -> None:
@@ -79,4 +73,124 @@ def test_rubric_rules(data_dir: Path, old: str, new: str, message: str) -> None:
 def test_cited_measures_must_exist_in_the_evidence(data_dir: Path) -> None:
     edit(data_dir / "rubric.yaml", "        weight: 0.35\n", "        weight: 0.35\n        measures: [artifact_mb]\n")
     _, problems = load_rubric(data_dir, "data", STACKS, measures={"otel_packages": {"go"}})
-    assert [p.message for p in problems] == ["unknown measure 'artifact_mb'; evidence.csv has: otel_packages"]
+    assert [p.message for p in problems] == [
+        "unknown measure 'artifact_mb'; evidence.csv has: otel_packages",
+        "unknown measure 'artifact_size_mb'; evidence.csv has: otel_packages",  # the size criterion's score_from
+    ]
+
+
+SIZE_RULE = """        score_from:
+          measure: artifact_size_mb
+          unit: MiB
+          better: lower
+          thresholds: {2: 200, 3: 100, 4: 40, 5: 10}
+"""
+EVIDENCE = {
+    ("go", "artifact_size_mb"): (4.25, "MiB"),
+    ("bun", "artifact_size_mb"): (104.2, "MiB"),
+    ("fastapi", "artifact_size_mb"): (45.0, "MiB"),
+}
+MEASURES = {"artifact_size_mb": {"go", "bun", "fastapi"}}
+
+
+def _size_rule(data_dir: Path) -> None:
+    # the sample rubric's size criterion is scored from artifact_size_mb; its typed scores are go 5, bun 2, fastapi 4
+    assert SIZE_RULE in (data_dir / "rubric.yaml").read_text(encoding="utf-8")
+
+
+def test_a_typed_score_that_disagrees_with_its_measure_is_an_error_with_its_line(data_dir: Path) -> None:
+    _size_rule(data_dir)
+    _, problems = load_rubric(data_dir, "data", STACKS, MEASURES, EVIDENCE)
+    text = (data_dir / "rubric.yaml").read_text(encoding="utf-8").splitlines()
+    assert [str(p) for p in problems] == [
+        f"data/rubric.yaml:{problems[0].line}: categories[1].criteria[1].scores.fastapi.score: expected 3, the level "
+        "artifact_size_mb = 45 MiB reaches ('40 to 100 MiB'), found 4; leave the score out to compute it"
+    ]
+    assert text[(problems[0].line or 0) - 1].strip() == "score: 4"
+
+
+def test_a_score_left_out_is_computed_from_the_measure(data_dir: Path) -> None:
+    _size_rule(data_dir)
+    edit(
+        data_dir / "rubric.yaml",
+        '            score: 4\n            evidence: "Site-packages',
+        '            evidence: "Site-packages',
+    )
+    rubric, problems = load_rubric(data_dir, "data", STACKS, MEASURES, EVIDENCE)
+    assert problems == [] and rubric is not None
+    size = rubric.categories[1].criteria[1]
+    assert {sid: e.score for sid, e in size.scores.items()} == {"go": 5, "bun": 2, "fastapi": 3}
+
+
+def test_without_evidence_a_measured_criterion_needs_typed_scores(data_dir: Path) -> None:
+    _size_rule(data_dir)
+    edit(
+        data_dir / "rubric.yaml",
+        '            score: 4\n            evidence: "Site-packages',
+        '            evidence: "Site-packages',
+    )
+    _, problems = load_rubric(data_dir, "data", STACKS)
+    assert [f"{p.where}: {p.message}" for p in problems] == [
+        "categories[1].criteria[1].scores.fastapi.score: no score, and evidence.csv has no artifact_size_mb "
+        "to compute it from"
+    ]
+
+
+def test_a_measure_counted_for_some_stacks_only_is_an_error(data_dir: Path) -> None:
+    _size_rule(data_dir)
+    partial = {k: v for k, v in EVIDENCE.items() if k[0] != "fastapi"}
+    _, problems = load_rubric(data_dir, "data", STACKS, MEASURES, partial)
+    assert [p.message for p in problems] == [
+        "evidence.csv has artifact_size_mb for go, bun but not for 'fastapi'; measure it for every stack or for none"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "{2: 200, 3: 100, 4: 40, 5: 10}",
+            "{2: 200, 3: 100, 5: 10}",
+            "categories[1].criteria[1].score_from.thresholds: expected a bound for each level from 2 to 5, "
+            "found levels 2, 3, 5",
+        ),
+        (
+            "{2: 200, 3: 100, 4: 40, 5: 10}",
+            "{2: 200, 3: 10, 4: 40, 5: 100}",
+            "categories[1].criteria[1].score_from.thresholds: expected bounds that fall as the level rises "
+            "(better: lower)",
+        ),
+        (
+            "unit: MiB",
+            "unit: MB",
+            "categories[1].criteria[1].score_from.unit: expected the unit evidence.csv gives artifact_size_mb, "
+            "'MiB', found 'MB'",
+        ),
+    ],
+)
+def test_score_from_rules(data_dir: Path, old: str, new: str, message: str) -> None:
+    _size_rule(data_dir)
+    edit(data_dir / "rubric.yaml", old, new)
+    _, problems = load_rubric(data_dir, "data", STACKS, MEASURES, EVIDENCE)
+    assert message in [f"{p.where}: {p.message}" for p in problems]
+
+
+def test_every_measured_score_in_the_bundled_rubric_follows_its_evidence() -> None:
+    """Walk the shipped rubric: each criterion with a measure scores every stack at the level its evidence reaches."""
+    inputs = load(BUNDLED)
+    evidence = {
+        (str(s), str(m)): float(v)
+        for s, m, v in zip(
+            inputs.benchmarks.evidence["stack"],
+            inputs.benchmarks.evidence["measure"],
+            inputs.benchmarks.evidence["value"],
+            strict=True,
+        )
+    }
+    measured = [c for cat in inputs.rubric.categories for c in cat.criteria if c.score_from is not None]
+    assert {c.id for c in measured} >= {"size", "footprint"}
+    for criterion in measured:
+        rule = criterion.score_from
+        assert rule is not None
+        for sid, entry in criterion.scores.items():
+            assert entry.score == rule.level(evidence[(sid, rule.measure)], inputs.rubric.scale), (criterion.id, sid)

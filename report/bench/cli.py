@@ -16,7 +16,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from report import drift
 from report.bench import procfs
+from report.bench.calibration import Probe
 from report.bench.errors import BenchError
 from report.bench.evidence import static_evidence
 from report.bench.measure import Bench, Pinning, Plan, Results, choose_pinning
@@ -275,6 +277,20 @@ def notes(plan: Plan, res: Results, pinning: Pinning, span_figures: dict[str, di
     return out
 
 
+def drift_flags(res: Results, probe: Probe) -> list[str]:
+    """The calibration probe's movement and a changepoint test on every series long enough for one."""
+    out = [flag] if (flag := probe.drift_flag()) else []
+    startup: dict[str, list[float]] = {}
+    for stack, _run, ms in sorted(res.startup, key=lambda r: r[1]):
+        startup.setdefault(stack, []).append(ms)
+    out += drift.flags(startup, "startup time", "ms")
+    rps: dict[str, list[float]] = {}
+    for r in sorted(res.throughput, key=lambda r: r.run):
+        rps.setdefault(f"{r.stack} ({r.variant}, {r.concurrency} connections)", []).append(r.requests_per_sec)
+    out += drift.flags(rps, "requests per second", "req/s")  # needs 8 or more rounds to say anything
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark; 0 on success, 1 on an expected failure (printed without a traceback)."""
     try:
@@ -303,6 +319,7 @@ def _run(args: argparse.Namespace) -> int:
     registry = ProcessRegistry({RUN_ID_ENV: os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex})
     old_affinity = os.sched_getaffinity(0)
     bench: Bench | None = None
+    probe = Probe()
     try:
         if pinning.load:
             # The harness samples /proc and polls; keep that off the server's core.
@@ -311,6 +328,7 @@ def _run(args: argparse.Namespace) -> int:
             progress = Progress(0.0)
             bench = Bench(paths, plan, registry, pinning, progress, log_dir)
             progress.planned_s = bench.planned_seconds()
+            bench.on_checkpoint = probe.record
             results = bench.run()
             progress.finish()
     finally:
@@ -343,6 +361,12 @@ def _run(args: argparse.Namespace) -> int:
         "pinning": pinning.describe(),
         "notes": [*notes(plan, results, pinning, results.spans), _tool_versions()],
     }
+    drifted = drift_flags(results, probe)
+    if probe.readings:
+        env_doc["calibration"] = probe.document()
+    if drifted:
+        env_doc["drift"] = drifted
+        env_doc["notes"] = [*env_doc["notes"], *drifted]
     texts = {
         "environment.yaml": yaml_text(env_doc),
         "startup.csv": csv_text(["stack", "run", "startup_ms"], results.startup),

@@ -6,6 +6,7 @@ import http.client
 import os
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,6 +127,12 @@ class Bench:
         self.results = Results()
         self.receiver: ReceiverClient | None = None
         self._load_samples: list[Sample] = []
+        self.on_checkpoint: Callable[[str], None] | None = None  # e.g. the calibration probe, between blocks
+
+    def checkpoint(self, at: str) -> None:
+        """A point between measurement blocks, where the harness may time its calibration workload."""
+        if self.on_checkpoint is not None:
+            self.on_checkpoint(at)
 
     # --- planning --------------------------------------------------------------------------------
 
@@ -327,6 +334,7 @@ class Bench:
                         ("rss_load_median", median),
                     ):
                         self.results.extra_memory.append((stack, variant, what, rnd, val))
+            self.checkpoint(f"after load round {rnd}")
 
     # --- span probes -----------------------------------------------------------------------------
 
@@ -401,9 +409,12 @@ class Bench:
         self.receiver = ReceiverClient(self.registry, self.pinning.load)
         # Under load the receiver only accepts exports, so its CPU use stays small.
         self.receiver.mode("discard")
+        self.checkpoint("before startup")
         self.measure_startup()
+        self.checkpoint("after startup")
         self.measure_load()
         self.probe_spans()
+        self.checkpoint("after the span probes")
         return self.results
 
 

@@ -1,0 +1,70 @@
+"""The calibration probe: a fixed CPU-bound reference workload, timed between measurement blocks.
+
+A shared virtual machine's speed can change between days and within a run, and nothing inside the guest shows
+it (a fresh run a week later measured every stack 2–2.5× slower while the ratios between stacks held). Timing
+the same workload between blocks records the machine's speed through the run in environment.yaml, so absolute
+times and rates can be read as "this machine on that day", and a run whose speed moved is flagged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from report.drift import swing
+
+WORKLOAD = "sha256 of 16 MiB plus a 1,000,000-step integer loop in Python, best of 3"
+DRIFT_LIMIT = 0.10  # the probe moving by more than this share of its median through a run is drift
+_BLOCK = bytes(range(256)) * 4096  # 1 MiB
+
+
+def reference_workload() -> int:
+    """The fixed work: hashing and an interpreter loop, so both native and interpreted speed count."""
+    digest = hashlib.sha256()
+    for _ in range(16):
+        digest.update(_BLOCK)
+    acc = 0
+    for i in range(1_000_000):
+        acc = (acc + i * i) % 1_000_003
+    return acc ^ digest.digest()[0]
+
+
+def time_workload(repeats: int = 3) -> float:
+    """Milliseconds of the fastest of `repeats` runs (the least disturbed one)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        reference_workload()
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
+@dataclass
+class Probe:
+    """Readings taken at named checkpoints of a harness run."""
+
+    readings: list[tuple[str, float]] = field(default_factory=list)
+    timer: Any = time_workload
+
+    def record(self, at: str) -> None:
+        """Time the workload now, labelled with where in the run this is."""
+        self.readings.append((at, round(float(self.timer()), 2)))
+
+    def document(self) -> dict[str, Any]:
+        """The optional `calibration` key of environment.yaml."""
+        return {"workload": WORKLOAD, "readings": [{"at": at, "ms": ms} for at, ms in self.readings]}
+
+    def drift_flag(self) -> str | None:
+        """A sentence when the machine's speed moved through the run, else None."""
+        values = [ms for _, ms in self.readings]
+        if len(values) < 2 or swing(values) <= DRIFT_LIMIT:
+            return None
+        fastest = min(self.readings, key=lambda r: r[1])
+        slowest = max(self.readings, key=lambda r: r[1])
+        return (
+            f"Drift: the calibration workload took {fastest[1]:.0f} ms {fastest[0]} and {slowest[1]:.0f} ms "
+            f"{slowest[0]} ({swing(values) * 100:.0f}% of its median): the machine's speed changed during the "
+            "run, so absolute times and rates moved with it; ratios measured side by side hold better."
+        )

@@ -1,0 +1,113 @@
+"""Comparative claims obey the tie rule: overlapping ranges are a tie, and a claim names the levels it holds at."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from report import pipeline
+from report.claims import across, gap, lead, lead_at_levels, overlaps, score_lead, standing
+from report.render import facts
+from report.stats import Spread, spread
+from tests.conftest import BUNDLED
+
+NAMES = {"go": "Go", "bun": "Bun", "fastapi": "FastAPI"}
+
+
+def runs(*values: float) -> Spread:
+    return spread(values)
+
+
+def test_overlapping_ranges_are_a_tie_even_when_one_median_is_lower() -> None:
+    # Bun's p99 runs 3.33–5.21 ms and Go's 4.03–4.52 ms: Bun's median is lower, but that is no win
+    p99 = {"go": runs(4.52, 4.27, 4.03), "bun": runs(5.21, 3.61, 3.33), "fastapi": runs(17.5, 16.8, 20.8)}
+    st = standing(p99, lower_is_better=True)
+    assert st.best == "bun" and st.leaders == ("bun", "go") and st.tie
+    sentence = lead("latency", st, NAMES)
+    assert sentence == "Bun and Go have the lowest p99 latency (ranges of runs overlap: a tie)"
+    assert "Bun has the lowest" not in sentence
+
+
+def test_separated_ranges_name_one_leader_and_the_ratio() -> None:
+    startup = {"go": runs(3.5, 3.7, 3.9), "bun": runs(9.0, 9.5, 10.0), "fastapi": runs(210, 217, 230)}
+    st = standing(startup, lower_is_better=True)
+    assert not st.tie
+    assert lead("startup", st, NAMES) == "Go starts fastest"
+    assert gap("startup", st, startup, NAMES) == "59× faster than FastAPI"
+
+
+def test_a_tied_group_states_the_smallest_ratio_as_a_floor() -> None:
+    startup = {"go": runs(6.5, 7.6, 14.5), "bun": runs(9.7, 11.1, 16.4), "fastapi": runs(295, 303.5, 340)}
+    st = standing(startup, lower_is_better=True)
+    assert gap("startup", st, startup, NAMES) == "at least 27× faster than FastAPI"
+
+
+def test_no_ratio_is_claimed_between_overlapping_best_and_worst() -> None:
+    close = {"go": runs(10, 11, 12), "bun": runs(11.5, 12, 13)}
+    st = standing(close, lower_is_better=True)
+    assert gap("startup", st, close, NAMES) == "about as fast as Bun"
+
+
+def test_overlap_is_inclusive_at_the_edges() -> None:
+    assert overlaps(runs(1, 2), runs(2, 3))
+    assert not overlaps(runs(1, 2), runs(2.01, 3))
+
+
+def _kept() -> dict[int, dict[str, Spread]]:
+    # the share of throughput kept with tracing: Go keeps more at 10 and 50 connections, Bun at 100 only
+    return {
+        10: {"go": runs(0.62, 0.71, 0.77), "bun": runs(0.58, 0.61, 0.65), "fastapi": runs(0.20, 0.204, 0.208)},
+        50: {"go": runs(0.70, 0.72, 0.74), "bun": runs(0.60, 0.62, 0.65), "fastapi": runs(0.18, 0.19, 0.20)},
+        100: {"go": runs(0.55, 0.59, 0.62), "bun": runs(0.66, 0.68, 0.73), "fastapi": runs(0.19, 0.19, 0.20)},
+    }
+
+
+def test_a_claim_that_holds_at_one_level_only_names_it() -> None:
+    sentence = lead_at_levels("kept", across(_kept(), lower_is_better=False), NAMES)
+    assert sentence == (
+        "Bun keeps the most throughput with tracing at 100 connections only; "
+        "at 10 connections Go and Bun tie; at 50 connections Go keeps the most throughput with tracing"
+    )
+
+
+def test_a_claim_that_holds_everywhere_says_so() -> None:
+    rps = {
+        c: {"go": runs(70e3, 75e3, 80e3), "bun": runs(100e3, 107e3, 110e3), "fastapi": runs(10e3, 11e3, 12e3)}
+        for c in (10, 50, 100)
+    }
+    sentence = lead_at_levels("throughput", across(rps, lower_is_better=False), NAMES)
+    assert sentence == "Bun serves the most requests at every load level measured (10, 50 and 100 connections)"
+
+
+def test_a_tie_at_the_top_level_names_that_level() -> None:
+    levels = _kept()
+    levels[100]["go"] = runs(0.60, 0.66, 0.70)
+    sentence = lead_at_levels("kept", across(levels, lower_is_better=False), NAMES)
+    assert sentence.startswith("Bun and Go keep the most throughput with tracing at 100 connections (")
+
+
+def test_equal_scores_tie() -> None:
+    assert score_lead("deployment", {"go": 4.0, "bun": 4.001, "fastapi": 2.0}, NAMES) == (
+        "Go and Bun tie for the highest score on deployment"
+    )
+    assert score_lead("deployment", {"go": 5.0, "bun": 4.0}, NAMES) == "Go scores highest on deployment"
+
+
+def test_the_report_uses_tie_wording_when_the_data_overlaps(data_dir: Path) -> None:
+    # give Bun one start as fast as Go's slowest: the startup claim becomes a tie everywhere it is made
+    text = (data_dir / "benchmarks" / "startup.csv").read_text(encoding="utf-8").splitlines()
+    go_max = max(float(line.split(",")[2]) for line in text[1:] if line.startswith("go,"))
+    bun_rows = [i for i, line in enumerate(text) if line.startswith("bun,")]
+    stack, run, _ = text[bun_rows[0]].split(",")
+    text[bun_rows[0]] = f"{stack},{run},{go_max}"
+    (data_dir / "benchmarks" / "startup.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    f = facts(pipeline.check(data_dir))
+    assert f["startup.lead"] == "Go and Bun start fastest (ranges of runs overlap: a tie)"
+    assert f["startup.best"] == "Go and Bun"
+
+
+def test_the_shipped_report_has_none_of_the_old_slips() -> None:
+    html, _ = pipeline.render(pipeline.load(BUNDLED), "a4")
+    for slip in ("20+ runs", "Simplest: ", "Under load the order can change", "not fork-safe", "15.4 %"):
+        assert slip not in html
+    assert not re.search(r"\d (MB|GB)\b|\((MB|GB)\)", html), "binary units are labelled MiB and GiB"
