@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from report.cli import main
-from tests.conftest import DATA, ROOT
+from report.options import PDF_VARIANTS
+from tests.conftest import ROOT
 
 VERSION = "1.28.2"  # the version scripts/verapdf.sh pins
 # where scripts/verapdf.sh installs it: ${LEAD_MAGNET_CACHE:-${XDG_CACHE_HOME:-~/.cache}/lead-magnet}/verapdf/VERSION
@@ -110,15 +110,6 @@ def parse(report: dict[str, Any]) -> dict[Path, Verdict]:
 
 
 @pytest.fixture(scope="session")
-def built_pdfa(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default report built as PDF/A-3B (built once per run)."""
-    _verapdf()  # no build when the validator cannot run
-    target = tmp_path_factory.mktemp("pdfa") / "out"
-    assert main(["build", "--data", str(DATA), "--out", str(target), "--pdf-variant", "pdf/a-3b"]) == 0
-    return target / PDF
-
-
-@pytest.fixture(scope="session")
 def ua_verdicts(built: dict[str, Path]) -> Iterator[dict[str, Verdict]]:
     """PDF/UA-1 verdicts for the default report (A4, Letter) and the 12-stack one, in one veraPDF run."""
     _verapdf()
@@ -139,6 +130,15 @@ def test_pdf_a_3b_has_no_failed_rule(built_pdfa: Path) -> None:
     assert verdict.profile.startswith("PDF/A-3B"), verdict.profile
     assert verdict.passed_rules > 0
     assert not verdict.failures, verdict.report()
+
+
+def test_the_manifest_records_the_variant_each_pdf_was_built_as(built: dict[str, Path], built_pdfa: Path) -> None:
+    cases = [(built["default-a4"], "pdf/ua-1"), (built["twelve-letter"], "pdf/ua-1"), (built_pdfa, "pdf/a-3b")]
+    for pdf, variant in cases:
+        manifest = json.loads((pdf.parent / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["pdf_variant"] == variant
+    schema = json.loads((ROOT / "report" / "manifest.schema.json").read_text(encoding="utf-8"))
+    assert schema["properties"]["pdf_variant"]["enum"] == list(PDF_VARIANTS)
 
 
 def test_the_script_pins_the_version_the_tests_expect() -> None:
