@@ -4,7 +4,7 @@ WeasyPrint calls `finish` with its laid-out document and the pydyf PDF it is abo
 hook of `write_pdf`), so the fixes cost no re-parse and the bytes stay deterministic: nothing here depends on
 time, randomness or the order of a dict that is not already fixed.
 
-- Table headers get `/Scope /Column` or `/Row` from the HTML's `scope` attribute (PDF 32000-1 14.8.5.7, Matterhorn
+- Table headers get `/Scope /Column` or `/Row` from the HTML's `scope` attribute (ISO 32000-1 14.8.5.7, Matterhorn
   15-003): without it a screen reader cannot tie a number to its column or row header.
 - Link annotations get the link's own text as `/Contents` (PDF/UA-1 7.18.5), not WeasyPrint's default, the
   bare target (`#startup`, a URL).
@@ -80,12 +80,9 @@ def _describe_links(boxes: list[Any]) -> None:
         annotation = getattr(box, "link_annotation", None)
         if annotation is None or box.element is None:
             continue
-        text = " ".join("".join(box.element.itertext()).split())
-        target = str(box.element.get("href") or "")
-        if not text:
-            continue
-        description = link_description(text, target)
-        annotation["Contents"] = pydyf.String(description)
+        text = "".join(box.element.itertext())
+        if text.strip():
+            annotation["Contents"] = pydyf.String(link_description(text, str(box.element.get("href") or "")))
 
 
 def link_description(text: str, href: str) -> str:
