@@ -10,7 +10,7 @@ DATA    ?= data
 OUT     ?= output
 LM      := $(BIN)/lead-magnet
 
-.PHONY: pdf html check test lint typecheck clean distclean system-deps bench-deps bench look perf preview venv lock verify new-edition
+.PHONY: pdf html check test lint typecheck clean distclean system-deps bench-deps bench look perf preview venv lock verify new-edition conformance conformance-deps
 
 pdf: $(STAMP)
 	$(LM) build --data $(DATA) --out $(OUT)
@@ -55,8 +55,17 @@ verify: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
-test: $(STAMP) system-deps
+# veraPDF, the reference PDF/A and PDF/UA validator, pinned and cached in ~/.cache/lead-magnet (needs Java 17;
+# Maven fetches it once from Maven Central). Without Java it says so and the conformance tests skip, except in CI.
+conformance-deps:
+	@bash scripts/verapdf.sh
+
+test: $(STAMP) system-deps conformance-deps
 	$(BIN)/python -m pytest -q
+
+# Re-check conformance alone: veraPDF on the A4, Letter and 12-stack builds (PDF/UA-1) and the PDF/A-3B build.
+conformance: $(STAMP) conformance-deps
+	$(BIN)/python -m pytest -q tests/test_conformance.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check report tests

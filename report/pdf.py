@@ -15,6 +15,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from report.errors import BuildError
+from report.structure import finish
 
 ASSET_TYPES = {
     ".svg": "image/svg+xml",
@@ -70,7 +71,9 @@ def write_pdf(html: str, base_url: str, fetcher: SafeFetcher, options: Mapping[s
         document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             font_config=font_config, **dict(options or {})
         )
-        data = document.write_pdf(**dict(options or {}))
+        # structure-tree fixes WeasyPrint does not make (header scopes, link descriptions): see report.structure
+        finisher = finish if dict(options or {}).get("pdf_tags") else None
+        data = document.write_pdf(finisher=finisher, **dict(options or {}))
     except Exception as exc:  # WeasyPrint raises many types; the user needs one clear line
         raise BuildError(f"the PDF could not be written: {type(exc).__name__}: {exc}") from exc
     finally:

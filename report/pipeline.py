@@ -266,6 +266,7 @@ def build(options: BuildOptions, renderer: Renderer | None = None) -> BuildResul
             edition=inputs.config.edition,
             page_size=options.page_size,
             sample_data=inputs.benchmarks.environment.sample,
+            pdf_variant=options.output.pdf_variant,
         )
         with t.stage("publish: cover, manifest, files"):
             manifest = publish.publish_build(out, pdf, about, sources.digest(), extra)

@@ -83,16 +83,20 @@ def render_copy(
     files: Mapping[str, CopyFile],
     facts: Mapping[str, str],
     data_dir: Path,
-    heading_shift: int = 2,
+    top_heading: int = 2,
     link: Callable[[str], str] | None = None,
 ) -> tuple[dict[str, Markup], list[Problem]]:
-    """Render each copy file to safe HTML, filling placeholders; every problem is collected."""
+    """Render each copy file to safe HTML, filling placeholders; every problem is collected.
+
+    The copy's headings nest under its section's h1 without skipping a level (PDF/UA-1 7.4.2): see _nest.
+    """
     md = _parser()
     out: dict[str, Markup] = {}
     problems: list[Problem] = []
     for section, copy in files.items():
         tokens = md.parse(copy.text)
-        _check_and_fill(tokens, copy, facts, data_dir, heading_shift, problems)
+        _nest(tokens, top_heading)
+        _check_and_fill(tokens, copy, facts, data_dir, problems)
         if link is not None:
             for child in (c for t in tokens for c in (t.children or []) if c.type == "link_open"):
                 child.attrs["href"] = link(str(child.attrs.get("href", "")))
@@ -100,21 +104,36 @@ def render_copy(
     return out, problems
 
 
+def _nest(tokens: list[Token], top: int) -> None:
+    """Renumber headings by nesting: the first is `top`, a deeper one one level below the heading it follows.
+
+    So `### A` then `##### B` become h2 and h3 (no skipped level), however many # the copy's author typed.
+    """
+    open_levels: list[int] = []  # the typed levels of the headings enclosing the current one
+    level = top
+    for token in tokens:
+        if token.type == "heading_open":
+            typed = int(token.tag[1])
+            while open_levels and open_levels[-1] >= typed:
+                open_levels.pop()
+            open_levels.append(typed)
+            level = min(6, top + len(open_levels) - 1)
+            token.tag = f"h{level}"
+        elif token.type == "heading_close":
+            token.tag = f"h{level}"
+
+
 def _check_and_fill(
     tokens: list[Token],
     copy: CopyFile,
     facts: Mapping[str, str],
     data_dir: Path,
-    heading_shift: int,
     problems: list[Problem],
 ) -> None:
     block_line = 1
     for token in tokens:
         if token.map:
             block_line = token.map[0] + 1
-        if token.type in {"heading_open", "heading_close"}:
-            level = min(6, int(token.tag[1]) + heading_shift)
-            token.tag = f"h{level}"
         for child in token.children or []:
             line = block_line + _lines_before(token.content, child)
             if child.type == "text":

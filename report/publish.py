@@ -375,6 +375,7 @@ class Edition:
     edition: str
     page_size: str
     sample_data: bool
+    pdf_variant: str = "pdf/ua-1"  # the conformance the PDF was built to (--pdf-variant)
 
 
 def publish_build(
@@ -402,6 +403,7 @@ def publish_build(
         "pages": pages,
         "page_size": about.page_size,
         "sample_data": about.sample_data,
+        "pdf_variant": about.pdf_variant,
         "edition_file": edition_file,
         "cover": {**_entry(COVER_NAME, cover, "cover"), "width": width, "height": height},
         "inputs_sha256": inputs_sha256,

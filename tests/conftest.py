@@ -112,3 +112,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         assert main(["build", "--data", str(data), "--out", str(target), "--page-size", case.split("-")[1]]) == 0
         out[case] = target / "backend-language-comparison.pdf"
     return out
+
+
+@pytest.fixture(scope="session")
+def built_pdfa(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled report built as PDF/A-3B (`--pdf-variant pdf/a-3b`), once per run."""
+    target = tmp_path_factory.mktemp("pdfa") / "out"
+    assert main(["build", "--data", str(DATA), "--out", str(target), "--pdf-variant", "pdf/a-3b"]) == 0
+    return target / "backend-language-comparison.pdf"

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from report.cli import main
-from tests.conftest import CASES, DATA, SECTIONS
+from tests.conftest import CASES, SECTIONS
 
 PDF = "backend-language-comparison.pdf"
 
@@ -157,10 +157,8 @@ def test_chart_labels_are_selectable_text(built: dict[str, Path]) -> None:
     assert "dots: runs, tick: median" in text
 
 
-def test_pdf_a_variant(tmp_path: Path) -> None:
-    out = tmp_path / "archive"
-    assert main(["build", "--data", str(DATA), "--out", str(out), "--pdf-variant", "pdf/a-3b"]) == 0
-    reader = PdfReader(out / PDF)
+def test_pdf_a_variant(built_pdfa: Path) -> None:
+    reader = PdfReader(built_pdfa)
     root: Any = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8", "replace")
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp

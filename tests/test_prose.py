@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from report.prose import CopyFile, render_copy
@@ -28,9 +29,12 @@ def test_raw_html_is_text(tmp_path: Path) -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
-def test_headings_are_demoted_below_the_section_title(tmp_path: Path) -> None:
+def test_headings_nest_below_the_section_title_without_skipping_a_level(tmp_path: Path) -> None:
     html, _ = _render("# Why\n\ntext", tmp_path)
-    assert html.startswith("<h3>Why</h3>")
+    assert html.startswith("<h2>Why</h2>")
+    # whatever number of # the author typed: the shallowest is h2, each deeper one a single step down
+    html, _ = _render("### A\n\n##### B\n\n###### C\n\n#### D\n\n### E\n\ntext", tmp_path)
+    assert [m[1] for m in re.finditer(r"<(h\d)>", html)] == ["h2", "h3", "h4", "h3", "h2"]
 
 
 def test_unknown_placeholder_and_typed_figures_are_reported_with_lines(tmp_path: Path) -> None:
