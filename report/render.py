@@ -109,6 +109,7 @@ def facts(results: Results) -> dict[str, str]:
         "report.edition": cfg.edition,
         "report.title": cfg.title,
         "brand.name": cfg.brand.name,
+        "brand.series": cfg.brand.series or cfg.brand.name,
         "throughput.level": str(stats.top_level),
         "env.runs": str(results.environment.method.runs),
         "env.duration_s": f"{results.environment.method.duration_s:g}",
@@ -405,6 +406,7 @@ def view_model(
             "published": f"{cfg.published.day} {cfg.published:%B %Y}",
             "published_iso": cfg.published.isoformat(),
             "author": cfg.author,
+            "byline": cfg.author != cfg.brand.name,  # the cover names the author once, not twice
             "lang": cfg.lang,
             "brand": {
                 "name": cfg.brand.name,
@@ -413,6 +415,8 @@ def view_model(
                 "logo": logo_uri,
                 "website": link(cfg.brand.website),
                 "website_text": cfg.brand.website.split("://", 1)[-1].rstrip("/"),
+                "series": cfg.brand.series or "",
+                "footer": f"{cfg.brand.name} · {cfg.brand.series}" if cfg.brand.series else cfg.brand.name,
             },
             "cta": {"text": cfg.cta.text, "url": link(cfg.cta.url), "url_text": cfg.cta.url.split("://", 1)[-1]},
             "stack_names": join_names([s.name for s in cfg.stacks]),
@@ -448,7 +452,7 @@ def view_model(
                 "levels": join_names([str(c) for c in stats.levels]),
                 "startup_runs": str(min(s.n for s in stats.startup.values())),
             },
-            "versions": [{"stack": names.get(k, k), "version": v} for k, v in env.versions.items()],
+            "versions": _versions(cfg, env.versions),
             "notes": env.notes,
             "pinning": env.pinning or "",
             "measured_by": env.measured_by or "",
@@ -509,6 +513,18 @@ def _measure_text(measure: str, value: float, unit: str) -> str:
         return f"{name}: {percent(value)}"
     number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{decimals_for([value])}f}"
     return f"{name}: {number}{(' ' + unit) if unit else ''}"
+
+
+def _versions(cfg: ReportConfig, versions: Mapping[str, str]) -> list[dict[str, str]]:
+    """One row per stack in display order (its framework from report.yaml, what was measured from the
+    environment), then any other tool the environment lists."""
+    rows = [
+        {"stack": s.name, "color": s.color, "framework": s.framework, "version": versions.get(s.id, "")}
+        for s in cfg.stacks
+    ]
+    ids = {s.id for s in cfg.stacks}
+    rows += [{"stack": k, "color": "", "framework": "", "version": v} for k, v in versions.items() if k not in ids]
+    return rows
 
 
 def _short_title(title: str) -> str:

@@ -66,13 +66,13 @@ CASES: list[tuple[str, Breaker, str]] = [
     # --- report.yaml: the title page, brand and stacks ---------------------------------------------------------
     (
         "yaml-tab-indent",
-        _edit("report.yaml", '  name: "Backends on AWS"', '\tname: "Backends on AWS"'),
+        _edit("report.yaml", '  name: "works-on-my.cloud"', '\tname: "works-on-my.cloud"'),
         "error: data/report.yaml:9: this is not valid YAML: this line is indented with a tab; indent with spaces "
         "instead\n" + SUMMARY_1,
     ),
     (
         "yaml-colon-in-value",
-        _edit("report.yaml", 'author: "Backends on AWS Engineering"', "author: Backends on AWS: Engineering"),
+        _edit("report.yaml", 'author: "works-on-my.cloud"', "author: works-on-my.cloud: Engineering"),
         "error: data/report.yaml:6: this is not valid YAML: a value contains ': '; put the whole value in double "
         'quotes, like author: "Name: Team"\n' + SUMMARY_1,
     ),
@@ -123,7 +123,7 @@ CASES: list[tuple[str, Breaker, str]] = [
     ),
     (
         "key-deleted",
-        _edit("report.yaml", 'author: "Backends on AWS Engineering"\n', ""),
+        _edit("report.yaml", 'author: "works-on-my.cloud"\n', ""),
         "error: data/report.yaml:2: author: this required key is missing\n" + SUMMARY_1,
     ),
     (
@@ -139,11 +139,9 @@ CASES: list[tuple[str, Breaker, str]] = [
     ),
     (
         "link-without-https",
-        _edit(
-            "report.yaml", 'url: "https://backends-on-aws.example/series/"', 'url: "backends-on-aws.example/series/"'
-        ),
+        _edit("report.yaml", 'url: "https://works-on-my.cloud/blog/', 'url: "works-on-my.cloud/blog/'),
         "error: data/report.yaml:16: cta.url: expected a web address starting with https://, found "
-        "'backends-on-aws.example/series/'\n" + SUMMARY_1,
+        "'works-on-my.cloud/blog/aws-for-startu...'\n" + SUMMARY_1,
     ),
     (
         "file-emptied",

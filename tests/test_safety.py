@@ -131,7 +131,7 @@ def test_markup_in_data_is_escaped(data_dir: Path, tmp_path: Path, run_cli: Call
 def test_yaml_tags_that_build_objects_are_refused(data_dir: Path, run_cli: Callable[..., CliResult]) -> None:
     edit(
         data_dir / "report.yaml",
-        'author: "Backends on AWS Engineering"',
+        'author: "works-on-my.cloud"',
         "author: !!python/object/apply:os.system ['touch /tmp/pwned']",
     )
     result = run_cli("check", "--data", data_dir)
