@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
 from report.config import ReportConfig
 from report.data import Environment as BenchEnvironment
+from report.errors import InputError, Problem, display_path
 from report.numbers import decimals_for, fmt, join_names, percent, ratio
 from report.rubric import MEASURED_AREAS, CategoryResult, Rubric
 from report.stats import Spread, Stats, ranking
@@ -551,5 +552,25 @@ def jinja_env(templates: Path) -> Environment:
 
 
 def render_html(templates: Path, model: Mapping[str, Any]) -> str:
-    """The report's HTML from the view model."""
-    return jinja_env(templates).get_template(TEMPLATE).render(**model)
+    """The report's HTML from the view model; a broken template is reported as file:line, like any input."""
+    try:
+        return jinja_env(templates).get_template(TEMPLATE).render(**model)
+    except TemplateError as exc:
+        raise InputError([template_problem(exc, templates)]) from None
+
+
+def template_problem(exc: TemplateError, templates: Path) -> Problem:
+    """A template error as file:line, like an input problem (someone is editing templates/)."""
+    import traceback
+
+    from jinja2 import TemplateSyntaxError
+
+    if isinstance(exc, TemplateSyntaxError):
+        where = Path(exc.filename) if exc.filename else templates / (exc.name or TEMPLATE)
+        return Problem(display_path(where), exc.lineno, "", f"template error: {exc.message}")
+    # other errors (an undefined name, a missing include) happen while rendering: Jinja's traceback frames
+    # carry the template's file and line
+    root = templates.resolve()
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve().is_relative_to(root)]
+    where, line = (Path(frames[-1].filename), frames[-1].lineno) if frames else (templates / TEMPLATE, None)
+    return Problem(display_path(where), line, "", f"template error: {exc.message or type(exc).__name__}")
