@@ -71,7 +71,7 @@ def test_medians_equal_the_csvs(built: tuple[Path, Path]) -> None:
         ("latency_p99_ms", "p99"),
     ):
         expected = _median_by(throughput, column, "stack", "variant", "concurrency")
-        found = {
+        found: dict[tuple[str, ...], float] = {
             (sid, p["variant"], str(p["concurrency"])): p[field]["median"] if field == "rps" else p[field]
             for sid, stack in stacks.items()
             for p in stack["measures"]["load"]
