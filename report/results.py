@@ -86,6 +86,7 @@ def document(results: Results) -> dict[str, Any]:
         "scale": {"min": rubric.scale.min, "max": rubric.scale.max},
         "weights": dict(results.weights),
         "units": UNITS,
+        "environment": env.model_dump(mode="json", exclude={"measured_at", "sample", "notes"}),
         "levels": list(results.stats.levels),
         "top_level": results.stats.top_level,
         "stacks": stacks,
