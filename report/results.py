@@ -110,28 +110,30 @@ def _measures(results: Results, ids: Sequence[str]) -> dict[str, dict[str, Any]]
         value = getattr(results.stats, item.name)
         if not isinstance(value, Mapping) or not value:
             continue  # levels, variants: whole-report facts, given at the top level
+        rows: dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
         for key, entry in value.items():
             if isinstance(key, str) and key in known:
                 out[key][item.name] = _plain(entry)
-            elif isinstance(key, tuple) and (sid := next((k for k in key if k in known), None)) is not None:
-                names = KEY_NAMES.get(item.name) or tuple(f"key{i}" for i in range(len(key)))
-                where = {n: k for n, k in zip(names, key, strict=False) if k != sid}
-                if item.name == "evidence":  # (value, unit) per measure name
-                    number, unit = entry
-                    out[sid].setdefault("evidence", {})[str(where["measure"])] = {"value": number, "unit": unit}
-                else:
-                    out[sid].setdefault(item.name, []).append({**where, **_plain(entry)})
-    for per_stack in out.values():
-        for rows in per_stack.values():
-            if isinstance(rows, list):
-                rows.sort(key=_row_order)
+                continue
+            if not isinstance(key, tuple) or not any(k in known for k in key):
+                continue
+            at = next(i for i, k in enumerate(key) if k in known)
+            names = KEY_NAMES.get(item.name, ())
+            names = names if len(names) == len(key) else tuple(f"key{i}" for i in range(len(key)))
+            rest = tuple(k for i, k in enumerate(key) if i != at)
+            where = {n: k for i, (n, k) in enumerate(zip(names, key, strict=True)) if i != at}
+            if item.name == "evidence":  # (value, unit) per measure name
+                number, unit = entry
+                out[key[at]].setdefault("evidence", {})[str(where["measure"])] = {"value": number, "unit": unit}
+            else:
+                rows.setdefault(key[at], []).append((rest, {**where, **_plain(entry)}))
+        for sid, found in rows.items():  # in key order: variant, then concurrency, ...
+            out[sid][item.name] = [row for _rest, row in sorted(found, key=lambda pair: _sortable(pair[0]))]
     return out
 
 
-def _row_order(row: Mapping[str, Any]) -> list[tuple[int, float, str]]:
-    """Rows of one measure in a stable order: by their key parts (variant, then concurrency, ...)."""
-    parts = [v for _k, v in sorted(row.items()) if isinstance(v, str | int) and not isinstance(v, bool)]
-    return [(0, float(v), "") if isinstance(v, int) else (1, 0.0, v) for v in parts]
+def _sortable(parts: tuple[Any, ...]) -> tuple[tuple[int, float, str], ...]:
+    return tuple((0, float(p), "") if isinstance(p, int | float) else (1, 0.0, str(p)) for p in parts)
 
 
 def _plain(value: Any) -> Any:
