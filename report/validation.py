@@ -239,7 +239,8 @@ def translate(
         if err["type"] == "missing" and loc in suggested:
             continue
         message = _message(err, model, loc)
-        problems.append(Problem(shown, line_for(loc), format_loc((*prefix, *loc)), message))
+        where = loc[:-1] if err["type"] == "invalid_key" else loc  # the key itself is what is wrong
+        problems.append(Problem(shown, line_for(loc), format_loc((*prefix, *where)), message))
     return problems
 
 
@@ -271,7 +272,9 @@ def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
             hint = f"; expected one of: {', '.join(allowed)}"
         return f"unknown key{hint}"
     if kind == "invalid_key":
-        return f"expected a key name in letters, found {found}; put it in double quotes if it is meant as text"
+        return (
+            f"expected a key name in letters, found the number {found}; put it in double quotes if it is meant as text"
+        )
     if kind == "float_parsing" and re.fullmatch(r"-?\d+,\d+", str(err.get("input", ""))):
         return (
             f"expected a number with a dot for decimals, like {str(err.get('input')).replace(',', '.')}, found {found}"

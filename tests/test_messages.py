@@ -334,8 +334,8 @@ CASES: list[tuple[str, Breaker, str]] = [
     (
         "yaml-number-as-key",
         _append("report.yaml", "0x1F: 1\n"),
-        "error: data/report.yaml:30: [31]: expected a key name in letters, found '31'; put it in double quotes if "
-        "it is meant as text\n" + SUMMARY_1,
+        "error: data/report.yaml:30: expected a key name in letters, found the number '31'; put it in double "
+        "quotes if it is meant as text\n" + SUMMARY_1,
     ),
     (
         "copy-raw-html-bold",
