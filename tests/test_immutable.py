@@ -129,7 +129,7 @@ def _get(url: str) -> bytes | None:
 def test_clients_following_the_manifest_never_get_a_mismatched_pair(
     builds: tuple[Path, list[Path]], server: tuple[str, Path]
 ) -> None:
-    """Publishes rotate four builds into a folder served over HTTP while clients fetch manifest, PDF and cover."""
+    """Two publishers rotate four builds into a folder served over HTTP while clients fetch manifest, PDF, cover."""
     _out, states = builds
     base, root = server
     publish.publish(states[0], root)
@@ -138,13 +138,14 @@ def test_clients_following_the_manifest_never_get_a_mismatched_pair(
     lock = threading.Lock()
     errors: list[BaseException] = []
 
-    def publisher() -> None:
+    def publisher(offset: int) -> None:  # two of them, publishing at the same time (they take turns on the lock)
         try:
-            i = 1
-            while (i < least_publishes or pairs[0] < wanted_pairs) and not errors and i < 5000:
+            i = offset
+            while (published[0] < least_publishes or pairs[0] < wanted_pairs) and not errors and i < 5000:
                 publish.publish(states[i % BUILDS], root)
                 i += 1
-                published[0] = i
+                with lock:
+                    published[0] += 1
         except BaseException as exc:
             errors.append(exc)
 
@@ -169,7 +170,10 @@ def test_clients_following_the_manifest_never_get_a_mismatched_pair(
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=publisher), *(threading.Thread(target=client) for _ in range(3))]
+    threads = [
+        *(threading.Thread(target=publisher, args=(offset,)) for offset in (1, 2)),
+        *(threading.Thread(target=client) for _ in range(3)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
