@@ -24,6 +24,7 @@ class Brand(Strict):
     accent_color: Color
     logo: Text
     website: WebAddress
+    series: Text | None = None  # the blog series the report belongs to: cover, footer and PDF metadata
 
 
 class Cta(Strict):

@@ -17,7 +17,9 @@ class Problem:
 
     def __str__(self) -> str:
         location = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{location}: {self.where}: {self.message}" if self.where else f"{location}: {self.message}"
+        text = f"{location}: {self.where}: {self.message}" if self.where else f"{location}: {self.message}"
+        # one problem, one line, whatever a parser or a file name put in it
+        return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
 
 
 class ReportError(Exception):

@@ -19,6 +19,7 @@ from report.options import OutputOptions, same_url
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
 from report.render import Chart, Results, facts, render_html, view_model
 from report.renderer import Renderer
+from report.results import results_bytes
 from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores
 from report.scoring import measured_scores, robustness
 from report.stats import compute as compute_stats
@@ -257,7 +258,7 @@ def build(options: BuildOptions, renderer: Renderer | None = None) -> BuildResul
                 from report.pdf import SafeFetcher, write_pdf  # imported only when a build renders
             with t.stage("pdf: layout and write"):
                 pdf = write_pdf(html, base_url, SafeFetcher(roots, memory), options.output.pdf_options())
-        extra: list[tuple[str, bytes, str]] = []
+        extra: list[tuple[str, bytes, str]] = [(publish.RESULTS_NAME, results_bytes(compute(inputs)), "results")]
         if options.html:
             extra += [(f"{CHART_DIR}/{chart.file}", svg, "chart") for svg, chart in drawn.values()]
             extra.append((HTML_NAME, html.encode("utf-8"), "html"))

@@ -24,7 +24,7 @@ import jinja2
 from report import cli, pipeline
 from report.errors import BuildError, InputError, Problem, ReportError, display_path
 from report.fonts import FACES
-from report.render import jinja_env
+from report.render import jinja_env, template_problem
 
 DEFAULT_PORT = cli.DEFAULT_PORT
 HOST = "127.0.0.1"  # never reachable from other machines
@@ -135,7 +135,7 @@ class Preview:
         except ReportError as exc:
             problems = [str(p) for p in exc.problems()]
         except jinja2.TemplateError as exc:  # someone is editing templates/: say where, like an input problem
-            problems = [str(_template_problem(exc, self.options.templates))]
+            problems = [str(template_problem(exc, self.options.templates))]
         except Exception as exc:  # a bug: keep serving and say so on the page
             traceback.print_exc()
             problems = [f"lead-magnet: internal error: {type(exc).__name__}: {exc}"]
@@ -361,13 +361,6 @@ def _render_pages(pdf: bytes, width: int) -> list[bytes]:
         return images
     finally:
         document.close()
-
-
-def _template_problem(exc: jinja2.TemplateError, templates: Path) -> Problem:
-    if isinstance(exc, jinja2.TemplateSyntaxError):
-        shown = display_path(templates / exc.name) if exc.name else display_path(templates)
-        return Problem(shown, exc.lineno, "", f"template error: {exc.message}")
-    return Problem(display_path(templates), None, "", f"template error: {exc.message}")
 
 
 def _names(paths: Iterable[str]) -> str:

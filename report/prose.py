@@ -93,7 +93,9 @@ def render_copy(
     md = _parser()
     out: dict[str, Markup] = {}
     problems: list[Problem] = []
+    html = MarkdownIt("commonmark", {"html": True})  # only to find raw HTML the real parser would print as typed
     for section, copy in files.items():
+        _check_html(html.parse(copy.text), copy, problems)
         tokens = md.parse(copy.text)
         _nest(tokens, top_heading)
         _check_and_fill(tokens, copy, facts, data_dir, problems)
@@ -157,6 +159,61 @@ def _check_and_fill(
                         copy.shown, block_line, "link", f"expected a link starting with https://, found '{match[1]}'"
                     )
                 )
+
+
+# What to write in Markdown instead of a tag; {text} is what the tag wrapped, when it wrapped plain words.
+HTML_INSTEAD = {
+    **dict.fromkeys(("b", "strong"), "**{text}**"),
+    **dict.fromkeys(("i", "em"), "*{text}*"),
+    "a": "[{text}](https://…)",
+    **dict.fromkeys(("code", "kbd", "tt", "samp"), "`{text}`"),
+    **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "### {text} (a heading on its own line)"),
+    "p": "a blank line between paragraphs",
+    "br": "a blank line to start a new paragraph",
+    **dict.fromkeys(("ul", "li"), "a line starting with - for each item"),
+    "ol": "a line starting with 1. for each item",
+    **dict.fromkeys(("table", "tr", "td", "th", "thead", "tbody"), "a Markdown table: | a | b | rows"),
+    "blockquote": "> at the start of the line",
+    "pre": "a line with ``` before and after the code",
+}
+HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)|<!--|<![A-Za-z]|<\?")
+
+
+def _check_html(tokens: list[Token], copy: CopyFile, problems: list[Problem]) -> None:
+    """Raw HTML is not applied (copy is untrusted): say what to write in Markdown instead."""
+    block_line = 1
+    for token in tokens:
+        if token.map:
+            block_line = token.map[0] + 1
+        if token.type == "html_block":
+            _html_problem(token.content, "", copy, block_line, problems)
+        children = token.children or []
+        for i, child in enumerate(children):
+            if child.type != "html_inline" or child.content.startswith("</"):
+                continue
+            closing = next((j for j in range(i + 1, len(children)) if children[j].type == "html_inline"), None)
+            inner = children[i + 1 : closing] if closing is not None else []
+            text = "".join(c.content for c in inner) if all(c.type == "text" for c in inner) else ""
+            _html_problem(child.content, text, copy, block_line + _lines_before(token.content, child), problems)
+
+
+def _html_problem(html: str, text: str, copy: CopyFile, line: int, problems: list[Problem]) -> None:
+    match = HTML_TAG.search(html)
+    if match is None:
+        return
+    tag = f"<{match[1]}{match[2]}>" if match.lastindex else ("<!-- … -->" if match[0] == "<!--" else match[0])
+    name = (match[2] or "").lower() if match.lastindex else ""
+    if name == "img":
+        advice = "images are written ![what it shows](images/picture.png), with the file inside the data folder"
+    elif tag.startswith("<!--"):
+        advice = "comments are not hidden in the PDF; delete it"
+    elif name in HTML_INSTEAD:
+        advice = "write " + HTML_INSTEAD[name].format(text=text.strip() or "text") + " instead"
+    else:
+        advice = "write plain text, with Markdown for **bold**, *emphasis* and [links](https://…)"
+    problems.append(
+        Problem(copy.shown, line, "html", f"raw HTML ({tag}) would print as typed, not be applied; {advice}")
+    )
 
 
 def _lines_before(content: str, child: Token) -> int:

@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from report import __version__
+from report import __version__, immutable
 from report.errors import BuildError, Problem, ReportError, display_path
 
 GENERATOR = "lead-magnet"
@@ -29,6 +29,7 @@ STEM = "backend-language-comparison"
 PDF_NAME = f"{STEM}.pdf"
 COVER_NAME = f"{STEM}-cover.png"
 MANIFEST_NAME = "manifest.json"
+RESULTS_NAME = "backend-language-comparison.json"  # the computed results, written by report.results
 SCHEMA_VERSION = 1
 COVER_WIDTH = 1200
 TMP_SUFFIX = ".lead-magnet-tmp"
@@ -174,7 +175,8 @@ def write_depfile(path: Path, sources: Sources, out_dir: Path) -> Path:
                 for p in bad
             ]
         )
-    targets = " ".join(_make_escape(str(out_dir / name)) for name in (PDF_NAME, MANIFEST_NAME, COVER_NAME))
+    outputs = (PDF_NAME, MANIFEST_NAME, COVER_NAME, RESULTS_NAME)
+    targets = " ".join(_make_escape(str(out_dir / name)) for name in outputs)
     deps = [_make_escape(str(p)) for p in sources.paths]
     lines = [f"{targets}: \\", *(f"  {d} \\" for d in deps[:-1]), f"  {deps[-1]}" if deps else "", ""]
     lines += [f"{d}:" for d in deps]
@@ -385,13 +387,24 @@ def publish_build(
     inputs_sha256: str,
     extra: Sequence[tuple[str, bytes, str]] = (),
 ) -> dict[str, Any]:
-    """Render the cover, then write the PDF, its edition copy, the cover, any extras and the manifest."""
+    """Render the cover, then write the content-addressed copies, the PDF, its edition copy, the cover, any extras
+    and the manifest; then prune content-addressed copies older than the last few builds."""
     pages = pdf_pages(pdf, "the rendered PDF")
     cover, width, height = cover_png(pdf)
     edition_file = edition_name(about.edition)
-    # Order matters: the stable PDF is renamed just before the manifest, so the window in which a
-    # reader can see a PDF that the manifest does not describe is as short as it can be.
-    files = [(edition_file, pdf, "edition"), (COVER_NAME, cover, "cover"), *extra, (PDF_NAME, pdf, "pdf")]
+    pdf_sha, cover_sha = hashlib.sha256(pdf).hexdigest(), hashlib.sha256(cover).hexdigest()
+    addressed = {"pdf": immutable.pdf_name(STEM, pdf_sha), "cover": immutable.cover_name(STEM, cover_sha)}
+    # Order matters: the content-addressed copies exist before anything names them; the stable PDF is renamed
+    # just before the manifest, so the window in which a reader can see a PDF that the manifest does not
+    # describe is as short as it can be (and a reader that follows the content-addressed names never sees one).
+    files = [
+        (addressed["pdf"], pdf, "pdf-content-addressed"),
+        (addressed["cover"], cover, "cover-content-addressed"),
+        (edition_file, pdf, "edition"),
+        (COVER_NAME, cover, "cover"),
+        *extra,
+        (PDF_NAME, pdf, "pdf"),
+    ]
     manifest: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "name": STEM,
@@ -406,12 +419,17 @@ def publish_build(
         "pdf_variant": about.pdf_variant,
         "edition_file": edition_file,
         "cover": {**_entry(COVER_NAME, cover, "cover"), "width": width, "height": height},
+        "content_addressed": addressed,
         "inputs_sha256": inputs_sha256,
         "generator": {"name": GENERATOR, "version": __version__},
         "built_at": built_at(),
         "files": [_entry(name, data, role) for name, data, role in files],
     }
+    results = next((_entry(name, data, role) for name, data, role in files if role == "results"), None)
+    if results is not None:
+        manifest["results"] = results
     commit(folder, [(name, data) for name, data, _role in files], manifest_bytes(manifest))
+    immutable.prune(folder, STEM, addressed.values())
     return manifest
 
 
@@ -524,6 +542,34 @@ def check_manifest(raw: object, shown: str) -> list[Problem]:
         pdf_entry = next((e for e in files if isinstance(e, dict) and e.get("file") == PDF_NAME), None)
         if pdf_entry and (pdf_entry.get("sha256"), pdf_entry.get("bytes")) != (raw.get("sha256"), raw.get("bytes")):
             problems.append(Problem(shown, None, "files", f"the entry for {PDF_NAME} disagrees with sha256/bytes"))
+        problems += _check_addressed(raw, files, shown)
+        results = raw.get("results")
+        listed = next((e for e in files if isinstance(e, dict) and e.get("file") == RESULTS_NAME), None)
+        if not isinstance(results, dict) or results.get("file") != RESULTS_NAME or listed is None:
+            problems.append(Problem(shown, None, "results", f"expected {RESULTS_NAME}, listed in files"))
+        elif results.get("sha256") != listed.get("sha256"):
+            problems.append(Problem(shown, None, "results", f"the entry for {RESULTS_NAME} disagrees with files"))
+    return problems
+
+
+def _check_addressed(raw: Mapping[str, Any], files: list[Any], shown: str) -> list[Problem]:
+    """content_addressed names the copies of this build's PDF and cover, each listed in files with its sha256."""
+    addressed = raw.get("content_addressed")
+    cover = raw.get("cover")
+    cover_sha = cover.get("sha256") if isinstance(cover, dict) else None
+    expected = {
+        "pdf": immutable.pdf_name(STEM, str(raw.get("sha256"))),
+        "cover": immutable.cover_name(STEM, str(cover_sha)),
+    }
+    if addressed != expected:
+        found = json.dumps(addressed)[:120]
+        return [Problem(shown, None, "content_addressed", f"expected {json.dumps(expected)}, found {found}")]
+    entries = {e.get("file"): e for e in files if isinstance(e, dict)}
+    problems = []
+    for kind, sha in (("pdf", raw.get("sha256")), ("cover", cover_sha)):
+        entry = entries.get(expected[kind])
+        if entry is None or entry.get("sha256") != sha:
+            problems.append(Problem(shown, None, "files", f"expected an entry for {expected[kind]} with its sha256"))
     return problems
 
 
@@ -636,9 +682,12 @@ def publish(folder: Path, dest: Path) -> tuple[dict[str, Any], list[str]]:
                 )
             payload.append((entry["file"], data))
         manifest_data = (folder / MANIFEST_NAME).read_bytes()
+    addressed = list(manifest["content_addressed"].values())
     with locked(dest):
         before = {name: _sha_or_none(dest / name) for name, _data in payload}
         commit(dest, payload, manifest_data, skip_identical=True)
+        immutable.refresh(dest, STEM, addressed)  # an identical copy left alone still belongs to the latest build
+        immutable.prune(dest, STEM, addressed)
         written = [name for name, data in payload if before[name] != hashlib.sha256(data).hexdigest()]
     return manifest, written
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
 from report import claims
 from report.config import ReportConfig
 from report.data import Environment as BenchEnvironment
+from report.errors import InputError, Problem, display_path
 from report.findings import (
     MEMORY_UNIT,
     Area,
@@ -71,6 +72,7 @@ def facts(results: Results) -> dict[str, str]:
         "report.edition": cfg.edition,
         "report.title": cfg.title,
         "brand.name": cfg.brand.name,
+        "brand.series": cfg.brand.series or cfg.brand.name,
         "throughput.level": str(stats.top_level),
         "env.runs": str(results.environment.method.runs),
         "env.duration_s": f"{results.environment.method.duration_s:g}",
@@ -368,6 +370,7 @@ def view_model(
             "published": f"{cfg.published.day} {cfg.published:%B %Y}",
             "published_iso": cfg.published.isoformat(),
             "author": cfg.author,
+            "byline": cfg.author != cfg.brand.name,  # the cover names the author once, not twice
             "lang": cfg.lang,
             "brand": {
                 "name": cfg.brand.name,
@@ -376,6 +379,8 @@ def view_model(
                 "logo": logo_uri,
                 "website": link(cfg.brand.website),
                 "website_text": cfg.brand.website.split("://", 1)[-1].rstrip("/"),
+                "series": cfg.brand.series or "",
+                "footer": f"{cfg.brand.name} · {cfg.brand.series}" if cfg.brand.series else cfg.brand.name,
             },
             "cta": {"text": cfg.cta.text, "url": link(cfg.cta.url), "url_text": cfg.cta.url.split("://", 1)[-1]},
             "stack_names": join_names([s.name for s in cfg.stacks]),
@@ -412,7 +417,7 @@ def view_model(
                 "levels": join_names([str(c) for c in stats.levels]),
                 "startup_runs": str(min(s.n for s in stats.startup.values())),
             },
-            "versions": [{"stack": names.get(k, k), "version": v} for k, v in env.versions.items()],
+            "versions": _versions(cfg, env.versions),
             "notes": env.notes,
             "pinning": env.pinning or "",
             "measured_by": env.measured_by or "",
@@ -516,6 +521,18 @@ def _mid_sentence(title: str) -> str:
     return title if any(c.isupper() for c in first[1:]) else title[:1].lower() + title[1:]
 
 
+def _versions(cfg: ReportConfig, versions: Mapping[str, str]) -> list[dict[str, str]]:
+    """One row per stack in display order (its framework from report.yaml, what was measured from the
+    environment), then any other tool the environment lists."""
+    rows = [
+        {"stack": s.name, "color": s.color, "framework": s.framework, "version": versions.get(s.id, "")}
+        for s in cfg.stacks
+    ]
+    ids = {s.id for s in cfg.stacks}
+    rows += [{"stack": k, "color": "", "framework": "", "version": v} for k, v in versions.items() if k not in ids]
+    return rows
+
+
 def _short_title(title: str) -> str:
     return {"OpenTelemetry integration complexity": "OTel score", "Deployment simplicity": "Deploy score"}.get(
         title, title
@@ -540,5 +557,25 @@ def jinja_env(templates: Path) -> Environment:
 
 
 def render_html(templates: Path, model: Mapping[str, Any]) -> str:
-    """The report's HTML from the view model."""
-    return jinja_env(templates).get_template(TEMPLATE).render(**model)
+    """The report's HTML from the view model; a broken template is reported as file:line, like any input."""
+    try:
+        return jinja_env(templates).get_template(TEMPLATE).render(**model)
+    except TemplateError as exc:
+        raise InputError([template_problem(exc, templates)]) from None
+
+
+def template_problem(exc: TemplateError, templates: Path) -> Problem:
+    """A template error as file:line, like an input problem (someone is editing templates/)."""
+    import traceback
+
+    from jinja2 import TemplateSyntaxError
+
+    if isinstance(exc, TemplateSyntaxError):
+        where = Path(exc.filename) if exc.filename else templates / (exc.name or TEMPLATE)
+        return Problem(display_path(where), exc.lineno, "", f"template error: {exc.message}")
+    # other errors (an undefined name, a missing include) happen while rendering: Jinja's traceback frames
+    # carry the template's file and line
+    root = templates.resolve()
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve().is_relative_to(root)]
+    where, line = (Path(frames[-1].filename), frames[-1].lineno) if frames else (templates / TEMPLATE, None)
+    return Problem(display_path(where), line, "", f"template error: {exc.message or type(exc).__name__}")

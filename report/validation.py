@@ -50,23 +50,62 @@ def load_yaml(path: Path, shown: str) -> tuple[Any, LineMap, list[Problem]]:
         return None, lines, [not_utf8(shown, exc)]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else None
-        return None, lines, [Problem(shown, line, "", f"this is not valid YAML{_yaml_words(exc.problem or '')}")]
     except yaml.YAMLError as exc:
-        return None, lines, [Problem(shown, None, "", f"this is not valid YAML ({exc})")]
+        return None, lines, [yaml_problem(exc, shown, text)]
     if node is None:
         return None, lines, [Problem(shown, None, "", "the file is empty; expected YAML keys")]
     problems: list[Problem] = []
     _index(node, (), lines, shown, problems)
+    if problems and any(p.message.startswith(COMPLEX_KEY) for p in problems):
+        return None, lines, problems  # such a key cannot be read at all; the other problems still stand
     try:
         data = yaml.SafeLoader("").construct_document(node)
     except yaml.YAMLError as exc:
-        return None, lines, [*problems, Problem(shown, None, "", f"this is not valid YAML ({exc})")]
+        return None, lines, [*problems, yaml_problem(exc, shown, text)]
     except ValueError:  # a date that does not exist, like 2026-02-30, fails while being read
         return None, lines, [*problems, *_impossible_dates(node, (), shown)]
     return data, lines, problems
+
+
+COMPLEX_KEY = "expected a key name"
+
+
+def yaml_problem(exc: yaml.YAMLError, shown: str, text: str) -> Problem:
+    """One line with the line number for any YAML error: syntax, stray control characters, refused tags."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return Problem(
+            shown,
+            line,
+            "",
+            f"this is not valid YAML: the line contains the invisible control character U+{ord(char):04X}, "
+            "usually pasted from another program; delete it (retype the line if you cannot see it)",
+        )
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        at = mark.line + 1 if mark is not None else None
+        problem = " ".join((exc.problem or "").split())
+        tag = re.search(r"for the tag '([^']*)'", problem)
+        if tag:
+            shown_tag = tag[1].replace("tag:yaml.org,2002:", "!!")
+            return Problem(
+                shown,
+                at,
+                "",
+                f"this is not valid YAML: the tag '{shown_tag}' is not allowed; write plain text, numbers, "
+                "lists and keys only (put a value that starts with ! in double quotes)",
+            )
+        if "undefined alias" in problem:
+            return Problem(
+                shown,
+                at,
+                "",
+                "this is not valid YAML: a value starts with '*', which YAML reads as a reference; "
+                'put the value in double quotes, like "*note"',
+            )
+        return Problem(shown, at, "", f"this is not valid YAML{_yaml_words(problem)}")
+    return Problem(shown, None, "", f"this is not valid YAML ({' '.join(str(exc).split())})")
 
 
 def not_utf8(shown: str, exc: UnicodeDecodeError) -> Problem:
@@ -117,6 +156,18 @@ def _index(node: yaml.Node, loc: Loc, lines: LineMap, shown: str, problems: list
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                kind = "a mapping ({...})" if isinstance(key_node, yaml.MappingNode) else "a list ([...])"
+                problems.append(
+                    Problem(
+                        shown,
+                        key_node.start_mark.line + 1,
+                        format_loc(loc),
+                        f"{COMPLEX_KEY}, found {kind} used as a key; delete it, or put the whole key in "
+                        'double quotes, like "{}": …',
+                    )
+                )
+                continue
             key = key_node.value
             if key in seen:
                 problems.append(
@@ -125,7 +176,7 @@ def _index(node: yaml.Node, loc: Loc, lines: LineMap, shown: str, problems: list
                     )
                 )
             seen.add(key)
-            typed_key: str | int = int(key) if key_node.tag.endswith(":int") else key
+            typed_key: str | int = _int_key(key_node) if key_node.tag.endswith(":int") else key
             lines.lines[(*loc, typed_key)] = key_node.start_mark.line + 1
             if typed_key != key:
                 lines.lines[(*loc, key)] = key_node.start_mark.line + 1
@@ -133,6 +184,15 @@ def _index(node: yaml.Node, loc: Loc, lines: LineMap, shown: str, problems: list
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _index(item, (*loc, i), lines, shown, problems)
+
+
+def _int_key(node: yaml.ScalarNode) -> int | str:
+    # YAML 1.1 also reads 0x1F, 017, 0b101 and 1:30 as whole numbers; int() would not
+    try:
+        value = yaml.SafeLoader("").construct_yaml_int(node)
+    except ValueError:
+        return str(node.value)
+    return value if isinstance(value, int) else str(node.value)
 
 
 def format_loc(loc: Iterable[str | int]) -> str:
@@ -179,7 +239,8 @@ def translate(
         if err["type"] == "missing" and loc in suggested:
             continue
         message = _message(err, model, loc)
-        problems.append(Problem(shown, line_for(loc), format_loc((*prefix, *loc)), message))
+        where = loc[:-1] if err["type"] == "invalid_key" else loc  # the key itself is what is wrong
+        problems.append(Problem(shown, line_for(loc), format_loc((*prefix, *where)), message))
     return problems
 
 
@@ -210,6 +271,10 @@ def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
         elif allowed:
             hint = f"; expected one of: {', '.join(allowed)}"
         return f"unknown key{hint}"
+    if kind == "invalid_key":
+        return (
+            f"expected a key name in letters, found the number {found}; put it in double quotes if it is meant as text"
+        )
     if kind == "float_parsing" and re.fullmatch(r"-?\d+,\d+", str(err.get("input", ""))):
         return (
             f"expected a number with a dot for decimals, like {str(err.get('input')).replace(',', '.')}, found {found}"

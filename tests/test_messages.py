@@ -7,11 +7,13 @@ below. A change in wording shows up here as a diff to read, not as a passing sub
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from report.errors import display_path
 from tests.conftest import CliResult, edit
 
 SUMMARY_1 = "lead-magnet: 1 problem found; nothing was written.\n"
@@ -66,13 +68,13 @@ CASES: list[tuple[str, Breaker, str]] = [
     # --- report.yaml: the title page, brand and stacks ---------------------------------------------------------
     (
         "yaml-tab-indent",
-        _edit("report.yaml", '  name: "Backends on AWS"', '\tname: "Backends on AWS"'),
+        _edit("report.yaml", '  name: "works-on-my.cloud"', '\tname: "works-on-my.cloud"'),
         "error: data/report.yaml:9: this is not valid YAML: this line is indented with a tab; indent with spaces "
         "instead\n" + SUMMARY_1,
     ),
     (
         "yaml-colon-in-value",
-        _edit("report.yaml", 'author: "Backends on AWS Engineering"', "author: Backends on AWS: Engineering"),
+        _edit("report.yaml", 'author: "works-on-my.cloud"', "author: works-on-my.cloud: Engineering"),
         "error: data/report.yaml:6: this is not valid YAML: a value contains ': '; put the whole value in double "
         'quotes, like author: "Name: Team"\n' + SUMMARY_1,
     ),
@@ -123,7 +125,7 @@ CASES: list[tuple[str, Breaker, str]] = [
     ),
     (
         "key-deleted",
-        _edit("report.yaml", 'author: "Backends on AWS Engineering"\n', ""),
+        _edit("report.yaml", 'author: "works-on-my.cloud"\n', ""),
         "error: data/report.yaml:2: author: this required key is missing\n" + SUMMARY_1,
     ),
     (
@@ -139,11 +141,9 @@ CASES: list[tuple[str, Breaker, str]] = [
     ),
     (
         "link-without-https",
-        _edit(
-            "report.yaml", 'url: "https://backends-on-aws.example/series/"', 'url: "backends-on-aws.example/series/"'
-        ),
+        _edit("report.yaml", 'url: "https://works-on-my.cloud/blog/', 'url: "works-on-my.cloud/blog/'),
         "error: data/report.yaml:16: cta.url: expected a web address starting with https://, found "
-        "'backends-on-aws.example/series/'\n" + SUMMARY_1,
+        "'works-on-my.cloud/blog/aws-for-startu...'\n" + SUMMARY_1,
     ),
     (
         "file-emptied",
@@ -305,6 +305,56 @@ CASES: list[tuple[str, Breaker, str]] = [
         _edit("benchmarks/environment.yaml", "sample: true", "sample: yes please"),
         "error: data/benchmarks/environment.yaml:2: sample: expected true or false, found 'yes please'\n" + SUMMARY_1,
     ),
+    # --- inputs found by mutating the shipped files: one line each, never "internal error" ---------------------
+    (
+        "yaml-mapping-as-key",
+        _append("rubric.yaml", "{}: 1\n"),
+        "error: data/rubric.yaml:179: expected a key name, found a mapping ({...}) used as a key; delete it, or put "
+        'the whole key in double quotes, like "{}": …\n' + SUMMARY_1,
+    ),
+    (
+        "yaml-list-as-key",
+        _edit("rubric.yaml", "  min: 1", "  [min]: 1"),
+        "error: data/rubric.yaml:5: scale: expected a key name, found a list ([...]) used as a key; delete it, or put "
+        'the whole key in double quotes, like "{}": …\n' + SUMMARY_1,
+    ),
+    (
+        "yaml-control-character",
+        _edit("report.yaml", 'author: "works-on-my.cloud"', 'author: "works-on-my.cloud\x08"'),
+        "error: data/report.yaml:6: this is not valid YAML: the line contains the invisible control character "
+        "U+0008, usually pasted from another program; delete it (retype the line if you cannot see it)\n" + SUMMARY_1,
+    ),
+    (
+        "yaml-python-tag",
+        _edit("report.yaml", 'author: "works-on-my.cloud"', "author: !!python/object/apply:os.system ['true']"),
+        "error: data/report.yaml:6: this is not valid YAML: the tag '!!python/object/apply:os.system' is not "
+        "allowed; write plain text, numbers, lists and keys only (put a value that starts with ! in double quotes)\n"
+        + SUMMARY_1,
+    ),
+    (
+        "yaml-number-as-key",
+        _append("report.yaml", "0x1F: 1\n"),
+        "error: data/report.yaml:30: expected a key name in letters, found the number '31'; put it in double "
+        "quotes if it is meant as text\n" + SUMMARY_1,
+    ),
+    (
+        "copy-raw-html-bold",
+        _append("copy/summary.md", "\nThe <b>fastest</b> start.\n"),
+        "error: data/copy/summary.md:7: html: raw HTML (<b>) would print as typed, not be applied; write "
+        "**fastest** instead\n" + SUMMARY_1,
+    ),
+    (
+        "copy-raw-html-image",
+        _append("copy/summary.md", '\n<img src="brand/logo.svg" alt="logo">\n'),
+        "error: data/copy/summary.md:7: html: raw HTML (<img>) would print as typed, not be applied; images are "
+        "written ![what it shows](images/picture.png), with the file inside the data folder\n" + SUMMARY_1,
+    ),
+    (
+        "copy-raw-html-comment",
+        _append("copy/summary.md", "\n<!-- TODO: numbers -->\n"),
+        "error: data/copy/summary.md:7: html: raw HTML (<!-- … -->) would print as typed, not be applied; comments "
+        "are not hidden in the PDF; delete it\n" + SUMMARY_1,
+    ),
     # --- several at once: every problem, in file order, then one count ----------------------------------------
     (
         "three-files-at-once",
@@ -352,3 +402,42 @@ def test_every_line_names_a_file_in_the_data_folder() -> None:
         assert lines and all(line.startswith("error: data/") for line in lines), case
         count = len(lines)
         assert summary == f"lead-magnet: {count} problem{'s' if count != 1 else ''} found; nothing was written.", case
+
+
+def test_a_template_syntax_error_is_a_file_and_line(tmp_path: Path, data_dir: Path) -> None:
+    """Someone editing templates/: `build` names the template and line, not "internal error"."""
+    from report import pipeline
+    from report.errors import InputError
+
+    templates = tmp_path / "templates"
+    shutil.copytree(pipeline.TEMPLATES, templates)
+    source = (templates / "report.html.j2").read_text(encoding="utf-8").splitlines(keepends=True)
+    line = next(i for i, text in enumerate(source, 1) if "{% for s in stacks %}" in text)
+    edit(templates / "report.html.j2", "{% for s in stacks %}", "{% for s in stacks %")
+    out = tmp_path / "out"
+    options = pipeline.BuildOptions(data_dir=data_dir, out_dir=out, templates=templates, force=True)
+    with pytest.raises(InputError) as caught:
+        pipeline.build(options)
+    shown = display_path(templates / "report.html.j2")
+    assert [str(p) for p in caught.value.problems()] == [
+        f"{shown}:{line}: template error: expected token ':', got '}}'"
+    ]
+    assert not out.exists()
+
+
+def test_an_unknown_name_in_a_template_is_a_file_and_line(tmp_path: Path, data_dir: Path) -> None:
+    from report import pipeline
+    from report.errors import InputError
+
+    templates = tmp_path / "templates"
+    shutil.copytree(pipeline.TEMPLATES, templates)
+    edit(templates / "report.html.j2", "{{ report.edition }}", "{{ report.editon }}")
+    source = (templates / "report.html.j2").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "report.editon" in text)
+    options = pipeline.BuildOptions(data_dir=data_dir, out_dir=tmp_path / "out", templates=templates, force=True)
+    with pytest.raises(InputError) as caught:
+        pipeline.build(options)
+    shown = display_path(templates / "report.html.j2")
+    assert [str(p) for p in caught.value.problems()] == [
+        f"{shown}:{line}: template error: 'dict object' has no attribute 'editon'"
+    ]

@@ -107,30 +107,30 @@ def _uris(path: Path) -> list[str]:
 
 def test_external_links_are_clean_without_a_campaign(built: dict[str, Path]) -> None:
     uris = _uris(built["default-a4"])
-    assert "https://backends-on-aws.example/series/" in uris
+    assert "https://works-on-my.cloud/blog/aws-for-startups/32-backend-go-api" in uris
     assert not any("utm_" in u for u in uris)
 
 
 def test_campaign_adds_utm_parameters_to_our_links_only(tmp_path: Path, data_dir: Path) -> None:
     with (data_dir / "copy" / "about.md").open("a", encoding="utf-8") as handle:
         handle.write(
-            "\nSee [the spec](https://opentelemetry.io/docs/) and [our series](https://backends-on-aws.example/x).\n"
+            "\nSee [the spec](https://opentelemetry.io/docs/) and [our series](https://works-on-my.cloud/blog/aws-for-startups/29-backend-bun-signoz).\n"
         )
     out = tmp_path / "out"
     assert main(["build", "--data", str(data_dir), "--out", str(out), "--utm-campaign", "spring-launch"]) == 0
     uris = _uris(out / PDF)
-    cta = [u for u in uris if u.startswith("https://backends-on-aws.example/series/")]
+    cta = [u for u in uris if u.startswith("https://works-on-my.cloud/blog/aws-for-startups/32-backend-go-api?")]
     assert cta and all(
         "utm_campaign=spring-launch" in u and "utm_source=lead-magnet" in u and "utm_medium=pdf" in u for u in cta
     )
-    assert any(u.startswith("https://backends-on-aws.example/x?utm_source=") for u in uris)
+    assert any(u.startswith("https://works-on-my.cloud/blog/aws-for-startups/29-backend-bun-signoz?utm_") for u in uris)
     assert "https://opentelemetry.io/docs/" in uris  # third-party links stay clean
 
 
 def test_metadata_carries_title_author_subject_keywords_and_edition(built: dict[str, Path]) -> None:
     meta = PdfReader(built["default-a4"]).metadata
     assert meta is not None
-    assert str(meta["/Author"]) == "Backends on AWS Engineering"
+    assert str(meta["/Author"]) == "works-on-my.cloud"
     assert "edition 2026.11" in str(meta["/Subject"])
     keywords = str(meta["/Keywords"])
     assert "OpenTelemetry" in keywords and "FastAPI" in keywords

@@ -85,9 +85,15 @@ def out(base: Path, tmp_path: Path) -> Path:
 
 def test_build_writes_the_documented_set(base: Path) -> None:
     names = sorted(p.name for p in base.iterdir())
-    assert names == sorted([PDF, EDITION_PDF, COVER, MANIFEST])
-    assert (base / PDF).read_bytes() == (base / EDITION_PDF).read_bytes()
+    pdf_sha = publish.file_sha256(base / PDF)
+    cover_sha = publish.file_sha256(base / COVER)
+    addressed_pdf = f"backend-language-comparison-{pdf_sha[:12]}.pdf"
+    addressed_cover = f"backend-language-comparison-cover-{cover_sha[:12]}.png"
+    assert names == sorted([PDF, EDITION_PDF, COVER, MANIFEST, publish.RESULTS_NAME, addressed_pdf, addressed_cover])
+    assert (base / PDF).read_bytes() == (base / EDITION_PDF).read_bytes() == (base / addressed_pdf).read_bytes()
     assert (base / COVER).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (base / COVER).read_bytes() == (base / addressed_cover).read_bytes()
+    assert manifest_of(base)["content_addressed"] == {"pdf": addressed_pdf, "cover": addressed_cover}
 
 
 def test_manifest_describes_the_build_and_matches_its_schema(base: Path) -> None:
@@ -234,8 +240,15 @@ def test_publish_copies_the_verified_set(out: Path, tmp_path: Path, run_cli: Cal
     dest = tmp_path / "blog" / "static" / "downloads"
     result = run_cli("publish", "--out", out, "--dest", dest)
     assert result.code == 0, result.err
-    assert "published 3 changed file(s) to" in result.out
-    for name in (PDF, EDITION_PDF, COVER, MANIFEST):
+    assert "published 6 changed file(s) to" in result.out
+    for name in (
+        PDF,
+        EDITION_PDF,
+        COVER,
+        MANIFEST,
+        publish.RESULTS_NAME,
+        *manifest_of(out)["content_addressed"].values(),
+    ):
         assert (dest / name).read_bytes() == (out / name).read_bytes()
     assert run_cli("verify", "--out", dest).code == 0
     assert leftovers(dest) == []
@@ -450,7 +463,10 @@ def test_eight_concurrent_builds_end_with_one_verifying_set(tmp_path: Path) -> N
     assert len(wrote) == 1  # the lock serialized them; the other seven found the set current
     assert lm("verify", "--out", target).returncode == 0
     assert leftovers(target) == []
-    assert sorted(p.name for p in target.iterdir()) == sorted([PDF, EDITION_PDF, COVER, MANIFEST])
+    addressed = manifest_of(target)["content_addressed"].values()
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        [PDF, EDITION_PDF, COVER, MANIFEST, publish.RESULTS_NAME, *addressed]
+    )
 
 
 def test_an_output_path_that_is_a_file_is_refused_before_rendering(
