@@ -29,6 +29,7 @@ from report.bench.errors import BenchError
 from report.bench.processes import ProcessRegistry
 
 ROWS = 10_000
+INITDB_FLAGS = ("-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
 DB_USER = "bench"
 DB_NAME = "bench"
 READY_TIMEOUT_S = 30.0
@@ -109,7 +110,7 @@ def free_port() -> int:
 def _run(registry: ProcessRegistry, argv: list[str], log: Path, what: str, timeout_s: float = 120.0) -> None:
     """A short PostgreSQL command as a registered child (so an interrupt stops it too), bounded in time."""
     with log.open("ab") as out:
-        proc = registry.start(argv, stdout=out, stderr=subprocess.STDOUT)
+        proc = registry.start(argv, stdout=out.fileno(), stderr=subprocess.STDOUT)
         try:
             code = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
@@ -163,8 +164,7 @@ def start(registry: ProcessRegistry, work: Path, log_dir: Path, cpus: set[int] |
     data = root / "data"
     _run(
         registry,
-        [*prefix, str(bins / "initdb"), "-D", str(data), "-U", DB_USER, "--auth=trust", "-E", "UTF8"]
-        + ["--locale=C", "--no-sync", "--no-instructions"],
+        [*prefix, str(bins / "initdb"), "-D", str(data), "-U", DB_USER, "--auth=trust", *INITDB_FLAGS],
         log,
         "initdb",
     )
@@ -174,7 +174,7 @@ def start(registry: ProcessRegistry, work: Path, log_dir: Path, cpus: set[int] |
     for key, value in settings.items():
         argv += ["-c", f"{key}={value}"]
     with log.open("ab") as out:
-        proc = registry.start(argv, stdout=out, stderr=subprocess.STDOUT, cpus=cpus)
+        proc = registry.start(argv, stdout=out.fileno(), stderr=subprocess.STDOUT, cpus=cpus)
     cluster = Cluster(proc, port, root, log)
     try:
         _wait_ready(cluster, bins)
@@ -220,7 +220,7 @@ def children(pid: int) -> list[int]:
 
 
 def stop(registry: ProcessRegistry, cluster: Cluster) -> None:
-    """Fast shutdown (every backend ends), then the registry's SIGTERM/SIGKILL; waits for the backends; removes the files."""
+    """Fast shutdown (every backend ends), then SIGTERM/SIGKILL; waits for the backends; removes the files."""
     pid = cluster.proc.pid
     backends = children(pid) if cluster.proc.poll() is None else []
     if cluster.proc.poll() is None:
@@ -248,9 +248,7 @@ def _alive(pid: int) -> bool:
 
 
 @contextmanager
-def cluster(
-    registry: ProcessRegistry, work: Path, log_dir: Path, cpus: set[int] | None = None
-) -> Iterator[Cluster]:
+def cluster(registry: ProcessRegistry, work: Path, log_dir: Path, cpus: set[int] | None = None) -> Iterator[Cluster]:
     """A seeded cluster for the duration of the block; stopped on any exit, interrupts included."""
     running = start(registry, work, log_dir, cpus)
     try:

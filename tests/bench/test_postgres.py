@@ -1,4 +1,4 @@
-"""The throwaway PostgreSQL cluster: created, seeded, stopped, and nothing left running after an interrupt or a crash."""
+"""The throwaway PostgreSQL cluster: created, seeded, stopped; nothing left running after an interrupt or a crash."""
 
 from __future__ import annotations
 
@@ -76,18 +76,21 @@ def test_cluster_is_created_seeded_and_stopped(tmp_path: Path) -> None:
 def test_a_crashed_service_still_leaves_nothing_running(tmp_path: Path) -> None:
     reg = ProcessRegistry({MARK: uuid.uuid4().hex})
     pids: list[int] = []
-    with pytest.raises(BenchError, match="crashed under load"), managed(reg):
-        with postgres.cluster(reg, tmp_path / "work", tmp_path) as db:
-            # a "service" holding a pool connection in the middle of a query, then killed outright
-            client = reg.start([str(postgres.bindir() / "psql"), db.url, "-Xc", "SELECT pg_sleep(300)"])
-            deadline = time.monotonic() + 20
-            while _psql(db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'") != "1":
-                assert time.monotonic() < deadline, "the client never connected"
-                time.sleep(0.05)
-            pids = [db.proc.pid, *postgres.children(db.proc.pid)]
-            os.kill(client.pid, signal.SIGKILL)
-            client.wait(timeout=10)
-            raise BenchError("go (baseline) crashed under load (exit -9)")
+    with (
+        pytest.raises(BenchError, match="crashed under load"),
+        managed(reg),
+        postgres.cluster(reg, tmp_path / "work", tmp_path) as db,
+    ):
+        # a "service" holding a pool connection in the middle of a query, then killed outright
+        client = reg.start([str(postgres.bindir() / "psql"), db.url, "-Xc", "SELECT pg_sleep(300)"])
+        deadline = time.monotonic() + 20
+        while _psql(db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'") != "1":
+            assert time.monotonic() < deadline, "the client never connected"
+            time.sleep(0.05)
+        pids = [db.proc.pid, *postgres.children(db.proc.pid)]
+        os.kill(client.pid, signal.SIGKILL)
+        client.wait(timeout=10)
+        raise BenchError("go (baseline) crashed under load (exit -9)")
     assert len(pids) >= 4  # the backend serving the crashed client is among them
     assert _left(pids) == []
 
