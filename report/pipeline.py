@@ -19,6 +19,7 @@ from report.prose import CopyFile, expected_sections, load_copy, render_copy
 from report.render import Chart, Results, facts, measured_areas, render_html, view_model
 from report.renderer import Renderer
 from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores, relative_score
+from report.latency import compute as latency_stats
 from report.stats import compute as compute_stats
 from report.timings import Timings, since_process_start
 
@@ -120,6 +121,7 @@ def compute(inputs: Inputs) -> Results:
         area_scores=area_scores,
         overall=overall_scores(area_scores, weights),
         weights=weights,
+        latency=latency_stats(inputs.benchmarks, inputs.config.latency_slo_ms, stack_ids),
     )
 
 

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from report.config import ReportConfig
 from report.data import Environment as BenchEnvironment
+from report.latency import LatencyStats
 from report.numbers import decimals_for, fmt, join_names, percent, ratio
 from report.rubric import MEASURED_AREAS, CategoryResult, Rubric
 from report.stats import Spread, Stats, ranking
@@ -79,6 +80,7 @@ class Results:
     area_scores: dict[str, dict[str, float]]
     overall: dict[str, float]
     weights: dict[str, float]
+    latency: LatencyStats | None = None
 
 
 def measured_areas(stats: Stats) -> dict[str, Area]:
