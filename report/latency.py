@@ -35,11 +35,7 @@ class RatePoint:
 
     def sustained(self, slo_ms: float) -> bool:
         """p99 within the SLO, nearly every offered request completed, none failed (medians over runs)."""
-        return (
-            self.p99.median <= slo_ms
-            and self.achieved.median >= COMPLETED_SHARE * self.offered
-            and self.errors == 0
-        )
+        return self.p99.median <= slo_ms and self.achieved.median >= COMPLETED_SHARE * self.offered and self.errors == 0
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from report.config import ReportConfig, load_config
 from report.data import Benchmarks, load_benchmarks
 from report.errors import Collector, InputError, Problem, display_path
 from report.fonts import FACES, FONT_DIRS, FONT_FILES
+from report.latency import compute as latency_stats
 from report.options import OutputOptions, same_url
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
 from report.render import Chart, Results, facts, measured_areas, render_html, view_model
 from report.renderer import Renderer
 from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores, relative_score
-from report.latency import compute as latency_stats
 from report.stats import compute as compute_stats
 from report.timings import Timings, since_process_start
 
