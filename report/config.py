@@ -15,7 +15,8 @@ WebAddress = Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$", max_length=
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
 MAX_STACKS = 12
 # p99 a stack must stay under at an offered rate for that rate to count as sustained (open-loop runs)
-DEFAULT_SLO_MS = {"json": 10.0, "db": 25.0}
+SloEndpoint = Literal["json", "db"]
+DEFAULT_SLO_MS: dict[SloEndpoint, float] = {"json": 10.0, "db": 25.0}
 
 
 class Brand(Strict):
@@ -56,11 +57,11 @@ class ReportConfig(Strict):
     brand: Brand
     cta: Cta
     stacks: Annotated[list[Stack], Field(min_length=2, max_length=MAX_STACKS)]
-    latency_slo_ms: dict[Literal["json", "db"], PositiveFloat] = Field(default_factory=lambda: dict(DEFAULT_SLO_MS))
+    latency_slo_ms: dict[SloEndpoint, PositiveFloat] = Field(default_factory=lambda: dict(DEFAULT_SLO_MS))
 
     @field_validator("latency_slo_ms", mode="after")
     @classmethod
-    def _slo_defaults(cls, value: dict[str, float]) -> dict[str, float]:
+    def _slo_defaults(cls, value: dict[SloEndpoint, float]) -> dict[SloEndpoint, float]:
         return {**DEFAULT_SLO_MS, **value}
 
     @field_validator("edition", mode="before")

@@ -8,7 +8,6 @@ rate of the ladder it sustains together with every lower rate: the knee of the p
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -93,16 +92,16 @@ class LatencyStats:
 def rate_points(rows: pd.DataFrame) -> tuple[RatePoint, ...]:
     """Medians over runs per offered rate, lowest rate first."""
     points = []
-    for offered, group in sorted(rows.groupby("offered_rps"), key=lambda item: float(item[0])):
+    for offered, group in sorted(rows.groupby("offered_rps"), key=lambda item: float(str(item[0]))):
         points.append(
             RatePoint(
-                offered=float(offered),
+                offered=float(str(offered)),
                 achieved=spread(group["achieved_rps"]),
                 p50=float(group["latency_p50_ms"].median()),
                 p90=float(group["latency_p90_ms"].median()),
                 p99=spread(group["latency_p99_ms"]),
                 p999=float(group["latency_p999_ms"].median()),
-                errors=float(statistics.median(int(e) for e in group["errors"])),
+                errors=float(group["errors"].median()),
             )
         )
     return tuple(points)
@@ -115,7 +114,9 @@ def peaks(throughput: pd.DataFrame) -> dict[tuple[str, str, str], Peak]:
         endpoint, variant, stack = (str(k) for k in key)
         best: Peak | None = None
         for level, group in rows.groupby("concurrency", sort=True):
-            candidate = Peak(int(level), spread(group["requests_per_sec"]), float(group["latency_p99_ms"].median()))
+            candidate = Peak(
+                int(str(level)), spread(group["requests_per_sec"]), float(group["latency_p99_ms"].median())
+            )
             if best is None or candidate.rps.median > best.rps.median:
                 best = candidate
         assert best is not None

@@ -121,7 +121,9 @@ def compute(inputs: Inputs) -> Results:
         area_scores=area_scores,
         overall=overall_scores(area_scores, weights),
         weights=weights,
-        latency=latency_stats(inputs.benchmarks, inputs.config.latency_slo_ms, stack_ids),
+        latency=latency_stats(
+            inputs.benchmarks, {str(k): v for k, v in inputs.config.latency_slo_ms.items()}, stack_ids
+        ),
     )
 
 
