@@ -82,13 +82,13 @@ else
 fi
 
 # --- h12: open-loop load generator and PostgreSQL (issue 12; self-contained block) -------------------
-# loadgen: bench/loadgen (vegeta's library, pinned by go.mod/go.sum) built with the newest Go available.
+# loadgen: bench/loadgen (Go standard library only; go.mod pins the language version), built with the newest Go.
 # postgresql: Debian's server package, for the throwaway cluster the harness creates under bench/.work.
 loadgen_go="$(command -v /usr/local/go/bin/go || command -v go || true)"
 if [[ -n "$loadgen_go" ]]; then
-  want="$(stamp "$BENCH/loadgen/go.mod" "$BENCH/loadgen/go.sum" "$BENCH/loadgen/main.go")-$("$loadgen_go" env GOVERSION)"
+  want="$(stamp "$BENCH/loadgen/go.mod" "$BENCH/loadgen/main.go")-$("$loadgen_go" env GOVERSION)"
   if [[ -x "$WORK/loadgen/loadgen" && "$(cat "$WORK/loadgen/.deps-stamp" 2>/dev/null)" == "$want" ]]; then
-    say "loadgen present (vegeta $(grep -o 'vegeta/v12 v[0-9.]*' "$BENCH/loadgen/go.mod" | cut -d' ' -f2))"
+    say "loadgen present"
   else
     say "building bench/loadgen with $("$loadgen_go" env GOVERSION)"
     mkdir -p "$WORK/loadgen"
@@ -96,7 +96,7 @@ if [[ -n "$loadgen_go" ]]; then
           "$loadgen_go" build -trimpath -ldflags=-s -o "$WORK/loadgen/loadgen" .); then
       echo "$want" > "$WORK/loadgen/.deps-stamp"
     else
-      missing+=("bench/loadgen (go build failed; it needs the Go module proxy for github.com/tsenart/vegeta)")
+      missing+=("bench/loadgen (go build failed)")
     fi
   fi
 else
