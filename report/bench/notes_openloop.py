@@ -35,7 +35,7 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
             [
                 "Latency under load is measured open loop: bench/loadgen (Go, 100 keep-alive connections) offers",
                 f"a constant arrival rate of {pct}% of each stack's closed-loop (wrk) peak on that endpoint and",
-                f"variant,lowest rate first, {lp.duration_s} s per rate after a {lp.warmup_s} s warm-up at half the",
+                f"variant, lowest rate first, {lp.duration_s} s per rate after a {lp.warmup_s} s warm-up at half the",
                 f"peak (discarded), {lp.runs} runs per rate, each run on a fresh server with the stacks'",
                 "order rotated. Each request's latency is timed from the moment it was due, also when it had to",
                 "wait for a free connection, so a slow server cannot hide its queueing delay by slowing the load",
