@@ -335,9 +335,10 @@ def _run(args: argparse.Namespace) -> int:
             progress = Progress(0.0)
             bench = Bench(paths, plan, registry, pinning, progress, log_dir)
             progress.planned_s = bench.planned_seconds()
+            ladder_s = plan.ladder.seconds(len(stacks) * len(plan.ladder.variants) * (1 + plan.db))
             print(
                 f"lead-magnet bench: planned {progress.planned_s / 60:.1f} min of measurement "
-                f"(open-loop ladder {plan.ladder.seconds(len(stacks) * 2 * (2 if plan.db else 1)) / 60:.1f} min); "
+                f"(open-loop ladder {ladder_s / 60:.1f} min); "
                 "progress below counts it down",
                 file=sys.stderr,
             )

@@ -144,8 +144,9 @@ class Bench:
         load = servers * (len(p.concurrency) * (p.warmup_s + p.duration_s) + p.idle_settle_s + 1)
         probes = n * (3 + p.burst_s + 4)
         endpoints = 2 if p.db else 1
-        db = (3 + n * len(VARIANTS_RUN) * p.rounds * (1 + len(p.db_concurrency) * (p.warmup_s + p.duration_s))) * p.db
-        return startup + load + probes + db + p.ladder.seconds(n * len(VARIANTS_RUN) * endpoints)
+        variants = len(p.ladder.variants)
+        db = (3 + n * variants * p.rounds * (1 + len(p.db_concurrency) * (p.warmup_s + p.duration_s))) * p.db
+        return startup + load + probes + db + p.ladder.seconds(n * variants * endpoints)
 
     # --- helpers ---------------------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ class LadderPlan:
     runs: int
     warmup_s: int
     duration_s: int
+    variants: tuple[str, ...] = ("baseline", "otel")  # also the variants /db is measured in
 
     def seconds(self, servers: int) -> float:
         """Planned time for `servers` server starts (one per stack, variant, endpoint and run)."""
@@ -79,7 +80,8 @@ class LadderRow:
 
 # 5 runs of 6 rates, 4 s each after a 2 s warm-up: what fits the 60-minute budget on two cores
 FULL_LADDER = LadderPlan(FULL_LADDER_PCT, runs=5, warmup_s=2, duration_s=4)
-QUICK_LADDER = LadderPlan(QUICK_LADDER_PCT, runs=1, warmup_s=0, duration_s=1)
+# the smoke run keeps to two minutes: baseline only, two rates, one run
+QUICK_LADDER = LadderPlan(QUICK_LADDER_PCT, runs=1, warmup_s=0, duration_s=1, variants=("baseline",))
 
 
 def ladder(peak_rps: float, ladder_pct: Sequence[float]) -> list[int]:
@@ -200,7 +202,7 @@ class LadderRunner:
         path = f"/{endpoint}"
         rows: list[LadderRow] = []
         for run in range(1, p.runs + 1):
-            for v_index, variant in enumerate(VARIANTS):
+            for v_index, variant in enumerate(p.variants):
                 k = (run - 1 + v_index) % len(stacks)
                 for stack in [*stacks[k:], *stacks[:k]]:
                     peak = peaks[(endpoint, variant, stack)]

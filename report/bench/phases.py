@@ -12,7 +12,7 @@ import statistics
 from typing import TYPE_CHECKING
 
 from report.bench.errors import BenchError
-from report.bench.openloop import VARIANTS, LadderRow, LadderRunner, loadgen_binary, peak_by_series
+from report.bench.openloop import LadderRow, LadderRunner, loadgen_binary, peak_by_series
 from report.bench.postgres import ROWS, Cluster
 from report.bench.service import Running, get
 
@@ -61,7 +61,7 @@ def db_peak(bench: Bench, db: Cluster) -> None:
     p = bench.plan
     env = db_env(db)
     for rnd in range(1, p.rounds + 1):
-        for v_index, variant in enumerate(VARIANTS):
+        for v_index, variant in enumerate(p.ladder.variants):
             k = (rnd - 1 + v_index) % len(p.stacks)
             for stack in [*p.stacks[k:], *p.stacks[:k]]:
                 bench.progress.step(f"/db round {rnd}/{p.rounds}: {stack} ({variant}) start", 1.0)

@@ -69,9 +69,9 @@ def quick_run(toolchain: None, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
-def test_writes_the_five_files(quick_run: Path) -> None:
+def test_writes_the_six_files(quick_run: Path) -> None:
     assert sorted(p.name for p in quick_run.iterdir()) == sorted(
-        ["environment.yaml", "startup.csv", "memory.csv", "throughput.csv", "evidence.csv"]
+        ["environment.yaml", "startup.csv", "memory.csv", "throughput.csv", "evidence.csv", "latency.csv"]
     )
 
 
@@ -95,10 +95,35 @@ def test_csv_columns_and_rows(quick_run: Path) -> None:
         (s, p) for s in ("go", "bun", "fastapi") for p in ("idle", "load")
     }
     tput = _rows(quick_run / "throughput.csv")
-    assert {(r["stack"], r["variant"]) for r in tput} == {
+    assert {(r["stack"], r["variant"]) for r in tput if r["endpoint"] == "json"} == {
         (s, v) for s in ("go", "bun", "fastapi") for v in ("baseline", "otel")
     }
+    # the smoke run measures /db in the baseline variant only, at one wrk level
+    assert {(r["stack"], r["variant"], r["concurrency"]) for r in tput if r["endpoint"] == "db"} == {
+        (s, "baseline", "10") for s in ("go", "bun", "fastapi")
+    }
     assert all(float(r["requests_per_sec"]) > 0 and int(r["errors"]) == 0 for r in tput)
+    latency = _rows(quick_run / "latency.csv")
+    assert list(latency[0]) == [
+        "stack",
+        "variant",
+        "endpoint",
+        "offered_rps",
+        "run",
+        "achieved_rps",
+        "latency_p50_ms",
+        "latency_p90_ms",
+        "latency_p99_ms",
+        "latency_p999_ms",
+        "errors",
+    ]
+    rates: dict[tuple[str, str], set[float]] = {}
+    for r in latency:
+        rates.setdefault((r["stack"], r["endpoint"]), set()).add(float(r["offered_rps"]))
+    # two rates (50% and 100% of the wrk peak) per stack and endpoint
+    assert {k: len(v) for k, v in rates.items()} == {
+        (s, e): 2 for s in ("go", "bun", "fastapi") for e in ("json", "db")
+    }
 
 
 def test_evidence_measures_are_documented(quick_run: Path) -> None:
