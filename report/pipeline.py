@@ -29,6 +29,7 @@ PDF_NAME = publish.PDF_NAME
 HTML_NAME = "backend-language-comparison.html"
 CHART_DIR = "charts"
 FIXED_SECTIONS = ("summary", "methodology", "startup", "memory", "throughput", "choosing", "about")
+DATA_SECTIONS = ("latency", "database")  # copy needed only when latency.csv or /db rows are present
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,17 @@ def load(data_dir: Path) -> Inputs:
     rubric, rubric_problems = load_rubric(data_dir, shown, stack_ids, measures)
     problems.extend(rubric_problems)
     categories = [c.id for c in rubric.categories] if rubric else []
+    data_sections = []  # sections shown only when their data is there (older data folders lack it)
+    if bench is not None and len(bench.latency):
+        data_sections.append("latency")
+    if bench is not None and (bench.throughput["endpoint"] == "db").any():
+        data_sections.append("database")
     copy, copy_problems = load_copy(
-        data_dir, shown, expected_sections(FIXED_SECTIONS, categories), complete=rubric is not None
+        data_dir,
+        shown,
+        [*expected_sections(FIXED_SECTIONS, categories), *data_sections],
+        complete=rubric is not None,
+        optional=DATA_SECTIONS,
     )
     problems.extend(copy_problems)
     problems.raise_if_any()

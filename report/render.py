@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from report import latency_view
 from report.config import ReportConfig
 from report.data import Environment as BenchEnvironment
 from report.latency import LatencyStats
@@ -129,6 +130,7 @@ def facts(results: Results) -> dict[str, str]:
             out[f"{key}.{sid}"] = area.text(sid)
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
+    out.update(latency_view.facts(cfg, results.latency))
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)
         out[f"{category.id}.best"] = names[order[0]]
@@ -320,6 +322,7 @@ def view_model(
                         "text": fmt(areas["latency"].values[sid], areas["latency"].decimals),
                         "win": winners["latency"] == sid,
                     },
+                    *latency_view.scorecard_cells(results.latency, sid),
                     *[{"text": f"{c.scores[sid]:.2f}", "win": winners[c.id] == sid} for c in results.categories],
                     {"text": f"{results.overall[sid]:.2f}", "win": winners["overall"] == sid},
                 ],
@@ -329,8 +332,9 @@ def view_model(
         "Startup (ms)",
         "Memory idle (MB)",
         "Memory under load (MB)",
-        f"Throughput at {stats.top_level} (req/s)",
-        f"p99 at {stats.top_level} (ms)",
+        f"Throughput, /json at {stats.top_level} (req\u2060/\u2060s)",  # word joiners: the unit never wraps
+        f"p99, /json at {stats.top_level} (ms)",
+        *latency_view.scorecard_columns(results.latency),
         *[_short_title(c.title) for c in results.rubric.categories],
         f"Overall ({scale.min}–{scale.max})",
     ]
@@ -471,6 +475,7 @@ def view_model(
             "chart": charts["throughput"],
             "latency_chart": charts["latency"],
         },
+        "latency_load": latency_view.view(cfg, results.latency, charts, stats.evidence, env.method),
         "otel_cost": {"rows": otel_rows, "chart": charts.get("otel-cost"), "level": str(stats.top_level)},
         "categories": categories,
         "choose": choose,
