@@ -441,6 +441,9 @@ def _check_throughput_matrix(
                 "expected baseline rows (the variant column may be left out), found only otel rows",
             )
         )
+    for endpoint, variant in sorted(k for k in stacks if k[0] != "json"):
+        for stack in sorted(stacks[("json", "baseline")] - stacks[(endpoint, variant)]):
+            problems.append(Problem(shown, None, "", f"no {variant} rows for stack '{stack}' on /{endpoint}"))
     for (endpoint, variant, concurrency), present in sorted(cells.items()):
         on = "" if endpoint == "json" else f" on /{endpoint}"
         for stack in sorted(stacks[(endpoint, variant)] - present):
