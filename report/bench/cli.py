@@ -74,7 +74,9 @@ def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> P
         db_conc = tuple(int(c) for c in (args.db_concurrency or ("10" if quick else "50")).split(",") if c.strip())
     except ValueError as exc:
         raise BenchError("--ladder and --db-concurrency: expected comma-separated numbers") from exc
-    ladder = LadderPlan(pct, args.ladder_runs or base.runs, base.warmup_s, args.ladder_duration or base.duration_s)
+    ladder = LadderPlan(
+        pct, args.ladder_runs or base.runs, base.warmup_s, args.ladder_duration or base.duration_s, base.variants
+    )
     if not pct or min(pct) <= 0 or ladder.runs < 1 or ladder.runs > 20 or not 1 <= ladder.duration_s <= 600:
         raise BenchError("bad ladder: need positive percentages, 1-20 runs, 1-600 s per rate")
     if not db_conc or min(db_conc) < 1:
