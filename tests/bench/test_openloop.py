@@ -15,6 +15,7 @@ import pytest
 from report.bench.cli import add_arguments, make_plan
 from report.bench.errors import BenchError
 from report.bench.measure import Bench
+from report.bench.notes_openloop import DB_MEASURES
 from report.bench.openloop import (
     FULL_LADDER,
     QUICK_LADDER,
@@ -181,3 +182,9 @@ def test_generator_rejects_bad_usage() -> None:
         pytest.skip("bench/loadgen not built: run `make bench-deps`")
     out = subprocess.run([str(LOADGEN), "-url", "https://x/", "-rate", "5"], capture_output=True, text=True)
     assert out.returncode == 2 and "usage: loadgen" in out.stderr
+
+
+def test_db_measures_are_documented_in_readme() -> None:
+    readme = (ROOT / "bench" / "README.md").read_text()
+    for name in DB_MEASURES:
+        assert f"`{name}`" in readme, name
