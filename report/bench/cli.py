@@ -362,8 +362,7 @@ def _run(args: argparse.Namespace) -> int:
             "os": _os_name(),
             "kernel": platform.release(),
         },
-        "load_tool": f"{_wrk_version()} (closed loop, {plan.wrk_threads} thread(s), Lua done() hook); "
-        "bench/loadgen (open loop, constant arrival rate, latency timed from when each request was due)",
+        "load_tool": f"{_wrk_version()} (closed loop, {plan.wrk_threads} thread(s), Lua done() hook)",
         "method": {
             "runs": plan.rounds,
             "warmup_s": plan.warmup_s,
