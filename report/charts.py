@@ -290,6 +290,7 @@ def rate_curves(
     traced_p99: Sequence[Sequence[float]],
     sustained: Sequence[float],
     slo_ms: float,
+    limited: Sequence[Sequence[bool]] = (),
 ) -> bytes:
     """p99 against offered rate, one line per stack (dashed: with tracing), log-log, the SLO as a line.
 
@@ -327,6 +328,17 @@ def rate_curves(
                     markeredgewidth=1.0,
                     linestyle="none",
                     zorder=5,
+                )
+            crosses = [i for i, flag in enumerate(limited[k] if limited else ()) if flag]
+            if crosses:
+                ax.plot(
+                    [rates[k][i] for i in crosses],
+                    [p99[k][i] for i in crosses],
+                    marker="x",
+                    markersize=7,
+                    color=INK,
+                    linestyle="none",
+                    zorder=6,
                 )
             ends.append((rates[k][-1], p99[k][-1], mark.label))
         ax.set_xscale("log")
@@ -379,11 +391,15 @@ def rate_curves(
                 label="highest rate sustained",
             ),
         ]
+        if any(any(row) for row in limited):
+            handles.append(
+                Line2D([], [], marker="x", markersize=6, color=INK, linestyle="none", label="load side saturated")
+            )
         ax.legend(
             handles=handles,
             loc="lower left",
             bbox_to_anchor=(0, 1.0),
-            ncol=3,
+            ncol=len(handles),
             frameon=False,
             fontsize=7.5,
             borderaxespad=0.2,

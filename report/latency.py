@@ -31,6 +31,7 @@ class RatePoint:
     p99: Spread
     p999: float
     errors: float  # median errors per run
+    load_limited: bool = False  # most runs had the load side saturated: not evidence either way
 
     def sustained(self, slo_ms: float) -> bool:
         """p99 within the SLO, nearly every offered request completed, none failed (medians over runs)."""
@@ -44,13 +45,25 @@ class Series:
     points: tuple[RatePoint, ...]
 
     def sustainable(self, slo_ms: float) -> RatePoint | None:
-        """The highest point sustained together with every lower one; None when the lowest already fails."""
+        """The highest point sustained together with every lower one; None when the lowest already fails.
+
+        The walk also stops at a load-limited point (see `capped`): the rates above it were not measured fairly.
+        """
         best = None
         for point in self.points:
-            if not point.sustained(slo_ms):
+            if point.load_limited or not point.sustained(slo_ms):
                 break
             best = point
         return best
+
+    def capped(self, slo_ms: float) -> bool:
+        """Whether the walk stopped at a load-limited rate, so the sustainable rate is only a lower bound."""
+        for point in self.points:
+            if point.load_limited:
+                return True
+            if not point.sustained(slo_ms):
+                return False
+        return False
 
     @property
     def runs(self) -> int:
@@ -84,6 +97,11 @@ class LatencyStats:
         point = series.sustainable(self.slo_ms[endpoint])
         return point.offered if point else 0.0
 
+    def capped(self, endpoint: str, variant: str, stack: str) -> bool:
+        """Whether that sustainable rate is a lower bound (the next rate up was load-limited)."""
+        series = self.series.get((endpoint, variant, stack))
+        return series is not None and series.capped(self.slo_ms[endpoint])
+
     def has_db(self) -> bool:
         """Whether throughput.csv has /db rows."""
         return any(e == "db" for e, _, _ in self.peaks)
@@ -102,6 +120,7 @@ def rate_points(rows: pd.DataFrame) -> tuple[RatePoint, ...]:
                 p99=spread(group["latency_p99_ms"]),
                 p999=float(group["latency_p999_ms"].median()),
                 errors=float(group["errors"].median()),
+                load_limited=bool(group["load_limited"].sum() * 2 > len(group)),
             )
         )
     return tuple(points)

@@ -29,10 +29,15 @@ class Job:
     source: str
 
 
-def _rate(value: float | None) -> str:
+def _rate(value: float | None, capped: bool = False) -> str:
     if value is None:
         return "not measured"
-    return f"{fmt(value, 0)} req/s" if value else "none"
+    return f"{'at least ' if capped else ''}{fmt(value, 0)} req/s" if value else "none"
+
+
+def _sus(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
+    """Sustainable throughput in words: 'at least' when the load side, not the service, ended the ladder."""
+    return _rate(lat.sustainable(endpoint, variant, sid), lat.capped(endpoint, variant, sid))
 
 
 def _sorted(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str]) -> list[str]:
@@ -57,7 +62,9 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
         traced = [line("otel", s) for s in order]
         slo = lat.slo_ms[endpoint]
         sustained = [lat.sustainable(endpoint, "baseline", s) or 0.0 for s in order]
-        listing = ", ".join(f"{names[s]} {_rate(v)}" for s, v in zip(order, sustained, strict=True))
+        listing = ", ".join(f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in order)
+        limited = tuple(tuple(p.load_limited for p in b.points) if b else () for b in base)
+        any_limited = any(any(row) for row in limited)
         runs = min(b.runs for b in base if b is not None)
         jobs.append(
             Job(
@@ -71,12 +78,18 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     tuple(tuple(p.p99.median for p in t.points) if t else () for t in traced),
                     tuple(sustained),
                     slo,
+                    limited,
                 ),
                 f"latency-load-{endpoint}.svg",
                 alt=f"p99 latency against offered requests per second on {TITLES[endpoint]}, log scales, with the "
                 f"{slo:g} ms SLO as a line. Highest rate sustained under it: {listing}.",
                 caption=f"Where each stack's p99 crosses {slo:g} ms on {endpoint}: {names[order[0]]} sustains "
-                f"the most ({_rate(sustained[0])}). Log scales on both axes.",
+                f"the most ({_sus(lat, endpoint, 'baseline', order[0])}). Log scales on both axes."
+                + (
+                    " Crosses: rates where the load generator's core was saturated (not counted)."
+                    if any_limited
+                    else ""
+                ),
                 source=f"latency.csv, medians of {runs}+ open-loop runs per rate; dashed lines with tracing, "
                 "rings the highest rate sustained.",
             )
@@ -143,12 +156,12 @@ def facts(cfg: ReportConfig, lat: LatencyStats | None) -> dict[str, str]:
     for endpoint in lat.endpoints:
         order = _sorted(lat, endpoint, cfg.stack_ids)
         out[f"sustainable.{endpoint}.best"] = names[order[0]]
-        out[f"sustainable.{endpoint}.best_value"] = _rate(lat.sustainable(endpoint, "baseline", order[0]))
+        out[f"sustainable.{endpoint}.best_value"] = _sus(lat, endpoint, "baseline", order[0])
         out[f"sustainable.{endpoint}.worst"] = names[order[-1]]
-        out[f"sustainable.{endpoint}.worst_value"] = _rate(lat.sustainable(endpoint, "baseline", order[-1]))
+        out[f"sustainable.{endpoint}.worst_value"] = _sus(lat, endpoint, "baseline", order[-1])
         for sid in order:
-            out[f"sustainable.{endpoint}.{sid}"] = _rate(lat.sustainable(endpoint, "baseline", sid))
-            out[f"sustainable.{endpoint}.otel.{sid}"] = _rate(lat.sustainable(endpoint, "otel", sid))
+            out[f"sustainable.{endpoint}.{sid}"] = _sus(lat, endpoint, "baseline", sid)
+            out[f"sustainable.{endpoint}.otel.{sid}"] = _sus(lat, endpoint, "otel", sid)
     db = {s: lat.peaks[("db", "baseline", s)] for s in cfg.stack_ids if ("db", "baseline", s) in lat.peaks}
     if db:
         order = sorted(db, key=lambda s: -db[s].rps.median)
@@ -188,12 +201,16 @@ def view(
                         "stack": names[sid],
                         "color": colors[sid],
                         "peak": fmt(peak.rps.median, 0) if peak else "–",
-                        "sustainable": fmt(best.offered, 0) if best else "none",
+                        "sustainable": ("≥ " if series.capped(slo) else "") + fmt(best.offered, 0) if best else "none",
                         "share": percent(best.offered / peak.rps.median) if best and peak else "–",
                         "p99": f"{fmt(best.p99.median, d)} ({fmt(best.p99.min, d)}–{fmt(best.p99.max, d)})"
                         if best
                         else "–",
-                        "otel": "–" if traced is None else (fmt(traced, 0) if traced else "none"),
+                        "otel": "–"
+                        if traced is None
+                        else (
+                            ("≥ " if lat.capped(endpoint, "otel", sid) else "") + fmt(traced, 0) if traced else "none"
+                        ),
                         "rates": str(len(series.points)),
                         "n": str(series.runs),
                     }

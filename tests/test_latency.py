@@ -112,6 +112,17 @@ def test_bad_rows_name_file_line_and_column(
     )
 
 
+def test_load_limited_is_an_optional_flag(in_copy: Path, run_cli: Callable[..., CliResult]) -> None:
+    rows = _ladder_rows().splitlines()
+    body = "\n".join([*(r + ",0" for r in rows[:-1]), rows[-1] + ",1", "go,baseline,json,8000,1,999,0.5,1,4,5,0,yes"])
+    (in_copy / "benchmarks" / "latency.csv").write_text(HEADER.strip() + ",load_limited\n" + body + "\n")
+    result = run_cli("check", "--data", "data")
+    assert result.err == (
+        f"error: data/benchmarks/latency.csv:{len(rows) + 2}: load_limited: expected a whole number, found 'yes'\n"
+        "lead-magnet: 1 problem found; nothing was written.\n"
+    )
+
+
 def test_every_cross_file_problem_at_once(in_copy: Path, run_cli: Callable[..., CliResult]) -> None:
     body = _ladder_rows(variants=("baseline",))
     body = body.replace("fastapi,baseline,json,4000,1,3999", "fastapi,baseline,json,4000,1,5000")
@@ -168,7 +179,9 @@ def test_slo_is_validated(in_copy: Path, run_cli: Callable[..., CliResult]) -> N
 # --- sustainable throughput ------------------------------------------------------------------------------------
 
 
-def _point(offered: float, p99: float, achieved: float | None = None, errors: float = 0) -> RatePoint:
+def _point(
+    offered: float, p99: float, achieved: float | None = None, errors: float = 0, limited: bool = False
+) -> RatePoint:
     return RatePoint(
         offered=offered,
         achieved=spread([offered if achieved is None else achieved]),
@@ -177,6 +190,7 @@ def _point(offered: float, p99: float, achieved: float | None = None, errors: fl
         p99=spread([p99]),
         p999=p99 * 2,
         errors=errors,
+        load_limited=limited,
     )
 
 
@@ -187,6 +201,16 @@ def test_sustainable_is_the_last_rate_of_an_unbroken_run_under_the_slo() -> None
     assert best is not None and best.offered == 200
     assert series.sustainable(12) is not None and series.sustainable(12).offered == 400  # type: ignore[union-attr]
     assert series.sustainable(0.5) is None
+
+
+def test_a_load_limited_rate_ends_the_walk_and_makes_the_figure_a_lower_bound() -> None:
+    # the generator's core was saturated at 300: neither a pass nor a fail, so 200 is "at least"
+    series = Series((_point(100, 1), _point(200, 2), _point(300, 50, limited=True), _point(400, 3)))
+    assert series.sustainable(10) is not None and series.sustainable(10).offered == 200  # type: ignore[union-attr]
+    assert series.capped(10)
+    # a real failure before the limited rate is a real limit
+    failing = Series((_point(100, 1), _point(200, 20), _point(300, 50, limited=True)))
+    assert failing.sustainable(10) is not None and not failing.capped(10)
 
 
 def test_a_rate_with_errors_or_too_few_completions_is_not_sustained() -> None:
@@ -200,11 +224,11 @@ def test_medians_over_runs_and_the_closed_loop_peak(data_dir: Path) -> None:
     bench = load(data_dir).benchmarks
     lat = pd.DataFrame.from_records(
         [
-            ("go", "baseline", "json", rate, run, rate, 0.1, 0.2, p99, p99 + 1, 0)
+            ("go", "baseline", "json", rate, run, rate, 0.1, 0.2, p99, p99 + 1, 0, 0)
             for rate, runs in ((1000.0, (2.0, 9.0, 30.0)), (2000.0, (11.0, 12.0, 3.0)))
             for run, p99 in enumerate(runs, 1)
         ],
-        columns=HEADER.strip().split(","),
+        columns=[*HEADER.strip().split(","), "load_limited"],
     )
     stats = compute(
         type(bench)(bench.environment, bench.startup, bench.memory, bench.throughput, bench.evidence, lat),

@@ -29,6 +29,7 @@ LATENCY_COLUMNS = (
     "latency_p99_ms",
     "latency_p999_ms",
     "errors",
+    "load_limited",
 )
 
 
@@ -67,8 +68,11 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
                     f"{cost['loadgen_cpu_max_pct']:.0f}% of one core per run; the load core(s) were",
                     f"{cost['load_core_busy_median_pct']:.0f}% busy (median, upper half of the ladder) and",
                     f"{cost['load_core_busy_max_pct']:.0f}% at most; {cost['saturated_runs']:.0f} of",
-                    f"{cost['runs']:.0f} open-loop runs had the load core over 90% busy, where the generator",
-                    "itself may add latency. The fewest requests behind one run's p99.9 were",
+                    f"{cost['runs']:.0f} open-loop runs had the load core over 90% busy, and",
+                    f"{cost['limited_runs']:.0f} were marked load-limited (load core at least 95% busy or the",
+                    "generator using 90% of a core): there the generator cannot keep to its schedule, so those",
+                    "rates count neither for nor against a stack, and a sustainable rate reached just below them",
+                    "is shown as a lower bound. The fewest requests behind one run's p99.9 were",
                     f"{cost['fewest_requests']:,.0f}.",
                 ]
             )

@@ -24,6 +24,10 @@ from report.bench.service import Running
 FULL_LADDER_PCT = (25, 50, 75, 90, 100, 110)
 QUICK_LADDER_PCT = (50, 100)
 TIMEOUT_S = 5  # like wrk's --timeout 5s; a timed-out request counts as an error at its observed latency
+# A load core this busy, or a generator using this much of one core, cannot keep to its schedule: the run says
+# more about the load side than about the service, and the report does not count it either way.
+LOAD_CORE_LIMIT_PCT = 95.0
+LOADGEN_LIMIT_PCT = 90.0
 DRAIN_S = 0.4  # planned allowance per point for the last responses to come back
 VARIANTS = ("baseline", "otel")
 REPORT_FIELDS = (
@@ -76,6 +80,7 @@ class LadderRow:
     requests: int
     loadgen_cpu_pct: float  # the generator's own CPU time as a share of one core over the run
     load_core_busy_pct: float  # how busy the load core(s) were: generator, receiver, PostgreSQL, harness
+    load_limited: int  # 1 when the load side was saturated, so the generator's timing cannot be trusted
 
 
 # 5 runs of 6 rates, 4 s each after a 2 s warm-up: what fits the 60-minute budget on two cores
@@ -224,6 +229,7 @@ class LadderRunner:
 
 
 def _row(stack: str, variant: str, endpoint: str, rate: int, run: int, r: dict[str, float], busy: float) -> LadderRow:
+    cpu = round(100.0 * r["cpu_s"] / max(r["duration_s"], 1e-9), 1)
     return LadderRow(
         stack,
         variant,
@@ -238,8 +244,9 @@ def _row(stack: str, variant: str, endpoint: str, rate: int, run: int, r: dict[s
         int(r["errors"]),
         int(r["timeouts"]),
         int(r["requests"]),
-        round(100.0 * r["cpu_s"] / max(r["duration_s"], 1e-9), 1),
+        cpu,
         round(busy, 1),
+        int(busy >= LOAD_CORE_LIMIT_PCT or cpu >= LOADGEN_LIMIT_PCT),
     )
 
 

@@ -112,6 +112,7 @@ def ladder_notes(rows: list[LadderRow]) -> dict[str, float]:
         "load_core_busy_median_pct": statistics.median(r.load_core_busy_pct for r in busiest),
         "load_core_busy_max_pct": max(r.load_core_busy_pct for r in rows),
         "saturated_runs": float(sum(1 for r in rows if r.load_core_busy_pct > 90.0)),
+        "limited_runs": float(sum(r.load_limited for r in rows)),
         "fewest_requests": float(min(r.requests for r in rows)),
         "runs": float(len(rows)),
     }
