@@ -44,7 +44,12 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
                 f"a constant arrival rate of {pct}% of each stack's closed-loop (wrk) peak on that endpoint and",
                 f"variant, lowest rate first, {lp.duration_s} s per rate after a {lp.warmup_s} s warm-up at half the",
                 f"peak (discarded), {lp.runs} runs per rate, each run on a fresh server with the stacks'",
-                "order rotated. Each request's latency is timed from the moment it was due, also when it had to",
+                "order rotated.",
+            ]
+        ),
+        " ".join(
+            [
+                "Each request's latency is timed from the moment it was due, also when it had to",
                 "wait for a free connection, so a slow server cannot hide its queueing delay by slowing the load",
                 "down (no coordinated omission, as in wrk2); percentiles are exact over every request of a run;",
                 "a request taking over 5 s counts as an error.",
@@ -68,8 +73,14 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
                     f"{cost['loadgen_cpu_max_pct']:.0f}% of one core per run; the load core(s) were",
                     f"{cost['load_core_busy_median_pct']:.0f}% busy (median, upper half of the ladder) and",
                     f"{cost['load_core_busy_max_pct']:.0f}% at most; {cost['saturated_runs']:.0f} of",
-                    f"{cost['runs']:.0f} open-loop runs had the load core over 90% busy, and",
-                    f"{cost['limited_runs']:.0f} were marked load-limited (load core at least 95% busy or the",
+                    f"{cost['runs']:.0f} open-loop runs had the load core over 90% busy.",
+                ]
+            )
+        )
+        out.append(
+            " ".join(
+                [
+                    f"{cost['limited_runs']:.0f} runs were marked load-limited (load core at least 95% busy or the",
                     "generator using 90% of a core): there the generator cannot keep to its schedule, so those",
                     "rates count neither for nor against a stack, and a sustainable rate reached just below them",
                     "is shown as a lower bound. The fewest requests behind one run's p99.9 were",
@@ -85,7 +96,14 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
                     f"/db reads one random row (id uniform in 1..{ROWS:,}) of a {ROWS:,}-row world table from a",
                     "throwaway PostgreSQL cluster (Debian's package) that the harness creates, seeds, starts on",
                     "a free 127.0.0.1 port with trust authentication, and deletes afterwards; fsync is off",
-                    f"(read-only work). It runs on the load side ({core}), with wrk, loadgen and the span",
+                    "(read-only work).",
+                ]
+            )
+        )
+        out.append(
+            " ".join(
+                [
+                    f"PostgreSQL runs on the load side ({core}), with wrk, loadgen and the span",
                     "receiver, so the server's core measures the service alone, as with a database on another",
                     f"machine (RDS in the blog's setup). Every service uses a pool of {DB_POOL_SIZE} connections;",
                     f"wrk on /db at {', '.join(str(c) for c in plan.db_concurrency)} connection(s).",

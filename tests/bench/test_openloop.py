@@ -14,12 +14,13 @@ import pytest
 
 from report.bench.cli import add_arguments, make_plan
 from report.bench.errors import BenchError
-from report.bench.measure import Bench
-from report.bench.notes_openloop import DB_MEASURES
+from report.bench.measure import Bench, Pinning, Results
+from report.bench.notes_openloop import DB_MEASURES, open_loop_notes
 from report.bench.openloop import (
     FULL_LADDER,
     QUICK_LADDER,
     LadderPlan,
+    LadderRow,
     ladder,
     loadgen_command,
     parse_result,
@@ -188,3 +189,21 @@ def test_db_measures_are_documented_in_readme() -> None:
     readme = (ROOT / "bench" / "README.md").read_text()
     for name in DB_MEASURES:
         assert f"`{name}`" in readme, name
+
+
+def test_notes_fit_environment_yaml() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    plan = make_plan(parser.parse_args([]), ["go", "bun", "fastapi"], 1)
+    res = Results()
+    res.latency = [
+        LadderRow(
+            "go", "baseline", "json", 10_000_000, 5, 9_999_999.9, 1, 2, 3, 4, 123456, 7, 50_000_000, 99.9, 100.0, 1
+        )
+    ]
+    notes = open_loop_notes(plan, res, Pinning({0}, {1}))
+    assert len(notes) >= 5
+    assert all(0 < len(note) <= 600 for note in notes), [len(n) for n in notes]  # the data contract's limit
+    assert any("coordinated omission" in n for n in notes) and any(
+        "PostgreSQL runs on the load side (core 1)" in n for n in notes
+    )
