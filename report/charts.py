@@ -393,7 +393,15 @@ def rate_curves(
         ]
         if any(any(row) for row in limited):
             handles.append(
-                Line2D([], [], marker="x", markersize=6, color=INK, linestyle="none", label="load side saturated")
+                Line2D(
+                    [],
+                    [],
+                    marker="x",
+                    markersize=6,
+                    color=INK,
+                    linestyle="none",
+                    label="load generator behind schedule",
+                )
             )
         ax.legend(
             handles=handles,

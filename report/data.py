@@ -92,7 +92,7 @@ class LatencyRow(Strict):
     latency_p99_ms: PositiveFloat
     latency_p999_ms: PositiveFloat
     errors: NonNegativeInt
-    load_limited: Annotated[int, Field(ge=0, le=1)] = 0  # 1: the load side was saturated: no evidence either way
+    load_limited: Annotated[int, Field(ge=0, le=1)] = 0  # 1: the generator fell behind: no evidence either way
 
     @field_validator("latency_p90_ms", "latency_p99_ms", "latency_p999_ms")
     @classmethod

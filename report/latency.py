@@ -31,7 +31,7 @@ class RatePoint:
     p99: Spread
     p999: float
     errors: float  # median errors per run
-    load_limited: bool = False  # most runs had the load side saturated: not evidence either way
+    load_limited: bool = False  # in most runs the generator fell behind its schedule: not evidence either way
 
     def sustained(self, slo_ms: float) -> bool:
         """p99 within the SLO, nearly every offered request completed, none failed (medians over runs)."""

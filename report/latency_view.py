@@ -86,7 +86,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                 caption=f"Where each stack's p99 crosses {slo:g} ms on {endpoint}: {names[order[0]]} sustains "
                 f"the most ({_sus(lat, endpoint, 'baseline', order[0])}). Log scales on both axes."
                 + (
-                    " Crosses: rates where the load generator's core was saturated (not counted)."
+                    " Crosses: rates where the load generator fell behind its schedule (not counted)."
                     if any_limited
                     else ""
                 ),
