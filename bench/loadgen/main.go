@@ -50,9 +50,12 @@ type report struct {
 	// How late the generator itself woke for requests it slept for (scheduling, CPU starvation): the part
 	// of a latency that is the load side's fault. Requests already overdue (every connection busy) are the
 	// server's backlog and are not in it.
-	LagP99MS   float64 `json:"schedule_lag_p99_ms"`
-	CPUSeconds float64 `json:"cpu_s"`
-	FirstError string  `json:"first_error,omitempty"`
+	LagP99MS float64 `json:"schedule_lag_p99_ms"`
+	// Time the generator's threads spent runnable but waiting for a CPU (/proc/self/task/*/schedstat), as a
+	// share of the run: other work on the load core delays every request the generator sends.
+	RunqueueWaitPct float64 `json:"runqueue_wait_pct"`
+	CPUSeconds      float64 `json:"cpu_s"`
+	FirstError      string  `json:"first_error,omitempty"`
 }
 
 type worker struct {
@@ -76,6 +79,28 @@ func rank(sorted []time.Duration, q float64) float64 {
 		i = 0
 	}
 	return float64(sorted[i]) / float64(time.Millisecond)
+}
+
+// runqueueWait sums, over the process's threads, the time spent waiting on a run queue (Linux schedstat).
+func runqueueWait() time.Duration {
+	var total time.Duration
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		fields := bytes.Fields(b)
+		if len(fields) >= 2 {
+			if ns, err := strconv.ParseInt(string(fields[1]), 10, 64); err == nil {
+				total += time.Duration(ns)
+			}
+		}
+	}
+	return total
 }
 
 func cpuSeconds() float64 {
@@ -183,6 +208,7 @@ func main() {
 	total := int64(math.Round(float64(*rate) * duration.Seconds()))
 	interval := float64(time.Second) / float64(*rate)
 	var next atomic.Int64
+	waitBefore := runqueueWait()
 	workers := make([]*worker, *conns)
 	start := time.Now().Add(20 * time.Millisecond) // every connection is dialled before the first request is due
 	var wg sync.WaitGroup
@@ -268,6 +294,8 @@ func main() {
 		}()
 	}
 	wg.Wait()
+	waited := runqueueWait() - waitBefore
+	elapsed := time.Since(start)
 	out := report{OfferedRPS: float64(*rate), DurationS: duration.Seconds(), Connections: *conns}
 	var all, lags []time.Duration
 	var lastEnd time.Time
@@ -298,6 +326,9 @@ func main() {
 		out.Max = float64(all[n-1]) / float64(time.Millisecond)
 	}
 	out.CPUSeconds = cpuSeconds()
+	if elapsed > 0 {
+		out.RunqueueWaitPct = 100 * float64(waited) / float64(elapsed)
+	}
 	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
 		os.Exit(1)
 	}

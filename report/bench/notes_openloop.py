@@ -80,8 +80,9 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
         out.append(
             " ".join(
                 [
-                    f"{cost['limited_runs']:.0f} runs were marked load-limited: the generator used 90% of a core, or",
-                    "its own lateness (p99) was over 1 ms and at least half the p99 it measured. Such rates count",
+                    f"{cost['limited_runs']:.0f} runs were marked load-limited: the generator used 90% of a core,",
+                    "waited for a CPU a quarter of the run, or its own lateness (p99) was over 1 ms and half the p99",
+                    "it measured. Such rates count",
                     "neither for nor against a stack, and a sustainable rate just below them is shown as a lower",
                     "bound. The fewest requests behind one run's p99.9 were",
                     f"{cost['fewest_requests']:,.0f}.",

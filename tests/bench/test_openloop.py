@@ -193,10 +193,11 @@ def test_db_measures_are_documented_in_readme() -> None:
 
 
 def test_a_run_is_load_limited_when_the_generator_decides_its_p99() -> None:
-    assert load_limited(95.0, 0.1, 5.0)  # the generator used nearly a whole core
-    assert load_limited(30.0, 3.0, 5.0)  # its own lateness is most of the p99
-    assert not load_limited(30.0, 3.0, 40.0)  # late, but the service's queueing dominates
-    assert not load_limited(30.0, 0.9, 1.0)  # under a millisecond of lateness never counts
+    assert load_limited(95.0, 0.0, 0.1, 5.0)  # the generator used nearly a whole core
+    assert load_limited(30.0, 30.0, 0.1, 5.0)  # other work kept it off the CPU a quarter of the run
+    assert load_limited(30.0, 0.0, 3.0, 5.0)  # its own lateness is most of the p99
+    assert not load_limited(30.0, 10.0, 3.0, 40.0)  # late, but the service's queueing dominates
+    assert not load_limited(30.0, 0.0, 0.9, 1.0)  # under a millisecond of lateness never counts
 
 
 def test_notes_fit_environment_yaml() -> None:
@@ -206,7 +207,24 @@ def test_notes_fit_environment_yaml() -> None:
     res = Results()
     res.latency = [
         LadderRow(
-            "go", "baseline", "json", 10_000_000, 5, 9_999_999.9, 1, 2, 3, 4, 123456, 7, 50_000_000, 99.9, 100.0, 9.9, 1
+            "go",
+            "baseline",
+            "json",
+            10_000_000,
+            5,
+            9_999_999.9,
+            1,
+            2,
+            3,
+            4,
+            123456,
+            7,
+            50_000_000,
+            99.9,
+            100.0,
+            9.9,
+            50.0,
+            1,
         )
     ]
     notes = open_loop_notes(plan, res, Pinning({0}, {1}))
