@@ -107,6 +107,7 @@ class Results:
     extra_memory: list[tuple[str, str, str, int, float]] = field(default_factory=list)  # stack, variant, what, run, MB
     spans: dict[str, dict[str, float]] = field(default_factory=dict)  # stack -> probe figures
     latency: list[LadderRow] = field(default_factory=list)  # open-loop ladder runs
+    ladder_retries: int = 0  # ladder points measured again because the load core was contended
     retries: int = 0
     contended_runs: int = 0
 

@@ -73,7 +73,8 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
                     f"{cost['loadgen_cpu_max_pct']:.0f}% of one core per run; the load core(s) were",
                     f"{cost['load_core_busy_median_pct']:.0f}% busy (median, upper half of the ladder) and",
                     f"{cost['load_core_busy_max_pct']:.0f}% at most; {cost['saturated_runs']:.0f} of",
-                    f"{cost['runs']:.0f} open-loop runs had the load core over 90% busy.",
+                    f"{cost['runs']:.0f} open-loop runs had the load core over 90% busy; {res.ladder_retries} rates",
+                    "were measured again because other work kept the generator off its core.",
                 ]
             )
         )

@@ -32,6 +32,7 @@ TIMEOUT_S = 5  # like wrk's --timeout 5s; a timed-out request counts as an error
 LOADGEN_LIMIT_PCT = 90.0
 RUNQUEUE_LIMIT_PCT = 25.0
 LAG_LIMIT_MS = 1.0
+RETRY_BUDGET = 30  # re-measured points per endpoint's ladder when the load core was contended
 LAG_SHARE = 0.5
 DRAIN_S = 0.4  # planned allowance per point for the last responses to come back
 VARIANTS = ("baseline", "otel")
@@ -181,6 +182,7 @@ class LadderRunner:
         self.load_cores = load_cores
         self.start = start
         self.check = check
+        self.retries = 0
 
     def _one(self, running: Running, path: str, rate: int, duration_s: float) -> tuple[dict[str, float], float]:
         argv = loadgen_command(self.loadgen, f"http://127.0.0.1:{running.port}{path}", rate, duration_s)
@@ -230,8 +232,20 @@ class LadderRunner:
                             self._one(running, path, max(1, round(peak / 2)), p.warmup_s)
                         for rate in rates:
                             self.progress.step(f"{what} at {rate:,} req/s", p.duration_s + DRAIN_S)
-                            res, busy = self._one(running, path, rate, p.duration_s)
-                            rows.append(_row(stack, variant, endpoint, rate, run, res, busy))
+                            row = _row(
+                                stack, variant, endpoint, rate, run, *self._one(running, path, rate, p.duration_s)
+                            )
+                            # other work kept the generator off its core: measure once more (bounded per run)
+                            if row.runqueue_wait_pct >= RUNQUEUE_LIMIT_PCT and self.retries < RETRY_BUDGET:
+                                self.retries += 1
+                                self.progress.note(
+                                    f"  load core busy ({row.runqueue_wait_pct:.0f}% waiting for a CPU) during "
+                                    f"{stack} ({variant}) at {rate:,} req/s; measuring again"
+                                )
+                                row = _row(
+                                    stack, variant, endpoint, rate, run, *self._one(running, path, rate, p.duration_s)
+                                )
+                            rows.append(row)
                     finally:
                         self.registry.stop(running.proc)
         return rows

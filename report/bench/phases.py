@@ -98,6 +98,7 @@ def ladders(bench: Bench, endpoint: str, env: dict[str, str]) -> None:
         [(r.endpoint, r.variant, r.stack, r.concurrency, r.requests_per_sec) for r in bench.results.throughput]
     )
     bench.results.latency.extend(runner.run(endpoint, bench.plan.stacks, peaks, env))
+    bench.results.ladder_retries += runner.retries
 
 
 def ladder_notes(rows: list[LadderRow]) -> dict[str, float]:
