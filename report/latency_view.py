@@ -32,7 +32,9 @@ class Job:
 def _rate(value: float | None, capped: bool = False) -> str:
     if value is None:
         return "not measured"
-    return f"{'at least ' if capped else ''}{fmt(value, 0)} req/s" if value else "none"
+    if not value:
+        return "not measurable (load generator behind)" if capped else "none"
+    return f"{'at least ' if capped else ''}{fmt(value, 0)} req/s"
 
 
 def _sus(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
@@ -201,7 +203,9 @@ def view(
                         "stack": names[sid],
                         "color": colors[sid],
                         "peak": fmt(peak.rps.median, 0) if peak else "–",
-                        "sustainable": ("≥ " if series.capped(slo) else "") + fmt(best.offered, 0) if best else "none",
+                        "sustainable": ("≥ " if series.capped(slo) else "") + fmt(best.offered, 0)
+                        if best
+                        else ("–" if series.capped(slo) else "none"),
                         "share": percent(best.offered / peak.rps.median) if best and peak else "–",
                         "p99": f"{fmt(best.p99.median, d)} ({fmt(best.p99.min, d)}–{fmt(best.p99.max, d)})"
                         if best
