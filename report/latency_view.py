@@ -219,8 +219,13 @@ def view(
                         "n": str(series.runs),
                     }
                 )
+            ranked = _sorted(lat, endpoint, cfg.stack_ids)
             sections.append(
                 {
+                    "best_stack": names[ranked[0]],
+                    "best_text": _sus(lat, endpoint, "baseline", ranked[0]),
+                    "worst_stack": names[ranked[-1]],
+                    "worst_text": _sus(lat, endpoint, "baseline", ranked[-1]),
                     "endpoint": endpoint,
                     "title": TITLES[endpoint],
                     "slo": f"{slo:g}",
