@@ -140,6 +140,7 @@ def test_a_cluster_left_by_a_killed_harness_is_stopped_before_a_new_one_starts(t
         with postgres.cluster(reg, tmp_path / "work", tmp_path) as db:
             assert _left(old_pids) == []
             assert _psql(db, "SELECT count(*) FROM world") == "10000"
+            assert db.root == old.root or not old.root.exists()  # the old cluster's files went with it
     finally:
         for pid in old_pids:
             if _alive(pid):
