@@ -81,6 +81,45 @@ else
   missing+=("python3 venv/ensurepip (apt: python3-venv)")
 fi
 
+# --- h12: open-loop load generator and PostgreSQL (issue 12; self-contained block) -------------------
+# loadgen: bench/loadgen (Go standard library only; go.mod pins the language version), built with the newest Go.
+# postgresql: Debian's server package, for the throwaway cluster the harness creates under bench/.work.
+loadgen_go="$(command -v /usr/local/go/bin/go || command -v go || true)"
+if [[ -n "$loadgen_go" ]]; then
+  want="$(stamp "$BENCH/loadgen/go.mod" "$BENCH/loadgen/main.go")-$("$loadgen_go" env GOVERSION)"
+  if [[ -x "$WORK/loadgen/loadgen" && "$(cat "$WORK/loadgen/.deps-stamp" 2>/dev/null)" == "$want" ]]; then
+    say "loadgen present"
+  else
+    say "building bench/loadgen with $("$loadgen_go" env GOVERSION)"
+    mkdir -p "$WORK/loadgen"
+    if (cd "$BENCH/loadgen" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0 \
+          "$loadgen_go" build -trimpath -ldflags=-s -o "$WORK/loadgen/loadgen" .); then
+      echo "$want" > "$WORK/loadgen/.deps-stamp"
+    else
+      missing+=("bench/loadgen (go build failed)")
+    fi
+  fi
+else
+  missing+=("a Go toolchain for bench/loadgen")
+fi
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    say "apt-get install postgresql"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    # The harness runs its own cluster; the package's default one must not hold a port or CPU.
+    if command -v pg_lsclusters >/dev/null; then
+      pg_lsclusters -h 2>/dev/null | while read -r ver name _; do pg_ctlcluster "$ver" "$name" stop 2>/dev/null || true; done
+    fi
+  else
+    missing+=("apt package postgresql (needs root: sudo apt-get install postgresql)")
+  fi
+else
+  say "postgresql present ($(ls /usr/lib/postgresql | sort -V | tail -1))"
+fi
+# --- end h12 ------------------------------------------------------------------------------------------
+
 # --- report -------------------------------------------------------------------------------------
 for tool in go wrk; do command -v "$tool" >/dev/null || missing+=("$tool on PATH"); done
 if ((${#missing[@]})); then

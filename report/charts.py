@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -279,6 +280,139 @@ def grouped_bars(
         else:
             ax.set_xlim(0, top * 1.3)
         ax.set_xlabel(f"{unit}{' (log scale)' if log else ''}")
+        return _svg(fig)
+
+
+def rate_curves(
+    marks: Sequence[Mark],
+    rates: Sequence[Sequence[float]],
+    p99: Sequence[Sequence[float]],
+    traced_rates: Sequence[Sequence[float]],
+    traced_p99: Sequence[Sequence[float]],
+    sustained: Sequence[float],
+    slo_ms: float,
+    limited: Sequence[Sequence[bool]] = (),
+) -> bytes:
+    """p99 against offered rate, one line per stack (dashed: with tracing), log-log, the SLO as a line.
+
+    Each stack's line ends in a direct label; a ring marks the highest rate it sustained under the SLO.
+    """
+    with rc_context(_style()):
+        fig, ax = _figure(max(3.0, 1.2 + 0.2 * len(marks)))
+        ax.grid(axis="y", color=GRID, linewidth=0.6)
+        markers = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "p", "*")
+        ends: list[tuple[float, float, str]] = []
+        for k, mark in enumerate(marks):
+            shape = markers[mark.index % len(markers)]
+            if traced_rates[k]:
+                ax.plot(
+                    traced_rates[k],
+                    traced_p99[k],
+                    color=mark.color,
+                    linewidth=1.1,
+                    linestyle=(0, (3, 2)),
+                    marker=shape,
+                    markersize=3,
+                    markerfacecolor="white",
+                    alpha=0.9,
+                )
+            ax.plot(rates[k], p99[k], color=mark.color, linewidth=1.8, marker=shape, markersize=4.5)
+            if sustained[k] in rates[k]:
+                at = list(rates[k]).index(sustained[k])
+                ax.plot(
+                    [rates[k][at]],
+                    [p99[k][at]],
+                    marker="o",
+                    markersize=10,
+                    markerfacecolor="none",
+                    markeredgecolor=INK,
+                    markeredgewidth=1.0,
+                    linestyle="none",
+                    zorder=5,
+                )
+            crosses = [i for i, flag in enumerate(limited[k] if limited else ()) if flag]
+            if crosses:
+                ax.plot(
+                    [rates[k][i] for i in crosses],
+                    [p99[k][i] for i in crosses],
+                    marker="x",
+                    markersize=7,
+                    color=INK,
+                    linestyle="none",
+                    zorder=6,
+                )
+            ends.append((rates[k][-1], p99[k][-1], mark.label))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        fmt = FuncFormatter(lambda v, _p: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+        ax.xaxis.set_major_formatter(fmt)
+        ax.yaxis.set_major_formatter(fmt)
+        ax.axhline(slo_ms, color=INK, linewidth=1.0, linestyle=(0, (1, 1.5)), zorder=1)
+        lo_x, hi_x = ax.get_xlim()
+        ax.annotate(
+            f"SLO: p99 {slo_ms:g} ms",
+            xy=(lo_x, slo_ms),
+            xytext=(2, 3),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=INK,
+        )
+        # labels at each line's last point, nudged apart in log space
+        placed: list[float] = []
+        for x, y, label in sorted(ends, key=lambda e: e[1]):
+            ly = y
+            for other in placed:
+                if abs(math.log10(ly) - math.log10(other)) < 0.09:
+                    ly = other * 10**0.09
+            placed.append(ly)
+            ax.annotate(
+                label,
+                xy=(x, ly),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                fontweight="bold",
+                color=INK,
+            )
+        ax.set_xlim(lo_x, hi_x * 2.2)
+        ax.set_xlabel("offered requests per second (log scale; constant arrival rate)")
+        ax.set_ylabel("p99 latency, ms (log scale)")
+        handles = [
+            Line2D([], [], color=MUTED, linewidth=1.8, label="without tracing"),
+            Line2D([], [], color=MUTED, linewidth=1.1, linestyle=(0, (3, 2)), label="with tracing"),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markersize=8,
+                markerfacecolor="none",
+                markeredgecolor=INK,
+                linestyle="none",
+                label="highest rate sustained",
+            ),
+        ]
+        if any(any(row) for row in limited):
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="x",
+                    markersize=6,
+                    color=INK,
+                    linestyle="none",
+                    label="load generator behind schedule",
+                )
+            )
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncol=len(handles),
+            frameon=False,
+            fontsize=7.5,
+            borderaxespad=0.2,
+        )
         return _svg(fig)
 
 

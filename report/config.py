@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from report.errors import Problem
-from report.validation import Color, StackId, Strict, Text, load_yaml, translate
+from report.validation import Color, PositiveFloat, StackId, Strict, Text, load_yaml, translate
 
 WebAddress = Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$", max_length=300)]
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
 MAX_STACKS = 12
+# p99 a stack must stay under at an offered rate for that rate to count as sustained (open-loop runs)
+SloEndpoint = Literal["json", "db"]
+DEFAULT_SLO_MS: dict[SloEndpoint, float] = {"json": 10.0, "db": 25.0}
 
 
 class Brand(Strict):
@@ -55,6 +58,12 @@ class ReportConfig(Strict):
     brand: Brand
     cta: Cta
     stacks: Annotated[list[Stack], Field(min_length=2, max_length=MAX_STACKS)]
+    latency_slo_ms: dict[SloEndpoint, PositiveFloat] = Field(default_factory=lambda: dict(DEFAULT_SLO_MS))
+
+    @field_validator("latency_slo_ms", mode="after")
+    @classmethod
+    def _slo_defaults(cls, value: dict[SloEndpoint, float]) -> dict[SloEndpoint, float]:
+        return {**DEFAULT_SLO_MS, **value}
 
     @field_validator("edition", mode="before")
     @classmethod

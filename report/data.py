@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
 from report.errors import Problem
+from report.latency_checks import check_latency
 from report.validation import (
     Loc,
     NonNegativeFloat,
@@ -32,6 +33,7 @@ from report.validation import (
 )
 
 BENCH = "benchmarks"
+Endpoint = Literal["json", "db"]
 
 
 class StartupRow(Strict):
@@ -63,11 +65,44 @@ class ThroughputRow(Strict):
     latency_p99_ms: PositiveFloat
     errors: NonNegativeInt
     variant: Literal["baseline", "otel"] = "baseline"
+    endpoint: Endpoint = "json"
 
     @field_validator("variant", mode="before")
     @classmethod
     def _blank_is_baseline(cls, value: Any) -> Any:
         return "baseline" if value in ("", None) else value
+
+    @field_validator("endpoint", mode="before")
+    @classmethod
+    def _blank_is_json(cls, value: Any) -> Any:
+        return "json" if value in ("", None) else value
+
+
+class LatencyRow(Strict):
+    """latency.csv: one open-loop run at a fixed offered rate (constant arrival rate)."""
+
+    stack: str
+    variant: Literal["baseline", "otel"]
+    endpoint: Endpoint
+    offered_rps: PositiveFloat
+    run: PositiveInt
+    achieved_rps: NonNegativeFloat
+    latency_p50_ms: PositiveFloat
+    latency_p90_ms: PositiveFloat
+    latency_p99_ms: PositiveFloat
+    latency_p999_ms: PositiveFloat
+    errors: NonNegativeInt
+    load_limited: Annotated[int, Field(ge=0, le=1)] = 0  # 1: the generator fell behind: no evidence either way
+
+    @field_validator("latency_p90_ms", "latency_p99_ms", "latency_p999_ms")
+    @classmethod
+    def _percentiles_never_decrease(cls, value: float, info: ValidationInfo) -> float:
+        names = ("latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_p999_ms")
+        below = names[names.index(str(info.field_name)) - 1]
+        lower = info.data.get(below)
+        if isinstance(lower, float) and value < lower:
+            raise ValueError(f"expected at least {below} ({lower:g}), found {value:g}")
+        return value
 
 
 class EvidenceRow(Strict):
@@ -89,6 +124,15 @@ class Machine(Strict):
     kernel: Text
 
 
+class OpenLoop(Strict):
+    """How latency.csv was measured: the rate ladder as shares of each stack's closed-loop peak."""
+
+    ladder_pct: Annotated[list[PositiveFloat], Field(min_length=1)]
+    runs: PositiveInt
+    warmup_s: NonNegativeFloat
+    duration_s: PositiveFloat
+
+
 class Method(Strict):
     """How the numbers were measured."""
 
@@ -99,6 +143,7 @@ class Method(Strict):
     rounds: PositiveInt | None = None
     startup_runs: PositiveInt | None = None
     contended_retries: NonNegativeInt | None = None
+    open_loop: OpenLoop | None = None
 
 
 class CalibrationReading(Strict):
@@ -161,8 +206,9 @@ class CsvSpec:
 SPECS = (
     CsvSpec("startup.csv", StartupRow, ("stack", "run")),
     CsvSpec("memory.csv", MemoryRow, ("stack", "phase", "run")),
-    CsvSpec("throughput.csv", ThroughputRow, ("stack", "variant", "concurrency", "run")),
+    CsvSpec("throughput.csv", ThroughputRow, ("stack", "variant", "endpoint", "concurrency", "run")),
     CsvSpec("evidence.csv", EvidenceRow, ("stack", "measure"), required=False),
+    CsvSpec("latency.csv", LatencyRow, ("stack", "variant", "endpoint", "offered_rps", "run"), required=False),
 )
 
 
@@ -175,6 +221,7 @@ class Benchmarks:
     memory: pd.DataFrame
     throughput: pd.DataFrame
     evidence: pd.DataFrame
+    latency: pd.DataFrame  # empty when latency.csv is absent (older data folders)
 
 
 @dataclass
@@ -204,6 +251,8 @@ def load_benchmarks(
                 _check_stacks(table, f"{shown_bench}/{spec.name}", spec, stack_ids, problems)
     if "throughput.csv" in tables:
         _check_throughput_matrix(tables["throughput.csv"], f"{shown_bench}/throughput.csv", environment, problems)
+    if tables.get("latency.csv") and tables["latency.csv"].rows and "throughput.csv" in tables:
+        check_latency(tables["latency.csv"], tables["throughput.csv"], f"{shown_bench}/latency.csv", problems)
     if problems or environment is None or len(tables) != len(SPECS):
         return None, problems
     frames = {name: _frame(table, spec) for spec in SPECS for name, table in tables.items() if name == spec.name}
@@ -214,6 +263,7 @@ def load_benchmarks(
             memory=frames["memory.csv"],
             throughput=frames["throughput.csv"],
             evidence=frames["evidence.csv"],
+            latency=frames["latency.csv"],
         ),
         problems,
     )
@@ -372,7 +422,7 @@ def _check_stacks(table: _Table, shown: str, spec: CsvSpec, stack_ids: Sequence[
         seen.add(stack)
         if stack not in stack_ids:
             problems.append(Problem(shown, line, "stack", _unknown_stack(stack, stack_ids)))
-    if spec.name == "evidence.csv" and not table.rows:
+    if spec.name in ("evidence.csv", "latency.csv") and not table.rows:
         return
     for sid in stack_ids:
         if sid not in seen:
@@ -392,13 +442,14 @@ def _check_stacks(table: _Table, shown: str, spec: CsvSpec, stack_ids: Sequence[
 def _check_throughput_matrix(
     table: _Table, shown: str, environment: Environment | None, problems: list[Problem]
 ) -> None:
-    cells: dict[tuple[str, int], set[str]] = defaultdict(set)
-    stacks: dict[str, set[str]] = defaultdict(set)
+    cells: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+    stacks: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in table.rows:
         variant, concurrency, stack = row.variant, row.concurrency, row.stack  # type: ignore[attr-defined]
-        cells[(variant, concurrency)].add(stack)
-        stacks[variant].add(stack)
-    if table.rows and "baseline" not in stacks:
+        endpoint = row.endpoint  # type: ignore[attr-defined]
+        cells[(endpoint, variant, concurrency)].add(stack)
+        stacks[(endpoint, variant)].add(stack)
+    if table.rows and ("json", "baseline") not in stacks:
         problems.append(
             Problem(
                 shown,
@@ -407,13 +458,17 @@ def _check_throughput_matrix(
                 "expected baseline rows (the variant column may be left out), found only otel rows",
             )
         )
-    for (variant, concurrency), present in sorted(cells.items()):
-        for stack in sorted(stacks[variant] - present):
+    for endpoint, variant in sorted(k for k in stacks if k[0] != "json"):
+        for stack in sorted(stacks[("json", "baseline")] - stacks[(endpoint, variant)]):
+            problems.append(Problem(shown, None, "", f"no {variant} rows for stack '{stack}' on /{endpoint}"))
+    for (endpoint, variant, concurrency), present in sorted(cells.items()):
+        on = "" if endpoint == "json" else f" on /{endpoint}"
+        for stack in sorted(stacks[(endpoint, variant)] - present):
             problems.append(
-                Problem(shown, None, "", f"no {variant} rows for stack '{stack}' at concurrency {concurrency}")
+                Problem(shown, None, "", f"no {variant} rows for stack '{stack}' at concurrency {concurrency}{on}")
             )
     if environment is not None and isinstance(environment.method.concurrency, list):
-        levels = {c for _, c in cells}
+        levels = {c for e, _, c in cells if e == "json"}
         declared = set(environment.method.concurrency)
         if levels and levels != declared:
             problems.append(

@@ -19,7 +19,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from report import claims
+from report import claims, latency_view
 from report.errors import BuildError
 from report.findings import MEMORY_UNIT, Area, level_claims, measured_areas
 from report.numbers import decimals_for, percent, ratio
@@ -196,6 +196,10 @@ def plan(results: Results) -> list[ChartJob]:
                 ),
             )
         )
+    if results.latency is not None:
+        for job in latency_view.chart_jobs(cfg, results.latency, index):
+            args = (tuple(Mark(*m) for m in job.args[0]), *job.args[1:])
+            jobs.append(ChartJob(job.key, job.function, args, Chart(job.file, job.alt, job.caption, job.source)))
     scale = (results.rubric.scale.min, results.rubric.scale.max)
     overall = sorted(results.overall, key=lambda s: -results.overall[s])
     listing = ", ".join(f"{names[s]} {results.overall[s]:.2f}" for s in overall)

@@ -15,6 +15,7 @@ from report.data import Benchmarks, load_benchmarks
 from report.errors import Collector, InputError, Problem, display_path
 from report.findings import measured_areas
 from report.fonts import FACES, FONT_DIRS, FONT_FILES
+from report.latency import compute as latency_stats
 from report.options import OutputOptions, same_url
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
 from report.render import Chart, Results, facts, render_html, view_model
@@ -31,6 +32,7 @@ PDF_NAME = publish.PDF_NAME
 HTML_NAME = "backend-language-comparison.html"
 CHART_DIR = "charts"
 FIXED_SECTIONS = ("summary", "methodology", "startup", "memory", "throughput", "choosing", "about")
+DATA_SECTIONS = ("latency", "database")  # copy needed only when latency.csv or /db rows are present
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,17 @@ def load(data_dir: Path) -> Inputs:
     rubric, rubric_problems = load_rubric(data_dir, shown, stack_ids, measures, evidence)
     problems.extend(rubric_problems)
     categories = [c.id for c in rubric.categories] if rubric else []
+    data_sections = []  # sections shown only when their data is there (older data folders lack it)
+    if bench is not None and len(bench.latency):
+        data_sections.append("latency")
+    if bench is not None and (bench.throughput["endpoint"] == "db").any():
+        data_sections.append("database")
     copy, copy_problems = load_copy(
-        data_dir, shown, expected_sections(FIXED_SECTIONS, categories), complete=rubric is not None
+        data_dir,
+        shown,
+        [*expected_sections(FIXED_SECTIONS, categories), *data_sections],
+        complete=rubric is not None,
+        optional=DATA_SECTIONS,
     )
     problems.extend(copy_problems)
     problems.raise_if_any()
@@ -126,6 +137,9 @@ def compute(inputs: Inputs) -> Results:
         overall=overall_scores(area_scores, weights),
         weights=weights,
         robustness=robustness(area_scores, stack_ids),
+        latency=latency_stats(
+            inputs.benchmarks, {str(k): v for k, v in inputs.config.latency_slo_ms.items()}, stack_ids
+        ),
     )
 
 

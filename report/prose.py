@@ -40,7 +40,7 @@ def expected_sections(fixed: Sequence[str], categories: Sequence[str]) -> list[s
 
 
 def load_copy(
-    data_dir: Path, shown_dir: str, sections: Sequence[str], *, complete: bool = True
+    data_dir: Path, shown_dir: str, sections: Sequence[str], *, complete: bool = True, optional: Sequence[str] = ()
 ) -> tuple[dict[str, CopyFile], list[Problem]]:
     """Read every expected copy file; unknown files are reported (they are usually typos).
 
@@ -52,7 +52,7 @@ def load_copy(
     files: dict[str, CopyFile] = {}
     present = sorted(p.stem for p in folder.glob("*.md")) if folder.is_dir() else []
     for stem in present if complete else ():
-        if stem not in sections:
+        if stem not in sections and stem not in optional:  # optional: used only when their data is present
             close = difflib.get_close_matches(stem, sections, n=1)
             hint = (
                 f"did you mean {close[0]}.md?" if close else f"expected only: {', '.join(s + '.md' for s in sections)}"

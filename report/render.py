@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
-from report import claims
+from report import claims, latency_view
 from report.config import ReportConfig
 from report.data import Environment as BenchEnvironment
 from report.errors import InputError, Problem, display_path
@@ -27,6 +27,7 @@ from report.findings import (
     measured_areas,
     tie_note,
 )
+from report.latency import LatencyStats
 from report.numbers import decimals_for, fmt, join_names, percent, ratio
 from report.rubric import MEASURED_AREAS, CategoryResult, Rubric, score_of
 from report.scoring import Robustness
@@ -60,6 +61,7 @@ class Results:
     overall: dict[str, float]
     weights: dict[str, float]
     robustness: Robustness | None = None
+    latency: LatencyStats | None = None
 
 
 def facts(results: Results) -> dict[str, str]:
@@ -97,6 +99,7 @@ def facts(results: Results) -> dict[str, str]:
     out["memory.order_under_load"] = claims.same_order(areas["memory_idle"].standing, areas["memory"].standing, names)
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
+    out.update(latency_view.facts(cfg, results.latency))
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)
         out[f"{category.id}.best"] = names[order[0]]
@@ -298,6 +301,7 @@ def view_model(
                         "text": fmt(areas["latency"].values[sid], areas["latency"].decimals),
                         "win": sid in leading["latency"],
                     },
+                    *latency_view.scorecard_cells(results.latency, sid),
                     *[{"text": fmt(c.scores[sid], 2), "win": winners[c.id] == sid} for c in results.categories],
                     {"text": fmt(results.overall[sid], 2), "win": winners["overall"] == sid},
                 ],
@@ -307,8 +311,9 @@ def view_model(
         "Startup (ms)",
         f"Memory idle ({MEMORY_UNIT})",
         f"Memory under load ({MEMORY_UNIT})",
-        f"Throughput at {stats.top_level} (req/s)",
-        f"p99 at {stats.top_level} (ms)",
+        f"Throughput, /json at {stats.top_level} (req\u2060/\u2060s)",  # word joiners: the unit never wraps
+        f"p99, /json at {stats.top_level} (ms)",
+        *latency_view.scorecard_columns(results.latency),
         *[_short_title(c.title) for c in results.rubric.categories],
         f"Overall ({scale.min}–{scale.max})",
     ]
@@ -449,6 +454,7 @@ def view_model(
             "chart": charts["throughput"],
             "latency_chart": charts["latency"],
         },
+        "latency_load": latency_view.view(cfg, results.latency, charts, stats.evidence, env.method),
         "otel_cost": {"rows": otel_rows, "chart": charts.get("otel-cost"), "level": str(stats.top_level)},
         "categories": categories,
         "choose": choose,

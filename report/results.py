@@ -26,8 +26,8 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "results.schema.json"
 KEY_NAMES: dict[str, tuple[str, ...]] = {"load": ("variant", "concurrency", "stack"), "evidence": ("stack", "measure")}
 UNITS = {
     "startup": "ms",
-    "memory_idle": "MB",
-    "memory_load": "MB",
+    "memory_idle": "MiB",
+    "memory_load": "MiB",
     "load.rps": "requests/s",
     "load.p50": "ms",
     "load.p90": "ms",

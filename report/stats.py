@@ -107,6 +107,7 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
     idle = {sid: spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "idle"), "rss_mb"]) for sid in stack_ids}
     load_mem = {sid: spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "load"), "rss_mb"]) for sid in stack_ids}
     tp = bench.throughput
+    tp = tp.loc[tp["endpoint"] == "json"]  # /db rows have their own section (report/latency.py)
     load: dict[tuple[str, int, str], LoadPoint] = {}
     for key, group in tp.groupby(["variant", "concurrency", "stack"], sort=True):
         variant, level, sid = (str(part) for part in key)

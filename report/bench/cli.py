@@ -12,7 +12,7 @@ import shutil
 import statistics
 import sys
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from report.bench.calibration import Probe
 from report.bench.errors import BenchError
 from report.bench.evidence import static_evidence
 from report.bench.measure import Bench, Pinning, Plan, Results, choose_pinning
+from report.bench.notes_openloop import LATENCY_COLUMNS, db_evidence, open_loop_notes
+from report.bench.openloop import FULL_LADDER, QUICK_LADDER, LadderPlan
 from report.bench.output import FILES, csv_text, write_all, yaml_text
 from report.bench.processes import ProcessRegistry, managed
 from report.bench.progress import Progress
@@ -51,6 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="startup runs per stack incl. the discarded first (default 21; --quick 3)",
     )
     parser.add_argument("--concurrency", help="comma-separated wrk connection counts (default 10,50,100)")
+    parser.add_argument(
+        "--ladder", help="open-loop offered rates as %% of each stack's wrk peak (default 25,50,75,90,100,110)"
+    )
+    parser.add_argument("--ladder-runs", type=int, help="open-loop runs per offered rate (default 5; --quick 1)")
+    parser.add_argument("--ladder-duration", type=int, help="seconds per offered rate (default 4; --quick 1)")
+    parser.add_argument("--db-concurrency", help="comma-separated wrk connection counts on /db (default 50)")
+    parser.add_argument("--no-db", action="store_true", help="skip the /db endpoint and PostgreSQL")
 
 
 def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> Plan:
@@ -61,6 +70,19 @@ def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> P
         concurrency = [int(c) for c in conc.split(",") if c.strip()]
     except ValueError as exc:
         raise BenchError(f"--concurrency: expected comma-separated integers, got {conc!r}") from exc
+    base = QUICK_LADDER if quick else FULL_LADDER
+    try:
+        pct = tuple(float(c) for c in args.ladder.split(",") if c.strip()) if args.ladder else base.ladder_pct
+        db_conc = tuple(int(c) for c in (args.db_concurrency or ("10" if quick else "50")).split(",") if c.strip())
+    except ValueError as exc:
+        raise BenchError("--ladder and --db-concurrency: expected comma-separated numbers") from exc
+    ladder = LadderPlan(
+        pct, args.ladder_runs or base.runs, base.warmup_s, args.ladder_duration or base.duration_s, base.variants
+    )
+    if not pct or min(pct) <= 0 or ladder.runs < 1 or ladder.runs > 20 or not 1 <= ladder.duration_s <= 600:
+        raise BenchError("bad ladder: need positive percentages, 1-20 runs, 1-600 s per rate")
+    if not db_conc or min(db_conc) < 1:
+        raise BenchError("--db-concurrency: expected positive integers")
     plan = Plan(
         stacks=stacks,
         startup_runs=args.startup_runs or (3 if quick else 21),
@@ -76,6 +98,9 @@ def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> P
         quiet_wait_s=5.0 if quick else 20.0,
         retry_budget=3 if quick else 40,
         wrk_threads=max(1, load_cores),
+        ladder=ladder,
+        db_concurrency=db_conc,
+        db=not getattr(args, "no_db", False),
     )
     if (
         plan.startup_runs < 2
@@ -133,7 +158,8 @@ def _median(values: list[float]) -> float:
 
 def derived_evidence(res: Results, stacks: list[str]) -> list[tuple[str, str, float, str]]:
     """Evidence drawn from the measurements: memory extras, OTel cost, span probes."""
-    rows: list[tuple[str, str, float, str]] = []
+    rows: list[tuple[str, str, float, str]] = db_evidence(res, stacks)
+    res = replace(res, throughput=[r for r in res.throughput if r.endpoint == "json"])
     for stack in stacks:
 
         def mem(variant: str, what: str, stack: str = stack) -> float:
@@ -329,6 +355,13 @@ def _run(args: argparse.Namespace) -> int:
             bench = Bench(paths, plan, registry, pinning, progress, log_dir)
             progress.planned_s = bench.planned_seconds()
             bench.on_checkpoint = probe.record
+            ladder_s = plan.ladder.seconds(len(stacks) * len(plan.ladder.variants) * (1 + plan.db))
+            print(
+                f"lead-magnet bench: planned {progress.planned_s / 60:.1f} min of measurement "
+                f"(open-loop ladder {ladder_s / 60:.1f} min); "
+                "progress below counts it down",
+                file=sys.stderr,
+            )
             results = bench.run()
             progress.finish()
     finally:
@@ -356,10 +389,20 @@ def _run(args: argparse.Namespace) -> int:
             "rounds": plan.rounds,
             "startup_runs": plan.startup_runs - 1,
             "contended_retries": results.retries,
+            "open_loop": {
+                "ladder_pct": list(plan.ladder.ladder_pct),
+                "runs": plan.ladder.runs,
+                "warmup_s": plan.ladder.warmup_s,
+                "duration_s": plan.ladder.duration_s,
+            },
         },
         "versions": stack_versions,
         "pinning": pinning.describe(),
-        "notes": [*notes(plan, results, pinning, results.spans), _tool_versions()],
+        "notes": [
+            *notes(plan, results, pinning, results.spans),
+            *open_loop_notes(plan, results, pinning),
+            _tool_versions(),
+        ],
     }
     drifted = drift_flags(results, probe)
     if probe.readings:
@@ -382,6 +425,7 @@ def _run(args: argparse.Namespace) -> int:
                 "latency_p99_ms",
                 "errors",
                 "variant",
+                "endpoint",
             ],
             [
                 (
@@ -394,6 +438,7 @@ def _run(args: argparse.Namespace) -> int:
                     r.latency_p99_ms,
                     r.errors,
                     r.variant,
+                    r.endpoint,
                 )
                 for r in results.throughput
             ],
@@ -402,6 +447,9 @@ def _run(args: argparse.Namespace) -> int:
             ["stack", "measure", "value", "unit"], [(s, m, round(v, 4), u) for s, m, v, u in evidence]
         ),
     }
+    texts["latency.csv"] = csv_text(
+        list(LATENCY_COLUMNS), [tuple(getattr(r, c) for c in LATENCY_COLUMNS) for r in results.latency]
+    )
     assert set(texts) == set(FILES)
     write_all(out_dir, texts)
     # The full record, with per-run foreign CPU and retries, for anyone checking the numbers.
@@ -410,6 +458,7 @@ def _run(args: argparse.Namespace) -> int:
             {
                 "plan": asdict(plan),
                 "throughput": [asdict(r) for r in results.throughput],
+                "latency": [asdict(r) for r in results.latency],
                 "spans": results.spans,
                 "retries": results.retries,
                 "contended_runs": results.contended_runs,
@@ -428,7 +477,11 @@ def _summary(res: Results, stacks: list[str]) -> None:
         idle = _median([v for s, ph, _, v in res.memory if s == stack and ph == "idle"])
         line = [f"{stack:8} startup {st:8.2f} ms  idle RSS {idle:6.1f} MB"]
         for variant in ("baseline", "otel"):
-            rps = [r.requests_per_sec for r in res.throughput if r.stack == stack and r.variant == variant]
+            rps = [
+                r.requests_per_sec
+                for r in res.throughput
+                if r.stack == stack and r.variant == variant and r.endpoint == "json"
+            ]
             line.append(f"{variant} {_median(rps):10.0f} req/s")
         print("  ".join(line))
 

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from report.bench import procfs
+from report.bench import phases, postgres, procfs
 from report.bench.errors import BenchError
+from report.bench.openloop import FULL_LADDER, LadderPlan, LadderRow
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
 from report.bench.sampler import Sample, Sampler, foreign_cpu
@@ -43,6 +44,9 @@ class Plan:
     quiet_wait_s: float  # how long a retry may wait for the machine to calm down
     retry_budget: int  # retries allowed in the whole run
     wrk_threads: int
+    ladder: LadderPlan = FULL_LADDER  # open-loop latency (report/bench/openloop.py)
+    db_concurrency: tuple[int, ...] = (50,)  # wrk connections on /db
+    db: bool = True  # measure the /db endpoint against a throwaway PostgreSQL cluster
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,8 @@ class Pinning:
         if self.server is None or self.load is None:
             return "not pinned: fewer than 2 cores available, server and wrk share all cores"
         return (
-            f"server pinned to core {_cores(self.server)}; wrk, span receiver and harness pinned to core "
-            f"{_cores(self.load)} (os.sched_setaffinity)"
+            f"server pinned to core {_cores(self.server)}; wrk, loadgen, PostgreSQL, span receiver and harness "
+            f"pinned to core {_cores(self.load)} (os.sched_setaffinity)"
         )
 
 
@@ -91,6 +95,7 @@ class ThroughputRow:
     steal_pct: float
     attempts: int
     contended: bool
+    endpoint: str = "json"
 
 
 @dataclass
@@ -102,6 +107,8 @@ class Results:
     throughput: list[ThroughputRow] = field(default_factory=list)
     extra_memory: list[tuple[str, str, str, int, float]] = field(default_factory=list)  # stack, variant, what, run, MB
     spans: dict[str, dict[str, float]] = field(default_factory=dict)  # stack -> probe figures
+    latency: list[LadderRow] = field(default_factory=list)  # open-loop ladder runs
+    ladder_retries: int = 0  # ladder points measured again because the load core was contended
     retries: int = 0
     contended_runs: int = 0
 
@@ -144,7 +151,10 @@ class Bench:
         servers = n * len(VARIANTS_RUN) * p.rounds
         load = servers * (len(p.concurrency) * (p.warmup_s + p.duration_s) + p.idle_settle_s + 1)
         probes = n * (3 + p.burst_s + 4)
-        return startup + load + probes
+        endpoints = 2 if p.db else 1
+        variants = len(p.ladder.variants)
+        db = (3 + n * variants * p.rounds * (1 + len(p.db_concurrency) * (p.warmup_s + p.duration_s))) * p.db
+        return startup + load + probes + db + p.ladder.seconds(n * variants * endpoints)
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -161,14 +171,14 @@ class Bench:
         )
 
     def _wrk(
-        self, port: int, connections: int, duration_s: int, server_pid: int, sample: bool
+        self, port: int, connections: int, duration_s: int, server_pid: int, sample: bool, path: str = "/json"
     ) -> tuple[Path, Sampler | None, int]:
         report = self.log_dir / "wrk-report.json"
         report.unlink(missing_ok=True)
         argv = wrk_command(
             "wrk",
             self.paths.lua,
-            f"http://127.0.0.1:{port}/json",
+            f"http://127.0.0.1:{port}{path}",
             connections,
             duration_s,
             self.plan.wrk_threads,
@@ -249,14 +259,16 @@ class Bench:
             first = last
         self.progress.note(f"  machine still busy after {p.quiet_wait_s:.0f} s; measuring anyway")
 
-    def _one_load_run(self, running: Running, conc: int, rnd: int) -> ThroughputRow:
+    def _one_load_run(self, running: Running, conc: int, rnd: int, path: str = "/json") -> ThroughputRow:
         p = self.plan
         attempts = 0
         while True:
             attempts += 1
             if attempts > 1:
                 self._wait_for_quiet(running)
-            report, sampler, wrk_pid = self._wrk(running.port, conc, p.duration_s, running.proc.pid, sample=True)
+            report, sampler, wrk_pid = self._wrk(
+                running.port, conc, p.duration_s, running.proc.pid, sample=True, path=path
+            )
             assert sampler is not None
             self._load_samples.extend(sampler.samples)
             verdict = sampler.verdict(wrk_pid)
@@ -413,6 +425,12 @@ class Bench:
         self.measure_startup()
         self.checkpoint("after startup")
         self.measure_load()
+        phases.ladders(self, "json", {})
+        if self.plan.db:
+            # PostgreSQL shares the load core: the server's core then measures the service alone
+            with postgres.cluster(self.registry, self.paths.work, self.log_dir, self.pinning.load) as db:
+                phases.db_peak(self, db)
+                phases.ladders(self, "db", phases.db_env(db))
         self.probe_spans()
         self.checkpoint("after the span probes")
         return self.results

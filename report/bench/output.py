@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-FILES = ("environment.yaml", "startup.csv", "memory.csv", "throughput.csv", "evidence.csv")
+FILES = ("environment.yaml", "startup.csv", "memory.csv", "throughput.csv", "evidence.csv", "latency.csv")
 
 
 def csv_text(header: list[str], rows: list[tuple[Any, ...]]) -> str:

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from report.bench.evidence import MEASURES
+from report.bench.notes_openloop import DB_MEASURES
 from tests.bench.test_processes import MARK, marked_pids, wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,9 +70,9 @@ def quick_run(toolchain: None, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
-def test_writes_the_five_files(quick_run: Path) -> None:
+def test_writes_the_six_files(quick_run: Path) -> None:
     assert sorted(p.name for p in quick_run.iterdir()) == sorted(
-        ["environment.yaml", "startup.csv", "memory.csv", "throughput.csv", "evidence.csv"]
+        ["environment.yaml", "startup.csv", "memory.csv", "throughput.csv", "evidence.csv", "latency.csv"]
     )
 
 
@@ -95,16 +96,41 @@ def test_csv_columns_and_rows(quick_run: Path) -> None:
         (s, p) for s in ("go", "bun", "fastapi") for p in ("idle", "load")
     }
     tput = _rows(quick_run / "throughput.csv")
-    assert {(r["stack"], r["variant"]) for r in tput} == {
+    assert {(r["stack"], r["variant"]) for r in tput if r["endpoint"] == "json"} == {
         (s, v) for s in ("go", "bun", "fastapi") for v in ("baseline", "otel")
     }
+    # the smoke run measures /db in the baseline variant only, at one wrk level
+    assert {(r["stack"], r["variant"], r["concurrency"]) for r in tput if r["endpoint"] == "db"} == {
+        (s, "baseline", "10") for s in ("go", "bun", "fastapi")
+    }
     assert all(float(r["requests_per_sec"]) > 0 and int(r["errors"]) == 0 for r in tput)
+    latency = _rows(quick_run / "latency.csv")
+    assert list(latency[0]) == [
+        "stack",
+        "variant",
+        "endpoint",
+        "offered_rps",
+        "run",
+        "achieved_rps",
+        "latency_p50_ms",
+        "latency_p90_ms",
+        "latency_p99_ms",
+        "latency_p999_ms",
+        "errors",
+    ]
+    rates: dict[tuple[str, str], set[float]] = {}
+    for r in latency:
+        rates.setdefault((r["stack"], r["endpoint"]), set()).add(float(r["offered_rps"]))
+    # two rates (50% and 100% of the wrk peak) per stack and endpoint
+    assert {k: len(v) for k, v in rates.items()} == {
+        (s, e): 2 for s in ("go", "bun", "fastapi") for e in ("json", "db")
+    }
 
 
 def test_evidence_measures_are_documented(quick_run: Path) -> None:
     rows = _rows(quick_run / "evidence.csv")
     assert list(rows[0]) == ["stack", "measure", "value", "unit"]
-    assert {r["measure"] for r in rows} <= set(MEASURES)
+    assert {r["measure"] for r in rows} <= set(MEASURES) | set(DB_MEASURES)
     by = {(r["stack"], r["measure"]): float(r["value"]) for r in rows}
     assert by[("go", "otel_server_span_has_route")] == 1.0
     assert by[("bun", "otel_auto_server_spans_per_req")] == 0.0  # the Bun.serve finding

@@ -1,0 +1,3 @@
+module leadmagnet/bench/loadgen
+
+go 1.24

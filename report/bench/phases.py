@@ -1,0 +1,119 @@
+"""The measurements added for issue 12: the /db endpoint's closed-loop peak and the open-loop latency ladders.
+
+Both run inside Bench (report/bench/measure.py) with its registry, pinning and progress; the /db phases run
+against a throwaway PostgreSQL cluster (report/bench/postgres.py) pinned to the load core, so the server's core
+measures only the service, as with a database on another machine (RDS in the blog's setup).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from typing import TYPE_CHECKING
+
+from report.bench.errors import BenchError
+from report.bench.openloop import LadderRow, LadderRunner, loadgen_binary, peak_by_series
+from report.bench.postgres import ROWS, Cluster
+from report.bench.service import Running, get
+
+if TYPE_CHECKING:
+    from report.bench.measure import Bench
+
+DB_POOL_SIZE = 8
+EXPECTED_JSON = b'{"message":"hello","ok":true,"items":[1,2,3]}'
+
+
+def db_env(db: Cluster) -> dict[str, str]:
+    """What every service variant gets to reach the cluster."""
+    return {"DATABASE_URL": db.url, "DB_POOL_SIZE": str(DB_POOL_SIZE)}
+
+
+def check_db(running: Running) -> None:
+    """GET /db answers 200 with one row of `world`: {"id": 1..10000, "randomNumber": int}."""
+    status, body = get(running.port, "/db")
+    try:
+        doc = json.loads(body)
+        ok = (
+            isinstance(doc, dict)
+            and set(doc) == {"id", "randomNumber"}
+            and isinstance(doc["id"], int)
+            and 1 <= doc["id"] <= ROWS
+            and isinstance(doc["randomNumber"], int)
+        )
+    except ValueError:
+        ok = False
+    if status != 200 or not ok:
+        raise BenchError(
+            f"{running.stack} ({running.variant}): GET /db returned {status} {body[:80]!r}, "
+            'expected 200 {"id":<1..10000>,"randomNumber":<int>}'
+        )
+
+
+def check_json(running: Running) -> None:
+    """GET /json answers 200 with the expected body."""
+    status, body = get(running.port, "/json")
+    if status != 200 or body.replace(b" ", b"") != EXPECTED_JSON:
+        raise BenchError(f"{running.stack} ({running.variant}): GET /json returned {status} {body[:80]!r}")
+
+
+def db_peak(bench: Bench, db: Cluster) -> None:
+    """wrk on /db: interleaved rounds, a fresh server each, warm-up discarded; peak RSS under /db load."""
+    p = bench.plan
+    env = db_env(db)
+    for rnd in range(1, p.rounds + 1):
+        for v_index, variant in enumerate(p.ladder.variants):
+            k = (rnd - 1 + v_index) % len(p.stacks)
+            for stack in [*p.stacks[k:], *p.stacks[:k]]:
+                bench.progress.step(f"/db round {rnd}/{p.rounds}: {stack} ({variant}) start", 1.0)
+                running = bench._start(stack, variant, env_extra=env)
+                try:
+                    check_db(running)
+                    bench._load_samples = []
+                    for conc in p.db_concurrency:
+                        what = f"/db round {rnd}/{p.rounds}: {stack} ({variant}) c={conc}"
+                        bench.progress.step(f"{what} warm-up", p.warmup_s)
+                        bench._wrk(running.port, conc, p.warmup_s, running.proc.pid, sample=False, path="/db")
+                        bench.progress.step(f"{what} measuring {p.duration_s}s", p.duration_s)
+                        row = bench._one_load_run(running, conc, rnd, path="/db")
+                        row.endpoint = "db"
+                        bench.results.throughput.append(row)
+                    peak = max((s.rss_mb for s in bench._load_samples), default=0.0)
+                finally:
+                    bench.registry.stop(running.proc)
+                bench.results.extra_memory.append((stack, variant, "db_rss_load_peak", rnd, peak))
+
+
+def ladders(bench: Bench, endpoint: str, env: dict[str, str]) -> None:
+    """The open-loop ladder on one endpoint, at shares of each stack's closed-loop peak on it."""
+    runner = LadderRunner(
+        bench.registry,
+        loadgen_binary(bench.paths.work),
+        bench.plan.ladder,
+        bench.progress,
+        bench.pinning.load,
+        start=lambda stack, variant, extra: bench._start(stack, variant, env_extra=extra),
+        check=check_db if endpoint == "db" else check_json,
+    )
+    peaks = peak_by_series(
+        [(r.endpoint, r.variant, r.stack, r.concurrency, r.requests_per_sec) for r in bench.results.throughput]
+    )
+    bench.results.latency.extend(runner.run(endpoint, bench.plan.stacks, peaks, env))
+    bench.results.ladder_retries += runner.retries
+
+
+def ladder_notes(rows: list[LadderRow]) -> dict[str, float]:
+    """What the load side cost during the ladders, for environment.yaml's notes."""
+    if not rows:
+        return {}
+    top = max(r.offered_rps for r in rows)
+    busiest = [r for r in rows if r.offered_rps >= top / 2] or rows
+    return {
+        "loadgen_cpu_median_pct": statistics.median(r.loadgen_cpu_pct for r in rows),
+        "loadgen_cpu_max_pct": max(r.loadgen_cpu_pct for r in rows),
+        "load_core_busy_median_pct": statistics.median(r.load_core_busy_pct for r in busiest),
+        "load_core_busy_max_pct": max(r.load_core_busy_pct for r in rows),
+        "saturated_runs": float(sum(1 for r in rows if r.load_core_busy_pct > 90.0)),
+        "limited_runs": float(sum(r.load_limited for r in rows)),
+        "fewest_requests": float(min(r.requests for r in rows)),
+        "runs": float(len(rows)),
+    }

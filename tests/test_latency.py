@@ -1,0 +1,268 @@
+"""latency.csv and the /db rows: validation messages, sustainable-throughput arithmetic, the report's new sections."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from report.latency import RatePoint, Series, compute, peaks
+from report.pipeline import check, load, render
+from report.stats import spread
+from tests.conftest import ROOT, CliResult
+
+HEADER = (
+    "stack,variant,endpoint,offered_rps,run,achieved_rps,latency_p50_ms,latency_p90_ms,latency_p99_ms,"
+    "latency_p999_ms,errors\n"
+)
+STACKS = ("go", "bun", "fastapi")
+
+
+def _ladder_rows(endpoints: tuple[str, ...] = ("json",), variants: tuple[str, ...] = ("baseline", "otel")) -> str:
+    rows = []
+    for endpoint in endpoints:
+        for variant in variants:
+            for stack in STACKS:
+                for rate, p99 in ((1000, 2.0), (2000, 4.0), (4000, 40.0)):
+                    for run in (1, 2):
+                        rows.append(f"{stack},{variant},{endpoint},{rate},{run},{rate - 1},0.5,1.0,{p99},{p99 * 2},0")
+    return "\n".join(rows) + "\n"
+
+
+def _db_throughput(d: Path) -> None:
+    with (d / "benchmarks" / "throughput.csv").open("a", encoding="utf-8") as f:
+        for variant in ("baseline", "otel"):
+            for stack, rps in (("go", 9000.0), ("bun", 7000.0), ("fastapi", 1500.0)):
+                for run in (1, 2, 3):
+                    f.write(f"{stack},50,{run},{rps + run},1.0,2.0,5.0,0,{variant},db\n")
+
+
+@pytest.fixture
+def in_copy(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Beside a private copy of the sample data, with an endpoint column added to throughput.csv."""
+    path = data_dir / "benchmarks" / "throughput.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0] + ",endpoint", *(line + ",json" for line in lines[1:])]) + "\n")
+    monkeypatch.chdir(data_dir.parent)
+    return data_dir
+
+
+def _latency(d: Path, body: str) -> None:
+    (d / "benchmarks" / "latency.csv").write_text(HEADER + body, encoding="utf-8")
+
+
+def test_older_folders_without_latency_or_endpoint_stay_valid(data_dir: Path) -> None:
+    inputs = load(data_dir)
+    assert len(inputs.benchmarks.latency) == 0
+    assert set(inputs.benchmarks.throughput["endpoint"]) == {"json"}
+    results = check(data_dir)
+    assert results.latency is not None and results.latency.endpoints == []
+
+
+def test_a_complete_ladder_and_db_rows_are_valid(in_copy: Path, run_cli: Callable[..., CliResult]) -> None:
+    _db_throughput(in_copy)
+    _latency(in_copy, _ladder_rows(("json", "db")))
+    # the two sections' copy is needed once their data is there
+    assert run_cli("check", "--data", "data").err == (
+        "error: data/copy/database.md: file not found; every section needs its copy file\n"
+        "error: data/copy/latency.md: file not found; every section needs its copy file\n"
+        "lead-magnet: 2 problems found; nothing was written.\n"
+    )
+    for name in ("latency.md", "database.md"):
+        shutil.copy(ROOT / "data" / "copy" / name, in_copy / "copy" / name)
+    result = run_cli("check", "--data", "data")
+    assert (result.code, result.err) == (0, "")
+
+
+BAD: list[tuple[str, str, str]] = [
+    (
+        "percentiles-out-of-order",
+        "go,baseline,json,1000,1,999,0.5,1.0,4.0,3.0,0\n",
+        "error: data/benchmarks/latency.csv:2: latency_p999_ms: expected at least latency_p99_ms (4), found 3\n",
+    ),
+    (
+        "unknown-endpoint-and-negative-errors",
+        "go,baseline,xml,1000,1,999,0.5,1.0,4.0,5.0,-1\n",
+        "error: data/benchmarks/latency.csv:2: endpoint: expected one of 'json' or 'db', found 'xml'\n"
+        "error: data/benchmarks/latency.csv:2: errors: expected a number of at least 0, found '-1'\n",
+    ),
+    (
+        "rate-not-a-number",
+        "go,baseline,json,fast,1,999,0.5,1.0,4.0,5.0,0\n",
+        "error: data/benchmarks/latency.csv:2: offered_rps: expected a number, found 'fast'\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "expected"), BAD, ids=[b[0] for b in BAD])
+def test_bad_rows_name_file_line_and_column(
+    case: str, body: str, expected: str, in_copy: Path, run_cli: Callable[..., CliResult]
+) -> None:
+    _latency(in_copy, _ladder_rows() + body)
+    result = run_cli("check", "--data", "data")
+    count = expected.count("\n")
+    line = len(_ladder_rows().splitlines()) + 2
+    expected = expected.replace("latency.csv:2:", f"latency.csv:{line}:")
+    assert (result.code, result.out) == (1, "")
+    assert (
+        result.err == expected + f"lead-magnet: {count} problem{'s' if count > 1 else ''} found; nothing was written.\n"
+    )
+
+
+def test_load_limited_is_an_optional_flag(in_copy: Path, run_cli: Callable[..., CliResult]) -> None:
+    rows = _ladder_rows().splitlines()
+    body = "\n".join([*(r + ",0" for r in rows[:-1]), rows[-1] + ",1", "go,baseline,json,8000,1,999,0.5,1,4,5,0,yes"])
+    (in_copy / "benchmarks" / "latency.csv").write_text(HEADER.strip() + ",load_limited\n" + body + "\n")
+    result = run_cli("check", "--data", "data")
+    assert result.err == (
+        f"error: data/benchmarks/latency.csv:{len(rows) + 2}: load_limited: expected a whole number, found 'yes'\n"
+        "lead-magnet: 1 problem found; nothing was written.\n"
+    )
+
+
+def test_every_cross_file_problem_at_once(in_copy: Path, run_cli: Callable[..., CliResult]) -> None:
+    body = _ladder_rows(variants=("baseline",))
+    body = body.replace("fastapi,baseline,json,4000,1,3999", "fastapi,baseline,json,4000,1,5000")
+    body += "go,otel,json,1000,1,999,0.5,1.0,2.0,3.0,0\n"  # only one stack traced, at one rate
+    body += "go,baseline,db,1000,1,999,0.5,1.0,2.0,3.0,0\ngo,baseline,db,2000,1,1999,0.5,1.0,2.0,3.0,0\n"
+    _latency(in_copy, body)
+    result = run_cli("check", "--data", "data")
+    shown = "data/benchmarks/latency.csv"
+    assert result.err.splitlines() == [
+        f"error: {shown}: no baseline rows for stack 'bun' on /db",
+        f"error: {shown}: no baseline rows for stack 'fastapi' on /db",
+        f"error: {shown}: no otel rows for stack 'bun' on /json",
+        f"error: {shown}: no otel rows for stack 'fastapi' on /json",
+        f"error: {shown}: no throughput.csv rows for go (baseline) on /db; the offered rates are shares of that "
+        "closed-loop peak",
+        f"error: {shown}: offered_rps: expected at least 2 offered rates for go (otel) on /json, found 1",
+        f"error: {shown}:18: achieved_rps: expected at most the offered rate (4000), found 5000",
+        "lead-magnet: 7 problems found; nothing was written.",
+    ]
+
+
+def test_throughput_endpoint_must_be_json_or_db(in_copy: Path, run_cli: Callable[..., CliResult]) -> None:
+    path = in_copy / "benchmarks" / "throughput.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",json\n", ",grpc\n", 1), encoding="utf-8")
+    result = run_cli("check", "--data", "data")
+    assert result.err == (
+        "error: data/benchmarks/throughput.csv:2: endpoint: expected one of 'json' or 'db', found 'grpc'\n"
+        "lead-magnet: 1 problem found; nothing was written.\n"
+    )
+
+
+def test_db_rows_need_every_stack(in_copy: Path, run_cli: Callable[..., CliResult]) -> None:
+    _db_throughput(in_copy)
+    path = in_copy / "benchmarks" / "throughput.csv"
+    kept = [line for line in path.read_text().splitlines() if not (line.startswith("bun,") and line.endswith(",db"))]
+    path.write_text("\n".join(kept) + "\n")
+    result = run_cli("check", "--data", "data")
+    assert result.err.splitlines() == [
+        "error: data/benchmarks/throughput.csv: no baseline rows for stack 'bun' on /db",
+        "error: data/benchmarks/throughput.csv: no otel rows for stack 'bun' on /db",
+        "lead-magnet: 2 problems found; nothing was written.",
+    ]
+
+
+def test_slo_is_validated(in_copy: Path, run_cli: Callable[..., CliResult]) -> None:
+    with (in_copy / "report.yaml").open("a", encoding="utf-8") as f:
+        f.write("latency_slo_ms:\n  json: 0\n  grpc: 5\n")
+    result = run_cli("check", "--data", "data")
+    lines = result.err.splitlines()
+    assert any(line.endswith("latency_slo_ms.json: expected a number greater than 0, found '0'") for line in lines)
+    assert any(line.endswith("latency_slo_ms.grpc: expected one of 'json' or 'db', found 'grpc'") for line in lines)
+
+
+# --- sustainable throughput ------------------------------------------------------------------------------------
+
+
+def _point(
+    offered: float, p99: float, achieved: float | None = None, errors: float = 0, limited: bool = False
+) -> RatePoint:
+    return RatePoint(
+        offered=offered,
+        achieved=spread([offered if achieved is None else achieved]),
+        p50=p99 / 4,
+        p90=p99 / 2,
+        p99=spread([p99]),
+        p999=p99 * 2,
+        errors=errors,
+        load_limited=limited,
+    )
+
+
+def test_sustainable_is_the_last_rate_of_an_unbroken_run_under_the_slo() -> None:
+    series = Series((_point(100, 1), _point(200, 5), _point(300, 12), _point(400, 8)))
+    best = series.sustainable(10)
+    # 400 is under the SLO again, but only after 300 failed: a lucky point above the knee does not count
+    assert best is not None and best.offered == 200
+    assert series.sustainable(12) is not None and series.sustainable(12).offered == 400  # type: ignore[union-attr]
+    assert series.sustainable(0.5) is None
+
+
+def test_a_load_limited_rate_ends_the_walk_and_makes_the_figure_a_lower_bound() -> None:
+    # the generator's core was saturated at 300: neither a pass nor a fail, so 200 is "at least"
+    series = Series((_point(100, 1), _point(200, 2), _point(300, 50, limited=True), _point(400, 3)))
+    assert series.sustainable(10) is not None and series.sustainable(10).offered == 200  # type: ignore[union-attr]
+    assert series.capped(10)
+    # a real failure before the limited rate is a real limit
+    failing = Series((_point(100, 1), _point(200, 20), _point(300, 50, limited=True)))
+    assert failing.sustainable(10) is not None and not failing.capped(10)
+
+
+def test_a_rate_with_errors_or_too_few_completions_is_not_sustained() -> None:
+    assert not _point(1000, 1, achieved=940).sustained(10)  # under 95% completed
+    assert _point(1000, 1, achieved=950).sustained(10)
+    assert not _point(1000, 1, errors=1).sustained(10)
+    assert _point(1000, 10).sustained(10)  # at the SLO counts
+
+
+def test_medians_over_runs_and_the_closed_loop_peak(data_dir: Path) -> None:
+    bench = load(data_dir).benchmarks
+    lat = pd.DataFrame.from_records(
+        [
+            ("go", "baseline", "json", rate, run, rate, 0.1, 0.2, p99, p99 + 1, 0, 0)
+            for rate, runs in ((1000.0, (2.0, 9.0, 30.0)), (2000.0, (11.0, 12.0, 3.0)))
+            for run, p99 in enumerate(runs, 1)
+        ],
+        columns=[*HEADER.strip().split(","), "load_limited"],
+    )
+    stats = compute(
+        type(bench)(bench.environment, bench.startup, bench.memory, bench.throughput, bench.evidence, lat),
+        {"json": 10.0, "db": 25.0},
+        ["go", "bun", "fastapi"],
+    )
+    series = stats.series[("json", "baseline", "go")]
+    assert [p.p99.median for p in series.points] == [9.0, 11.0]
+    assert (series.points[0].p99.min, series.points[0].p99.max, series.runs) == (2.0, 30.0, 3)
+    assert stats.sustainable("json", "baseline", "go") == 1000.0
+    assert stats.sustainable("json", "otel", "go") is None
+    tp = bench.throughput
+    top = tp.loc[(tp["stack"] == "go") & (tp["variant"] == "baseline")].groupby("concurrency")["requests_per_sec"]
+    assert peaks(tp)[("json", "baseline", "go")].rps.median == max(top.median())
+
+
+# --- the report's sections -------------------------------------------------------------------------------------
+
+
+def test_sections_appear_only_with_their_data(in_copy: Path) -> None:
+    html, charts = render(load(in_copy), "a4")
+    assert 'id="latency-under-load"' not in html and 'id="database"' not in html
+    assert not any(key.startswith(("latency-load", "db-")) for key in charts)
+    _db_throughput(in_copy)
+    _latency(in_copy, _ladder_rows(("json", "db")))
+    for name in ("latency.md", "database.md"):
+        shutil.copy(ROOT / "data" / "copy" / name, in_copy / "copy" / name)
+    html, charts = render(load(in_copy), "a4")
+    assert 'id="latency-under-load"' in html and 'id="database"' in html
+    assert {"latency-load-json", "latency-load-db", "db-throughput"} <= set(charts)
+    # every stack sustains 2,000 req/s (p99 4 ms) and not 4,000 (p99 40 ms) under the 10 ms SLO on /json
+    assert html.count('<td class="num">2,000</td>') >= 3
+    # the scorecard says which endpoint each figure comes from
+    assert "Throughput, /json at" in html and "Sustainable, /json p99 ≤ 10 ms" in html
+    svg, _chart = charts["latency-load-json"]
+    again, _ = render(load(in_copy), "a4")[1]["latency-load-json"]
+    assert svg == again and b"SLO: p99 10 ms" in svg
