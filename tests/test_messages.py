@@ -309,7 +309,7 @@ CASES: list[tuple[str, Breaker, str]] = [
     (
         "yaml-mapping-as-key",
         _append("rubric.yaml", "{}: 1\n"),
-        "error: data/rubric.yaml:179: expected a key name, found a mapping ({...}) used as a key; delete it, or put "
+        "error: data/rubric.yaml:184: expected a key name, found a mapping ({...}) used as a key; delete it, or put "
         'the whole key in double quotes, like "{}": …\n' + SUMMARY_1,
     ),
     (

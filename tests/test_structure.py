@@ -132,7 +132,7 @@ def test_the_cover_and_the_callouts_read_in_order_without_the_watermark(built: d
     pdf = built["default-a4"]  # sample data: the SAMPLE DATA watermark is on every page
     cover = " | ".join(_reading_order(pdf, 1))
     order = [
-        "Backends on AWS",
+        "works-on-my.cloud",
         "EDITION",
         "Backend Language",
         "Go",
