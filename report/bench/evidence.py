@@ -142,7 +142,7 @@ def bun_candidate_evidence(paths: Paths) -> list[tuple[str, str, float, str]]:
     rows: list[tuple[str, str, float, str]] = []
     for candidate in BUN_CANDIDATES:
         base_src, otel_src = bun_candidate_sources(paths, candidate)
-        lock = base_src.parent / "package-lock.json"
+        lock = (base_src.parent if candidate == "elysia" else paths.bench / "bun") / "package-lock.json"
         base, otel = base_src.read_text(), otel_src.read_text()
         added = npm_closure(lock, npm_imports(otel)) - npm_closure(lock, npm_imports(base))
         rows += [
