@@ -261,12 +261,12 @@ def notes(plan: Plan, res: Results, pinning: Pinning, span_figures: dict[str, di
             " ".join(
                 [
                     "Bun candidates, server spans per request and share named after the route: Bun.serve with a",
-                    f"hand-started span {bun.get('bun_bunserve_otel_server_spans_per_req', 0.0):.2f}",
-                    f"({bun.get('bun_bunserve_otel_span_named_route', 0.0):.2f}), Hono with @hono/otel",
-                    f"{bun.get('bun_hono_otel_server_spans_per_req', 0.0):.2f}",
-                    f"({bun.get('bun_hono_otel_span_named_route', 0.0):.2f}), Elysia with",
-                    f"@elysiajs/opentelemetry {bun.get('bun_elysia_otel_server_spans_per_req', 0.0):.2f}",
-                    f"({bun.get('bun_elysia_otel_span_named_route', 0.0):.2f}). The Bun variant uses Hono:",
+                    f"hand-started span {bun.get('bun_bunserve_server_spans', 0.0):.2f}",
+                    f"({bun.get('bun_bunserve_named_route', 0.0):.2f}), Hono with @hono/otel",
+                    f"{bun.get('bun_hono_server_spans', 0.0):.2f}",
+                    f"({bun.get('bun_hono_named_route', 0.0):.2f}), Elysia with",
+                    f"@elysiajs/opentelemetry {bun.get('bun_elysia_server_spans', 0.0):.2f}",
+                    f"({bun.get('bun_elysia_named_route', 0.0):.2f}). The Bun variant uses Hono:",
                     "correct server spans from a library middleware, no hand-written span code.",
                 ]
             )

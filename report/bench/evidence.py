@@ -146,8 +146,8 @@ def bun_candidate_evidence(paths: Paths) -> list[tuple[str, str, float, str]]:
         base, otel = base_src.read_text(), otel_src.read_text()
         added = npm_closure(lock, npm_imports(otel)) - npm_closure(lock, npm_imports(base))
         rows += [
-            ("bun", f"bun_{candidate}_otel_setup_lines", added_code_lines(base, otel, "//"), "lines"),
-            ("bun", f"bun_{candidate}_otel_packages_added", len(added), "packages"),
+            ("bun", f"bun_{candidate}_setup_lines", added_code_lines(base, otel, "//"), "lines"),
+            ("bun", f"bun_{candidate}_packages_added", len(added), "packages"),
         ]
     return rows
 
@@ -330,11 +330,11 @@ for _c, _what in (
 ):
     MEASURES.update(
         {
-            f"bun_{_c}_otel_server_spans_per_req": ("spans/request", f"{_what}: SERVER-kind spans per request"),
-            f"bun_{_c}_otel_spans_per_req": ("spans/request", f"{_what}: all spans per request"),
-            f"bun_{_c}_otel_span_named_route": ("ratio", f"{_what}: share of server spans named `GET <route>`"),
-            f"bun_{_c}_otel_span_has_route": ("ratio", f"{_what}: share of server spans carrying http.route"),
-            f"bun_{_c}_otel_setup_lines": ("lines", f"{_what}: source lines added over its untraced baseline"),
-            f"bun_{_c}_otel_packages_added": ("packages", f"{_what}: npm packages tracing adds (from the lockfile)"),
+            f"bun_{_c}_server_spans": ("spans/request", f"{_what}: SERVER-kind spans per request"),
+            f"bun_{_c}_spans_per_req": ("spans/request", f"{_what}: all spans per request"),
+            f"bun_{_c}_named_route": ("ratio", f"{_what}: share of server spans named `GET <route>`"),
+            f"bun_{_c}_has_route": ("ratio", f"{_what}: share of server spans carrying http.route"),
+            f"bun_{_c}_setup_lines": ("lines", f"{_what}: source lines added over its untraced baseline"),
+            f"bun_{_c}_packages_added": ("packages", f"{_what}: npm packages tracing adds (from the lockfile)"),
         }
     )

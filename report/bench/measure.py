@@ -431,10 +431,10 @@ class Bench:
                 c = f if candidate == BUN_CHOICE else self._probe(stack, candidate)
                 self.results.spans[stack].update(
                     {
-                        f"bun_{candidate}_otel_spans_per_req": c["spans_per_req"],
-                        f"bun_{candidate}_otel_server_spans_per_req": c["server_spans_per_req"],
-                        f"bun_{candidate}_otel_span_named_route": c["named_route"],
-                        f"bun_{candidate}_otel_span_has_route": c["has_route"],
+                        f"bun_{candidate}_spans_per_req": c["spans_per_req"],
+                        f"bun_{candidate}_server_spans": c["server_spans_per_req"],
+                        f"bun_{candidate}_named_route": c["named_route"],
+                        f"bun_{candidate}_has_route": c["has_route"],
                     }
                 )
 

@@ -122,7 +122,7 @@ class Receiver:
         with self._lock:
             self._counts.setdefault(stack, SpanCounts()).add(counts)
 
-    def snapshot(self) -> dict[str, dict[str, int]]:
+    def snapshot(self) -> dict[str, dict[str, Any]]:
         """A copy of all counts, after counting any stored payloads."""
         with self._lock:
             stored, self._stored = self._stored, []
