@@ -451,6 +451,7 @@ def view_model(
             "versions": [{"stack": names.get(k, k), "version": v} for k, v in env.versions.items()],
             "notes": env.notes,
             "pinning": env.pinning or "",
+            "tracing": env.tracing.model_dump() if env.tracing else None,
             "measured_by": env.measured_by or "",
             "has_otel": bool(cost),
         },
