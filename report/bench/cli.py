@@ -174,7 +174,14 @@ def derived_evidence(res: Results, stacks: list[str]) -> list[tuple[str, str, fl
         delivered = [r.delivered_pct for r in res.throughput if r.stack == stack and r.delivered_pct is not None]
         if delivered:
             rows.append((stack, "otel_spans_delivered_pct", min(delivered), "%"))
-        rows.append((stack, "otel_bsp_max_queue_size", res.queue_size.get(stack, 2048), "spans"))
+        rows.append(
+            (
+                stack,
+                "otel_bsp_max_queue_size",
+                res.queue_size.get(stack, BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]),
+                "spans",
+            )
+        )
         for measure, value in sorted(res.spans.get(stack, {}).items()):
             rows.append((stack, measure, value, MEASURES[measure][0]))
     return rows
@@ -357,7 +364,7 @@ def _run(args: argparse.Namespace) -> int:
             "schedule_delay_ms": BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"],
             "export_timeout_ms": BSP_DEFAULTS["OTEL_BSP_EXPORT_TIMEOUT"],
             "delivered_min_pct": DELIVERED_MIN_PCT,
-            "queue_size_used": {s: results.queue_size.get(s, 2048) for s in stacks},
+            "queue_size_used": {s: results.queue_size.get(s, BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]) for s in stacks},
             "queue_reruns": results.queue_reruns,
         },
         "pinning": pinning.describe(),

@@ -151,7 +151,10 @@ class Bench:
     # --- helpers ---------------------------------------------------------------------------------
 
     def _bsp(self, stack: str) -> dict[str, int]:
-        return {**BSP_DEFAULTS, "OTEL_BSP_MAX_QUEUE_SIZE": self.results.queue_size.get(stack, 2048)}
+        return {
+            **BSP_DEFAULTS,
+            "OTEL_BSP_MAX_QUEUE_SIZE": self.results.queue_size.get(stack, BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]),
+        }
 
     def _start(
         self, stack: str, variant: str, env_extra: dict[str, str] | None = None, candidate: str | None = None
@@ -449,7 +452,9 @@ class Bench:
         self.receiver.mode("count")
         self.measure_startup()
         self.measure_load()
-        self.results.queue_size = {s: self.results.queue_size.get(s, 2048) for s in self.plan.stacks}
+        self.results.queue_size = {
+            s: self.results.queue_size.get(s, BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]) for s in self.plan.stacks
+        }
         return self.results
 
 
