@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from report.bench.evidence import MEASURES
+from report.bench.stacks import go_binary
 from tests.bench.test_processes import MARK, marked_pids, wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +25,15 @@ WORK = ROOT / "bench" / ".work"
 
 def missing_toolchain() -> list[str]:
     """What `make bench-deps` would have installed but is not there."""
-    missing = [t for t in ("go", "wrk") if shutil.which(t) is None]
-    for path in ("bun/node_modules/.bin/bun", "fastapi-venv/bin/python", "fastapi-otel-venv/bin/python"):
+    missing = [t for t in ("wrk",) if shutil.which(t) is None]
+    if go_binary() is None:
+        missing.append("go")
+    for path in (
+        "bun/node_modules/.bin/bun",
+        "bun-elysia/node_modules",
+        "fastapi-venv/bin/python",
+        "fastapi-otel-venv/bin/python",
+    ):
         if not (WORK / path).exists():
             missing.append(f"bench/.work/{path}")
     return missing
