@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything `lead-magnet bench` needs, from the project's own files:
-#   apt: golang-go, wrk, golang-opentelemetry-otel-dev (Go OTel SDK; no Go module proxy is reachable here)
-#   npm: bun and the @opentelemetry/* packages (bench/bun/package.json + package-lock.json)
-#   pip: FastAPI, uvicorn and OpenTelemetry in two venvs (bench/fastapi/requirements*.txt)
+#   go:  the machine's Go when it is 1.21+ (go.mod's toolchain line selects 1.26 through GOTOOLCHAIN=auto when
+#        older); Go modules from the Go module proxy, pinned by bench/go/go.mod + go.sum. No Go from apt.
+#   apt: wrk (and node/npm when missing)
+#   npm: bun, Hono and OpenTelemetry (bench/bun/package.json + lock); the Elysia candidate's packages
+#        (bench/bun/candidates/elysia/package.json + lock)
+#   pip: FastAPI, uvicorn, asyncpg and OpenTelemetry in two venvs (bench/fastapi/requirements*.txt)
 # Idempotent and quick when everything is already there. Non-interactive; exits 1 naming what is missing.
 set -euo pipefail
 
@@ -16,7 +19,7 @@ missing=()
 say() { printf 'bench-deps: %s\n' "$*"; }
 
 # --- apt ----------------------------------------------------------------------------------------
-apt_pkgs=(golang-go wrk golang-opentelemetry-otel-dev)
+apt_pkgs=(wrk)
 need_apt=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
@@ -35,22 +38,47 @@ else
   say "apt packages present: ${apt_pkgs[*]}"
 fi
 
-# --- npm: bun + OpenTelemetry ---------------------------------------------------------------------
-stamp() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
-if command -v npm >/dev/null; then
-  want="$(stamp "$BENCH/bun/package.json" "$BENCH/bun/package-lock.json")"
-  if [[ -x "$WORK/bun/node_modules/.bin/bun" && "$(cat "$WORK/bun/.deps-stamp" 2>/dev/null)" == "$want" ]]; then
-    say "npm packages present ($(ls "$WORK/bun/node_modules/@opentelemetry" | wc -l) @opentelemetry, bun $("$WORK/bun/node_modules/.bin/bun" --version))"
+# --- go -----------------------------------------------------------------------------------------------
+GO="$(command -v go || true)"
+[[ -z "$GO" && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
+if [[ -z "$GO" ]]; then
+  missing+=("Go 1.26 or newer: install the official tarball (https://go.dev/dl/, go1.26.x linux-amd64) into /usr/local/go and put /usr/local/go/bin on PATH; Debian's golang-go is too old")
+else
+  gover="$("$GO" env GOVERSION)"; minor="$(echo "$gover" | sed -E 's/^go1\.([0-9]+).*/\1/')"
+  if ((minor < 21)); then
+    missing+=("Go 1.26 or newer (found $gover, too old to select a toolchain itself): install go1.26.x from https://go.dev/dl/ into /usr/local/go")
   else
-    say "npm ci in bench/.work/bun (bun runs its install script: allowScripts in package.json)"
-    mkdir -p "$WORK/bun"
-    cp "$BENCH/bun/package.json" "$BENCH/bun/package-lock.json" "$WORK/bun/"
-    if (cd "$WORK/bun" && npm ci --no-audit --no-fund --loglevel=error) && [[ -x "$WORK/bun/node_modules/.bin/bun" ]] \
-        && "$WORK/bun/node_modules/.bin/bun" --version >/dev/null; then
-      echo "$want" > "$WORK/bun/.deps-stamp"
-    else
-      missing+=("npm packages (npm ci in $WORK/bun failed or bun did not install)")
+    # Older than go.mod's go line: GOTOOLCHAIN=auto fetches the toolchain go.mod names from the module proxy.
+    say "go modules: go mod download in bench/go ($gover)"
+    if ! (cd "$BENCH/go" && GOTOOLCHAIN=auto GOFLAGS=-mod=readonly "$GO" mod download && GOTOOLCHAIN=auto "$GO" version >/dev/null); then
+      missing+=("Go modules (go mod download in bench/go failed: is the Go module proxy reachable? GOPROXY=$("$GO" env GOPROXY))")
     fi
+  fi
+fi
+
+# --- npm: bun, Hono, OpenTelemetry; the Elysia candidate ------------------------------------------------
+stamp() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+npm_ci() {  # source-dir work-dir
+  local src="$1" dest="$2" want
+  want="$(stamp "$src/package.json" "$src/package-lock.json")"
+  if [[ -d "$dest/node_modules" && "$(cat "$dest/.deps-stamp" 2>/dev/null)" == "$want" ]]; then
+    say "npm packages present in ${dest#$ROOT/}"
+    return 0
+  fi
+  say "npm ci in ${dest#$ROOT/}"
+  mkdir -p "$dest"
+  cp "$src/package.json" "$src/package-lock.json" "$dest/"
+  if (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error); then
+    echo "$want" > "$dest/.deps-stamp"
+  else
+    missing+=("npm packages (npm ci in $dest failed)")
+  fi
+}
+if command -v npm >/dev/null; then
+  npm_ci "$BENCH/bun" "$WORK/bun"   # bun runs its install script: allowScripts in package.json
+  npm_ci "$BENCH/bun/candidates/elysia" "$WORK/bun-elysia"
+  if ! "$WORK/bun/node_modules/.bin/bun" --version >/dev/null 2>&1; then
+    missing+=("bun (npm package bun did not install its executable in $WORK/bun)")
   fi
 else
   missing+=("node and npm")
@@ -70,6 +98,7 @@ make_venv() {  # name requirements-file
       | grep -v -e "is ignored: it is neither" -e "Running pip as the 'root'" ; then :; fi
   if "$venv/bin/python" -c "import fastapi, uvicorn" 2>/dev/null; then
     echo "$want" > "$venv/.deps-stamp"
+    return 0
   else
     missing+=("python packages for $1 (pip install -r bench/fastapi/$2 failed)")
   fi
@@ -121,10 +150,10 @@ fi
 # --- end h12 ------------------------------------------------------------------------------------------
 
 # --- report -------------------------------------------------------------------------------------
-for tool in go wrk; do command -v "$tool" >/dev/null || missing+=("$tool on PATH"); done
+command -v wrk >/dev/null || missing+=("wrk on PATH")
 if ((${#missing[@]})); then
   printf 'bench-deps: cannot install:\n' >&2
   printf '  - %s\n' "${missing[@]}" >&2
   exit 1
 fi
-say "ready: $(go version | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), bun $("$WORK/bun/node_modules/.bin/bun" --version)"
+say "ready: $(cd "$BENCH/go" && GOTOOLCHAIN=auto "$GO" env GOVERSION), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), bun $("$WORK/bun/node_modules/.bin/bun" --version)"

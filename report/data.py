@@ -160,6 +160,20 @@ class Calibration(Strict):
     readings: Annotated[list[CalibrationReading], Field(min_length=1)]
 
 
+class Tracing(Strict):
+    """How the traced variants export spans: the same for every stack."""
+
+    exporter: Text
+    receiver_decoder: Text | None = None
+    max_queue_size: PositiveInt
+    max_export_batch_size: PositiveInt
+    schedule_delay_ms: NonNegativeInt
+    export_timeout_ms: PositiveInt
+    delivered_min_pct: NonNegativeFloat
+    queue_size_used: dict[str, PositiveInt] = Field(default_factory=dict)
+    queue_reruns: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=list)
+
+
 class Environment(Strict):
     """environment.yaml."""
 
@@ -170,6 +184,7 @@ class Environment(Strict):
     method: Method
     versions: dict[str, Annotated[str, Field(min_length=1, max_length=300)]]
     measured_by: Text | None = None
+    tracing: Tracing | None = None
     pinning: Text | None = None
     notes: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
     calibration: Calibration | None = None

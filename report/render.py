@@ -425,6 +425,7 @@ def view_model(
             "versions": _versions(cfg, env.versions),
             "notes": env.notes,
             "pinning": env.pinning or "",
+            "tracing": env.tracing.model_dump() if env.tracing else None,
             "measured_by": env.measured_by or "",
             "has_otel": bool(cost),
             "calibration": calib,

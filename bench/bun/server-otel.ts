@@ -1,55 +1,51 @@
-// Reference service: Bun.serve, traced with OpenTelemetry and exported over OTLP/HTTP.
+// Reference service: Hono on Bun traced with @hono/otel (one server span per request, named after the route,
+// with http.route), exported over OTLP/HTTP protobuf by the OpenTelemetry JS SDK's batch span processor.
+import { SQL } from "bun";
+import { Hono } from "hono";
 // OTEL-SETUP-BEGIN
-import { context, trace, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { httpInstrumentationMiddleware } from "@hono/otel";
+import { context, propagation, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { registerInstrumentations } from "@opentelemetry/instrumentation";
-import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 
+// The 3.x JS SDK's BatchSpanProcessor no longer reads OTEL_BSP_*: pass the settings every stack gets.
+const env = (key: string) => (process.env[key] ? Number(process.env[key]) : undefined);
 const provider = new TracerProvider({
   resource: resourceFromAttributes({ "service.name": "bench-bun" }),
-  spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })],
+  spanProcessors: [new BatchSpanProcessor({
+    exporter: new OTLPTraceExporter(),
+    maxQueueSize: env("OTEL_BSP_MAX_QUEUE_SIZE"),
+    maxExportBatchSize: env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
+    scheduledDelayMillis: env("OTEL_BSP_SCHEDULE_DELAY"),
+    exportTimeoutMillis: env("OTEL_BSP_EXPORT_TIMEOUT"),
+  })],
 });
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 trace.setGlobalTracerProvider(provider);
-// The Node auto-instrumentation for HTTP servers; whether it sees Bun.serve is what the harness measures.
-registerInstrumentations({ instrumentations: [new HttpInstrumentation()] });
-const tracer = trace.getTracer("bench-bun");
-// BENCH_OTEL_MANUAL=0 leaves only the auto-instrumentation, so the harness can count what it alone emits.
-const manual = (process.env.BENCH_OTEL_MANUAL ?? "1") !== "0";
-
-function traced(route: string, req: Request, handle: () => Response): Response {
-  if (!manual) return handle();
-  return tracer.startActiveSpan(`GET ${route}`, { kind: SpanKind.SERVER, attributes: {
-    "http.request.method": req.method, "http.route": route, "url.path": route } }, (span) => {
-    const res = handle();
-    span.setAttribute("http.response.status_code", res.status);
-    if (res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
-    return res;
-  });
-}
 for (const sig of ["SIGTERM", "SIGINT"] as const) {
-  process.on(sig, () => { void provider.shutdown().finally(() => process.exit(0)); });
+  process.on(sig, () => void provider.shutdown().finally(() => process.exit(0)));
 }
 // OTEL-SETUP-END
 
-const BODY = JSON.stringify({ message: "hello", ok: true, items: [1, 2, 3] });
+const BODY = { message: "hello", ok: true, items: [1, 2, 3] };
 const port = Number(process.env.PORT ?? "8080");
+// Bun's built-in PostgreSQL client connects lazily, on the first query: startup never includes a DB connect.
+const url = process.env.DATABASE_URL;
+const sql = url ? new SQL({ url, max: Number(process.env.DB_POOL_SIZE ?? "8") || 8 }) : undefined;
 
-Bun.serve({
-  hostname: "127.0.0.1",
-  port,
-  fetch(req: Request): Response {
-    const path = new URL(req.url).pathname;
-    if (req.method === "GET" && path === "/health") {
-      return traced("/health", req, () => new Response("ok", { headers: { "content-type": "text/plain" } }));
-    }
-    if (req.method === "GET" && path === "/json") {
-      return traced("/json", req, () => new Response(BODY, { headers: { "content-type": "application/json" } }));
-    }
-    return new Response("not found", { status: 404 });
-  },
+const app = new Hono();
+app.use(httpInstrumentationMiddleware());
+app.get("/health", (c) => c.text("ok"));
+app.get("/json", (c) => c.json(BODY));
+app.get("/db", async (c) => {
+  if (!sql) return c.text("no database configured", 503);
+  const id = 1 + Math.floor(Math.random() * 10000);
+  const [row] = await sql`SELECT id, randomnumber FROM world WHERE id = ${id}`;
+  return c.json({ id: row.id, randomNumber: row.randomnumber });
 });
+
+Bun.serve({ hostname: "127.0.0.1", port, fetch: app.fetch });

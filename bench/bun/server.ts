@@ -1,18 +1,21 @@
-// Reference service: Bun.serve with GET /health and GET /json, no tracing.
-const BODY = JSON.stringify({ message: "hello", ok: true, items: [1, 2, 3] });
-const port = Number(process.env.PORT ?? "8080");
+// Reference service: Hono on Bun, no tracing. GET /health, GET /json, GET /db (TechEmpower single query).
+import { SQL } from "bun";
+import { Hono } from "hono";
 
-Bun.serve({
-  hostname: "127.0.0.1",
-  port,
-  fetch(req: Request): Response {
-    const path = new URL(req.url).pathname;
-    if (req.method === "GET" && path === "/health") {
-      return new Response("ok", { headers: { "content-type": "text/plain" } });
-    }
-    if (req.method === "GET" && path === "/json") {
-      return new Response(BODY, { headers: { "content-type": "application/json" } });
-    }
-    return new Response("not found", { status: 404 });
-  },
+const BODY = { message: "hello", ok: true, items: [1, 2, 3] };
+const port = Number(process.env.PORT ?? "8080");
+// Bun's built-in PostgreSQL client connects lazily, on the first query: startup never includes a DB connect.
+const url = process.env.DATABASE_URL;
+const sql = url ? new SQL({ url, max: Number(process.env.DB_POOL_SIZE ?? "8") || 8 }) : undefined;
+
+const app = new Hono();
+app.get("/health", (c) => c.text("ok"));
+app.get("/json", (c) => c.json(BODY));
+app.get("/db", async (c) => {
+  if (!sql) return c.text("no database configured", 503);
+  const id = 1 + Math.floor(Math.random() * 10000);
+  const [row] = await sql`SELECT id, randomnumber FROM world WHERE id = ${id}`;
+  return c.json({ id: row.id, randomNumber: row.randomnumber });
 });
+
+Bun.serve({ hostname: "127.0.0.1", port, fetch: app.fetch });

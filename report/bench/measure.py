@@ -17,12 +17,16 @@ from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
 from report.bench.sampler import Sample, Sampler, foreign_cpu
 from report.bench.service import ReceiverClient, Running, get, start_service
-from report.bench.stacks import Paths
+from report.bench.stacks import BSP_DEFAULTS, BUN_CANDIDATES, BUN_CHOICE, Paths
 from report.bench.wrk import read_report, wrk_command
 
-# Probes only: export every 100 ms instead of every 5 s, so counting does not wait on the batch timer.
-PROBE_ENV = {"OTEL_BSP_SCHEDULE_DELAY": "100"}
 FLUSH_WAIT_S = 3.0
+DELIVERED_MIN_PCT = 99.0  # a traced run delivering less is re-run with a larger queue, and not used for costs
+QUEUE_GROWTH = 4
+QUEUE_MAX = 131072
+# After a run, wait this long without a new export before reading the receiver's count: the exporters send
+# at least once per schedule delay while spans are queued.
+SETTLE_QUIET_S = BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"] / 1000 + 0.4
 EXPECTED_BODY = b'{"message":"hello","ok":true,"items":[1,2,3]}'
 
 
@@ -38,7 +42,6 @@ class Plan:
     duration_s: int
     idle_settle_s: float
     probe_requests: int
-    burst_s: int
     contention_pct: float  # foreign CPU above this share of the machine marks a run contended
     max_retries: int
     quiet_wait_s: float  # how long a retry may wait for the machine to calm down
@@ -95,6 +98,8 @@ class ThroughputRow:
     steal_pct: float
     attempts: int
     contended: bool
+    delivered_pct: float | None = None  # traced runs: spans received ÷ spans expected
+    queue_size: int | None = None  # traced runs: the batch span processor's queue size
     endpoint: str = "json"
 
 
@@ -111,6 +116,9 @@ class Results:
     ladder_retries: int = 0  # ladder points measured again because the load core was contended
     retries: int = 0
     contended_runs: int = 0
+    queue_reruns: list[str] = field(default_factory=list)  # one line per re-run with a larger queue
+    under_delivered: list[ThroughputRow] = field(default_factory=list)  # traced runs replaced by a re-run
+    queue_size: dict[str, int] = field(default_factory=dict)  # stack -> queue size it ended with
 
 
 class Bench:
@@ -149,8 +157,9 @@ class Bench:
         n = len(p.stacks)
         startup = n * p.startup_runs * 0.5
         servers = n * len(VARIANTS_RUN) * p.rounds
-        load = servers * (len(p.concurrency) * (p.warmup_s + p.duration_s) + p.idle_settle_s + 1)
-        probes = n * (3 + p.burst_s + 4)
+        settle = n * p.rounds * len(p.concurrency) * 2 * SETTLE_QUIET_S
+        load = servers * (len(p.concurrency) * (p.warmup_s + p.duration_s) + p.idle_settle_s + 1) + settle
+        probes = (n + len(BUN_CANDIDATES) - 1) * 4 + (n * 4 if p.db else 0)
         endpoints = 2 if p.db else 1
         variants = len(p.ladder.variants)
         db = (3 + n * variants * p.rounds * (1 + len(p.db_concurrency) * (p.warmup_s + p.duration_s))) * p.db
@@ -158,7 +167,15 @@ class Bench:
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    def _start(self, stack: str, variant: str, env_extra: dict[str, str] | None = None) -> Running:
+    def _bsp(self, stack: str) -> dict[str, int]:
+        return {
+            **BSP_DEFAULTS,
+            "OTEL_BSP_MAX_QUEUE_SIZE": self.results.queue_size.get(stack, BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]),
+        }
+
+    def _start(
+        self, stack: str, variant: str, env_extra: dict[str, str] | None = None, candidate: str | None = None
+    ) -> Running:
         return start_service(
             self.registry,
             self.paths,
@@ -166,8 +183,10 @@ class Bench:
             variant,
             receiver_port=self.receiver.port if self.receiver else None,
             cpus=self.pinning.server,
-            log=self.log_dir / f"{stack}-{variant}.log",
+            log=self.log_dir / f"{stack}-{variant}{'-' + candidate if candidate else ''}.log",
             env_extra=env_extra,
+            bsp=self._bsp(stack),
+            candidate=candidate,
         )
 
     def _wrk(
@@ -266,6 +285,7 @@ class Bench:
             attempts += 1
             if attempts > 1:
                 self._wait_for_quiet(running)
+            before = self._settled_spans(running) if running.variant == "otel" else 0
             report, sampler, wrk_pid = self._wrk(
                 running.port, conc, p.duration_s, running.proc.pid, sample=True, path=path
             )
@@ -273,6 +293,11 @@ class Bench:
             self._load_samples.extend(sampler.samples)
             verdict = sampler.verdict(wrk_pid)
             res = read_report(report)
+            delivered: float | None = None
+            if running.variant == "otel":
+                expected = res.requests * self._spans_per_req(running.stack, path)
+                got = self._settled_spans(running, before + expected) - before
+                delivered = min(100.0, 100.0 * got / expected) if expected else 0.0
             contended = verdict.foreign_pct > p.contention_pct
             # A run-wide retry budget keeps a busy machine from stretching the run without bound.
             if contended and attempts <= p.max_retries and self.results.retries < p.retry_budget:
@@ -303,7 +328,42 @@ class Bench:
                 round(verdict.steal_pct, 2),
                 attempts,
                 contended,
+                None if delivered is None else round(delivered, 2),
+                self._bsp(running.stack)["OTEL_BSP_MAX_QUEUE_SIZE"] if running.variant == "otel" else None,
             )
+
+    def _spans_per_req(self, stack: str, path: str = "/json") -> float:
+        key = "otel_db_spans_per_req" if path == "/db" else "otel_spans_per_req"
+        return self.results.spans.get(stack, {}).get(key, 1.0) or 1.0
+
+    def _settled_spans(self, running: Running, at_least: float = 0.0) -> int:
+        """The receiver's span count for the stack once its exporter has gone quiet (bounded wait)."""
+        assert self.receiver is not None
+        timeout = SETTLE_QUIET_S + FLUSH_WAIT_S
+        return self.receiver.wait_for(running.stack, at_least, timeout, quiet_s=SETTLE_QUIET_S)["spans"]
+
+    def _measure_level(self, running: Running, conc: int, rnd: int) -> tuple[Running, ThroughputRow]:
+        """Warm-up and one measured run; a traced run under 99 % delivery is re-run with a larger queue."""
+        p = self.plan
+        label = f"round {rnd}/{p.rounds}: {running.stack} ({running.variant}) c={conc}"
+        while True:
+            self.progress.step(f"{label} warm-up", p.warmup_s)
+            self._wrk(running.port, conc, p.warmup_s, running.proc.pid, sample=False)
+            self.progress.step(f"{label} measuring {p.duration_s}s", p.duration_s)
+            row = self._one_load_run(running, conc, rnd)
+            queue = row.queue_size or 0
+            if row.delivered_pct is None or row.delivered_pct >= DELIVERED_MIN_PCT or queue >= QUEUE_MAX:
+                return running, row
+            bigger = min(queue * QUEUE_GROWTH, QUEUE_MAX)
+            self.results.under_delivered.append(row)
+            self.results.queue_reruns.append(
+                f"{running.stack} c={conc} round {rnd}: {row.delivered_pct:.1f}% of spans delivered with "
+                f"queue {queue}; re-run with queue {bigger}"
+            )
+            self.progress.note(f"  {self.results.queue_reruns[-1]}")
+            self.results.queue_size[running.stack] = bigger
+            self.registry.stop(running.proc)
+            running = self._start(running.stack, running.variant)
 
     def measure_load(self) -> None:
         """Interleaved rounds: a fresh server per stack and round, every concurrency, warm-up discarded."""
@@ -321,15 +381,8 @@ class Bench:
                         idle = self._idle_memory(running)
                         self._load_samples = []
                         for conc in p.concurrency:
-                            self.progress.step(
-                                f"round {rnd}/{p.rounds}: {stack} ({variant}) c={conc} warm-up", p.warmup_s
-                            )
-                            self._wrk(running.port, conc, p.warmup_s, running.proc.pid, sample=False)
-                            self.progress.step(
-                                f"round {rnd}/{p.rounds}: {stack} ({variant}) c={conc} measuring {p.duration_s}s",
-                                p.duration_s,
-                            )
-                            self.results.throughput.append(self._one_load_run(running, conc, rnd))
+                            running, row = self._measure_level(running, conc, rnd)
+                            self.results.throughput.append(row)
                         peak = max((s.rss_mb for s in self._load_samples), default=0.0)
                         median = (
                             statistics.median([s.rss_mb for s in self._load_samples]) if self._load_samples else 0.0
@@ -350,77 +403,87 @@ class Bench:
 
     # --- span probes -----------------------------------------------------------------------------
 
-    def probe_spans(self) -> None:
-        """Spans per request (sequential requests, every span inspected) and delivery under a wrk burst."""
+    def _probe(
+        self, stack: str, candidate: str | None, path: str = "/json", env: dict[str, str] | None = None
+    ) -> dict[str, float]:
+        """Sequential GETs of `path` against one traced service with every exported span inspected."""
         assert self.receiver is not None
         p = self.plan
-        for stack in p.stacks:
-            figures: dict[str, float] = {}
-            modes = [("auto", {"BENCH_OTEL_MANUAL": "0"}), ("full", {})] if stack == "bun" else [("full", {})]
-            for mode, env in modes:
-                self.progress.step(f"span probe: {stack} ({mode}), {p.probe_requests} requests", 3)
-                self.receiver.reset()
-                self.receiver.mode("detail")
-                running = self._start(stack, "otel", env_extra={**PROBE_ENV, **env})
-                # The health check that saw the service start was traced too.
-                sent = p.probe_requests + 1
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
-                    for _ in range(p.probe_requests):
-                        status, _ = get(running.port, "/json", conn)
-                        if status != 200:
-                            raise BenchError(f"{stack} (otel): GET /json returned {status}")
-                    conn.close()
-                    got = self.receiver.wait_for(stack, sent, FLUSH_WAIT_S)
-                finally:
-                    self.registry.stop(running.proc)
-                if got["spans"] < sent:
-                    # Exporters that ignore OTEL_BSP_SCHEDULE_DELAY (Go's) flush on SIGTERM instead.
-                    got = self.receiver.wait_for(stack, sent, FLUSH_WAIT_S)
-                prefix = "otel_auto" if mode == "auto" else "otel"
-                figures[f"{prefix}_spans_per_req"] = got["spans"] / sent
-                figures[f"{prefix}_server_spans_per_req"] = got["server_spans"] / sent
-                if mode == "full":
-                    figures["otel_server_span_has_route"] = (
-                        got["server_spans_with_route"] / got["server_spans"] if got["server_spans"] else 0.0
-                    )
-                    figures["otel_bad_payloads"] = got["bad_payloads"]
-            if stack != "bun":
-                # Without hand-written spans: Go has no otelhttp here; FastAPI's instrumentation is automatic.
-                auto = 0.0 if stack == "go" else figures["otel_server_spans_per_req"]
-                figures["otel_auto_server_spans_per_req"] = auto
-            figures.update(self._burst(stack, figures["otel_spans_per_req"]))
-            self.results.spans[stack] = figures
-
-    def _burst(self, stack: str, spans_per_req: float) -> dict[str, float]:
-        assert self.receiver is not None
-        p = self.plan
-        conc = max(p.concurrency)
-        self.progress.step(f"span probe: {stack} under load ({p.burst_s}s at c={conc})", p.burst_s + 4)
+        self.progress.step(f"span probe: {stack} {candidate or ''} ({p.probe_requests} requests)", 4)
         self.receiver.reset()
-        # Store now, count later: the receiver must not be the reason spans are dropped.
-        self.receiver.mode("store")
-        running = self._start(stack, "otel", env_extra=PROBE_ENV)
+        self.receiver.mode("detail")
+        running = self._start(stack, "otel", env_extra=env, candidate=candidate)
+        # The health check that saw the service start was traced too.
+        sent = p.probe_requests + 1
         try:
-            report, _, _ = self._wrk(running.port, conc, p.burst_s, running.proc.pid, sample=False)
-            res = read_report(report)
-            expected = (res.requests + 1) * spans_per_req
-            got = self.receiver.wait_for(stack, expected, FLUSH_WAIT_S)
+            conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+            for _ in range(p.probe_requests):
+                status, body = get(running.port, path, conn)
+                if status != 200 or (path == "/json" and body.replace(b" ", b"") != EXPECTED_BODY):
+                    raise BenchError(f"{stack} {candidate or ''} (otel): GET {path} returned {status} {body[:80]!r}")
+            conn.close()
+            got = self.receiver.wait_for(stack, sent, FLUSH_WAIT_S)
         finally:
             self.registry.stop(running.proc)
-        if got["spans"] < expected:
-            got = self.receiver.wait_for(stack, expected, FLUSH_WAIT_S)
-        self.receiver.mode("discard")
-        pct = 100.0 * got["spans"] / expected if expected else 0.0
-        return {"otel_spans_delivered_pct": min(pct, 100.0)}
+        if got["spans"] < sent:
+            got = self.receiver.wait_for(stack, sent, FLUSH_WAIT_S)  # flushed on SIGTERM
+        names = self.receiver.server_span_names(stack)
+        server = got["server_spans"]
+        named = names.get("GET /json", 0) + names.get("GET /health", 0)
+        return {
+            "spans_per_req": got["spans"] / sent,
+            "server_spans_per_req": server / sent,
+            "has_route": got["server_spans_with_route"] / server if server else 0.0,
+            "named_route": named / server if server else 0.0,
+            "bad_payloads": got["bad_payloads"],
+        }
+
+    def probe_spans(self) -> None:
+        """Spans per request, server spans, span names and http.route for every traced variant and candidate."""
+        for stack in self.plan.stacks:
+            f = self._probe(stack, None)
+            self.results.spans[stack] = {
+                "otel_spans_per_req": f["spans_per_req"],
+                "otel_server_spans_per_req": f["server_spans_per_req"],
+                # Every variant's server span now comes from its instrumentation library, not hand-written code.
+                "otel_auto_server_spans_per_req": f["server_spans_per_req"],
+                "otel_server_span_has_route": f["has_route"],
+                "otel_server_span_named_route": f["named_route"],
+                "otel_bad_payloads": f["bad_payloads"],
+            }
+            if stack != "bun":
+                continue
+            for candidate in BUN_CANDIDATES:
+                c = f if candidate == BUN_CHOICE else self._probe(stack, candidate)
+                self.results.spans[stack].update(
+                    {
+                        f"bun_{candidate}_spans_per_req": c["spans_per_req"],
+                        f"bun_{candidate}_server_spans": c["server_spans_per_req"],
+                        f"bun_{candidate}_named_route": c["named_route"],
+                        f"bun_{candidate}_has_route": c["has_route"],
+                    }
+                )
+
+    def probe_db_spans(self, env: dict[str, str]) -> None:
+        """Spans per GET /db (server span plus each stack's database spans), so /db runs know what to expect."""
+        assert self.receiver is not None
+        for stack in self.plan.stacks:
+            f = self._probe(stack, None, "/db", env)
+            # The traced health check is counted like a GET /json; the rest are the probe's /db requests.
+            health = self._spans_per_req(stack)
+            per_req = (f["spans_per_req"] * (self.plan.probe_requests + 1) - health) / self.plan.probe_requests
+            self.results.spans.setdefault(stack, {})["otel_db_spans_per_req"] = per_req
+        self.receiver.mode("count")
 
     # --- all -------------------------------------------------------------------------------------
 
     def run(self) -> Results:
-        """Startup, then the load matrix, then the span probes."""
+        """The span probes, then startup, then the load matrix."""
         self.receiver = ReceiverClient(self.registry, self.pinning.load)
-        # Under load the receiver only accepts exports, so its CPU use stays small.
-        self.receiver.mode("discard")
+        # Spans per request first: the load runs need it to know how many spans to expect.
+        self.probe_spans()
+        # Under load the receiver only counts spans (protobuf decode, no per-span inspection).
+        self.receiver.mode("count")
         self.checkpoint("before startup")
         self.measure_startup()
         self.checkpoint("after startup")
@@ -429,10 +492,13 @@ class Bench:
         if self.plan.db:
             # PostgreSQL shares the load core: the server's core then measures the service alone
             with postgres.cluster(self.registry, self.paths.work, self.log_dir, self.pinning.load) as db:
+                self.probe_db_spans(phases.db_env(db))
                 phases.db_peak(self, db)
                 phases.ladders(self, "db", phases.db_env(db))
-        self.probe_spans()
-        self.checkpoint("after the span probes")
+        self.checkpoint("after the database phases")
+        self.results.queue_size = {
+            s: self.results.queue_size.get(s, BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]) for s in self.plan.stacks
+        }
         return self.results
 
 

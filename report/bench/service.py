@@ -80,10 +80,12 @@ def start_service(
     cpus: set[int] | None,
     log: Path | None = None,
     env_extra: dict[str, str] | None = None,
+    bsp: dict[str, int] | None = None,
+    candidate: str | None = None,
 ) -> Running:
     """Start one service and return once it answers /health."""
     port = free_port()
-    spec = launch(paths, stack, variant, port, receiver_port)
+    spec = launch(paths, stack, variant, port, receiver_port, bsp, candidate)
     spec.env.update(env_extra or {})
     stderr = open(log, "ab") if log else None  # noqa: SIM115 - handed to the child, closed below
     try:
@@ -142,10 +144,16 @@ class ReceiverClient:
 
     def counts(self, stack: str) -> dict[str, int]:
         """The counts for one stack (zeros when it sent nothing)."""
-        doc = json.loads(self._call("GET", "/counts"))
-        got = doc.get(stack, {})
+        got = json.loads(self._call("GET", "/counts")).get(stack, {})
         keys = ("exports", "spans", "server_spans", "server_spans_with_route", "bytes", "bad_payloads")
-        return {k: int(got.get(k, 0)) for k in keys}
+        out = {k: int(got.get(k, 0)) for k in keys}
+        out["bad_payloads"] += int(got.get("bad_content_type", 0))
+        return out
+
+    def server_span_names(self, stack: str) -> dict[str, int]:
+        """How many server spans carried each name (a bounded set, filled in detail mode)."""
+        got = json.loads(self._call("GET", "/counts")).get(stack, {})
+        return {str(k): int(v) for k, v in (got.get("server_span_names") or {}).items()}
 
     def reset(self) -> None:
         """Forget all counts."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -64,7 +65,49 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def launch(paths: Paths, stack: str, variant: str, port: int, receiver_port: int | None) -> Launch:
+# Every traced variant: OTLP/HTTP protobuf to the one receiver, with the same batch span processor settings.
+# The Go SDK, the Python SDK and the JS 2.x SDK (Elysia candidate) read OTEL_BSP_* themselves; the JS 3.x SDK
+# (Bun's variant) no longer does, so server-otel.ts passes the same variables to its BatchSpanProcessor.
+BSP_DEFAULTS: dict[str, int] = {
+    "OTEL_BSP_MAX_QUEUE_SIZE": 2048,
+    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": 512,
+    "OTEL_BSP_SCHEDULE_DELAY": 1000,
+    "OTEL_BSP_EXPORT_TIMEOUT": 30000,
+}
+
+# Bun's traced variant is Hono + @hono/otel (bench/bun/server*.ts); these candidates are measured beside it.
+BUN_CHOICE = "hono"
+BUN_CANDIDATES = ("bunserve", "hono", "elysia")
+
+
+def bun_candidate_sources(paths: Paths, candidate: str) -> tuple[Path, Path]:
+    """The (baseline, traced) sources of one Bun candidate."""
+    bun = paths.bench / "bun"
+    if candidate == BUN_CHOICE:
+        return bun / "server.ts", bun / "server-otel.ts"
+    if candidate == "elysia":
+        return bun / "candidates" / "elysia" / "server.ts", bun / "candidates" / "elysia" / "server-otel.ts"
+    return bun / "candidates" / f"{candidate}.ts", bun / "candidates" / f"{candidate}-otel.ts"
+
+
+def bun_candidate_binary(paths: Paths, candidate: str) -> Path:
+    """The compiled traced executable of one Bun candidate."""
+    if candidate == BUN_CHOICE:
+        return paths.work / "bun" / "server-otel"
+    if candidate == "elysia":
+        return paths.work / "bun-elysia" / "server-otel"
+    return paths.work / "bun" / f"{candidate}-otel"
+
+
+def launch(
+    paths: Paths,
+    stack: str,
+    variant: str,
+    port: int,
+    receiver_port: int | None,
+    bsp: dict[str, int] | None = None,
+    candidate: str | None = None,
+) -> Launch:
     """The argv, environment and directory that start `stack`'s `variant` on 127.0.0.1:`port`."""
     env = base_env()
     env["PORT"] = str(port)
@@ -72,16 +115,25 @@ def launch(paths: Paths, stack: str, variant: str, port: int, receiver_port: int
     if otel:
         if receiver_port is None:
             raise BenchError("the OpenTelemetry variant needs the span receiver")
-        base = f"http://127.0.0.1:{receiver_port}/{stack}"
-        env["OTEL_EXPORTER_JAEGER_ENDPOINT"] = f"{base}/api/traces"
-        env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = f"{base}/v1/traces"
+        env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = f"http://127.0.0.1:{receiver_port}/{stack}/v1/traces"
+        env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
+        env["OTEL_TRACES_EXPORTER"] = "otlp"
+        env["OTEL_PROPAGATORS"] = "tracecontext"
         # The SDKs' own metrics/log exporters stay off: only traces are compared.
         env["OTEL_METRICS_EXPORTER"] = "none"
         env["OTEL_LOGS_EXPORTER"] = "none"
+        env.update({k: str(v) for k, v in (bsp or BSP_DEFAULTS).items()})
+    # The database endpoint is opt-in: without DATABASE_URL a service never touches a database.
+    for key in ("DATABASE_URL", "DB_POOL_SIZE"):
+        if key in os.environ:
+            env[key] = os.environ[key]
     suffix = "-otel" if otel else ""
     if stack == "go":
         return Launch([str(paths.work / "go" / f"server{suffix}")], env, paths.work / "go")
     if stack == "bun":
+        if candidate and otel:
+            binary = bun_candidate_binary(paths, candidate)
+            return Launch([str(binary)], env, binary.parent)
         return Launch([str(paths.work / "bun" / f"server{suffix}")], env, paths.work / "bun")
     if stack == "fastapi":
         venv = paths.work / ("fastapi-otel-venv" if otel else "fastapi-venv")
@@ -116,16 +168,27 @@ def _run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = 
     return done.stdout
 
 
+GO_MIN = (1, 26)  # bench/go/go.mod's go line: the oldest Go that builds the module
+
+
+def go_binary() -> str | None:
+    """The go command: on PATH, else the official tarball's /usr/local/go/bin/go."""
+    found = shutil.which("go")
+    if found:
+        return found
+    fallback = Path("/usr/local/go/bin/go")
+    return str(fallback) if fallback.is_file() else None
+
+
 def go_env(paths: Paths) -> dict[str, str]:
-    """GOPATH mode over Debian's /usr/share/gocode: no module proxy is reachable here."""
+    """Module mode, pinned by bench/go/go.mod + go.sum; modules come from the Go module proxy (GOPROXY)."""
     env = base_env()
-    env.update(
-        GO111MODULE="off",
-        GOPATH="/usr/share/gocode",
-        GOCACHE=str(paths.work / "go" / "cache"),
-        CGO_ENABLED="0",
-        GOFLAGS="-trimpath",
-    )
+    env.update(CGO_ENABLED="0", GOFLAGS="-trimpath -mod=readonly")
+    # An older go (1.21+) fetches the toolchain that go.mod's toolchain line names.
+    env["GOTOOLCHAIN"] = os.environ.get("GOTOOLCHAIN", "auto")
+    for key in ("GOPROXY", "GOMODCACHE", "GOCACHE", "GOPATH"):
+        if key in os.environ:
+            env[key] = os.environ[key]
     return env
 
 
@@ -136,36 +199,45 @@ def _stale(target: Path, sources: list[Path]) -> bool:
     return any(s.stat().st_mtime > mtime for s in sources)
 
 
+def _bun_compile(bun: Path, src: Path, work: Path, name: str) -> None:
+    """Compile one TypeScript source with `bun build --compile`, beside the node_modules it imports from."""
+    staged = work / f"{name}.ts"
+    if not staged.exists() or staged.read_bytes() != src.read_bytes():
+        shutil.copyfile(src, staged)
+    if _stale(work / name, [staged]):
+        _run([str(bun), "build", "--compile", "--minify", staged.name, "--outfile", name], cwd=work)
+
+
 def build(paths: Paths, stacks: list[str]) -> None:
     """Build the Go binaries and the Bun executables when missing or older than their sources."""
     missing: list[str] = []
     if "go" in stacks:
-        if shutil.which("go") is None:
-            missing.append("go (apt: golang-go)")
+        go = go_binary()
+        if go is None:
+            missing.append("go 1.26+ (the official tarball from go.dev/dl, unpacked to /usr/local/go)")
         else:
             (paths.work / "go").mkdir(parents=True, exist_ok=True)
+            mod = [paths.bench / "go" / "go.mod", paths.bench / "go" / "go.sum"]
             for name in ("server", "server-otel"):
-                src = paths.bench / "go" / name
                 out = paths.work / "go" / name
-                if _stale(out, list(src.glob("*.go"))):
-                    _run(["go", "build", "-ldflags=-s -w", "-o", str(out), "."], cwd=src, env=go_env(paths))
+                if _stale(out, [*mod, *(paths.bench / "go" / name).glob("*.go")]):
+                    _run(
+                        [go, "build", "-ldflags=-s -w", "-o", str(out), f"./{name}"],
+                        cwd=paths.bench / "go",
+                        env=go_env(paths),
+                    )
     if "bun" in stacks:
         bun = paths.work / "bun" / "node_modules" / ".bin" / "bun"
-        if not bun.exists():
-            missing.append(f"bun ({bun}; npm: bun)")
+        if not bun.exists() or not (paths.work / "bun-elysia" / "node_modules").is_dir():
+            missing.append(f"bun and the candidates' packages ({bun}; npm ci via make bench-deps)")
         else:
-            for name in ("server", "server-otel"):
-                src = paths.bench / "bun" / f"{name}.ts"
-                staged = paths.work / "bun" / f"{name}.ts"
-                out = paths.work / "bun" / name
-                # Compiled beside node_modules so the OpenTelemetry imports resolve.
-                if not staged.exists() or staged.read_bytes() != src.read_bytes():
-                    shutil.copyfile(src, staged)
-                if _stale(out, [staged]):
-                    _run(
-                        [str(bun), "build", "--compile", "--minify", staged.name, "--outfile", name],
-                        cwd=paths.work / "bun",
-                    )
+            bun_dir = paths.bench / "bun"
+            _bun_compile(bun, bun_dir / "server.ts", paths.work / "bun", "server")
+            _bun_compile(bun, bun_dir / "server-otel.ts", paths.work / "bun", "server-otel")
+            for candidate in BUN_CANDIDATES:
+                if candidate != BUN_CHOICE:
+                    binary = bun_candidate_binary(paths, candidate)
+                    _bun_compile(bun, bun_candidate_sources(paths, candidate)[1], binary.parent, binary.name)
     if "fastapi" in stacks:
         for venv in ("fastapi-venv", "fastapi-otel-venv"):
             if not (paths.work / venv / "bin" / "python").exists():
@@ -178,54 +250,66 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "unknown"
 
 
+def _go_module_versions(binary: Path) -> dict[str, str]:
+    """Module path -> version, and "go" -> toolchain, from `go version -m` on a built binary."""
+    go = go_binary() or "go"
+    out: dict[str, str] = {}
+    for line in _run([go, "version", "-m", str(binary)]).splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].endswith(":"):
+            out["go"] = parts[1]
+        elif len(parts) >= 3 and parts[0] == "dep":
+            out[parts[1]] = parts[2]
+    return out
+
+
+def lock_versions(lock_file: Path) -> dict[str, str]:
+    """Package name -> version of every top-level package in an npm package-lock.json (lockfileVersion 3)."""
+    try:
+        doc = json.loads(lock_file.read_text())
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, str] = {}
+    for key, meta in (doc.get("packages") or {}).items():
+        name = key.removeprefix("node_modules/")
+        if key.startswith("node_modules/") and "/node_modules/" not in name and isinstance(meta, dict):
+            out[name] = str(meta.get("version", "unknown"))
+    return out
+
+
 def versions(paths: Paths, stacks: list[str]) -> dict[str, str]:
-    """One free-text version line per stack: runtime, framework, OpenTelemetry pieces and exporter."""
+    """One version line per stack, read from the built binaries, the lockfiles and the venvs, never typed."""
     out: dict[str, str] = {}
     if "go" in stacks:
-        go = _first_line(_run(["go", "version"])).replace("go version ", "")
-        otel = _debian_version("golang-opentelemetry-otel-dev")
+        m = _go_module_versions(paths.work / "go" / "server-otel")
+        contrib = "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
         out["go"] = (
-            f"{go} net/http, CGO_ENABLED=0 static stripped binary; OTel: Go SDK {otel} "
-            "(Debian golang-opentelemetry-otel-dev), Jaeger Thrift/HTTP exporter, hand-written server-span "
-            "middleware"
+            f"{m.get('go', 'unknown')} net/http, CGO_ENABLED=0 static binary; pgx {m.get('github.com/jackc/pgx/v5')}; "
+            f"OTel: otelhttp {m.get(contrib)}, SDK {m.get('go.opentelemetry.io/otel/sdk')}, otlptracehttp "
+            f"{m.get('go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp')} (OTLP/HTTP protobuf), "
+            f"otelpgx {m.get('github.com/exaring/otelpgx')}"
         )
     if "bun" in stacks:
         bun = _first_line(_run([str(paths.work / "bun" / "node_modules" / ".bin" / "bun"), "--version"]))
-        nm = paths.work / "bun" / "node_modules" / "@opentelemetry"
-        sdk = _npm_version(nm / "sdk-trace")
-        exp = _npm_version(nm / "exporter-trace-otlp-http")
+        v = lock_versions(paths.bench / "bun" / "package-lock.json")
         out["bun"] = (
-            f"bun {bun} Bun.serve, bun build --compile; OTel: @opentelemetry/sdk-trace {sdk}, "
-            f"exporter-trace-otlp-http {exp} (OTLP/HTTP JSON)"
+            f"bun {bun}, Hono {v.get('hono')} on Bun.serve, bun build --compile; Bun.SQL; OTel: @hono/otel "
+            f"{v.get('@hono/otel')}, @opentelemetry/sdk-trace {v.get('@opentelemetry/sdk-trace')}, "
+            f"exporter-trace-otlp-proto {v.get('@opentelemetry/exporter-trace-otlp-proto')} (OTLP/HTTP protobuf)"
         )
     if "fastapi" in stacks:
         py = paths.work / "fastapi-otel-venv" / "bin" / "python"
         code = (
             "import sys, importlib.metadata as m; v = m.version; "
             "print(f\"fastapi {v('fastapi')} on uvicorn {v('uvicorn')} (uvloop {v('uvloop')}, httptools "
-            "{v('httptools')}, 1 worker), CPython {sys.version.split()[0]}; "
-            "OTel: opentelemetry-sdk {v('opentelemetry-sdk')}, instrumentation-fastapi "
-            "{v('opentelemetry-instrumentation-fastapi')}, exporter-otlp-proto-http "
+            "{v('httptools')}, 1 worker), CPython {sys.version.split()[0]}; asyncpg {v('asyncpg')}; "
+            "OTel: SDK {v('opentelemetry-sdk')}, instrumentation-fastapi "
+            "{v('opentelemetry-instrumentation-fastapi')}, instrumentation-asyncpg "
+            "{v('opentelemetry-instrumentation-asyncpg')}, exporter-otlp-proto-http "
             "{v('opentelemetry-exporter-otlp-proto-http')} (OTLP/HTTP protobuf)\")"
         )
         out["fastapi"] = _first_line(_run([str(py), "-c", code]))
     return out
-
-
-def _npm_version(pkg_dir: Path) -> str:
-    import json
-
-    try:
-        return str(json.loads((pkg_dir / "package.json").read_text())["version"])
-    except (OSError, ValueError, KeyError):
-        return "unknown"
-
-
-def _debian_version(package: str) -> str:
-    try:
-        return _run(["dpkg-query", "-W", "-f=${Version}", package], timeout=30).strip() or "unknown"
-    except BenchError:
-        return "unknown"
 
 
 def tool_version(argv: list[str]) -> str:

@@ -6,7 +6,15 @@ import json
 import re
 from pathlib import Path
 
-from report.bench.evidence import MEASURES, added_code_lines, dir_size, npm_packages, venv_distributions
+from report.bench.evidence import (
+    MEASURES,
+    added_code_lines,
+    dir_size,
+    npm_closure,
+    npm_imports,
+    npm_packages,
+    venv_distributions,
+)
 
 
 def test_measure_names_fit_the_report_loader() -> None:
@@ -61,3 +69,30 @@ def test_venv_distributions_skip_installer(tmp_path: Path) -> None:
     (sp / "fastapi" / "a.py").write_text("x" * 10)
     assert dir_size(sp, skip_installer=True) == 10
     assert dir_size(sp) == 1010
+
+
+def test_npm_imports_keep_bare_packages_only() -> None:
+    src = (
+        'import { SQL } from "bun";\nimport { Hono } from "hono";\nimport { x } from "@hono/otel";\n'
+        'import { y } from "@opentelemetry/sdk-trace/build";\nimport "./local";\nimport fs from "node:fs";\n'
+    )
+    assert npm_imports(src) == {"hono", "@hono/otel", "@opentelemetry/sdk-trace"}
+
+
+def test_npm_closure_follows_lockfile_dependencies_and_nesting(tmp_path: Path) -> None:
+    lock = tmp_path / "package-lock.json"
+    lock.write_text(
+        json.dumps(
+            {
+                "packages": {
+                    "": {"dependencies": {"a": "1"}},
+                    "node_modules/a": {"version": "1", "dependencies": {"b": "^1", "c": "1"}},
+                    "node_modules/b": {"version": "1.0.0"},
+                    "node_modules/a/node_modules/c": {"version": "1", "dependencies": {"b": "^1"}},
+                    "node_modules/unused": {"version": "9"},
+                }
+            }
+        )
+    )
+    assert npm_closure(lock, {"a"}) == {"a", "b", "c"}
+    assert npm_closure(lock, set()) == set()

@@ -17,6 +17,7 @@ import yaml
 
 from report.bench.evidence import MEASURES
 from report.bench.notes_openloop import DB_MEASURES
+from report.bench.stacks import go_binary
 from tests.bench.test_processes import MARK, marked_pids, wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +26,15 @@ WORK = ROOT / "bench" / ".work"
 
 def missing_toolchain() -> list[str]:
     """What `make bench-deps` would have installed but is not there."""
-    missing = [t for t in ("go", "wrk") if shutil.which(t) is None]
-    for path in ("bun/node_modules/.bin/bun", "fastapi-venv/bin/python", "fastapi-otel-venv/bin/python"):
+    missing = [t for t in ("wrk",) if shutil.which(t) is None]
+    if go_binary() is None:
+        missing.append("go")
+    for path in (
+        "bun/node_modules/.bin/bun",
+        "bun-elysia/node_modules",
+        "fastapi-venv/bin/python",
+        "fastapi-otel-venv/bin/python",
+    ):
         if not (WORK / path).exists():
             missing.append(f"bench/.work/{path}")
     return missing
@@ -132,9 +140,15 @@ def test_evidence_measures_are_documented(quick_run: Path) -> None:
     assert list(rows[0]) == ["stack", "measure", "value", "unit"]
     assert {r["measure"] for r in rows} <= set(MEASURES) | set(DB_MEASURES)
     by = {(r["stack"], r["measure"]): float(r["value"]) for r in rows}
-    assert by[("go", "otel_server_span_has_route")] == 1.0
-    assert by[("bun", "otel_auto_server_spans_per_req")] == 0.0  # the Bun.serve finding
-    assert by[("fastapi", "otel_server_spans_per_req")] == pytest.approx(1.0)
+    for stack in ("go", "bun", "fastapi"):
+        # One server span per request, named after the route, with http.route, every span delivered.
+        assert by[(stack, "otel_server_spans_per_req")] == pytest.approx(1.0)
+        assert by[(stack, "otel_server_span_has_route")] == 1.0
+        assert by[(stack, "otel_server_span_named_route")] == 1.0
+        assert by[(stack, "otel_spans_delivered_pct")] >= 99.0
+        assert by[(stack, "otel_bad_payloads")] == 0.0
+    for candidate in ("bunserve", "hono", "elysia"):
+        assert ("bun", f"bun_{candidate}_server_spans") in by and ("bun", f"bun_{candidate}_setup_lines") in by
     assert by[("go", "shared_libraries")] == 0.0
 
 

@@ -1,79 +1,127 @@
-// Reference service: net/http traced with Debian's OpenTelemetry Go SDK (1.1.0).
-// That package ships no OTLP exporter and no otelhttp middleware, so spans go out through its
-// Jaeger collector exporter (Thrift over HTTP) and the server span is made by the small middleware below.
+// Reference service: the baseline traced as OpenTelemetry's Go getting-started does it: otelhttp.NewHandler
+// on each route (server span "GET /json" with http.route from the Go 1.22+ pattern), the OTLP/HTTP protobuf
+// exporter (otlptracehttp, configured by the OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables), a resource with
+// service.name, the W3C trace-context propagator, and otelpgx for the database queries.
 package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	// OTEL-SETUP-BEGIN
+	"github.com/exaring/otelpgx"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/jaeger"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	semconv "go.opentelemetry.io/otel/semconv/v1.7.0"
-	"go.opentelemetry.io/otel/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 )
 
-// setupTracing exports spans to OTEL_EXPORTER_JAEGER_ENDPOINT in batches (SDK defaults).
-func setupTracing() (*sdktrace.TracerProvider, error) {
-	exp, err := jaeger.New(jaeger.WithCollectorEndpoint())
+func setupTracing(ctx context.Context) (*sdktrace.TracerProvider, error) {
+	exp, err := otlptracehttp.New(ctx)
 	if err != nil {
 		return nil, err
 	}
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithBatcher(exp),
-		sdktrace.WithResource(resource.NewWithAttributes(semconv.SchemaURL, semconv.ServiceNameKey.String("bench-go"))),
+		sdktrace.WithResource(resource.NewWithAttributes(semconv.SchemaURL, semconv.ServiceName("bench-go"))),
 	)
 	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(propagation.TraceContext{})
 	return tp, nil
-}
-
-// traced wraps a handler in a server span named after its route, as otelhttp would.
-func traced(route string, h http.HandlerFunc) http.HandlerFunc {
-	tracer := otel.Tracer("bench-go")
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx, span := tracer.Start(r.Context(), r.Method+" "+route, trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(semconv.HTTPMethodKey.String(r.Method), semconv.HTTPRouteKey.String(route),
-				semconv.HTTPTargetKey.String(r.URL.Path)))
-		defer span.End()
-		h(w, r.WithContext(ctx))
-		span.SetAttributes(attribute.Int("http.status_code", http.StatusOK))
-	}
 }
 
 // OTEL-SETUP-END
 
 var body = []byte(`{"message":"hello","ok":true,"items":[1,2,3]}`)
 
+type world struct {
+	ID           int32 `json:"id"`
+	RandomNumber int32 `json:"randomNumber"`
+}
+
+// openPool returns nil when DATABASE_URL is unset: the service then starts without touching a database.
+// pgxpool connects lazily, so startup never includes a database connect.
+func openPool() (*pgxpool.Pool, error) {
+	url := os.Getenv("DATABASE_URL")
+	if url == "" {
+		return nil, nil
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = poolSize()
+	cfg.ConnConfig.Tracer = otelpgx.NewTracer()
+	return pgxpool.NewWithConfig(context.Background(), cfg)
+}
+
+func poolSize() int32 {
+	if n, err := strconv.Atoi(os.Getenv("DB_POOL_SIZE")); err == nil && n > 0 {
+		return int32(n)
+	}
+	return 8
+}
+
+func dbHandler(pool *pgxpool.Pool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if pool == nil {
+			http.Error(w, "no database configured", http.StatusServiceUnavailable)
+			return
+		}
+		var row world
+		err := pool.QueryRow(r.Context(), "SELECT id, randomnumber FROM world WHERE id = $1", rand.IntN(10000)+1).
+			Scan(&row.ID, &row.RandomNumber)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(row)
+	}
+}
+
 func main() {
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "8080"
 	}
-	tp, err := setupTracing()
+	tp, err := setupTracing(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	pool, err := openPool()
 	if err != nil {
 		log.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/health", traced("/health", func(w http.ResponseWriter, r *http.Request) {
+	// otelhttp inside the mux: the request already carries its pattern, so the server span is named
+	// "GET /json" and gets http.route from the start (around the whole mux it would get the name only).
+	handleFunc := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, otelhttp.NewHandler(h, pattern)) }
+	handleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok"))
-	}))
-	mux.HandleFunc("/json", traced("/json", func(w http.ResponseWriter, r *http.Request) {
+	})
+	handleFunc("GET /json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
-	}))
+	})
+	handleFunc("GET /db", dbHandler(pool))
 	srv := &http.Server{Addr: "127.0.0.1:" + port, Handler: mux}
 	go func() {
-		if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Fatal(err)
 		}
 	}()

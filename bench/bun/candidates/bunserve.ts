@@ -1,0 +1,18 @@
+// Candidate: Bun.serve with no framework, no tracing (the previous baseline).
+const BODY = JSON.stringify({ message: "hello", ok: true, items: [1, 2, 3] });
+const port = Number(process.env.PORT ?? "8080");
+
+Bun.serve({
+  hostname: "127.0.0.1",
+  port,
+  fetch(req: Request): Response {
+    const path = new URL(req.url).pathname;
+    if (req.method === "GET" && path === "/health") {
+      return new Response("ok", { headers: { "content-type": "text/plain" } });
+    }
+    if (req.method === "GET" && path === "/json") {
+      return new Response(BODY, { headers: { "content-type": "application/json" } });
+    }
+    return new Response("not found", { status: 404 });
+  },
+});
