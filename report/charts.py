@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from report.figures import MAX_DOTS, Mark
 from report.fonts import FONT_FILES, TEXT_FAMILY
@@ -345,8 +345,11 @@ def rate_curves(
         ax.set_xscale("log")
         ax.set_yscale("log")
         fmt = FuncFormatter(lambda v, _p: f"{v:,.0f}" if v >= 1 else f"{v:g}")
-        ax.xaxis.set_major_formatter(fmt)
-        ax.yaxis.set_major_formatter(fmt)
+        for axis in (ax.xaxis, ax.yaxis):
+            # plain numbers at 1, 2 and 5 of each decade: no "6 × 10¹" minor labels
+            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(fmt)
+            axis.set_minor_formatter(NullFormatter())
         ax.axhline(slo_ms, color=INK, linewidth=1.0, linestyle=(0, (1, 1.5)), zorder=1)
         lo_x, hi_x = ax.get_xlim()
         ax.annotate(

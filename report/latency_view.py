@@ -9,9 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from report import claims
 from report.config import ReportConfig
 from report.latency import LatencyStats, Series
-from report.numbers import decimals_for, fmt, percent
+from report.numbers import decimals_for, fmt, join_names, percent
 
 TITLES = {"json": "/json (hello world)", "db": "/db (one PostgreSQL row)"}
 
@@ -33,7 +34,7 @@ def _rate(value: float | None, capped: bool = False) -> str:
     if value is None:
         return "not measured"
     if not value:
-        return "not measurable (load generator behind)" if capped else "none"
+        return "none measurable (the load generator fell behind)" if capped else "none of the rates offered"
     return f"{'at least ' if capped else ''}{fmt(value, 0)} req/s"
 
 
@@ -46,6 +47,25 @@ def _sorted(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str]) -> list[
     """Stacks with a baseline ladder on `endpoint`, highest sustainable rate first."""
     have = [s for s in stack_ids if (endpoint, "baseline", s) in lat.series]
     return sorted(have, key=lambda s: (-(lat.sustainable(endpoint, "baseline", s) or 0.0), have.index(s)))
+
+
+def sustained_list(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names: Mapping[str, str]) -> str:
+    """Every stack's sustainable rate, highest first: 'Go 40,000 req/s, Bun at least 60,000 req/s and …'.
+
+    A list, not a ranking: a rate on the ladder is a share of each stack's own peak, so two stacks' figures are
+    steps of different ladders and the report does not call one 'the most'.
+    """
+    return join_names([f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in _sorted(lat, endpoint, stack_ids)])
+
+
+def db_claim(lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, str]) -> tuple[str, str] | None:
+    """The /db lead and gap under the tie rule ('Go and Bun serve the most requests on /db (… a tie)', '4.6× as
+    many as FastAPI'), from the closed-loop runs' ranges."""
+    spreads = {s: lat.peaks[("db", "baseline", s)].rps for s in stack_ids if ("db", "baseline", s) in lat.peaks}
+    if not spreads:
+        return None
+    st = claims.standing(spreads, lower_is_better=False)
+    return claims.lead("throughput", st, names, "on /db"), claims.gap("throughput", st, spreads, names)
 
 
 def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -> list[Job]:
@@ -85,8 +105,8 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                 f"latency-load-{endpoint}.svg",
                 alt=f"p99 latency against offered requests per second on {TITLES[endpoint]}, log scales, with the "
                 f"{slo:g} ms SLO as a line. Highest rate sustained under it: {listing}.",
-                caption=f"Where each stack's p99 crosses {slo:g} ms on {endpoint}: {names[order[0]]} sustains "
-                f"the most ({_sus(lat, endpoint, 'baseline', order[0])}). Log scales on both axes."
+                caption=f"Where each stack's p99 crosses {slo:g} ms on /{endpoint}; highest rate sustained under it: "
+                f"{sustained_list(lat, endpoint, cfg.stack_ids, names)}. Log scales on both axes."
                 + (
                     " Crosses: rates where the load generator fell behind its schedule (not counted)."
                     if any_limited
@@ -121,8 +141,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     for s in order
                 )
                 + ".",
-                caption=f"With a database call per request {names[order[0]]} still serves the most; "
-                f"the gap narrows as PostgreSQL takes its share.",
+                caption="{}: {}.".format(*(db_claim(lat, cfg.stack_ids, names) or ("", ""))),
                 source=f"throughput.csv, endpoint db, wrk at {level} connections; medians of runs.",
             )
         )
@@ -164,6 +183,10 @@ def facts(cfg: ReportConfig, lat: LatencyStats | None) -> dict[str, str]:
         for sid in order:
             out[f"sustainable.{endpoint}.{sid}"] = _sus(lat, endpoint, "baseline", sid)
             out[f"sustainable.{endpoint}.otel.{sid}"] = _sus(lat, endpoint, "otel", sid)
+        out[f"sustainable.{endpoint}.all"] = sustained_list(lat, endpoint, cfg.stack_ids, names)
+    claim = db_claim(lat, cfg.stack_ids, names)
+    if claim:
+        out["db.lead"], out["db.gap"] = claim
     db = {s: lat.peaks[("db", "baseline", s)] for s in cfg.stack_ids if ("db", "baseline", s) in lat.peaks}
     if db:
         order = sorted(db, key=lambda s: -db[s].rps.median)
@@ -219,13 +242,9 @@ def view(
                         "n": str(series.runs),
                     }
                 )
-            ranked = _sorted(lat, endpoint, cfg.stack_ids)
             sections.append(
                 {
-                    "best_stack": names[ranked[0]],
-                    "best_text": _sus(lat, endpoint, "baseline", ranked[0]),
-                    "worst_stack": names[ranked[-1]],
-                    "worst_text": _sus(lat, endpoint, "baseline", ranked[-1]),
+                    "takeaway": sustained_list(lat, endpoint, cfg.stack_ids, names),
                     "endpoint": endpoint,
                     "title": TITLES[endpoint],
                     "slo": f"{slo:g}",
@@ -259,6 +278,7 @@ def view(
                 }
             )
         db_rows.sort(key=lambda r: -r["sort"])
+    claim = db_claim(lat, cfg.stack_ids, names) if lat is not None else None
     ol = getattr(method, "open_loop", None)
     return {
         "sections": sections,
@@ -267,6 +287,8 @@ def view(
             "chart": charts.get("db-throughput"),
             "latency": next((s for s in sections if s["endpoint"] == "db"), None),
             "level": db_rows[0]["level"] if db_rows else "",
+            "lead": claim[0] if claim else "",
+            "gap": claim[1] if claim else "",
         },
         "method": {
             "ladder": ", ".join(f"{p:g}" for p in ol.ladder_pct) if ol else "",

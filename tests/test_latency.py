@@ -266,3 +266,29 @@ def test_sections_appear_only_with_their_data(in_copy: Path) -> None:
     svg, _chart = charts["latency-load-json"]
     again, _ = render(load(in_copy), "a4")[1]["latency-load-json"]
     assert svg == again and b"SLO: p99 10 ms" in svg
+
+
+def test_db_headline_and_sustainable_list_follow_the_tie_rule() -> None:
+    """The /db lead is a tie when the runs' ranges overlap, and sustainable rates are listed, never ranked."""
+    from report import latency_view
+    from report.latency import LatencyStats, Peak
+    from report.stats import Spread
+
+    def spread(lo: float, mid: float, hi: float) -> Spread:
+        return Spread(median=mid, q1=lo, q3=hi, min=lo, max=hi, n=3, values=(lo, mid, hi))
+
+    names = {"go": "Go", "bun": "Bun", "fastapi": "FastAPI"}
+    peaks = {
+        ("db", "baseline", "go"): Peak(50, spread(8400, 8600, 8700), 8.7),
+        ("db", "baseline", "bun"): Peak(50, spread(8300, 8480, 8650), 13.5),
+        ("db", "baseline", "fastapi"): Peak(50, spread(1800, 1820, 1850), 21.5),
+    }
+    lat = LatencyStats(slo_ms={"json": 10.0, "db": 25.0}, series={}, peaks=peaks, endpoints=[])
+    lead, gap = latency_view.db_claim(lat, ["go", "bun", "fastapi"], names) or ("", "")
+    assert lead == "Go and Bun serve the most requests on /db (ranges of runs overlap: a tie)"
+    assert gap == "at least 4.7× as many as FastAPI"  # Bun, the smaller leader: 8,480 ÷ 1,820
+    apart = dict(peaks)
+    apart[("db", "baseline", "bun")] = Peak(50, spread(5000, 5100, 5200), 13.5)
+    lat = LatencyStats(slo_ms={"json": 10.0, "db": 25.0}, series={}, peaks=apart, endpoints=[])
+    lead, _ = latency_view.db_claim(lat, ["go", "bun", "fastapi"], names) or ("", "")
+    assert lead == "Go serves the most requests on /db"

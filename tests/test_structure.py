@@ -152,4 +152,6 @@ def test_the_cover_and_the_callouts_read_in_order_without_the_watermark(built: d
         assert "SAMPLE" not in " ".join(_reading_order(pdf, number))
     # each results chapter: its title, then the finding in the shaded callout, then the chart
     startup = _reading_order(pdf, next(n for n in range(3, pages) if _reading_order(pdf, n)[0] == "Startup time"))
-    assert startup[1].startswith("Go starts fastest") and startup[2].startswith("[Startup time, best first:"), startup[:3]
+    assert startup[1].startswith("Go starts fastest") and startup[2].startswith("[Startup time, best first:"), startup[
+        :3
+    ]
