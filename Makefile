@@ -10,7 +10,7 @@ DATA    ?= data
 OUT     ?= output
 LM      := $(BIN)/lead-magnet
 
-.PHONY: pdf html check test lint typecheck clean distclean system-deps bench-deps bench look perf preview venv lock verify new-edition conformance conformance-deps
+.PHONY: pdf html check test test-fast lint typecheck clean distclean system-deps bench-deps bench look perf preview venv lock verify new-edition conformance conformance-deps
 
 pdf: $(STAMP)
 	$(LM) build --data $(DATA) --out $(OUT)
@@ -60,8 +60,13 @@ system-deps:
 conformance-deps:
 	@bash scripts/verapdf.sh
 
+# On every core (pytest-xdist), a test file per worker; the PDFs the read-only tests need are built once per run
+# and shared (tests/conftest.py). `make test-fast` skips the tests marked slow (own builds, browsers, veraPDF).
 test: $(STAMP) system-deps conformance-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow"
 
 # Re-check conformance alone: veraPDF on the A4, Letter and 12-stack builds (PDF/UA-1) and the PDF/A-3B build.
 conformance: $(STAMP) conformance-deps

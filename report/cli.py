@@ -14,9 +14,9 @@ from typing import NoReturn
 
 from report import __version__
 from report.errors import ReportError
+from report.options import DEFAULT_PORT
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
-DEFAULT_PORT = 8000  # report.preview uses this one; kept here so parsing arguments imports nothing heavy
 
 
 def parser() -> argparse.ArgumentParser:
@@ -127,37 +127,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _publishing(args: argparse.Namespace) -> int:
-    from report import publish  # light: the up-to-date path must not import the renderer
+    from report import publish  # light: the up-to-date path must not import the PDF worker's WeasyPrint
+    from report.manifest import describe
 
     if args.command == "verify":
-        print(publish.describe(args.out, publish.verify(args.out), "verified"))
+        print(describe(args.out, publish.verify(args.out), "verified"))
         return EXIT_OK
     if args.command == "publish":
         manifest, written = publish.publish(args.out, args.dest)
-        print(publish.describe(args.dest, manifest, f"published {len(written)} changed file(s) to"))
+        print(describe(args.dest, manifest, f"published {len(written)} changed file(s) to"))
         return EXIT_OK
-    from report.options import OutputOptions
+    from report.options import BuildOptions, OutputOptions
+    from report.sources import write_depfile
 
-    output = OutputOptions(args.pdf_variant, args.utm_campaign, args.utm_source, args.utm_medium)
-    found = (
-        None if args.force else publish.quick_check(args.data, args.out, args.page_size, args.html, output.settings())
+    options = BuildOptions(
+        data_dir=args.data,
+        out_dir=args.out,
+        page_size=args.page_size,
+        html=args.html,
+        force=args.force,
+        output=OutputOptions(args.pdf_variant, args.utm_campaign, args.utm_source, args.utm_medium),
     )
+    found = None if args.force else publish.quick_check(options)
     if found is None:
-        from report import renderer as pdf_renderer
+        from report import pdf_worker
 
         # started before the heavy imports below, so WeasyPrint loads on the other core meanwhile
-        worker = pdf_renderer.start()
+        worker = pdf_worker.start()
         try:
             from report import pipeline
 
-            options = pipeline.BuildOptions(
-                data_dir=args.data,
-                out_dir=args.out,
-                page_size=args.page_size,
-                html=args.html,
-                force=args.force,
-                output=output,
-            )
             result = pipeline.build(options, renderer=worker)
         finally:
             if worker is not None:
@@ -172,8 +171,8 @@ def _publishing(args: argparse.Namespace) -> int:
         if args.timings:
             print("timings: inputs and output unchanged, so no stage ran (the hash check only)", file=sys.stderr)
     if args.depfile:
-        publish.write_depfile(args.depfile, found[1], args.out)
-    print(publish.describe(args.out, found[0], state))
+        write_depfile(args.depfile, found[1], args.out)
+    print(describe(args.out, found[0], state))
     return EXIT_OK
 
 

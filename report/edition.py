@@ -15,9 +15,11 @@ from pathlib import Path
 
 import yaml
 
+from report.atomic import atomic_write
 from report.config import ReportConfig, load_config
 from report.errors import InputError, Problem, display_path
-from report.publish import PDF_NAME, atomic_write, edition_name, locked
+from report.lock import locked
+from report.manifest import PDF_NAME, edition_name
 from report.validation import read_text
 
 EDITION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")

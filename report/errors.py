@@ -45,6 +45,17 @@ class BuildError(ReportError):
     """Rendering or writing failed for a reason other than bad input."""
 
 
+class PublishError(ReportError):
+    """The output set is missing, incomplete or does not match its manifest."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self._problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self._problems))
+
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
+
 def _problem_order(p: Problem) -> tuple[str, int, str, str]:
     return (p.file, p.line or 0, p.where, p.message)
 

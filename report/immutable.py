@@ -6,16 +6,17 @@ the first 12 hex digits of the file's sha256 always holds the same bytes: a clie
 manifest gives can never get a mismatched pair. The copies of the last few builds stay, so a client that read
 the previous manifest a moment ago still finds its files; older ones are pruned by `build` and `publish`.
 
-Imported by publish (the light module), so it must stay light too.
+Imported by publish and manifest (light modules: the no-op build imports them), so it must stay light too.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+
+from report.atomic import file_sha256
 
 KEEP_BUILDS = 3  # the current build's copies and those of the two before it
 PREFIX_HEX = 12
@@ -53,7 +54,7 @@ def copies(folder: Path, stem: str) -> dict[str, list[Path]]:
         if (kind == "pdf") != (match[3] == "pdf"):
             continue
         try:
-            if _sha256(path)[:PREFIX_HEX] != match[2]:
+            if file_sha256(path)[:PREFIX_HEX] != match[2]:
                 continue
             found[kind].append((path.stat().st_mtime_ns, path.name, path))
         except FileNotFoundError:  # pruned by another process between listing and reading: not ours to count
@@ -88,11 +89,3 @@ def prune(folder: Path, stem: str, current: Iterable[str], keep: int = KEEP_BUIL
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

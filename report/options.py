@@ -1,13 +1,20 @@
-"""Output options that change the PDF's bytes; light, so the no-op path can hash them without the renderer."""
+"""What a command was asked to do: build options and the output options that change the PDF's bytes.
+
+Light, so the CLI can parse arguments and the no-op path can hash them without importing the renderer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from report.paths import TEMPLATES
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 DEFAULT_VARIANT = "pdf/ua-1"
+DEFAULT_PORT = 8000  # `lead-magnet preview` serves on 127.0.0.1 at this port unless told otherwise
 
 
 @dataclass(frozen=True)
@@ -50,3 +57,16 @@ def with_query(url: str, params: Mapping[str, str]) -> str:
         return url
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
     return urlunsplit(parts._replace(query=urlencode([*query, *params.items()])))
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What `lead-magnet build` was asked to do."""
+
+    data_dir: Path
+    out_dir: Path
+    page_size: str = "a4"
+    html: bool = False
+    templates: Path = TEMPLATES
+    force: bool = False
+    output: OutputOptions = field(default_factory=lambda: OutputOptions())

@@ -10,25 +10,27 @@ from typing import Any
 from markupsafe import Markup
 
 from report import figures, publish
+from report.atomic import remove_stale_temps
 from report.config import ReportConfig, load_config
 from report.data import Benchmarks, load_benchmarks
 from report.errors import Collector, InputError, Problem, display_path
 from report.findings import measured_areas
-from report.fonts import FACES, FONT_DIRS, FONT_FILES
+from report.fonts import FACES, FONT_DIRS
 from report.latency import compute as latency_stats
-from report.options import OutputOptions, same_url
+from report.lock import locked
+from report.manifest import MANIFEST_NAME, PDF_NAME, RESULTS_NAME, Edition
+from report.options import BuildOptions, same_url
+from report.paths import TEMPLATES
+from report.pdf_worker import PdfWorker
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
 from report.render import Chart, Results, facts, render_html, view_model
-from report.renderer import Renderer
 from report.results import results_bytes
 from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores
 from report.scoring import measured_scores, robustness
+from report.sources import Sources, for_build
 from report.stats import compute as compute_stats
 from report.timings import Timings, since_process_start
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = PROJECT_ROOT / "templates"
-PDF_NAME = publish.PDF_NAME
 HTML_NAME = "backend-language-comparison.html"
 CHART_DIR = "charts"
 FIXED_SECTIONS = ("summary", "methodology", "startup", "memory", "throughput", "choosing", "about")
@@ -46,19 +48,6 @@ class Inputs:
     copy: dict[str, CopyFile]
 
 
-@dataclass(frozen=True)
-class BuildOptions:
-    """What `lead-magnet build` was asked to do."""
-
-    data_dir: Path
-    out_dir: Path
-    page_size: str = "a4"
-    html: bool = False
-    templates: Path = TEMPLATES
-    force: bool = False
-    output: OutputOptions = field(default_factory=lambda: OutputOptions())
-
-
 @dataclass
 class BuildResult:
     """What a build wrote, or found already up to date."""
@@ -68,7 +57,7 @@ class BuildResult:
     size: int
     written: list[Path] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
-    sources: publish.Sources | None = None
+    sources: Sources | None = None
     up_to_date: bool = False
     timings: Timings | None = None
 
@@ -223,7 +212,7 @@ def blog_links(config: ReportConfig, link: Callable[[str], str] | None) -> Calla
     return lambda url: link(url) if urlsplit(url).netloc in hosts else url
 
 
-def build(options: BuildOptions, renderer: Renderer | None = None) -> BuildResult:
+def build(options: BuildOptions, renderer: PdfWorker | None = None) -> BuildResult:
     """Validate everything; unless the output is current, render in memory and publish the set atomically."""
     t = Timings()
     started = since_process_start()
@@ -232,26 +221,19 @@ def build(options: BuildOptions, renderer: Renderer | None = None) -> BuildResul
     with t.stage("load and validate"):
         inputs = load(options.data_dir)  # bad input stops here, before anything under --out is touched
     with t.stage("up-to-date check"):
-        sources = publish.sources(
-            options.data_dir,
-            page_size=options.page_size,
-            html=options.html,
-            templates=options.templates,
-            fonts=FONT_FILES.values(),
-            extra=options.output.settings(),
-        )
+        found = for_build(options)  # the same list the no-op check hashes
     out = options.out_dir
-    with publish.locked(out):  # concurrent builds into one folder take turns; the later ones find it current
+    with locked(out):  # concurrent builds into one folder take turns; the later ones find it current
         with t.stage("up-to-date check"):
-            current = None if options.force else publish.up_to_date(out, sources)
+            current = None if options.force else publish.up_to_date(out, found)
         if current is not None:
-            publish.remove_stale_temps(out)  # a killed build's leftovers go even when nothing is rendered
+            remove_stale_temps(out)  # a killed build's leftovers go even when nothing is rendered
             return BuildResult(
                 pdf=out / PDF_NAME,
                 pages=int(current["pages"]),
                 size=int(current["bytes"]),
                 manifest=current,
-                sources=sources,
+                sources=found,
                 up_to_date=True,
                 timings=t,
             )
@@ -272,11 +254,11 @@ def build(options: BuildOptions, renderer: Renderer | None = None) -> BuildResul
                 from report.pdf import SafeFetcher, write_pdf  # imported only when a build renders
             with t.stage("pdf: layout and write"):
                 pdf = write_pdf(html, base_url, SafeFetcher(roots, memory), options.output.pdf_options())
-        extra: list[tuple[str, bytes, str]] = [(publish.RESULTS_NAME, results_bytes(compute(inputs)), "results")]
+        extra: list[tuple[str, bytes, str]] = [(RESULTS_NAME, results_bytes(compute(inputs)), "results")]
         if options.html:
             extra += [(f"{CHART_DIR}/{chart.file}", svg, "chart") for svg, chart in drawn.values()]
             extra.append((HTML_NAME, html.encode("utf-8"), "html"))
-        about = publish.Edition(
+        about = Edition(
             title=inputs.config.title,
             edition=inputs.config.edition,
             page_size=options.page_size,
@@ -284,14 +266,14 @@ def build(options: BuildOptions, renderer: Renderer | None = None) -> BuildResul
             pdf_variant=options.output.pdf_variant,
         )
         with t.stage("publish: cover, manifest, files"):
-            manifest = publish.publish_build(out, pdf, about, sources.digest(), extra)
-    written = [out / str(entry["file"]) for entry in manifest["files"]] + [out / publish.MANIFEST_NAME]
+            manifest = publish.publish_build(out, pdf, about, found.digest(), extra)
+    written = [out / str(entry["file"]) for entry in manifest["files"]] + [out / MANIFEST_NAME]
     return BuildResult(
         pdf=out / PDF_NAME,
         pages=int(manifest["pages"]),
         size=len(pdf),
         written=written,
         manifest=manifest,
-        sources=sources,
+        sources=found,
         timings=t,
     )

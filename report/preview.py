@@ -21,12 +21,14 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 
-from report import cli, pipeline
+from report import pipeline
 from report.errors import BuildError, InputError, Problem, ReportError, display_path
 from report.fonts import FACES
+from report.manifest import PDF_NAME
+from report.options import DEFAULT_PORT, BuildOptions
+from report.paths import TEMPLATES
 from report.render import jinja_env, template_problem
 
-DEFAULT_PORT = cli.DEFAULT_PORT
 HOST = "127.0.0.1"  # never reachable from other machines
 SNIPPET = "preview.html.j2"
 ERROR_PAGE = "preview-error.html.j2"
@@ -36,7 +38,7 @@ PAGE_IMAGE_PREFIX = "/__preview/page/"
 PAGE_IMAGE_WIDTH = 900  # pixels; sharp enough to read 7.5 pt running heads on a laptop screen
 VERSION_PATH = "/__preview/version"
 ASSET_PREFIX = "/__preview/asset/"
-PDF_PATH = "/" + pipeline.PDF_NAME
+PDF_PATH = "/" + PDF_NAME
 
 Log = Callable[[str], None]
 
@@ -48,7 +50,7 @@ class PreviewOptions:
     data_dir: Path
     port: int = DEFAULT_PORT
     page_size: str = "a4"
-    templates: Path = pipeline.TEMPLATES
+    templates: Path = TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class Preview:
     def __init__(self, options: PreviewOptions) -> None:
         self.options = options
         self.cache = ChartCache()
-        self._own = jinja_env(pipeline.TEMPLATES)  # the preview's own pages, not the user's templates
+        self._own = jinja_env(TEMPLATES)  # the preview's own pages, not the user's templates
         self._lock = threading.Lock()  # guards `page`, which the server's threads read
         # One render at a time: matplotlib's rc settings and WeasyPrint are process-wide, so a PDF requested
         # while a save is being rebuilt waits for it instead of drawing charts alongside it.
@@ -158,7 +160,7 @@ class Preview:
             if self._pdf is None or self._pdf[0] != version:
                 with tempfile.TemporaryDirectory(prefix="lead-magnet-preview-") as tmp:
                     result = pipeline.build(
-                        pipeline.BuildOptions(
+                        BuildOptions(
                             data_dir=self.options.data_dir,
                             out_dir=Path(tmp),
                             page_size=self.options.page_size,
@@ -312,7 +314,7 @@ def serve(options: PreviewOptions, log: Log, ready: Callable[[str], None] | None
     thread.start()
     watched = [options.data_dir, options.templates]
     log(f"Previewing {display_path(options.data_dir)} at {url}")
-    log(f"  the PDF: {url}{pipeline.PDF_NAME}")
+    log(f"  the PDF: {url}{PDF_NAME}")
     log(f"  watching {' and '.join(display_path(p) + '/' for p in watched)}; the page reloads itself after each save.")
     log("  Press Ctrl+C to stop.")
     if ready is not None:

@@ -1,14 +1,20 @@
-"""Shared fixtures: a writable copy of the bundled data, an in-process CLI runner, output snapshots."""
+"""Shared test helpers: data folders, the in-process and subprocess CLI runners, snapshots, Chromium's flags,
+and the builds that read-only tests share (one build per configuration per run, whatever the number of
+xdist workers)."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from report.cli import main
 
@@ -16,6 +22,24 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "data"  # what `make pdf` builds: real measurements, which change with every harness run
 # Rule and layout tests need inputs that never move: the prototype's sample data set, frozen here.
 DATA = ROOT / "tests" / "fixtures" / "sample-data"
+PDF = "backend-language-comparison.pdf"
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The flags this machine needs: no sandbox as root, no GPU, and no calls home (the network is closed).
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--mute-audio",
+    "--window-size=1100,900",
+)
 
 
 @dataclass
@@ -39,7 +63,7 @@ def data_dir(tmp_path: Path) -> Path:
 def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     """Run `lead-magnet ARGS` in-process and capture what it prints."""
 
-    def run(*args: str) -> CliResult:
+    def run(*args: str | Path) -> CliResult:
         capsys.readouterr()
         try:
             code = main([str(a) for a in args])
@@ -49,6 +73,33 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+def lm(
+    *args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI (`python -m report ARGS`) in a separate process and wait for it."""
+    return subprocess.run(
+        [sys.executable, "-m", "report", *map(str, args)],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start_lm(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start the real CLI in a separate process without waiting for it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "report", *map(str, args)],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -97,26 +148,75 @@ SECTIONS = [
 ]
 CASES = ["default-a4", "default-letter", "twelve-a4", "twelve-letter"]
 
+# --- builds shared by the tests that only read them --------------------------------------------------------
+
+# name -> (data folder: "sample", "bundled" or "twelve", extra build arguments)
+SHARED_BUILDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "default-a4": ("sample", ()),
+    "default-letter": ("sample", ("--page-size", "letter")),
+    "twelve-a4": ("twelve", ()),
+    "twelve-letter": ("twelve", ("--page-size", "letter")),
+    "default-pdfa": ("sample", ("--pdf-variant", "pdf/a-3b")),
+    "default-html": ("sample", ("--html",)),
+    "bundled-a4": ("bundled", ()),
+}
+
+
+class SharedBuilds:
+    """Builds made once per test run, under a file lock in a folder every xdist worker sees.
+
+    Read them, never change them: copy one first (`shutil.copytree`) to modify it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def twelve_data(self) -> Path:
+        """A 12-stack synthetic data folder with long names (5 runs each)."""
+        from tests.synthetic import write_synthetic
+
+        target = self.root / "twelve-data"
+        with FileLock(str(self.root / "twelve-data.lock")):
+            if not (target / ".complete").is_file():
+                shutil.rmtree(target, ignore_errors=True)
+                write_synthetic(target, 12, 5)
+                (target / ".complete").touch()
+        return target
+
+    def data(self, kind: str) -> Path:
+        """The data folder a shared build reads."""
+        return {"sample": DATA, "bundled": BUNDLED}.get(kind) or self.twelve_data()
+
+    def out(self, name: str) -> Path:
+        """The output folder of the named build, built first if no worker has built it yet."""
+        kind, args = SHARED_BUILDS[name]
+        target = self.root / name
+        with FileLock(str(self.root / f"{name}.lock")):
+            if not (target / "manifest.json").is_file():
+                code = main(["build", "--data", str(self.data(kind)), "--out", str(target), *args])
+                assert code == 0, f"the shared build {name} failed"
+        return target
+
+    def pdf(self, name: str) -> Path:
+        """The PDF of the named build."""
+        return self.out(name) / PDF
+
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The bundled report and a 12-stack one with long names, each at A4 and US Letter (built once per run)."""
-    from tests.synthetic import write_synthetic
-
-    root = tmp_path_factory.mktemp("docs")
-    twelve = write_synthetic(root / "twelve-data", 12, 5)
-    out = {}
-    for case in CASES:
-        data = DATA if case.startswith("default") else twelve
-        target = root / case
-        assert main(["build", "--data", str(data), "--out", str(target), "--page-size", case.split("-")[1]]) == 0
-        out[case] = target / "backend-language-comparison.pdf"
-    return out
+def shared(tmp_path_factory: pytest.TempPathFactory) -> SharedBuilds:
+    """The run's shared builds; under xdist the workers' temporary folders share a parent, so they share these."""
+    base = tmp_path_factory.getbasetemp()
+    return SharedBuilds((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-builds")
 
 
 @pytest.fixture(scope="session")
-def built_pdfa(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled report built as PDF/A-3B (`--pdf-variant pdf/a-3b`), once per run."""
-    target = tmp_path_factory.mktemp("pdfa") / "out"
-    assert main(["build", "--data", str(DATA), "--out", str(target), "--pdf-variant", "pdf/a-3b"]) == 0
-    return target / "backend-language-comparison.pdf"
+def built(shared: SharedBuilds) -> dict[str, Path]:
+    """The sample report and a 12-stack one with long names, each at A4 and US Letter (built once per run)."""
+    return {case: shared.pdf(case) for case in CASES}
+
+
+@pytest.fixture(scope="session")
+def built_pdfa(shared: SharedBuilds) -> Path:
+    """The sample report built as PDF/A-3B (`--pdf-variant pdf/a-3b`), once per run."""
+    return shared.pdf("default-pdfa")

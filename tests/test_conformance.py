@@ -20,6 +20,8 @@ import pytest
 from report.options import PDF_VARIANTS
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # veraPDF, a Java program, on five PDFs
+
 VERSION = "1.28.2"  # the version scripts/verapdf.sh pins
 # where scripts/verapdf.sh installs it: ${LEAD_MAGNET_CACHE:-${XDG_CACHE_HOME:-~/.cache}/lead-magnet}/verapdf/VERSION
 _XDG = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")

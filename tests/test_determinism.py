@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from report import publish
+from report import manifest
+from report.manifest import PDF_NAME
 from tests.conftest import BUNDLED, ROOT
+
+pytestmark = pytest.mark.slow  # two full builds in separate processes
 
 
 def _build(cwd: Path, data: str, out: Path, seed: str) -> None:
@@ -44,7 +47,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_two_processes_build_identical_bytes(pair: tuple[Path, Path]) -> None:
     first, second = pair
-    one, two = publish.read_manifest(first), publish.read_manifest(second)
+    one, two = manifest.read(first), manifest.read(second)
     # every file of the set, charts and HTML included, has the same bytes
     assert {e["file"]: e["sha256"] for e in one["files"]} == {e["file"]: e["sha256"] for e in two["files"]}
     for entry in one["files"]:
@@ -57,20 +60,13 @@ def test_two_processes_build_identical_bytes(pair: tuple[Path, Path]) -> None:
 
 def test_the_pdf_carries_no_build_time_or_random_identifier(pair: tuple[Path, Path]) -> None:
     out = pair[1]
-    pdf = (out / publish.PDF_NAME).read_bytes()
+    pdf = (out / PDF_NAME).read_bytes()
     import pypdf
 
-    info = pypdf.PdfReader(out / publish.PDF_NAME).metadata
+    info = pypdf.PdfReader(out / PDF_NAME).metadata
     assert info is not None
     # the dates come from report.yaml's `published`, not the clock
     assert str(info["/CreationDate"]) == str(info["/ModDate"]) == "D:20261121"
     assert b"/ID [" not in pdf
     assert str(out).encode() not in pdf  # no absolute path of this machine leaks into the bytes
     assert str(ROOT).encode() not in pdf
-
-
-def test_source_date_epoch_fixes_built_at(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
-    assert publish.built_at() == "2026-09-21T14:13:20Z"
-    monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    assert publish.built_at().endswith("Z")

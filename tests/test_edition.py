@@ -12,7 +12,8 @@ from pypdf import PdfReader, PdfWriter
 
 from report import pipeline
 from report.edition import new_edition
-from report.publish import PDF_NAME, edition_name
+from report.manifest import PDF_NAME, edition_name
+from report.options import BuildOptions
 from tests.conftest import CliResult, edit, snapshot
 
 DAY = dt.date(2027, 1, 15)
@@ -175,12 +176,13 @@ def test_refusals_change_nothing(
     assert snapshot(project) == before
 
 
+@pytest.mark.slow
 def test_the_next_build_keeps_the_old_edition_beside_the_new_one(project: Path) -> None:
     (project / "output" / PDF_NAME).unlink()
-    pipeline.build(pipeline.BuildOptions(data_dir=Path("data"), out_dir=Path("output")))
+    pipeline.build(BuildOptions(data_dir=Path("data"), out_dir=Path("output")))
     first = (project / "output" / edition_name("2026.11")).read_bytes()
     new_edition(Path("data"), Path("output"), "2027.01", DAY)
-    pipeline.build(pipeline.BuildOptions(data_dir=Path("data"), out_dir=Path("output")))
+    pipeline.build(BuildOptions(data_dir=Path("data"), out_dir=Path("output")))
     assert (project / "output" / edition_name("2026.11")).read_bytes() == first
     latest = PdfReader(project / "output" / PDF_NAME).metadata
     assert latest is not None and str(latest.get("/Subject", "")).endswith("(edition 2027.01)")

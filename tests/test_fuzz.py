@@ -25,7 +25,10 @@ from hypothesis import strategies as st
 
 from report import pipeline
 from report.errors import ReportError, display_path
+from report.options import BuildOptions
 from tests.conftest import DATA
+
+pytestmark = pytest.mark.slow  # thousands of mutated inputs, and a few of them built into PDFs
 
 SCALE = max(1, int(os.environ.get("LEAD_MAGNET_FUZZ_SCALE", "1")))
 EXAMPLES = {"yaml": 900 * SCALE, "csv": 600 * SCALE, "markdown": 500 * SCALE}
@@ -140,7 +143,7 @@ def run(work: Workspace, kind: str, name: str, edits: list[tuple[str, float, obj
             return
         count = work.accepted[kind] = work.accepted.get(kind, 0) + 1
         if count in BUILD_AT:
-            options = pipeline.BuildOptions(data_dir=work.data, out_dir=work.out, force=True)
+            options = BuildOptions(data_dir=work.data, out_dir=work.out, force=True)
             result = pipeline.build(options)
             assert result.pages > 1 and result.pdf.is_file()
             work.built.append(f"{name}: {edits!r}")

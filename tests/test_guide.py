@@ -81,7 +81,7 @@ def test_pictures_exist_and_stay_small() -> None:
 
 
 def test_default_port_matches_the_guide() -> None:
-    from report.preview import DEFAULT_PORT
+    from report.options import DEFAULT_PORT
 
     assert f"http://127.0.0.1:{DEFAULT_PORT}/" in TEXT
     assert Path(ROOT / "Makefile").read_text(encoding="utf-8").count(f"PORT = {DEFAULT_PORT}") == 1

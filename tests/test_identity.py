@@ -9,8 +9,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from report.cli import main
-from tests.conftest import BUNDLED, ROOT
+from tests.conftest import BUNDLED, ROOT, SharedBuilds
 
 PDF = "backend-language-comparison.pdf"
 SITE = "https://works-on-my.cloud/"
@@ -20,10 +19,8 @@ BLOG_POST = re.compile(r"^https://works-on-my\.cloud/blog/aws-for-startups/\d{2}
 
 
 @pytest.fixture(scope="module")
-def pdf(tmp_path_factory: pytest.TempPathFactory) -> PdfReader:
-    out = tmp_path_factory.mktemp("identity")
-    assert main(["build", "--data", str(BUNDLED), "--out", str(out)]) == 0
-    return PdfReader(out / PDF)
+def pdf(shared: SharedBuilds) -> PdfReader:
+    return PdfReader(shared.pdf("bundled-a4"))
 
 
 def _page_text(reader: PdfReader, index: int) -> str:

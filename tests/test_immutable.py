@@ -22,18 +22,21 @@ import pytest
 
 from report import immutable, publish
 from report.cli import main
+from report.manifest import COVER_NAME, MANIFEST_NAME, PDF_NAME, RESULTS_NAME, STEM
 from tests.conftest import DATA, edit, snapshot
+
+pytestmark = pytest.mark.slow  # four builds, then publishes under load over HTTP
 
 BUILDS = 4
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((folder / publish.MANIFEST_NAME).read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
     return loaded
 
 
 def _addressed(folder: Path) -> set[str]:
-    return {p.name for paths in immutable.copies(folder, publish.STEM).values() for p in paths}
+    return {p.name for paths in immutable.copies(folder, STEM).values() for p in paths}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,7 @@ def test_build_keeps_the_copies_of_the_last_three_builds(builds: tuple[Path, lis
     assert len({n["pdf"] for n in names}) == BUILDS  # four different PDFs
     assert _addressed(out) == {n[k] for n in names[-immutable.KEEP_BUILDS :] for k in ("pdf", "cover")}
     assert publish.verify(out)["content_addressed"] == names[-1]
-    for name in (publish.PDF_NAME, publish.COVER_NAME, publish.RESULTS_NAME, publish.MANIFEST_NAME):
+    for name in (PDF_NAME, COVER_NAME, RESULTS_NAME, MANIFEST_NAME):
         assert (out / name).is_file()  # the stable names stay
 
 
@@ -152,7 +155,7 @@ def test_clients_following_the_manifest_never_get_a_mismatched_pair(
     def client() -> None:
         try:
             while (published[0] < least_publishes or pairs[0] < wanted_pairs) and not errors:
-                raw = _get(f"{base}/{publish.MANIFEST_NAME}")
+                raw = _get(f"{base}/{MANIFEST_NAME}")
                 assert raw is not None, "the manifest is replaced atomically, never missing"
                 manifest = json.loads(raw)
                 names = manifest["content_addressed"]

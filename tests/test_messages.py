@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from report.errors import display_path
+from report.options import BuildOptions
+from report.paths import TEMPLATES
 from tests.conftest import CliResult, edit
 
 SUMMARY_1 = "lead-magnet: 1 problem found; nothing was written.\n"
@@ -410,12 +412,12 @@ def test_a_template_syntax_error_is_a_file_and_line(tmp_path: Path, data_dir: Pa
     from report.errors import InputError
 
     templates = tmp_path / "templates"
-    shutil.copytree(pipeline.TEMPLATES, templates)
+    shutil.copytree(TEMPLATES, templates)
     source = (templates / "report.html.j2").read_text(encoding="utf-8").splitlines(keepends=True)
     line = next(i for i, text in enumerate(source, 1) if "{% for s in stacks %}" in text)
     edit(templates / "report.html.j2", "{% for s in stacks %}", "{% for s in stacks %")
     out = tmp_path / "out"
-    options = pipeline.BuildOptions(data_dir=data_dir, out_dir=out, templates=templates, force=True)
+    options = BuildOptions(data_dir=data_dir, out_dir=out, templates=templates, force=True)
     with pytest.raises(InputError) as caught:
         pipeline.build(options)
     shown = display_path(templates / "report.html.j2")
@@ -430,11 +432,11 @@ def test_an_unknown_name_in_a_template_is_a_file_and_line(tmp_path: Path, data_d
     from report.errors import InputError
 
     templates = tmp_path / "templates"
-    shutil.copytree(pipeline.TEMPLATES, templates)
+    shutil.copytree(TEMPLATES, templates)
     edit(templates / "report.html.j2", "{{ report.edition }}", "{{ report.editon }}")
     source = (templates / "report.html.j2").read_text(encoding="utf-8").splitlines()
     line = next(i for i, text in enumerate(source, 1) if "report.editon" in text)
-    options = pipeline.BuildOptions(data_dir=data_dir, out_dir=tmp_path / "out", templates=templates, force=True)
+    options = BuildOptions(data_dir=data_dir, out_dir=tmp_path / "out", templates=templates, force=True)
     with pytest.raises(InputError) as caught:
         pipeline.build(options)
     shown = display_path(templates / "report.html.j2")

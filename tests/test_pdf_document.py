@@ -111,6 +111,7 @@ def test_external_links_are_clean_without_a_campaign(built: dict[str, Path]) -> 
     assert not any("utm_" in u for u in uris)
 
 
+@pytest.mark.slow
 def test_campaign_adds_utm_parameters_to_our_links_only(tmp_path: Path, data_dir: Path) -> None:
     with (data_dir / "copy" / "about.md").open("a", encoding="utf-8") as handle:
         handle.write(

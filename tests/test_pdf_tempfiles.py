@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DATA
+
+pytestmark = pytest.mark.slow  # a full build without the chart cache
 
 
 def test_build_leaves_no_temporary_files(tmp_path: Path) -> None:

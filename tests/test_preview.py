@@ -19,25 +19,11 @@ from typing import Any
 import pytest
 
 from report import pipeline
+from report.manifest import PDF_NAME
+from report.paths import TEMPLATES
 from report.preview import SNIPPET, ChartCache, Preview, PreviewOptions
-from tests.conftest import DATA, ROOT, CliResult, edit
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, DATA, ROOT, CliResult, edit
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# The flags this machine needs: no sandbox as root, no GPU, and no calls home (the network is closed).
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-    "--disable-default-apps",
-    "--mute-audio",
-    "--window-size=1100,900",
-)
 NEW_SENTENCE = "Marketing rewrote this sentence while the preview was open."
 BAD_COLOR_LINE = "error: data/report.yaml:10: brand.primary_color: expected a colour like #1A2B3C, found 'blue'"
 
@@ -121,7 +107,7 @@ def test_the_error_page_recovers_when_the_file_is_fixed(preview: Preview, data_d
 def test_a_broken_template_shows_where_instead_of_crashing(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(data_dir.parent)
     templates = data_dir.parent / "templates"
-    shutil.copytree(pipeline.TEMPLATES, templates)
+    shutil.copytree(TEMPLATES, templates)
     edit(templates / "report.html.j2", "<body", "{% if %}\n<body")
     line = (templates / "report.html.j2").read_text(encoding="utf-8").splitlines().index("{% if %}") + 1
     page = Preview(PreviewOptions(data_dir=Path("data"), templates=Path("templates"))).rebuild()
@@ -156,6 +142,7 @@ def test_a_port_in_use_says_what_to_do(
     )
 
 
+@pytest.mark.slow
 def test_exact_pages_are_the_pdf_pages_as_images(preview: Preview) -> None:
     from pypdf import PdfReader
 
@@ -344,6 +331,7 @@ def _page_shows(browser: Browser, text: str, timeout: float = 30) -> None:
     _until(lambda: text in browser.text(), timeout, f"the page to show {text!r}")
 
 
+@pytest.mark.slow
 def test_browser_shows_a_copy_edit_and_an_error_without_a_manual_reload(
     running: tuple[Server, str], browser_for: Callable[[str], Browser], tmp_path: Path
 ) -> None:
@@ -383,11 +371,12 @@ def test_browser_shows_a_copy_edit_and_an_error_without_a_manual_reload(
     assert BAD_COLOR_LINE not in browser.text()
 
     # The PDF of what is on screen is served next to it.
-    with urllib.request.urlopen(url + pipeline.PDF_NAME, timeout=60) as response:
+    with urllib.request.urlopen(url + PDF_NAME, timeout=60) as response:
         assert response.headers["Content-Type"] == "application/pdf"
         assert response.read(5) == b"%PDF-"
 
 
+@pytest.mark.slow
 def test_the_server_listens_on_loopback_only(running: tuple[Server, str]) -> None:
     _server, url = running
     assert url.startswith("http://127.0.0.1:")

@@ -18,20 +18,21 @@ import pytest
 import yaml
 
 from report import pipeline, publish, results
-from report.cli import main
-from tests.conftest import BUNDLED, DATA
+from report.atomic import file_sha256
+from report.manifest import RESULTS_NAME
+from tests.conftest import BUNDLED, DATA, SharedBuilds
 
 
 @pytest.fixture(scope="module", params=["sample", "bundled"])
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    data = DATA if request.param == "sample" else BUNDLED
-    out = tmp_path_factory.mktemp("results") / "output"
-    assert main(["build", "--data", str(data), "--out", str(out)]) == 0
-    return data, out
+def built(request: pytest.FixtureRequest, shared: SharedBuilds) -> tuple[Path, Path]:
+    """The shared build of the sample or the bundled data; read only."""
+    if request.param == "sample":
+        return DATA, shared.out("default-a4")
+    return BUNDLED, shared.out("bundled-a4")
 
 
 def _doc(out: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((out / publish.RESULTS_NAME).read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads((out / RESULTS_NAME).read_text(encoding="utf-8"))
     return loaded
 
 
@@ -134,16 +135,16 @@ def test_edition_sample_flag_and_stacks_come_from_the_inputs(built: tuple[Path, 
 def test_listed_in_the_manifest_and_published(built: tuple[Path, Path], tmp_path: Path) -> None:
     _data, out = built
     manifest = publish.verify(out)
-    entry = next(e for e in manifest["files"] if e["file"] == publish.RESULTS_NAME)
+    entry = next(e for e in manifest["files"] if e["file"] == RESULTS_NAME)
     assert entry["role"] == "results" and manifest["results"] == entry
-    assert entry["sha256"] == publish.file_sha256(out / publish.RESULTS_NAME)
+    assert entry["sha256"] == file_sha256(out / RESULTS_NAME)
     dest = tmp_path / "static"
     publish.publish(out, dest)
-    assert (dest / publish.RESULTS_NAME).read_bytes() == (out / publish.RESULTS_NAME).read_bytes()
+    assert (dest / RESULTS_NAME).read_bytes() == (out / RESULTS_NAME).read_bytes()
 
 
 def test_the_bytes_are_deterministic(built: tuple[Path, Path]) -> None:
     data, out = built
     again = results.results_bytes(pipeline.check(data))
-    assert again == (out / publish.RESULTS_NAME).read_bytes()
+    assert again == (out / RESULTS_NAME).read_bytes()
     assert again == results.to_bytes(json.loads(again))  # sorted keys, fixed indent, final newline

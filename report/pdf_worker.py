@@ -1,7 +1,8 @@
-"""A PDF renderer process started at the very beginning of a build.
+"""The PDF worker: a process forked at the very beginning of a build that lays out the PDF with WeasyPrint.
 
 It imports WeasyPrint on the second core while the main process imports pandas, validates the inputs and
-renders the HTML, then lays out the PDF it is sent. This module imports nothing heavy itself.
+renders the HTML (report.render), then lays out the PDF it is sent (report.pdf). This module imports nothing
+heavy itself.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from report.atomic import checkpoint
 from report.errors import BuildError
 
 _LENGTH = struct.Struct("!Q")
 
 
-class Renderer:
-    """Handle on the forked renderer: send one job, receive the PDF bytes; or cancel."""
+class PdfWorker:
+    """Handle on the forked PDF worker: send one job, receive the PDF bytes; or cancel."""
 
     def __init__(self) -> None:
         job_read, self._job_write = os.pipe()
@@ -39,11 +41,12 @@ class Renderer:
     def render(
         self, html: str, base_url: str, roots: list[Path], memory: Mapping[str, bytes], options: Mapping[str, Any]
     ) -> bytes:
-        """Lay out and write the PDF in the renderer; raises BuildError on failure."""
+        """Lay out and write the PDF in the worker; raises BuildError on failure."""
         job = pickle.dumps((html, base_url, roots, dict(memory), dict(options)), protocol=5)
         try:
             with os.fdopen(self._job_write, "wb") as pipe:
                 pipe.write(_LENGTH.pack(len(job)) + job)
+            checkpoint("rendering")  # tests kill the build here, while the worker lays out the PDF
             with os.fdopen(self._result_read, "rb") as pipe:
                 payload = pipe.read()
         finally:
@@ -57,7 +60,7 @@ class Renderer:
         return data
 
     def cancel(self) -> None:
-        """Stop the renderer without a job (bad input, or the output was up to date)."""
+        """Stop the worker without a job (bad input, or the output was up to date)."""
         if self._done:
             return
         for fd in (self._job_write, self._result_read):
@@ -103,8 +106,8 @@ def _serve(job_read: int, result_write: int) -> None:
         os._exit(code)
 
 
-def start() -> Renderer | None:
-    """A renderer where fork exists (POSIX); None elsewhere, and the build renders in-process."""
+def start() -> PdfWorker | None:
+    """A PDF worker where fork exists (POSIX); None elsewhere, and the build renders in-process."""
     if not hasattr(os, "fork") or os.environ.get("LEAD_MAGNET_RENDERER", "").lower() == "inline":
         return None
-    return Renderer()
+    return PdfWorker()

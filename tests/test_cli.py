@@ -1,4 +1,5 @@
-"""Bad input through the real CLI: exit 1, the exact message, and an output folder left untouched."""
+"""The command line: bad input through the real CLI (exit 1, the exact message, an output folder left untouched)
+and usage errors (exit 2)."""
 
 from __future__ import annotations
 

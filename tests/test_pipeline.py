@@ -1,4 +1,5 @@
-"""End to end: the real CLI builds the bundled data, and a 12-stack synthetic project, into PDFs."""
+"""The pipeline end to end: the real CLI builds the sample data, the bundled data and a 12-stack project into PDFs
+(shared builds, read only), and the stages `check` runs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import DATA, SECTIONS, CliResult
+from tests.conftest import BUNDLED, DATA, SECTIONS, CliResult, SharedBuilds
 
 
 def _text(pdf: Path) -> str:
@@ -33,12 +34,9 @@ def _medians(file: str, value: str, root: Path = DATA, **where: str) -> dict[str
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from report.cli import main
-
-    out = tmp_path_factory.mktemp("out")
-    assert main(["build", "--data", str(DATA), "--out", str(out), "--html"]) == 0
-    return out
+def built(shared: SharedBuilds) -> Path:
+    """The sample data built with --html (shared, read only)."""
+    return shared.out("default-html")
 
 
 def test_pdf_has_every_section_and_stack(built: Path) -> None:
@@ -79,20 +77,13 @@ def test_html_and_charts_are_written_for_inspection(built: Path) -> None:
         assert "<dc:date>" not in svg  # no timestamps: the same data gives the same bytes
 
 
-def test_letter_page_size(data_dir: Path, tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
-    result = run_cli("build", "--data", data_dir, "--out", tmp_path / "letter", "--page-size", "letter")
-    assert result.code == 0, result.err
-    box = PdfReader(tmp_path / "letter" / "backend-language-comparison.pdf").pages[1].mediabox
+def test_letter_page_size(shared: SharedBuilds) -> None:
+    box = PdfReader(shared.pdf("default-letter")).pages[1].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
 
 
-def test_twelve_stacks_build(
-    make_stacks: Callable[[int, int], Path], tmp_path: Path, run_cli: Callable[..., CliResult]
-) -> None:
-    data = make_stacks(12, 5)
-    result = run_cli("build", "--data", data, "--out", tmp_path / "twelve")
-    assert result.code == 0, result.err
-    text = _text(tmp_path / "twelve" / "backend-language-comparison.pdf")
+def test_twelve_stacks_build(shared: SharedBuilds) -> None:
+    text = _text(shared.pdf("twelve-a4"))
     assert "PHP Laravel Octane with Swoole" in text
     assert "Java Spring Boot 3 on JVM" in text
 
@@ -114,17 +105,12 @@ def test_thirteen_stacks_are_refused(
     assert "report.yaml:" in result.err and "stacks: expected at most 12 items, found 13" in result.err
 
 
-def test_the_bundled_measured_data_builds_without_the_sample_mark(tmp_path: Path) -> None:
+def test_the_bundled_measured_data_builds_without_the_sample_mark(shared: SharedBuilds) -> None:
     """`make pdf`'s input: real measurements, so no SAMPLE mark, and the methodology says how they were made."""
     import yaml
 
-    from report.cli import main
-    from tests.conftest import BUNDLED
-
     env = yaml.safe_load((BUNDLED / "benchmarks" / "environment.yaml").read_text(encoding="utf-8"))
-    out = tmp_path / "bundled"
-    assert main(["build", "--data", str(BUNDLED), "--out", str(out)]) == 0
-    text = _text(out / "backend-language-comparison.pdf")
+    text = _text(shared.pdf("bundled-a4"))
     if env["sample"]:
         assert "SAMPLE DATA" in text
     else:
