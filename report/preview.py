@@ -38,6 +38,7 @@ PAGE_IMAGE_PREFIX = "/__preview/page/"
 PAGE_IMAGE_WIDTH = 900  # pixels; sharp enough to read 7.5 pt running heads on a laptop screen
 VERSION_PATH = "/__preview/version"
 ASSET_PREFIX = "/__preview/asset/"
+TEMPLATE_IMAGES = ("sample-mark.svg",)  # images templates/style.css refers to by a relative url()
 PDF_PATH = "/" + PDF_NAME
 
 Log = Callable[[str], None]
@@ -195,6 +196,11 @@ class Preview:
             key = hashlib.sha256(str(resolved).encode()).hexdigest()[:12] + "/" + resolved.name
             self.assets[key] = resolved
             html = html.replace(resolved.as_uri(), ASSET_PREFIX + key)
+        # The stylesheet names template images relatively (WeasyPrint resolves them against templates/); a browser
+        # would ask the preview's root for them, so they are served as assets too.
+        for name in TEMPLATE_IMAGES:
+            self.assets[name] = TEMPLATES / name
+            html = html.replace(f'url("{name}")', f'url("{ASSET_PREFIX}{name}")')
         return html
 
     def _page(self, html: str, problems: list[str]) -> str:

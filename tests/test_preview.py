@@ -81,6 +81,9 @@ def test_the_browser_gets_fonts_and_logo_from_the_server_not_from_file_urls(prev
     page = preview.rebuild().html.decode()
     assert "file://" not in page
     assert any(path.name == "logo.svg" for path in preview.assets.values())
+    # the SAMPLE DATA watermark is a stylesheet url(): served by the preview, not asked of the site's root
+    assert 'url("/__preview/asset/sample-mark.svg")' in page and 'url("sample-mark.svg")' not in page
+    assert preview.assets["sample-mark.svg"].read_bytes().startswith(b"<svg")
 
 
 def test_invalid_input_shows_every_problem_as_the_cli_prints_it(preview: Preview, data_dir: Path) -> None:
