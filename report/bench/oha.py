@@ -179,16 +179,21 @@ def watch(proc: subprocess.Popen[bytes], deadline_s: float) -> ProcCost:
     """
     start = time.monotonic()
     waits: dict[int, int] = {}
+    ticks: int | None = None
     flags = os.WEXITED | os.WNOWAIT | os.WNOHANG
     while True:
         waits.update(_runqueue_ns(proc.pid))
-        if os.waitid(os.P_PID, proc.pid, flags) is not None:
-            break
+        ticks = _cpu_ticks(proc.pid) or ticks
+        try:
+            if os.waitid(os.P_PID, proc.pid, flags) is not None:
+                break
+        except ChildProcessError:
+            break  # reaped elsewhere (Popen.poll): the last sample stands
         if time.monotonic() - start > deadline_s:
             raise subprocess.TimeoutExpired([str(proc.args)], deadline_s)
         time.sleep(SAMPLE_S)
     wall = time.monotonic() - start
-    ticks = _cpu_ticks(proc.pid)
+    ticks = _cpu_ticks(proc.pid) or ticks
     hz = os.sysconf("SC_CLK_TCK")
     return ProcCost(cpu_s=(ticks or 0) / hz, wall_s=wall, runqueue_s=sum(waits.values()) / 1e9)
 
