@@ -6,6 +6,7 @@
 #   npm: bun, Hono and OpenTelemetry (bench/bun/package.json + lock); the Elysia candidate's packages
 #        (bench/bun/candidates/elysia/package.json + lock)
 #   pip: FastAPI, uvicorn, asyncpg and OpenTelemetry in two venvs (bench/fastapi/requirements*.txt)
+#   cargo: oha 1.16.0, the open-loop load generator (crates.io, --locked), into bench/.work/oha
 # Idempotent and quick when everything is already there. Non-interactive; exits 1 naming what is missing.
 set -euo pipefail
 
@@ -111,25 +112,34 @@ else
 fi
 
 # --- h12: open-loop load generator and PostgreSQL (issue 12; self-contained block) -------------------
-# loadgen: bench/loadgen (Go standard library only; go.mod pins the language version), built with the newest Go.
+# oha: the open-loop load generator (Rust crate), pinned and built from crates.io with its lock file.
 # postgresql: Debian's server package, for the throwaway cluster the harness creates under bench/.work.
-loadgen_go="$(command -v /usr/local/go/bin/go || command -v go || true)"
-if [[ -n "$loadgen_go" ]]; then
-  want="$(stamp "$BENCH/loadgen/go.mod" "$BENCH/loadgen/main.go")-$("$loadgen_go" env GOVERSION)"
-  if [[ -x "$WORK/loadgen/loadgen" && "$(cat "$WORK/loadgen/.deps-stamp" 2>/dev/null)" == "$want" ]]; then
-    say "loadgen present"
+OHA_VERSION=1.16.0
+OHA_RUST_MIN=88  # oha 1.16 needs Rust 1.88 or newer
+oha_bin="$WORK/oha/bin/oha"
+if [[ "$("$oha_bin" --version 2>/dev/null)" == "oha $OHA_VERSION" ]]; then
+  say "oha $OHA_VERSION present"
+else
+  CARGO="$(command -v cargo || true)"
+  [[ -z "$CARGO" && -x "$HOME/.cargo/bin/cargo" ]] && CARGO="$HOME/.cargo/bin/cargo"
+  rust_minor=""
+  if [[ -n "$CARGO" ]]; then
+    rust_minor="$("$CARGO" --version 2>/dev/null | sed -nE 's/^cargo 1\.([0-9]+).*/\1/p')"
+  fi
+  if [[ -z "$CARGO" ]]; then
+    missing+=("cargo (Rust 1.$OHA_RUST_MIN or newer) to build oha $OHA_VERSION: install rustup (https://rustup.rs: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal) and put ~/.cargo/bin on PATH; Debian's cargo is too old")
+  elif [[ -z "$rust_minor" ]] || ((rust_minor < OHA_RUST_MIN)); then
+    missing+=("Rust 1.$OHA_RUST_MIN or newer to build oha $OHA_VERSION (found $("$CARGO" --version 2>/dev/null || echo "an unreadable cargo")): rustup update stable")
   else
-    say "building bench/loadgen with $("$loadgen_go" env GOVERSION)"
-    mkdir -p "$WORK/loadgen"
-    if (cd "$BENCH/loadgen" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0 \
-          "$loadgen_go" build -trimpath -ldflags=-s -o "$WORK/loadgen/loadgen" .); then
-      echo "$want" > "$WORK/loadgen/.deps-stamp"
+    # several minutes on two cores; nice keeps the machine usable
+    say "building oha $OHA_VERSION with $("$CARGO" --version) (cargo install --locked; several minutes)"
+    if nice -n 10 "$CARGO" install oha --version "$OHA_VERSION" --locked --root "$WORK/oha" --force --quiet \
+        && [[ "$("$oha_bin" --version 2>/dev/null)" == "oha $OHA_VERSION" ]]; then
+      say "oha $OHA_VERSION installed in ${WORK#$ROOT/}/oha"
     else
-      missing+=("bench/loadgen (go build failed)")
+      missing+=("oha $OHA_VERSION (cargo install oha --version $OHA_VERSION --locked failed: is crates.io reachable?)")
     fi
   fi
-else
-  missing+=("a Go toolchain for bench/loadgen")
 fi
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
@@ -156,4 +166,4 @@ if ((${#missing[@]})); then
   printf '  - %s\n' "${missing[@]}" >&2
   exit 1
 fi
-say "ready: $(cd "$BENCH/go" && GOTOOLCHAIN=auto "$GO" env GOVERSION), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), bun $("$WORK/bun/node_modules/.bin/bun" --version)"
+say "ready: $(cd "$BENCH/go" && GOTOOLCHAIN=auto "$GO" env GOVERSION), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $("$oha_bin" --version), bun $("$WORK/bun/node_modules/.bin/bun" --version)"

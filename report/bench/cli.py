@@ -24,6 +24,7 @@ from report.bench.errors import BenchError
 from report.bench.evidence import MEASURES, static_evidence
 from report.bench.measure import DELIVERED_MIN_PCT, Bench, Pinning, Plan, Results, ThroughputRow, choose_pinning
 from report.bench.notes_openloop import LATENCY_COLUMNS, db_evidence, open_loop_notes
+from report.bench.oha import oha_binary, oha_version
 from report.bench.openloop import FULL_LADDER, QUICK_LADDER, LadderPlan
 from report.bench.output import FILES, csv_text, write_all, yaml_text
 from report.bench.processes import ProcessRegistry, managed
@@ -142,9 +143,10 @@ def _wrk_version() -> str:
     return f"wrk {match.group(1)}" if match else "wrk"
 
 
-def _tool_versions() -> str:
+def _tool_versions(oha: str) -> str:
     tools = [
         _wrk_version(),
+        oha,
         f"Python {platform.python_version()} (harness)",
         "node " + tool_version(["node", "--version"]),
         "npm " + tool_version(["npm", "--version"]),
@@ -347,6 +349,7 @@ def _run(args: argparse.Namespace) -> int:
     stacks = parse_stacks(args.stacks)
     if shutil.which("wrk") is None:
         raise BenchError("wrk not found (apt: wrk). Run `make bench-deps` first.")
+    oha = oha_version(oha_binary(paths.work))  # checked before any measurement
     pinning = choose_pinning()
     plan = make_plan(args, stacks, len(pinning.load) if pinning.load else 1)
     out_dir = Path(args.out)
@@ -396,7 +399,10 @@ def _run(args: argparse.Namespace) -> int:
             "os": _os_name(),
             "kernel": platform.release(),
         },
-        "load_tool": f"{_wrk_version()} (closed loop, {plan.wrk_threads} thread(s), Lua done() hook)",
+        "load_tool": (
+            f"{_wrk_version()} (closed loop, {plan.wrk_threads} thread(s), Lua done() hook); "
+            f"{oha} (open loop: constant arrival rate, --latency-correction)"
+        ),
         "method": {
             "runs": plan.rounds,
             "warmup_s": plan.warmup_s,
@@ -427,8 +433,8 @@ def _run(args: argparse.Namespace) -> int:
         "pinning": pinning.describe(),
         "notes": [
             *notes(plan, results, pinning, results.spans),
-            *open_loop_notes(plan, results, pinning),
-            _tool_versions(),
+            *open_loop_notes(plan, results, pinning, oha),
+            _tool_versions(oha),
         ],
     }
     drifted = drift_flags(results, probe)

@@ -64,7 +64,7 @@ class Pinning:
         if self.server is None or self.load is None:
             return "not pinned: fewer than 2 cores available, server and wrk share all cores"
         return (
-            f"server pinned to core {_cores(self.server)}; wrk, loadgen, PostgreSQL, span receiver and harness "
+            f"server pinned to core {_cores(self.server)}; wrk, oha, PostgreSQL, span receiver and harness "
             f"pinned to core {_cores(self.load)} (os.sched_setaffinity)"
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING
 
+from report.bench.oha import CONNECTIONS, TIMEOUT_S
 from report.bench.phases import DB_POOL_SIZE, ladder_notes
 from report.bench.postgres import ROWS
 
@@ -33,15 +34,16 @@ LATENCY_COLUMNS = (
 )
 
 
-def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
+def open_loop_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha") -> list[str]:
     """Method notes for the methodology page: the ladder, its cost on the load core, PostgreSQL."""
     lp = plan.ladder
     pct = ", ".join(f"{p:g}" for p in lp.ladder_pct)
     out = [
         " ".join(
             [
-                "Latency under load is measured open loop: bench/loadgen (Go, 100 keep-alive connections) offers",
-                f"a constant arrival rate of {pct}% of each stack's closed-loop (wrk) peak on that endpoint and",
+                f"Latency under load is measured open loop with {tool} ({CONNECTIONS} keep-alive",
+                f"connections, one worker thread per load core, pinned to it) at a constant arrival rate of {pct}% of",
+                "each stack's closed-loop (wrk) peak on that endpoint and",
                 f"variant, lowest rate first, {lp.duration_s} s per rate after a {lp.warmup_s} s warm-up at half the",
                 f"peak (discarded), {lp.runs} runs per rate, each run on a fresh server with the stacks'",
                 "order rotated.",
@@ -49,10 +51,11 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
         ),
         " ".join(
             [
-                "Each request's latency is timed from the moment it was due, also when it had to",
+                "oha's --latency-correction times each request from when it was due, also when it had to",
                 "wait for a free connection, so a slow server cannot hide its queueing delay by slowing the load",
-                "down (no coordinated omission, as in wrk2); percentiles are exact over every request of a run;",
-                "a request taking over 5 s counts as an error.",
+                "down (coordinated omission corrected); percentiles are over every answered request of a run;",
+                f"a non-2xx answer, a failed connection or a request taking over {TIMEOUT_S} s counts as an error.",
+                "Achieved rate: 2xx responses divided by oha's measured run time (to the last response).",
             ]
         ),
         " ".join(
@@ -69,8 +72,9 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
         out.append(
             " ".join(
                 [
-                    f"The load generator's own CPU: median {cost['loadgen_cpu_median_pct']:.0f}% and at most",
-                    f"{cost['loadgen_cpu_max_pct']:.0f}% of one core per run; the load core(s) were",
+                    f"oha's own CPU on the load core: median {cost['generator_cpu_median_pct']:.0f}% and at most",
+                    f"{cost['generator_cpu_max_pct']:.0f}% of one core per run, median",
+                    f"{cost['generator_us_per_request_median']:.0f} µs per request; the load core(s) were",
                     f"{cost['load_core_busy_median_pct']:.0f}% busy (median, upper half of the ladder) and",
                     f"{cost['load_core_busy_max_pct']:.0f}% at most; {cost['saturated_runs']:.0f} of",
                     f"{cost['runs']:.0f} open-loop runs had the load core over 90% busy; {res.ladder_retries} rates",
@@ -82,8 +86,8 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
             " ".join(
                 [
                     f"{cost['limited_runs']:.0f} runs were marked load-limited: the generator used 90% of a core,",
-                    "waited for a CPU a quarter of the run, or its own lateness (p99) was over 1 ms and half the p99",
-                    "it measured. Such rates count",
+                    "or its threads waited for a CPU a quarter of the run (read from /proc while it ran). Such rates",
+                    "count",
                     "neither for nor against a stack, and a sustainable rate just below them is shown as a lower",
                     "bound. The fewest requests behind one run's p99.9 were",
                     f"{cost['fewest_requests']:,.0f}.",
@@ -105,7 +109,7 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
         out.append(
             " ".join(
                 [
-                    f"PostgreSQL runs on the load side ({core}), with wrk, loadgen and the span",
+                    f"PostgreSQL runs on the load side ({core}), with wrk, oha and the span",
                     "receiver, so the server's core measures the service alone, as with a database on another",
                     f"machine (RDS in the blog's setup). Every service uses a pool of {DB_POOL_SIZE} connections;",
                     f"wrk on /db at {', '.join(str(c) for c in plan.db_concurrency)} connection(s).",

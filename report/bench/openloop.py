@@ -1,15 +1,15 @@
-"""Open-loop latency: a ladder of constant offered rates per stack, variant and endpoint, driven by bench/loadgen (Go).
+"""Open-loop latency: a ladder of constant offered rates per stack, variant and endpoint, driven by oha.
 
 wrk (closed loop) finds each stack's peak; the ladder then offers fixed shares of that peak at a constant
-arrival rate, so a slow server is not offered less load and its queueing delay shows in the percentiles.
-Every run starts a fresh server, warms it up at half its peak (discarded), then climbs the ladder from the
-lowest rate, so an overloaded point cannot spoil the ones below it. The runs of a ladder are interleaved
-with the other stacks' like the closed-loop rounds.
+arrival rate (oha -q with --latency-correction, so each latency is timed from when its request was due), so a
+slow server is not offered less load and its queueing delay shows in the percentiles. Every run starts a fresh
+server, warms it up at half its peak (discarded), then climbs the ladder from the lowest rate, so an overloaded
+point cannot spoil the ones below it. The runs of a ladder are interleaved with the other stacks' like the
+closed-loop rounds. oha's own CPU time and run-queue wait are read from /proc while it runs.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections.abc import Callable, Sequence
@@ -17,40 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from report.bench.errors import BenchError
+from report.bench.oha import TIMEOUT_S, OhaResult, ProcCost, oha_command, parse_oha, watch
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
 from report.bench.service import Running
 
 FULL_LADDER_PCT = (25, 50, 75, 90, 100, 110)
 QUICK_LADDER_PCT = (50, 100)
-TIMEOUT_S = 5  # like wrk's --timeout 5s; a timed-out request counts as an error at its observed latency
-# A run is load-limited when the generator could not keep to its schedule: it used nearly a whole core, its
+# A run is load-limited when the generator could not keep to its schedule: it used nearly a whole core, or its
 # threads waited for a CPU a quarter of the run (other work on the load core: PostgreSQL, the receiver, anything
-# else on the machine), or its own lateness (waking late for requests it slept for, p99) is over 1 ms and at least
-# half the p99 it measured, so the load side, not the service, would decide the figure. The report counts such
-# runs neither way.
-LOADGEN_LIMIT_PCT = 90.0
+# else on the machine), so the load side, not the service, would decide the figure. The report counts such runs
+# neither way.
+GENERATOR_LIMIT_PCT = 90.0
 RUNQUEUE_LIMIT_PCT = 25.0
-LAG_LIMIT_MS = 1.0
 RETRY_BUDGET = 30  # re-measured points per endpoint's ladder when the load core was contended
-LAG_SHARE = 0.5
 DRAIN_S = 0.4  # planned allowance per point for the last responses to come back
 VARIANTS = ("baseline", "otel")
-REPORT_FIELDS = (
-    "requests",
-    "ok",
-    "errors",
-    "timeouts",
-    "achieved_rps",
-    "cpu_s",
-    "duration_s",
-    "latency_p50_ms",
-    "latency_p90_ms",
-    "latency_p99_ms",
-    "latency_p999_ms",
-    "schedule_lag_p99_ms",
-    "runqueue_wait_pct",
-)
 
 
 @dataclass(frozen=True)
@@ -78,19 +60,19 @@ class LadderRow:
     endpoint: str
     offered_rps: int
     run: int
-    achieved_rps: float
+    achieved_rps: float  # 2xx responses / oha's measured run time (first request due to last response)
     latency_p50_ms: float
     latency_p90_ms: float
     latency_p99_ms: float
     latency_p999_ms: float
-    errors: int
+    errors: int  # non-2xx responses, timeouts and connection errors
     timeouts: int
-    requests: int
-    loadgen_cpu_pct: float  # the generator's own CPU time as a share of one core over the run
+    requests: int  # requests oha sent and recorded (due ones it could not send before the deadline are not)
+    generator_cpu_pct: float  # oha's own CPU time (utime + stime) as a share of one core over its run
+    generator_cpu_us_per_request: float  # the same CPU time per recorded request
     load_core_busy_pct: float  # how busy the load core(s) were: generator, receiver, PostgreSQL, harness
-    schedule_lag_p99_ms: float  # the generator's own lateness (p99)
-    runqueue_wait_pct: float  # share of the run the generator's threads waited for a CPU
-    load_limited: int  # 1 when the generator could not keep to its schedule (see LAG_LIMIT_MS)
+    runqueue_wait_pct: float  # share of the run oha's threads waited for a CPU (summed over threads)
+    load_limited: int  # 1 when the generator could not keep to its schedule (see GENERATOR_LIMIT_PCT)
 
 
 # 5 runs of 6 rates, 4 s each after a 2 s warm-up: what fits the 60-minute budget on two cores
@@ -127,24 +109,6 @@ def _median(values: Sequence[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def loadgen_command(binary: Path, url: str, rate: int, duration_s: float) -> list[str]:
-    """argv of one constant-rate run."""
-    return [str(binary), "-url", url, "-rate", str(rate), "-duration", f"{duration_s:g}s", "-timeout", f"{TIMEOUT_S}s"]
-
-
-def parse_result(text: str) -> dict[str, float]:
-    """The generator's JSON report, checked for the fields the harness uses."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BenchError(f"loadgen printed no JSON report ({exc}): {text[:200]!r}") from exc
-    need = REPORT_FIELDS
-    missing = [k for k in need if not isinstance(doc.get(k), int | float)]
-    if missing:
-        raise BenchError(f"loadgen report lacks {', '.join(missing)}: {text[:200]!r}")
-    return {k: float(doc[k]) for k in need}
-
-
 def _busy_ticks(cores: set[int] | None) -> tuple[int, int]:
     """(busy, total) clock ticks of the given cores from /proc/stat (all cores when None)."""
     busy = total = 0
@@ -168,7 +132,7 @@ class LadderRunner:
     def __init__(
         self,
         registry: ProcessRegistry,
-        loadgen: Path,
+        oha: Path,
         plan: LadderPlan,
         progress: Progress,
         load_cores: set[int] | None,
@@ -176,7 +140,7 @@ class LadderRunner:
         check: Callable[[Running], None],
     ) -> None:
         self.registry = registry
-        self.loadgen = loadgen
+        self.oha = oha
         self.plan = plan
         self.progress = progress
         self.load_cores = load_cores
@@ -184,27 +148,30 @@ class LadderRunner:
         self.check = check
         self.retries = 0
 
-    def _one(self, running: Running, path: str, rate: int, duration_s: float) -> tuple[dict[str, float], float]:
-        argv = loadgen_command(self.loadgen, f"http://127.0.0.1:{running.port}{path}", rate, duration_s)
+    def _one(self, running: Running, path: str, rate: int, duration_s: float) -> tuple[OhaResult, ProcCost, float]:
+        # one tokio worker per load core: oha defaults to one per physical core of the machine
+        threads = len(self.load_cores) if self.load_cores else os.cpu_count() or 1
+        argv = oha_command(self.oha, f"http://127.0.0.1:{running.port}{path}", rate, duration_s, threads)
         before = _busy_ticks(self.load_cores)
         proc = self.registry.start(argv, cpus=self.load_cores, stdout=subprocess.PIPE)
         try:
-            # the generator stops itself; the bound guards against a hung one
-            out, _ = proc.communicate(timeout=duration_s + TIMEOUT_S + 30)
+            # oha stops itself; the bound guards against a hung one
+            cost = watch(proc, duration_s + TIMEOUT_S + 30)
+            out, _ = proc.communicate()
         except subprocess.TimeoutExpired as exc:
-            raise BenchError(f"loadgen did not finish a {duration_s:g} s run against {running.stack}") from exc
+            raise BenchError(f"oha did not finish a {duration_s:g} s run against {running.stack}") from exc
         finally:
             self.registry.stop(proc)
         after = _busy_ticks(self.load_cores)
         if proc.returncode != 0:
-            raise BenchError(f"loadgen exited with code {proc.returncode} against {running.stack} ({path})")
+            raise BenchError(f"oha exited with code {proc.returncode} against {running.stack} ({path})")
         if running.proc.poll() is not None:
             raise BenchError(
                 f"{running.stack} ({running.variant}) crashed under load on {path} (exit {running.proc.returncode})"
             )
         ticks = after[1] - before[1]
         busy_pct = 100.0 * (after[0] - before[0]) / ticks if ticks > 0 else 0.0
-        return parse_result(out.decode(errors="replace")), busy_pct
+        return parse_oha(out.decode(errors="replace")), cost, busy_pct
 
     def run(
         self,
@@ -232,7 +199,7 @@ class LadderRunner:
                             self._one(running, path, max(1, round(peak / 2)), p.warmup_s)
                         for rate in rates:
                             self.progress.step(f"{what} at {rate:,} req/s", p.duration_s + DRAIN_S)
-                            row = _row(
+                            row = make_row(
                                 stack, variant, endpoint, rate, run, *self._one(running, path, rate, p.duration_s)
                             )
                             # other work kept the generator off its core: measure once more (bounded per run)
@@ -242,7 +209,7 @@ class LadderRunner:
                                     f"  load core busy ({row.runqueue_wait_pct:.0f}% waiting for a CPU) during "
                                     f"{stack} ({variant}) at {rate:,} req/s; measuring again"
                                 )
-                                row = _row(
+                                row = make_row(
                                     stack, variant, endpoint, rate, run, *self._one(running, path, rate, p.duration_s)
                                 )
                             rows.append(row)
@@ -251,42 +218,35 @@ class LadderRunner:
         return rows
 
 
-def _row(stack: str, variant: str, endpoint: str, rate: int, run: int, r: dict[str, float], busy: float) -> LadderRow:
-    cpu = round(100.0 * r["cpu_s"] / max(r["duration_s"], 1e-9), 1)
+def make_row(
+    stack: str, variant: str, endpoint: str, rate: int, run: int, r: OhaResult, cost: ProcCost, busy: float
+) -> LadderRow:
+    """One latency.csv row from oha's report and what its process cost."""
+    wall = max(cost.wall_s, 1e-9)
+    cpu = round(100.0 * cost.cpu_s / wall, 1)
+    rq = round(100.0 * cost.runqueue_s / wall, 1)
     return LadderRow(
         stack,
         variant,
         endpoint,
         rate,
         run,
-        round(r["achieved_rps"], 1),
-        round(r["latency_p50_ms"], 3),
-        round(r["latency_p90_ms"], 3),
-        round(r["latency_p99_ms"], 3),
-        round(r["latency_p999_ms"], 3),
-        int(r["errors"]),
-        int(r["timeouts"]),
-        int(r["requests"]),
+        round(r.achieved_rps, 1),
+        round(r.p50_ms, 3),
+        round(r.p90_ms, 3),
+        round(r.p99_ms, 3),
+        round(r.p999_ms, 3),
+        r.errors,
+        r.timeouts,
+        r.requests,
         cpu,
+        round(1e6 * cost.cpu_s / r.requests, 1) if r.requests else 0.0,
         round(busy, 1),
-        round(r["schedule_lag_p99_ms"], 3),
-        round(r["runqueue_wait_pct"], 1),
-        int(load_limited(cpu, r["runqueue_wait_pct"], r["schedule_lag_p99_ms"], r["latency_p99_ms"])),
+        rq,
+        int(load_limited(cpu, rq)),
     )
 
 
-def load_limited(loadgen_cpu_pct: float, runqueue_wait_pct: float, lag_p99_ms: float, latency_p99_ms: float) -> bool:
+def load_limited(generator_cpu_pct: float, runqueue_wait_pct: float) -> bool:
     """Whether the generator, not the service, would decide a run's p99."""
-    return (
-        loadgen_cpu_pct >= LOADGEN_LIMIT_PCT
-        or runqueue_wait_pct >= RUNQUEUE_LIMIT_PCT
-        or (lag_p99_ms > LAG_LIMIT_MS and lag_p99_ms >= LAG_SHARE * latency_p99_ms)
-    )
-
-
-def loadgen_binary(work: Path) -> Path:
-    """The generator install-deps built, or a clear error."""
-    binary = work / "loadgen" / "loadgen"
-    if not os.access(binary, os.X_OK):
-        raise BenchError(f"{binary} not found: run `make bench-deps` (it builds bench/loadgen)")
-    return binary
+    return generator_cpu_pct >= GENERATOR_LIMIT_PCT or runqueue_wait_pct >= RUNQUEUE_LIMIT_PCT

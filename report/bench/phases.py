@@ -12,7 +12,8 @@ import statistics
 from typing import TYPE_CHECKING
 
 from report.bench.errors import BenchError
-from report.bench.openloop import LadderRow, LadderRunner, loadgen_binary, peak_by_series
+from report.bench.oha import oha_binary
+from report.bench.openloop import LadderRow, LadderRunner, peak_by_series
 from report.bench.postgres import ROWS, Cluster
 from report.bench.service import Running, get
 
@@ -87,7 +88,7 @@ def ladders(bench: Bench, endpoint: str, env: dict[str, str]) -> None:
     """The open-loop ladder on one endpoint, at shares of each stack's closed-loop peak on it."""
     runner = LadderRunner(
         bench.registry,
-        loadgen_binary(bench.paths.work),
+        oha_binary(bench.paths.work),
         bench.plan.ladder,
         bench.progress,
         bench.pinning.load,
@@ -108,8 +109,9 @@ def ladder_notes(rows: list[LadderRow]) -> dict[str, float]:
     top = max(r.offered_rps for r in rows)
     busiest = [r for r in rows if r.offered_rps >= top / 2] or rows
     return {
-        "loadgen_cpu_median_pct": statistics.median(r.loadgen_cpu_pct for r in rows),
-        "loadgen_cpu_max_pct": max(r.loadgen_cpu_pct for r in rows),
+        "generator_cpu_median_pct": statistics.median(r.generator_cpu_pct for r in rows),
+        "generator_cpu_max_pct": max(r.generator_cpu_pct for r in rows),
+        "generator_us_per_request_median": statistics.median(r.generator_cpu_us_per_request for r in busiest),
         "load_core_busy_median_pct": statistics.median(r.load_core_busy_pct for r in busiest),
         "load_core_busy_max_pct": max(r.load_core_busy_pct for r in rows),
         "saturated_runs": float(sum(1 for r in rows if r.load_core_busy_pct > 90.0)),

@@ -1,9 +1,11 @@
-"""The open-loop ladder: offered rates, peaks, the time budget, and the generator against a stand-in server."""
+"""The open-loop ladder: offered rates, peaks, the time budget, oha's report, and oha against a stand-in server."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -16,6 +18,16 @@ from report.bench.cli import add_arguments, make_plan
 from report.bench.errors import BenchError
 from report.bench.measure import Bench, Pinning, Results
 from report.bench.notes_openloop import DB_MEASURES, open_loop_notes
+from report.bench.oha import (
+    OHA_VERSION,
+    OhaResult,
+    ProcCost,
+    oha_binary,
+    oha_command,
+    oha_version,
+    parse_oha,
+    watch,
+)
 from report.bench.openloop import (
     FULL_LADDER,
     QUICK_LADDER,
@@ -23,13 +35,14 @@ from report.bench.openloop import (
     LadderRow,
     ladder,
     load_limited,
-    loadgen_command,
-    parse_result,
+    make_row,
     peak_by_series,
 )
+from report.bench.processes import ProcessRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
-LOADGEN = ROOT / "bench" / ".work" / "loadgen" / "loadgen"
+OHA = ROOT / "bench" / ".work" / "oha" / "bin" / "oha"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def test_ladder_is_shares_of_the_peak_rounded_sorted_without_repeats() -> None:
@@ -97,93 +110,145 @@ def test_seconds_count_every_server_and_rate() -> None:
     assert plan.seconds(4) == pytest.approx(4 * 2 * (1 + 1 + 2 * 3.4))
 
 
-def test_command_and_report_parsing() -> None:
-    argv = loadgen_command(Path("/x/loadgen"), "http://127.0.0.1:1/db", 250, 4)
-    assert argv == ["/x/loadgen", "-url", "http://127.0.0.1:1/db", "-rate", "250", "-duration", "4s", "-timeout", "5s"]
-    with pytest.raises(BenchError, match="loadgen printed no JSON report"):
-        parse_result("panic: oops")
-    with pytest.raises(
-        BenchError,
-        match="loadgen report lacks duration_s, latency_p50_ms, latency_p90_ms, latency_p99_ms, latency_p999_ms",
-    ):
-        parse_result(json.dumps({k: 1 for k in ("requests", "ok", "errors", "timeouts", "achieved_rps", "cpu_s")}))
+def test_command_is_constant_rate_with_latency_correction_json_and_no_tui() -> None:
+    argv = oha_command(Path("/x/oha"), "http://127.0.0.1:1/db", 250, 4, threads=1)
+    assert argv[0] == "/x/oha" and argv[-1] == "http://127.0.0.1:1/db"
+    joined = " ".join(argv)
+    for part in ("--no-tui", "--output-format json", "-c 100", "-q 250", "-z 4s", "--latency-correction", "-w"):
+        assert part in joined, part
+    assert "-t 5s" in joined and "--worker-threads 1" in joined
 
 
-# --- the generator itself, against a stand-in HTTP/1.1 server --------------------------------------------------
+def test_a_captured_oha_report_parses_into_the_harness_terms() -> None:
+    # captured from oha 1.16.0 at 2,000 req/s against a threaded Python server that could not keep up
+    r = parse_oha((FIXTURES / "oha-1.16.0-report.json").read_text())
+    assert (r.requests, r.ok, r.errors, r.timeouts) == (3999, 3987, 12, 12)
+    assert r.run_s == pytest.approx(5.040232564)
+    assert r.achieved_rps == pytest.approx(3987 / 5.040232564)
+    assert (r.p50_ms, r.p99_ms, r.p999_ms) == pytest.approx((0.414335, 1066.57777, 4370.448122))
+    assert r.p50_ms <= r.p90_ms <= r.p99_ms <= r.p999_ms
+
+
+def test_bad_oha_reports_name_every_problem() -> None:
+    with pytest.raises(BenchError, match="oha printed no JSON report"):
+        parse_oha("thread 'main' panicked")
+    with pytest.raises(BenchError, match=r"summary: expected an object.*errorDistribution: expected an object"):
+        parse_oha(json.dumps({"latencyPercentiles": {}, "statusCodeDistribution": {}}))
+    doc = json.loads((FIXTURES / "oha-1.16.0-report.json").read_text())
+    doc["summary"]["total"] = 0
+    doc["statusCodeDistribution"]["200"] = "many"
+    with pytest.raises(BenchError, match=r"summary.total: expected a positive.*statusCodeDistribution.200: expected"):
+        parse_oha(json.dumps(doc))
+
+
+def test_non_2xx_and_unanswered_requests_are_errors_and_never_fast() -> None:
+    doc = json.loads((FIXTURES / "oha-1.16.0-report.json").read_text())
+    doc["statusCodeDistribution"] = {"200": 90, "503": 10}
+    doc["errorDistribution"] = {"Connection refused (os error 111)": 5}
+    r = parse_oha(json.dumps(doc))
+    assert (r.requests, r.ok, r.errors, r.timeouts) == (105, 90, 15, 0)
+    doc["statusCodeDistribution"] = {}
+    doc["errorDistribution"] = {"timeout": 4}
+    doc["latencyPercentiles"] = {k: None for k in doc["latencyPercentiles"]}
+    r = parse_oha(json.dumps(doc))
+    assert (r.requests, r.ok, r.errors, r.timeouts, r.achieved_rps) == (4, 0, 4, 4, 0.0)
+    assert r.p50_ms == r.p999_ms == 5000.0  # no answer: the timeout, so the run cannot pass for fast
+
+
+def test_rows_take_cpu_and_runqueue_from_the_process_and_flag_a_busy_generator() -> None:
+    r = parse_oha((FIXTURES / "oha-1.16.0-report.json").read_text())
+    row = make_row("go", "baseline", "json", 2000, 1, r, ProcCost(cpu_s=0.5, wall_s=5.0, runqueue_s=0.1), 40.0)
+    assert (row.generator_cpu_pct, row.runqueue_wait_pct, row.load_limited) == (10.0, 2.0, 0)
+    assert row.generator_cpu_us_per_request == round(1e6 * 0.5 / 3999, 1)
+    busy = make_row("go", "baseline", "json", 2000, 1, r, ProcCost(cpu_s=4.8, wall_s=5.0, runqueue_s=0.1), 99.0)
+    assert busy.load_limited == 1
+
+
+# --- oha itself, against a stand-in HTTP/1.1 server --------------------------------------------------
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the services speak
+    disable_nagle_algorithm = True  # headers and body go out in two writes
 
     def do_GET(self) -> None:
+        if self.path == "/slow":
+            _RELEASE.wait(timeout=30)  # held until the test ends: every request outlives oha's timeout
         body = b'{"ok":true}'
-        status = 200
-        if self.path == "/fail":
-            status = 500
-        elif self.path == "/chunked":
-            self.send_response(200)
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            self.wfile.write(b"5\r\nhello\r\n0\r\n\r\n")
-            return
-        self.send_response(status)
+        self.send_response(500 if self.path == "/fail" else 200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        with contextlib.suppress(OSError):  # oha hung up on a timed-out request
+            self.wfile.write(body)
 
     def log_message(self, *_args: object) -> None:
         pass
 
 
+_RELEASE = threading.Event()
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # oha opens its 100 connections at once; the default backlog of 5 drops SYNs
+    daemon_threads = True
+
+
+def _need_oha() -> None:
+    if OHA.exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{OHA} missing in CI: `make bench-deps` must install oha")
+    pytest.skip("oha not installed: run `make bench-deps`")
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[int]:
-    if not LOADGEN.exists():
-        pytest.skip("bench/loadgen not built: run `make bench-deps`")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    _need_oha()
+    httpd = _Server(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd.server_address[1]
+    _RELEASE.set()
     httpd.shutdown()
     httpd.server_close()
 
 
-def _run(port: int, path: str, rate: int, duration: str = "1s") -> dict[str, float]:
-    argv = [str(LOADGEN), "-url", f"http://127.0.0.1:{port}{path}", "-rate", str(rate), "-duration", duration]
-    out = subprocess.run([*argv, "-connections", "4"], capture_output=True, text=True, timeout=60, check=True)
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+def _run(port: int, path: str, rate: int, duration_s: float = 1.0) -> tuple[OhaResult, ProcCost]:
+    registry = ProcessRegistry()
+    argv = oha_command(OHA, f"http://127.0.0.1:{port}{path}", rate, duration_s, threads=1)
+    argv[argv.index("-t") + 1] = "1s"  # a short timeout keeps the slow case quick
+    proc = registry.start(argv, stdout=subprocess.PIPE)
+    try:
+        cost = watch(proc, 60)
+        out, _ = proc.communicate()
+    finally:
+        registry.stop(proc)
+    assert proc.returncode == 0
+    return parse_oha(out.decode()), cost
 
 
-@pytest.mark.parametrize("path", ["/json", "/chunked"])
-def test_generator_sends_exactly_rate_times_duration_and_counts_successes(server: int, path: str) -> None:
-    res = _run(server, path, 200, "1500ms")
-    assert (res["requests"], res["ok"], res["errors"]) == (300, 300, 0)
-    assert 0 < res["latency_p50_ms"] <= res["latency_p90_ms"] <= res["latency_p99_ms"] <= res["latency_p999_ms"]
-    assert res["achieved_rps"] <= 200
-    assert res["cpu_s"] > 0
-    parse_result(json.dumps(res))  # the harness accepts what the generator prints
+def test_oha_achieves_the_offered_rate_and_orders_its_percentiles(server: int) -> None:
+    r, cost = _run(server, "/json", 200, 1.5)
+    assert r.errors == 0 and r.ok == r.requests
+    assert 280 <= r.requests <= 301  # rate x duration, give or take the last tick
+    assert 0.9 * 200 <= r.achieved_rps <= 201
+    assert 0 < r.p50_ms <= r.p90_ms <= r.p99_ms <= r.p999_ms
+    assert cost.cpu_s > 0 and cost.wall_s >= r.run_s * 0.9
 
 
-def test_generator_counts_non_2xx_and_refused_connections_as_errors(server: int) -> None:
-    res = _run(server, "/fail", 50)
-    assert (res["requests"], res["ok"], res["errors"]) == (50, 0, 50)
-    assert res["achieved_rps"] == 0
-    refused = subprocess.run(
-        [str(LOADGEN), "-url", "http://127.0.0.1:9/json", "-rate", "20", "-duration", "1s"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    doc = json.loads(refused.stdout)
-    assert (doc["requests"], doc["errors"]) == (20, 20)
-    assert "refused" in doc["first_error"]
+def test_oha_counts_500s_and_timeouts_as_errors(server: int) -> None:
+    fail, _ = _run(server, "/fail", 50)
+    assert fail.ok == 0 and fail.errors == fail.requests > 0 and fail.achieved_rps == 0
+    slow, _ = _run(server, "/slow", 20)
+    assert slow.ok == 0 and slow.timeouts == slow.errors == slow.requests > 0
+    assert slow.p99_ms == 5000.0
 
 
-def test_generator_rejects_bad_usage() -> None:
-    if not LOADGEN.exists():
-        pytest.skip("bench/loadgen not built: run `make bench-deps`")
-    out = subprocess.run([str(LOADGEN), "-url", "https://x/", "-rate", "5"], capture_output=True, text=True)
-    assert out.returncode == 2 and "usage: loadgen" in out.stderr
+def test_oha_binary_and_version(tmp_path: Path) -> None:
+    with pytest.raises(BenchError, match="run `make bench-deps`"):
+        oha_binary(tmp_path)
+    _need_oha()
+    assert oha_version(OHA) == f"oha {OHA_VERSION}"
 
 
 def test_db_measures_are_documented_in_readme() -> None:
@@ -193,11 +258,9 @@ def test_db_measures_are_documented_in_readme() -> None:
 
 
 def test_a_run_is_load_limited_when_the_generator_decides_its_p99() -> None:
-    assert load_limited(95.0, 0.0, 0.1, 5.0)  # the generator used nearly a whole core
-    assert load_limited(30.0, 30.0, 0.1, 5.0)  # other work kept it off the CPU a quarter of the run
-    assert load_limited(30.0, 0.0, 3.0, 5.0)  # its own lateness is most of the p99
-    assert not load_limited(30.0, 10.0, 3.0, 40.0)  # late, but the service's queueing dominates
-    assert not load_limited(30.0, 0.0, 0.9, 1.0)  # under a millisecond of lateness never counts
+    assert load_limited(95.0, 0.0)  # the generator used nearly a whole core
+    assert load_limited(30.0, 30.0)  # other work kept it off the CPU a quarter of the run
+    assert not load_limited(30.0, 10.0)
 
 
 def test_notes_fit_environment_yaml() -> None:
@@ -221,13 +284,13 @@ def test_notes_fit_environment_yaml() -> None:
             7,
             50_000_000,
             99.9,
+            17.5,
             100.0,
-            9.9,
             50.0,
             1,
         )
     ]
-    notes = open_loop_notes(plan, res, Pinning({0}, {1}))
+    notes = open_loop_notes(plan, res, Pinning({0}, {1}), f"oha {OHA_VERSION}")
     assert len(notes) >= 5
     assert all(0 < len(note) <= 600 for note in notes), [len(n) for n in notes]  # the data contract's limit
     assert any("coordinated omission" in n for n in notes) and any(

@@ -34,6 +34,7 @@ def missing_toolchain() -> list[str]:
         "bun-elysia/node_modules",
         "fastapi-venv/bin/python",
         "fastapi-otel-venv/bin/python",
+        "oha/bin/oha",
     ):
         if not (WORK / path).exists():
             missing.append(f"bench/.work/{path}")
@@ -125,7 +126,12 @@ def test_csv_columns_and_rows(quick_run: Path) -> None:
         "latency_p99_ms",
         "latency_p999_ms",
         "errors",
+        "load_limited",
     ]
+    for r in latency:  # oha's report, mapped: percentiles ordered, something answered, an achieved rate
+        p = [float(r[k]) for k in ("latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_p999_ms")]
+        assert 0 < p[0] <= p[1] <= p[2] <= p[3], r
+        assert 0 < float(r["achieved_rps"]) <= 1.05 * float(r["offered_rps"]), r
     rates: dict[tuple[str, str], set[float]] = {}
     for r in latency:
         rates.setdefault((r["stack"], r["endpoint"]), set()).add(float(r["offered_rps"]))

@@ -1,3 +1,0 @@
-module leadmagnet/bench/loadgen
-
-go 1.24
