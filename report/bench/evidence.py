@@ -81,19 +81,26 @@ def added_code_lines(baseline: str, variant: str, comment: str) -> int:
     return added
 
 
-def go_nonstd_packages(paths: Paths, name: str) -> list[str]:
-    """Non-standard-library Go packages linked into bench/go/<name> (module mode, from go.mod/go.sum)."""
+def go_modules(paths: Paths, binary: Path) -> list[str]:
+    """Third-party Go modules linked into a built binary (`go version -m`: its `dep` lines).
+
+    Modules, not import paths: a module is Go's unit of distribution, as a package is npm's and a distribution
+    pip's, so the three stacks' dependency counts count the same kind of thing.
+    """
     out = subprocess.run(
-        [go_binary() or "go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", f"./{name}"],
-        cwd=paths.bench / "go",
+        [go_binary() or "go", "version", "-m", str(binary)],
         env=go_env(paths),
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    # The module's own main package (bench/server) is not a dependency.
-    return [ln for ln in out.stdout.split() if ln and not ln.startswith("bench/")]
+    return parse_go_modules(out.stdout)
+
+
+def parse_go_modules(text: str) -> list[str]:
+    """Module paths from `go version -m` output (the `dep` lines; `=>` replacements keep the original path)."""
+    return [parts[1] for parts in (ln.split() for ln in text.splitlines()) if len(parts) >= 2 and parts[0] == "dep"]
 
 
 _IMPORT = re.compile(r"""(?:from|import)\s*["']([^"'./][^"']*)["']""")
@@ -168,8 +175,8 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
     rows: list[tuple[str, str, float, str]] = []
     w = paths.work
     if "go" in stacks:
-        base = go_nonstd_packages(paths, "server")
-        otel = go_nonstd_packages(paths, "server-otel")
+        base = go_modules(paths, w / "go" / "server")
+        otel = go_modules(paths, w / "go" / "server-otel")
         rows += [
             ("go", "artifact_size_mb", (w / "go" / "server").stat().st_size / MB, "MiB"),
             ("go", "otel_artifact_size_mb", (w / "go" / "server-otel").stat().st_size / MB, "MiB"),
@@ -275,17 +282,21 @@ MEASURES: dict[str, tuple[str, str]] = {
     "otel_artifact_size_mb": ("MiB", "the same for the OpenTelemetry variant"),
     "runtime_dependencies": (
         "packages",
-        "third-party packages the baseline needs at run time (non-stdlib Go "
-        "packages, npm packages imported, pip distributions in the venv)",
+        "third-party packages the baseline needs at run time (Go modules linked "
+        "into the binary, npm packages imported, pip distributions in the venv)",
     ),
     "shared_libraries": ("libraries", "shared libraries the artefact loads (ldd); 0 = static binary"),
     "needs_installed_runtime": ("bool", "1 when the target machine needs an interpreter installed (CPython)"),
     "otel_packages": (
         "packages",
-        "OpenTelemetry packages in the traced variant (Go packages linked, "
-        "@opentelemetry/* npm packages, opentelemetry-* distributions)",
+        "OpenTelemetry packages in the traced variant (go.opentelemetry.io/* Go modules "
+        "linked, @opentelemetry/* npm packages, opentelemetry-* distributions)",
     ),
-    "otel_dependencies_added": ("packages", "all packages the traced variant adds over the baseline"),
+    "otel_dependencies_added": (
+        "packages",
+        "everything the traced variant adds over the baseline, in each ecosystem's unit of distribution "
+        "(Go modules, npm packages, pip distributions)",
+    ),
     "otel_packages_size_mb": (
         "MiB",
         "disk size of the packages tracing adds: node_modules without bun (Bun), site-packages growth (FastAPI)",

@@ -96,3 +96,19 @@ def test_npm_closure_follows_lockfile_dependencies_and_nesting(tmp_path: Path) -
     )
     assert npm_closure(lock, {"a"}) == {"a", "b", "c"}
     assert npm_closure(lock, set()) == set()
+
+
+def test_go_dependencies_are_counted_in_modules_from_go_version_m() -> None:
+    """Modules, as `go version -m` lists them: one per module however many of its packages are imported."""
+    from report.bench.evidence import parse_go_modules
+
+    text = (
+        "bench/.work/go/server-otel: go1.26.8\n"
+        "\tpath\tbench/server-otel\n"
+        "\tmod\tbench\t(devel)\t\n"
+        "\tdep\tgo.opentelemetry.io/otel\tv1.47.0\th1:abc=\n"
+        "\tdep\tgithub.com/jackc/pgx/v5\tv5.13.0\th1:def=\n"
+        "\t=>\tgithub.com/fork/pgx/v5\tv5.13.1\th1:ghi=\n"
+        "\tbuild\tCGO_ENABLED=0\n"
+    )
+    assert parse_go_modules(text) == ["go.opentelemetry.io/otel", "github.com/jackc/pgx/v5"]
