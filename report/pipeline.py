@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from report import figures, publish
+from report import figures, offload, publish
 from report.atomic import remove_stale_temps
 from report.config import ReportConfig, load_config
 from report.data import Benchmarks, load_benchmarks
@@ -239,7 +239,7 @@ def build(options: BuildOptions, renderer: PdfWorker | None = None) -> BuildResu
             )
         # charts are drawn in a child on the second core while this process imports WeasyPrint
         html, pending = prepare(
-            inputs, options.page_size, options.templates, figures.default_cache(), timings=t, link=options.output.link()
+            inputs, options.page_size, options.templates, offload.default_cache(), timings=t, link=options.output.link()
         )
         with t.stage("charts: wait"):
             drawn = pending.result()
