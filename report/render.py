@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from report import claims, latency_view
 from report.config import ReportConfig
-from report.data import Environment as BenchEnvironment
+from report.data_schema import Environment as BenchEnvironment
 from report.errors import InputError, Problem, display_path
 from report.findings import (
     MEMORY_UNIT,
