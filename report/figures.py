@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from report import claims, latency_view
+from report.computed import Chart, Results
 from report.findings import MEMORY_UNIT, Area, level_claims, measured_areas
 from report.marks import MAX_DOTS, Mark
 from report.numbers import decimals_for, percent, ratio
 from report.offload import Child, cache_get, cache_set
-from report.render import Chart, Results
+from report.view_context import mid_sentence
 
 Drawn = dict[str, tuple[bytes, Chart]]
 
@@ -218,18 +219,12 @@ def plan(results: Results) -> list[ChartJob]:
                 Chart(
                     f"score-{category.id}.svg",
                     alt=f"{category.title}, weighted rubric score from {scale[0]} to {scale[1]}: {listing}.",
-                    caption=f"{names[ranked[0]]} scores highest on {_mid_sentence(category.title)}.",
+                    caption=f"{names[ranked[0]]} scores highest on {mid_sentence(category.title)}.",
                     source="rubric.yaml, weighted sum of criterion scores.",
                 ),
             )
         )
     return jobs
-
-
-def _mid_sentence(title: str) -> str:
-    """A title inside a sentence: 'Deployment simplicity' -> 'deployment simplicity'; 'OpenTelemetry' stays."""
-    first = title.split(" ", 1)[0]
-    return title if any(c.isupper() for c in first[1:]) else title[:1].lower() + title[1:]
 
 
 def _dropped_spans(evidence: Mapping[tuple[str, str], tuple[float, str]], names: Mapping[str, str]) -> str:

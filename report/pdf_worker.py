@@ -1,7 +1,7 @@
 """The PDF worker: a process forked at the very beginning of a build that lays out the PDF with WeasyPrint.
 
 It imports WeasyPrint on the second core while the main process imports pandas, validates the inputs and
-renders the HTML (report.render), then lays out the PDF it is sent (report.pdf). This module imports nothing
+renders the HTML (report.view, report.html), then lays out the PDF it is sent (report.pdf). This module imports nothing
 heavy itself.
 """
 
