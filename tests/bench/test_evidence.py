@@ -24,7 +24,7 @@ def test_measure_names_fit_the_report_loader() -> None:
 
 
 def test_measures_are_documented_in_readme() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "bench" / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "services" / "README.md").read_text()
     for name in MEASURES:
         assert f"`{name}`" in readme, name
 

@@ -21,7 +21,7 @@ from report.bench.stacks import go_binary
 from tests.bench.test_processes import MARK, marked_pids, wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
-WORK = ROOT / "bench" / ".work"
+WORK = ROOT / "services" / ".work"
 
 
 def missing_toolchain() -> list[str]:
@@ -36,7 +36,7 @@ def missing_toolchain() -> list[str]:
         "fastapi-otel-venv/bin/python",
     ):
         if not (WORK / path).exists():
-            missing.append(f"bench/.work/{path}")
+            missing.append(f"services/.work/{path}")
     return missing
 
 
