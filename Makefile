@@ -87,10 +87,10 @@ look: pdf system-deps
 
 # Build speed, measured side by side (cold, WeasyPrint floor, no-op, 12-stack scale); prints ratios.
 perf: $(STAMP)
-	$(BIN)/python benchmarks/build_speed.py
+	$(BIN)/python perf/build_speed.py
 
 bench-deps:
-	bash bench/install-deps.sh
+	bash services/install-deps.sh
 
 bench: $(STAMP)
 	$(LM) bench --out $(DATA)/benchmarks
@@ -99,4 +99,4 @@ clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean
-	rm -rf $(VENV) bench/.work
+	rm -rf $(VENV) services/.work

@@ -1,92 +1,33 @@
-"""Charts as deterministic vector SVG: matplotlib's Figure with the SVG canvas, brand fonts and colours."""
+"""The report's charts as deterministic SVG, one function per kind of chart (their look: report/chart_style.py)."""
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
 
-from matplotlib import font_manager, rc_context, rcParams
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
+from matplotlib import rc_context
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from report.figures import MAX_DOTS, Mark
-from report.fonts import FONT_FILES, TEXT_FAMILY
+from report.chart_style import GRID, INK, MUTED, direct_label, height_for, new_figure, rc, to_svg, value_formatter
+from report.marks import MAX_DOTS, Mark
 from report.numbers import fmt
-
-WIDTH_IN = 6.5
-INK = "#1F2430"
-MUTED = "#5B6170"
-GRID = "#E3E6EC"
-
-
-@cache
-def _register_fonts() -> None:
-    for path in FONT_FILES.values():
-        font_manager.fontManager.addfont(str(path))
-
-
-def _style() -> Any:  # matplotlib types rcParams keys as a Literal union
-    return {
-        "font.family": TEXT_FAMILY,
-        "font.size": 8.5,
-        "svg.fonttype": "none",  # keep chart text as real, selectable text
-        "svg.hashsalt": "lead-magnet",  # stable element ids, so the same data gives the same bytes
-        "axes.edgecolor": GRID,
-        "axes.labelcolor": MUTED,
-        "axes.linewidth": 0.8,
-        "xtick.color": MUTED,
-        "ytick.color": INK,
-        "xtick.major.size": 0,
-        "ytick.major.size": 0,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "path.simplify": True,
-    }
-
-
-def _figure(height_in: float) -> tuple[Figure, Axes]:
-    _register_fonts()
-    fig = Figure(figsize=(WIDTH_IN, height_in))
-    FigureCanvasSVG(fig)
-    ax = fig.add_subplot()
-    ax.grid(axis="x", color=GRID, linewidth=0.6)
-    ax.set_axisbelow(True)
-    return fig, ax
-
-
-def _svg(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.05)
-    return buf.getvalue()
-
-
-def _height(n: int, per_row: float = 0.34, base: float = 0.75) -> float:
-    return base + per_row * n
-
-
-def _value_formatter(decimals: int) -> FuncFormatter:
-    return FuncFormatter(lambda v, _pos: fmt(v, decimals))
+from report.stats import quantile
 
 
 def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: str, log: bool, decimals: int) -> bytes:
     """Every run as a dot and the median as a bar tick, one row per stack (first row at top)."""
-    with rc_context(_style()):
-        fig, ax = _figure(_height(len(marks)))
+    with rc_context(rc()):
+        fig, ax = new_figure(height_for(len(marks)))
         n = len(marks)
         for row, (mark, values) in enumerate(zip(marks, runs, strict=True)):
             y = n - 1 - row
             ordered = sorted(values)
-            median = _median(ordered)
+            median = quantile(ordered, 0.5)
             if len(ordered) > MAX_DOTS:
                 # past a few dozen runs dots merge into a smear and every one costs the PDF a drawing:
                 # show the range as a thin line and the middle half of the runs as a thick one instead
-                q1, q3 = _quantile(ordered, 0.25), _quantile(ordered, 0.75)
+                q1, q3 = quantile(ordered, 0.25), quantile(ordered, 0.75)
                 ax.plot([ordered[0], ordered[-1]], [y, y], color=mark.color, linewidth=1.2, alpha=0.7, zorder=3)
                 ax.plot([q1, q3], [y, y], color=mark.color, linewidth=7, solid_capstyle="butt", zorder=3)
             else:
@@ -103,7 +44,7 @@ def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: st
                     zorder=3,
                 )
             ax.plot([median, median], [y - 0.32, y + 0.32], color=INK, linewidth=2.0, zorder=4)
-            _label(ax, f"{fmt(median, decimals)} {unit}", max(ordered), y, dx=6, size=8.5, weight="bold")
+            direct_label(ax, f"{fmt(median, decimals)} {unit}", max(ordered), y, dx=6, size=8.5, weight="bold")
         ax.set_yticks(range(n), [m.label for m in reversed(marks)])
         ax.set_ylim(-0.6, n - 0.4)
         if log:
@@ -115,7 +56,7 @@ def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: st
         ax.set_xlim(lo, hi * (1.9 if log else 1.22))
         how = "thick: middle half of runs, thin: range" if any(len(v) > MAX_DOTS for v in runs) else "dots: runs"
         ax.set_xlabel(f"{unit} ({'log scale; ' if log else ''}{how}, tick: median)")
-        return _svg(fig)
+        return to_svg(fig)
 
 
 def paired_bars(
@@ -127,8 +68,8 @@ def paired_bars(
     decimals: int,
 ) -> bytes:
     """Two bars per stack (e.g. idle vs under load): light then dark, so greyscale tells them apart; labelled."""
-    with rc_context(_style()):
-        fig, ax = _figure(_height(len(marks), per_row=0.48))
+    with rc_context(rc()):
+        fig, ax = new_figure(height_for(len(marks), per_row=0.48))
         n = len(marks)
         height = 0.36
         for row, mark in enumerate(marks):
@@ -143,7 +84,7 @@ def paired_bars(
                     edgecolor="white",
                     linewidth=0,
                 )
-                _label(
+                direct_label(
                     ax,
                     f"{fmt(value, decimals)} {unit}  {labels[k]}",
                     value,
@@ -155,9 +96,9 @@ def paired_bars(
         ax.set_yticks(range(n), [m.label for m in reversed(marks)])
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_xlim(0, max([*first, *second]) * 1.45)
-        ax.xaxis.set_major_formatter(_value_formatter(0))
+        ax.xaxis.set_major_formatter(value_formatter(0))
         ax.set_xlabel(unit)
-        return _svg(fig)
+        return to_svg(fig)
 
 
 def level_lines(
@@ -169,8 +110,8 @@ def level_lines(
     unit: str,
 ) -> bytes:
     """One line per stack across concurrency levels, with the run range as a band and a direct label."""
-    with rc_context(_style()):
-        fig, ax = _figure(max(2.6, 0.9 + 0.24 * len(marks)))
+    with rc_context(rc()):
+        fig, ax = new_figure(max(2.6, 0.9 + 0.24 * len(marks)))
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         ax.grid(axis="x", visible=False)
         markers = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "p", "*")
@@ -187,13 +128,13 @@ def level_lines(
                 if abs(other - y) < top * 0.06:
                     y = other - top * 0.06 if y <= other else other + top * 0.06
             label_y.append(y)
-            _label(ax, f"{mark.label}  {fmt(med[-1], 0)}", levels[-1], y, dx=8, size=8, weight="bold")
+            direct_label(ax, f"{mark.label}  {fmt(med[-1], 0)}", levels[-1], y, dx=8, size=8, weight="bold")
         ax.set_xticks(list(levels), [str(level) for level in levels])
         ax.set_xlabel("concurrent connections")
         ax.set_ylabel(unit)
         ax.set_ylim(0, top * 1.1)
-        ax.yaxis.set_major_formatter(_value_formatter(0))
-        return _svg(fig)
+        ax.yaxis.set_major_formatter(value_formatter(0))
+        return to_svg(fig)
 
 
 def grouped_bars(
@@ -209,10 +150,10 @@ def grouped_bars(
     One compact row per stack (not a bar per percentile) keeps 12 stacks on part of a page; the shapes, not
     the colours, tell the series apart, so the key survives greyscale; the last series is labelled directly.
     """
-    with rc_context(_style()):
+    with rc_context(rc()):
         k = len(series_labels)
         n = len(marks)
-        fig, ax = _figure(_height(n, per_row=0.3, base=0.95))
+        fig, ax = new_figure(height_for(n, per_row=0.3, base=0.95))
         shapes = [("o", "white"), ("s", None), ("D", None), ("^", None), ("v", None)]
         top = max(max(s) for s in series)
         for row, mark in enumerate(marks):
@@ -234,7 +175,7 @@ def grouped_bars(
                     markeredgewidth=0.9,
                     zorder=3,
                 )
-            _label(
+            direct_label(
                 ax,
                 f"{series_labels[-1]} {values[-1]:,.{decimals}f} {unit}",
                 max(values),
@@ -280,7 +221,7 @@ def grouped_bars(
         else:
             ax.set_xlim(0, top * 1.3)
         ax.set_xlabel(f"{unit}{' (log scale)' if log else ''}")
-        return _svg(fig)
+        return to_svg(fig)
 
 
 def rate_curves(
@@ -297,8 +238,8 @@ def rate_curves(
 
     Each stack's line ends in a direct label; a ring marks the highest rate it sustained under the SLO.
     """
-    with rc_context(_style()):
-        fig, ax = _figure(max(3.0, 1.2 + 0.2 * len(marks)))
+    with rc_context(rc()):
+        fig, ax = new_figure(max(3.0, 1.2 + 0.2 * len(marks)))
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         markers = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "p", "*")
         ends: list[tuple[float, float, str]] = []
@@ -416,54 +357,23 @@ def rate_curves(
             fontsize=7.5,
             borderaxespad=0.2,
         )
-        return _svg(fig)
+        return to_svg(fig)
 
 
 def score_bars(
     marks: Sequence[Mark], scores: Sequence[float], scale: tuple[int, int], what: str = "higher is simpler"
 ) -> bytes:
     """Weighted score per stack on the rubric's scale, sorted as given, labelled directly."""
-    with rc_context(_style()):
-        fig, ax = _figure(_height(len(marks), per_row=0.3, base=0.6))
+    with rc_context(rc()):
+        fig, ax = new_figure(height_for(len(marks), per_row=0.3, base=0.6))
         n = len(marks)
         for row, (mark, score) in enumerate(zip(marks, scores, strict=True)):
             y = n - 1 - row
             ax.barh(y, score - scale[0], left=scale[0], height=0.62, color=mark.color, linewidth=0)
-            _label(ax, fmt(score, 2), score, y, dx=4, size=8.5, weight="bold")
+            direct_label(ax, fmt(score, 2), score, y, dx=4, size=8.5, weight="bold")
         ax.set_yticks(range(n), [m.label for m in reversed(marks)])
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_xlim(scale[0], scale[1] + (scale[1] - scale[0]) * 0.12)
         ax.set_xticks(range(scale[0], scale[1] + 1))
         ax.set_xlabel(f"weighted score ({scale[0]} to {scale[1]}, {what})")
-        return _svg(fig)
-
-
-def _label(ax: Axes, text: str, x: float, y: float, *, dx: int, size: float, weight: str) -> None:
-    """A direct label just right of a mark, so no legend is needed."""
-    ax.annotate(
-        text,
-        xy=(x, y),
-        xytext=(dx, 0),
-        textcoords="offset points",
-        va="center",
-        fontsize=size,
-        fontweight=weight,
-        color=INK,
-    )
-
-
-def _quantile(ordered: Sequence[float], q: float) -> float:
-    """Linear-interpolation quantile of sorted values (the same rule as pandas' default)."""
-    position = (len(ordered) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def _median(ordered: Sequence[float]) -> float:
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
-# Charts must look the same everywhere; silence font fallback so a missing glyph is not swapped silently.
-rcParams["svg.fonttype"] = "none"
+        return to_svg(fig)

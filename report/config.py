@@ -6,10 +6,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from report.errors import Problem
-from report.validation import Color, PositiveFloat, StackId, Strict, Text, load_yaml, translate
+from report.validation import Color, PositiveFloat, StackId, Strict, Text
+from report.yaml_model import load_model
 
 WebAddress = Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$", max_length=300)]
 LOGO_TYPES = {".svg", ".png", ".jpg", ".jpeg"}
@@ -102,15 +103,9 @@ class ReportConfig(Strict):
 def load_config(data_dir: Path, shown_dir: str) -> tuple[ReportConfig | None, list[Problem]]:
     """Read and validate report.yaml; returns the config or the problems found."""
     shown = f"{shown_dir}/report.yaml"
-    raw, lines, problems = load_yaml(data_dir / "report.yaml", shown)
-    if raw is None:
+    config, lines, problems = load_model(data_dir / "report.yaml", shown, ReportConfig)
+    if config is None:
         return None, problems
-    if not isinstance(raw, dict):
-        return None, [*problems, Problem(shown, 1, "", "expected a mapping of keys at the top of the file")]
-    try:
-        config = ReportConfig.model_validate(raw)
-    except ValidationError as exc:
-        return None, [*problems, *translate(exc, shown, ReportConfig, lines.line_for)]
     logo_problem = check_asset(data_dir, config.brand.logo, LOGO_TYPES)
     if logo_problem:
         problems.append(Problem(shown, lines.line_for(("brand", "logo")), "brand.logo", logo_problem))

@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
-import traceback
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -20,22 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from report import claims, latency_view
-from report.errors import BuildError
+from report.computed import Chart, Results
 from report.findings import MEMORY_UNIT, Area, level_claims, measured_areas
+from report.marks import MAX_DOTS, Mark
 from report.numbers import decimals_for, percent, ratio
-from report.render import Chart, Results
+from report.offload import Child, cache_get, cache_set
+from report.view_context import mid_sentence
 
 Drawn = dict[str, tuple[bytes, Chart]]
-MAX_DOTS = 40  # runs per stack drawn as dots; more are drawn as a range and an interquartile bar
-
-
-@dataclass(frozen=True)
-class Mark:
-    """One stack as a chart sees it: label, colour and its position in the palette."""
-
-    label: str
-    color: str
-    index: int
 
 
 @dataclass(frozen=True)
@@ -53,7 +43,7 @@ def _code_salt() -> bytes:
     # a chart's bytes depend on the drawing code, matplotlib and the fonts: a change to any invalidates the cache
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("charts.py", "fonts.py", "numbers.py"):
+    for name in ("charts.py", "chart_style.py", "marks.py", "fonts.py", "numbers.py", "stats.py"):
         digest.update((here / name).read_bytes())
     for package in ("matplotlib", "fontpkg-fira-sans", "fontpkg-ibm-plex-mono", "numpy"):
         try:
@@ -229,18 +219,12 @@ def plan(results: Results) -> list[ChartJob]:
                 Chart(
                     f"score-{category.id}.svg",
                     alt=f"{category.title}, weighted rubric score from {scale[0]} to {scale[1]}: {listing}.",
-                    caption=f"{names[ranked[0]]} scores highest on {_mid_sentence(category.title)}.",
+                    caption=f"{names[ranked[0]]} scores highest on {mid_sentence(category.title)}.",
                     source="rubric.yaml, weighted sum of criterion scores.",
                 ),
             )
         )
     return jobs
-
-
-def _mid_sentence(title: str) -> str:
-    """A title inside a sentence: 'Deployment simplicity' -> 'deployment simplicity'; 'OpenTelemetry' stays."""
-    first = title.split(" ", 1)[0]
-    return title if any(c.isupper() for c in first[1:]) else title[:1].lower() + title[1:]
 
 
 def _dropped_spans(evidence: Mapping[tuple[str, str], tuple[float, str]], names: Mapping[str, str]) -> str:
@@ -292,14 +276,15 @@ class Pending:
         self.svgs: dict[str, bytes] = {}
         self.missing: list[ChartJob] = []
         for job in self.jobs:
-            svg = _cache_get(cache, job_key(job))
+            svg = cache_get(cache, job_key(job))
             if svg is None:
                 self.missing.append(job)
             else:
                 self.svgs[job.key] = svg
-        self._child: tuple[int, int] | None = None
+        self._child: Child | None = None
         if self.missing and background and hasattr(os, "fork"):
-            self._child = _fork_drawing(self.missing)
+            missing = self.missing
+            self._child = Child(lambda: draw_now(missing), "drawing the charts")
         elif self.missing and not background:
             self._store(draw_now(self.missing))
 
@@ -311,7 +296,7 @@ class Pending:
     def result(self) -> Drawn:
         """Wait for the child (if any) and return every chart with its words, in plan order."""
         if self._child is not None:
-            self._store(_collect(*self._child))
+            self._store(self._child.result())
             self._child = None
         elif any(job.key not in self.svgs for job in self.jobs):
             self._store(draw_now([job for job in self.jobs if job.key not in self.svgs]))
@@ -321,102 +306,4 @@ class Pending:
         for job in self.missing:
             if job.key in drawn:
                 self.svgs[job.key] = drawn[job.key]
-                _cache_set(self.cache, job_key(job), drawn[job.key])
-
-
-def _fork_drawing(jobs: Sequence[ChartJob]) -> tuple[int, int]:
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: draw, send the bytes back, and leave without running the parent's cleanup
-        os.close(read_fd)
-        code = 0
-        try:
-            payload = pickle.dumps(("ok", draw_now(jobs)), protocol=5)
-        except BaseException:  # the parent reports it; a child must never fall back into the parent's code
-            payload = pickle.dumps(("error", traceback.format_exc()), protocol=5)
-            code = 1
-        try:
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    return pid, read_fd
-
-
-def _collect(pid: int, read_fd: int) -> dict[str, bytes]:
-    with os.fdopen(read_fd, "rb") as pipe:
-        payload = pipe.read()  # read before waiting: the child blocks until its output is taken
-    _, status = os.waitpid(pid, 0)
-    if not payload:
-        raise BuildError(f"drawing the charts failed: the chart process ended with status {status}")
-    kind, value = pickle.loads(payload)  # our own child's output
-    if kind != "ok":
-        raise BuildError(f"drawing the charts failed:\n{value}")
-    result: dict[str, bytes] = value
-    return result
-
-
-def _cache_get(cache: MutableMapping[str, bytes] | None, key: str) -> bytes | None:
-    if cache is None:
-        return None
-    try:
-        return cache[key]
-    except KeyError:
-        return None
-
-
-def _cache_set(cache: MutableMapping[str, bytes] | None, key: str, value: bytes) -> None:
-    if cache is not None:
-        cache[key] = value
-
-
-class DiskCache(MutableMapping[str, bytes]):
-    """Chart SVGs on disk, one file per key; every failure to read or write is only a miss."""
-
-    MAX_FILES = 400
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def __getitem__(self, key: str) -> bytes:
-        try:
-            return (self.folder / f"{key}.svg").read_bytes()
-        except OSError:
-            raise KeyError(key) from None
-
-    def __setitem__(self, key: str, value: bytes) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.folder)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(value)
-            os.replace(tmp, self.folder / f"{key}.svg")
-            self._prune()
-        except OSError:
-            pass
-
-    def __delitem__(self, key: str) -> None:
-        (self.folder / f"{key}.svg").unlink(missing_ok=True)
-
-    def __iter__(self) -> Iterator[str]:
-        return (p.stem for p in self.folder.glob("*.svg"))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self.folder.glob("*.svg"))
-
-    def _prune(self) -> None:
-        files = sorted(self.folder.glob("*.svg"), key=lambda p: p.stat().st_mtime)
-        for path in files[: max(0, len(files) - self.MAX_FILES)]:
-            path.unlink(missing_ok=True)
-
-
-def default_cache() -> DiskCache | None:
-    """The per-user chart cache, or None when LEAD_MAGNET_CHART_CACHE=off."""
-    setting = os.environ.get("LEAD_MAGNET_CHART_CACHE", "")
-    if setting.lower() in {"off", "0", "no", "false"}:
-        return None
-    if setting:
-        return DiskCache(Path(setting))
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return DiskCache(Path(base) / "lead-magnet" / "charts")
+                cache_set(self.cache, job_key(job), drawn[job.key])

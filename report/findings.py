@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from report import claims, drift
 from report.claims import Standing, standing
-from report.data import Environment as BenchEnvironment
+from report.data_schema import Environment as BenchEnvironment
 from report.numbers import decimals_for, fmt, join_names, percent, ratio
 from report.stats import Spread, Stats
 

@@ -1,6 +1,6 @@
 """The latency-under-load and database sections: their chart jobs, placeholders and view model.
 
-Kept apart from report/render.py and report/figures.py, which call in here; everything returns plain values.
+Kept apart from report/view.py and report/figures.py, which call in here; everything returns plain values.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The PDF worker: a process forked at the very beginning of a build that lays out the PDF with WeasyPrint.
 
 It imports WeasyPrint on the second core while the main process imports pandas, validates the inputs and
-renders the HTML (report.render), then lays out the PDF it is sent (report.pdf). This module imports nothing
+renders the HTML (report.view, report.html), then lays out the PDF it is sent (report.pdf). This module imports nothing
 heavy itself.
 """
 
@@ -15,10 +15,11 @@ import signal
 import struct
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from report.atomic import checkpoint
 from report.errors import BuildError
+from report.offload import read_answer, reply
 
 _LENGTH = struct.Struct("!Q")
 
@@ -47,13 +48,12 @@ class PdfWorker:
             with os.fdopen(self._job_write, "wb") as pipe:
                 pipe.write(_LENGTH.pack(len(job)) + job)
             checkpoint("rendering")  # tests kill the build here, while the worker lays out the PDF
-            with os.fdopen(self._result_read, "rb") as pipe:
-                payload = pipe.read()
+            answer = read_answer(self._result_read)
         finally:
             self._reap()
-        if not payload:
+        if answer is None:
             raise BuildError("the PDF renderer stopped before it finished")
-        kind, value = pickle.loads(payload)  # our own child's answer
+        kind, value = answer
         if kind != "ok":
             raise BuildError(str(value))
         data: bytes = value
@@ -77,7 +77,7 @@ class PdfWorker:
             os.waitpid(self.pid, 0)
 
 
-def _serve(job_read: int, result_write: int) -> None:
+def _serve(job_read: int, result_write: int) -> NoReturn:
     # a short-lived process that exits after one PDF: the cyclic collector only costs time here (about 6%)
     gc.disable()
     code = 0
@@ -97,13 +97,7 @@ def _serve(job_read: int, result_write: int) -> None:
     except BaseException as exc:  # the parent reports it; the child must never return into the parent's code
         answer = ("error", f"the PDF renderer failed: {type(exc).__name__}: {exc}")
         code = 1
-    try:
-        with os.fdopen(result_write, "wb") as pipe:
-            pipe.write(pickle.dumps(answer, protocol=5))
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)
+    reply(result_write, answer, code)
 
 
 def start() -> PdfWorker | None:

@@ -9,13 +9,15 @@ from typing import Any
 
 from markupsafe import Markup
 
-from report import figures, publish
+from report import figures, offload, publish
 from report.atomic import remove_stale_temps
+from report.computed import Chart, Results
 from report.config import ReportConfig, load_config
 from report.data import Benchmarks, load_benchmarks
 from report.errors import Collector, InputError, Problem, display_path
 from report.findings import measured_areas
 from report.fonts import FACES, FONT_DIRS
+from report.html import render_html
 from report.latency import compute as latency_stats
 from report.lock import locked
 from report.manifest import MANIFEST_NAME, PDF_NAME, RESULTS_NAME, Edition
@@ -23,13 +25,13 @@ from report.options import BuildOptions, same_url
 from report.paths import TEMPLATES
 from report.pdf_worker import PdfWorker
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
-from report.render import Chart, Results, facts, render_html, view_model
 from report.results import results_bytes
 from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores
 from report.scoring import measured_scores, robustness
 from report.sources import Sources, for_build
 from report.stats import compute as compute_stats
 from report.timings import Timings, since_process_start
+from report.view import facts, view_model
 
 HTML_NAME = "backend-language-comparison.html"
 CHART_DIR = "charts"
@@ -239,7 +241,7 @@ def build(options: BuildOptions, renderer: PdfWorker | None = None) -> BuildResu
             )
         # charts are drawn in a child on the second core while this process imports WeasyPrint
         html, pending = prepare(
-            inputs, options.page_size, options.templates, figures.default_cache(), timings=t, link=options.output.link()
+            inputs, options.page_size, options.templates, offload.default_cache(), timings=t, link=options.output.link()
         )
         with t.stage("charts: wait"):
             drawn = pending.result()

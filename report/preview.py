@@ -24,10 +24,10 @@ import jinja2
 from report import pipeline
 from report.errors import BuildError, InputError, Problem, ReportError, display_path
 from report.fonts import FACES
+from report.html import jinja_env, template_problem
 from report.manifest import PDF_NAME
 from report.options import DEFAULT_PORT, BuildOptions
 from report.paths import TEMPLATES
-from report.render import jinja_env, template_problem
 
 HOST = "127.0.0.1"  # never reachable from other machines
 SNIPPET = "preview.html.j2"

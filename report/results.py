@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from report import __version__
-from report.render import Results
+from report.computed import Results
 from report.rubric import score_of
 from report.stats import ranking
 

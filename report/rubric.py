@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from report.errors import Problem
-from report.validation import StackId, Strict, Text, format_loc, load_yaml, translate
+from report.validation import StackId, Strict, Text, format_loc
+from report.yaml_model import load_model
 
 MEASURED_AREAS = ("startup", "memory", "throughput")
 WEIGHT_TOLERANCE = 1e-6
@@ -111,15 +112,9 @@ def load_rubric(
     disagrees with the measure is an error, so no score can contradict the evidence printed beside it.
     """
     shown = f"{shown_dir}/rubric.yaml"
-    raw, lines, problems = load_yaml(data_dir / "rubric.yaml", shown)
-    if raw is None:
+    rubric, lines, problems = load_model(data_dir / "rubric.yaml", shown, Rubric)
+    if rubric is None:
         return None, problems
-    if not isinstance(raw, dict):
-        return None, [*problems, Problem(shown, 1, "", "expected a mapping of keys at the top of the file")]
-    try:
-        rubric = Rubric.model_validate(raw)
-    except ValidationError as exc:
-        return None, [*problems, *translate(exc, shown, Rubric, lines.line_for)]
 
     def add(loc: tuple[str | int, ...], message: str) -> None:
         problems.append(Problem(shown, lines.line_for(loc), format_loc(loc), message))

@@ -83,9 +83,9 @@ def spread(values: Iterable[float]) -> Spread:
     # plain Python: a Series per group cost more than the arithmetic at 12 stacks x 100 runs
     ordered = sorted(float(v) for v in values)
     return Spread(
-        median=_quantile(ordered, 0.5),
-        q1=_quantile(ordered, 0.25),
-        q3=_quantile(ordered, 0.75),
+        median=quantile(ordered, 0.5),
+        q1=quantile(ordered, 0.25),
+        q3=quantile(ordered, 0.75),
         min=ordered[0],
         max=ordered[-1],
         n=len(ordered),
@@ -93,7 +93,8 @@ def spread(values: Iterable[float]) -> Spread:
     )
 
 
-def _quantile(ordered: Sequence[float], q: float) -> float:
+def quantile(ordered: Sequence[float], q: float) -> float:
+    """Linear-interpolation quantile of sorted values (the same rule as pandas' default)."""
     position = (len(ordered) - 1) * q
     low = int(position)
     high = min(low + 1, len(ordered) - 1)

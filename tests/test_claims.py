@@ -7,8 +7,8 @@ from pathlib import Path
 
 from report import pipeline
 from report.claims import across, gap, lead, lead_at_levels, overlaps, score_lead, standing
-from report.render import facts
 from report.stats import Spread, spread
+from report.view import facts
 from tests.conftest import BUNDLED
 
 NAMES = {"go": "Go", "bun": "Bun", "fastapi": "FastAPI"}

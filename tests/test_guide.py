@@ -10,7 +10,7 @@ import pytest
 
 from report import pipeline
 from report.cli import parser
-from report.render import facts
+from report.view import facts
 from tests.conftest import DATA, ROOT
 from tests.test_messages import CASES
 

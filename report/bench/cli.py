@@ -234,7 +234,7 @@ def notes(plan: Plan, res: Results, pinning: Pinning, span_figures: dict[str, di
         ),
         " ".join(
             [
-                "Request counts and latency percentiles come from a wrk Lua done() hook (bench/wrk/report.lua)",
+                "Request counts and latency percentiles come from a wrk Lua done() hook (services/wrk/report.lua)",
                 "that writes JSON, not from wrk's text output.",
             ]
         ),

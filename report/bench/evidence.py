@@ -149,7 +149,7 @@ def bun_candidate_evidence(paths: Paths) -> list[tuple[str, str, float, str]]:
     rows: list[tuple[str, str, float, str]] = []
     for candidate in BUN_CANDIDATES:
         base_src, otel_src = bun_candidate_sources(paths, candidate)
-        lock = (base_src.parent if candidate == "elysia" else paths.bench / "bun") / "package-lock.json"
+        lock = (base_src.parent if candidate == "elysia" else paths.services / "bun") / "package-lock.json"
         base, otel = base_src.read_text(), otel_src.read_text()
         added = npm_closure(lock, npm_imports(otel)) - npm_closure(lock, npm_imports(base))
         rows += [
@@ -194,17 +194,17 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
                 "go",
                 "otel_setup_lines",
                 added_code_lines(
-                    (paths.bench / "go" / "server" / "main.go").read_text(),
-                    (paths.bench / "go" / "server-otel" / "main.go").read_text(),
+                    (paths.services / "go" / "server" / "main.go").read_text(),
+                    (paths.services / "go" / "server-otel" / "main.go").read_text(),
                     "//",
                 ),
                 "lines",
             ),
         ]
     if "bun" in stacks:
-        lock = paths.bench / "bun" / "package-lock.json"
-        base_src = (paths.bench / "bun" / "server.ts").read_text()
-        otel_src = (paths.bench / "bun" / "server-otel.ts").read_text()
+        lock = paths.services / "bun" / "package-lock.json"
+        base_src = (paths.services / "bun" / "server.ts").read_text()
+        otel_src = (paths.services / "bun" / "server-otel.ts").read_text()
         base_pkgs = npm_closure(lock, npm_imports(base_src))
         otel_pkgs = npm_closure(lock, npm_imports(otel_src))
         added = otel_pkgs - base_pkgs
@@ -262,8 +262,8 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
                 "fastapi",
                 "otel_setup_lines",
                 added_code_lines(
-                    (paths.bench / "fastapi" / "app.py").read_text(),
-                    (paths.bench / "fastapi" / "app_otel.py").read_text(),
+                    (paths.services / "fastapi" / "app.py").read_text(),
+                    (paths.services / "fastapi" / "app_otel.py").read_text(),
                     "#",
                 ),
                 "lines",
@@ -272,7 +272,7 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
     return [(s, m, float(v), u) for s, m, v, u in rows]
 
 
-# Every measure evidence.csv can hold: name -> (unit, what it is). bench/README.md documents the same list.
+# Every measure evidence.csv can hold: name -> (unit, what it is). services/README.md documents the same list.
 MEASURES: dict[str, tuple[str, str]] = {
     "artifact_size_mb": (
         "MiB",
@@ -336,7 +336,7 @@ MEASURES: dict[str, tuple[str, str]] = {
         "exports the receiver could not decode as OTLP/HTTP protobuf, or sent in another encoding (should be 0)",
     ),
 }
-# The Bun candidates measured side by side (bench/bun/candidates/, bench/bun/server-otel.ts): Bun.serve with a
+# The Bun candidates measured side by side (services/bun/candidates/, services/bun/server-otel.ts): Bun.serve with a
 # hand-started span, Hono with @hono/otel, Elysia with @elysiajs/opentelemetry. Stack `bun` only.
 for _c, _what in (
     ("bunserve", "Bun.serve with a hand-started server span"),

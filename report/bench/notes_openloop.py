@@ -12,7 +12,7 @@ from report.bench.postgres import ROWS
 if TYPE_CHECKING:
     from report.bench.measure import Pinning, Plan, Results
 
-# evidence.csv measures the /db phase adds (documented in bench/README.md beside report/bench/evidence.py's)
+# evidence.csv measures the /db phase adds (documented in services/README.md beside report/bench/evidence.py's)
 DB_MEASURES: dict[str, tuple[str, str]] = {
     "db_rss_load_peak_mb": ("MiB", "peak RSS of the process tree under wrk load on /db (median over rounds)"),
     "otel_db_rss_load_peak_mb": ("MiB", "the same for the traced variant"),

@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL cluster for the `/db` endpoint: created, seeded, started and stopped by the harness.
 
-Debian's server package (`/usr/lib/postgresql/<major>/bin`) runs a fresh cluster under `bench/.work/postgres`
+Debian's server package (`/usr/lib/postgresql/<major>/bin`) runs a fresh cluster under `services/.work/postgres`
 on an unused 127.0.0.1 port, with trust authentication on loopback only. PostgreSQL refuses to run as root, so
 when the harness is root (CI) every PostgreSQL command runs as the `postgres` system user via `setpriv`.
 

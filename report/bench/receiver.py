@@ -47,8 +47,8 @@ class SpanCounts:
 
 
 # --- OTLP protobuf, decoded with the official opentelemetry-proto package ---------------------------------
-# benchmarks/otlp_decode.py measured it against the hand-written wire-format walker this module used before:
-# protobuf's C (upb) decoder costs less CPU per span on the load core; see bench/README.md.
+# perf/otlp_decode.py measured it against the hand-written wire-format walker this module used before:
+# protobuf's C (upb) decoder costs less CPU per span on the load core; see services/README.md.
 
 
 def _request(body: bytes) -> ExportTraceServiceRequest:

@@ -16,12 +16,12 @@ VARIANTS = ("baseline", "otel")
 
 
 def repo_root() -> Path:
-    """The checkout holding bench/: the working directory when it has one, else this package's checkout."""
+    """The checkout holding services/: the working directory when it has one, else this package's checkout."""
     env = os.environ.get("LEAD_MAGNET_ROOT")
     if env:
         return Path(env).resolve()
     cwd = Path.cwd()
-    if (cwd / "bench" / "wrk" / "report.lua").is_file():
+    if (cwd / "services" / "wrk" / "report.lua").is_file():
         return cwd
     return Path(__file__).resolve().parents[2]
 
@@ -33,19 +33,19 @@ class Paths:
     root: Path
 
     @property
-    def bench(self) -> Path:
+    def services(self) -> Path:
         """Sources of the reference services."""
-        return self.root / "bench"
+        return self.root / "services"
 
     @property
     def work(self) -> Path:
         """Build artefacts and virtual environments (git-ignored)."""
-        return self.root / "bench" / ".work"
+        return self.root / "services" / ".work"
 
     @property
     def lua(self) -> Path:
         """The wrk done() hook."""
-        return self.bench / "wrk" / "report.lua"
+        return self.services / "wrk" / "report.lua"
 
 
 @dataclass(frozen=True)
@@ -75,14 +75,14 @@ BSP_DEFAULTS: dict[str, int] = {
     "OTEL_BSP_EXPORT_TIMEOUT": 30000,
 }
 
-# Bun's traced variant is Hono + @hono/otel (bench/bun/server*.ts); these candidates are measured beside it.
+# Bun's traced variant is Hono + @hono/otel (services/bun/server*.ts); these candidates are measured beside it.
 BUN_CHOICE = "hono"
 BUN_CANDIDATES = ("bunserve", "hono", "elysia")
 
 
 def bun_candidate_sources(paths: Paths, candidate: str) -> tuple[Path, Path]:
     """The (baseline, traced) sources of one Bun candidate."""
-    bun = paths.bench / "bun"
+    bun = paths.services / "bun"
     if candidate == BUN_CHOICE:
         return bun / "server.ts", bun / "server-otel.ts"
     if candidate == "elysia":
@@ -151,7 +151,7 @@ def launch(
             "warning",
             "--no-access-log",
         ]
-        return Launch(argv, env, paths.bench / "fastapi")
+        return Launch(argv, env, paths.services / "fastapi")
     raise BenchError(f"unknown stack {stack!r}: expected one of {', '.join(STACK_IDS)}")
 
 
@@ -168,7 +168,7 @@ def _run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = 
     return done.stdout
 
 
-GO_MIN = (1, 26)  # bench/go/go.mod's go line: the oldest Go that builds the module
+GO_MIN = (1, 26)  # services/go/go.mod's go line: the oldest Go that builds the module
 
 
 def go_binary() -> str | None:
@@ -181,7 +181,7 @@ def go_binary() -> str | None:
 
 
 def go_env(paths: Paths) -> dict[str, str]:
-    """Module mode, pinned by bench/go/go.mod + go.sum; modules come from the Go module proxy (GOPROXY)."""
+    """Module mode, pinned by services/go/go.mod + go.sum; modules come from the Go module proxy (GOPROXY)."""
     env = base_env()
     env.update(CGO_ENABLED="0", GOFLAGS="-trimpath -mod=readonly")
     # An older go (1.21+) fetches the toolchain that go.mod's toolchain line names.
@@ -217,13 +217,13 @@ def build(paths: Paths, stacks: list[str]) -> None:
             missing.append("go 1.26+ (the official tarball from go.dev/dl, unpacked to /usr/local/go)")
         else:
             (paths.work / "go").mkdir(parents=True, exist_ok=True)
-            mod = [paths.bench / "go" / "go.mod", paths.bench / "go" / "go.sum"]
+            mod = [paths.services / "go" / "go.mod", paths.services / "go" / "go.sum"]
             for name in ("server", "server-otel"):
                 out = paths.work / "go" / name
-                if _stale(out, [*mod, *(paths.bench / "go" / name).glob("*.go")]):
+                if _stale(out, [*mod, *(paths.services / "go" / name).glob("*.go")]):
                     _run(
                         [go, "build", "-ldflags=-s -w", "-o", str(out), f"./{name}"],
-                        cwd=paths.bench / "go",
+                        cwd=paths.services / "go",
                         env=go_env(paths),
                     )
     if "bun" in stacks:
@@ -231,7 +231,7 @@ def build(paths: Paths, stacks: list[str]) -> None:
         if not bun.exists() or not (paths.work / "bun-elysia" / "node_modules").is_dir():
             missing.append(f"bun and the candidates' packages ({bun}; npm ci via make bench-deps)")
         else:
-            bun_dir = paths.bench / "bun"
+            bun_dir = paths.services / "bun"
             _bun_compile(bun, bun_dir / "server.ts", paths.work / "bun", "server")
             _bun_compile(bun, bun_dir / "server-otel.ts", paths.work / "bun", "server-otel")
             for candidate in BUN_CANDIDATES:
@@ -241,7 +241,7 @@ def build(paths: Paths, stacks: list[str]) -> None:
     if "fastapi" in stacks:
         for venv in ("fastapi-venv", "fastapi-otel-venv"):
             if not (paths.work / venv / "bin" / "python").exists():
-                missing.append(f"{paths.work / venv} (pip: bench/fastapi/requirements*.txt)")
+                missing.append(f"{paths.work / venv} (pip: services/fastapi/requirements*.txt)")
     if missing:
         raise BenchError("missing toolchain: " + "; ".join(missing) + ". Run `make bench-deps` first.")
 
@@ -291,7 +291,7 @@ def versions(paths: Paths, stacks: list[str]) -> dict[str, str]:
         )
     if "bun" in stacks:
         bun = _first_line(_run([str(paths.work / "bun" / "node_modules" / ".bin" / "bun"), "--version"]))
-        v = lock_versions(paths.bench / "bun" / "package-lock.json")
+        v = lock_versions(paths.services / "bun" / "package-lock.json")
         out["bun"] = (
             f"bun {bun}, Hono {v.get('hono')} on Bun.serve, bun build --compile; Bun.SQL; OTel: @hono/otel "
             f"{v.get('@hono/otel')}, @opentelemetry/sdk-trace {v.get('@opentelemetry/sdk-trace')}, "

@@ -12,7 +12,7 @@ from report.bench.errors import BenchError
 
 @dataclass(frozen=True)
 class WrkResult:
-    """One wrk run as reported by bench/wrk/report.lua."""
+    """One wrk run as reported by services/wrk/report.lua."""
 
     requests: int
     duration_s: float

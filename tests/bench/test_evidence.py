@@ -24,7 +24,7 @@ def test_measure_names_fit_the_report_loader() -> None:
 
 
 def test_measures_are_documented_in_readme() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "bench" / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "services" / "README.md").read_text()
     for name in MEASURES:
         assert f"`{name}`" in readme, name
 
@@ -103,7 +103,7 @@ def test_go_dependencies_are_counted_in_modules_from_go_version_m() -> None:
     from report.bench.evidence import parse_go_modules
 
     text = (
-        "bench/.work/go/server-otel: go1.26.8\n"
+        "services/.work/go/server-otel: go1.26.8\n"
         "\tpath\tbench/server-otel\n"
         "\tmod\tbench\t(devel)\t\n"
         "\tdep\tgo.opentelemetry.io/otel\tv1.47.0\th1:abc=\n"

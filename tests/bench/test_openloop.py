@@ -41,7 +41,7 @@ from report.bench.openloop import (
 from report.bench.processes import ProcessRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
-OHA = ROOT / "bench" / ".work" / "oha" / "bin" / "oha"
+OHA = ROOT / "services" / ".work" / "oha" / "bin" / "oha"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
@@ -252,7 +252,7 @@ def test_oha_binary_and_version(tmp_path: Path) -> None:
 
 
 def test_db_measures_are_documented_in_readme() -> None:
-    readme = (ROOT / "bench" / "README.md").read_text()
+    readme = (ROOT / "services" / "README.md").read_text()
     for name in DB_MEASURES:
         assert f"`{name}`" in readme, name
 

@@ -21,7 +21,7 @@ from report.bench.stacks import go_binary
 from tests.bench.test_processes import MARK, marked_pids, wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
-WORK = ROOT / "bench" / ".work"
+WORK = ROOT / "services" / ".work"
 
 
 def missing_toolchain() -> list[str]:
@@ -37,7 +37,7 @@ def missing_toolchain() -> list[str]:
         "oha/bin/oha",
     ):
         if not (WORK / path).exists():
-            missing.append(f"bench/.work/{path}")
+            missing.append(f"services/.work/{path}")
     return missing
 
 

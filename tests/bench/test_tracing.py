@@ -22,7 +22,7 @@ from report.bench.service import free_port, health_ok
 from report.bench.stacks import Paths, build, go_binary, launch
 
 ROOT = Path(__file__).resolve().parents[2]
-WORK = ROOT / "bench" / ".work"
+WORK = ROOT / "services" / ".work"
 NEEDS = {
     "go": [],
     "bun": ["bun/node_modules/.bin/bun", "bun-elysia/node_modules"],
@@ -31,7 +31,7 @@ NEEDS = {
 
 
 def _require(stack: str) -> None:
-    missing = [f"bench/.work/{p}" for p in NEEDS[stack] if not (WORK / p).exists()]
+    missing = [f"services/.work/{p}" for p in NEEDS[stack] if not (WORK / p).exists()]
     if stack == "go" and go_binary() is None:
         missing.append("go 1.26+")
     if missing:
@@ -108,7 +108,7 @@ def test_no_jaeger_left_in_the_services_harness_or_copy() -> None:
     # Every stack exports OTLP/HTTP protobuf; the Jaeger exporter and the receiver's Thrift decoding are gone.
     # (npm lockfiles are third-party data: @opentelemetry/sdk-node, which Elysia's plugin needs, depends on a
     # Jaeger propagator package.)
-    roots = [ROOT / "report", ROOT / "bench", ROOT / "templates", ROOT / "data" / "copy"]
+    roots = [ROOT / "report", ROOT / "services", ROOT / "templates", ROOT / "data" / "copy"]
     hits = [
         str(p.relative_to(ROOT))
         for root in roots

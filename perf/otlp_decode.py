@@ -5,7 +5,7 @@ The receiver runs on the load core beside wrk, so its CPU per span matters. This
 in both receiver modes (`count`: spans only; `detail`: kind, http.route and name per span), and prints
 microseconds of CPU per span (time.process_time, best of 5 repetitions).
 
-    .venv/bin/python benchmarks/otlp_decode.py
+    .venv/bin/python perf/otlp_decode.py
 """
 
 from __future__ import annotations

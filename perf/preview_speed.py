@@ -9,7 +9,7 @@ Measured, medians over several rounds on a copy of data/:
 5. save      end to end: a real `lead-magnet preview` process; from writing the file to the server's version
              changing (watchfiles + rebuild). The open page adds at most its 0.4 s polling interval.
 
-Usage: python benchmarks/preview_speed.py [--rounds N]
+Usage: python perf/preview_speed.py [--rounds N]
 """
 
 from __future__ import annotations

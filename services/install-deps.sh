@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Installs everything `lead-magnet bench` needs, from the project's own files:
 #   go:  the machine's Go when it is 1.21+ (go.mod's toolchain line selects 1.26 through GOTOOLCHAIN=auto when
-#        older); Go modules from the Go module proxy, pinned by bench/go/go.mod + go.sum. No Go from apt.
+#        older); Go modules from the Go module proxy, pinned by services/go/go.mod + go.sum. No Go from apt.
 #   apt: wrk (and node/npm when missing)
-#   npm: bun, Hono and OpenTelemetry (bench/bun/package.json + lock); the Elysia candidate's packages
-#        (bench/bun/candidates/elysia/package.json + lock)
-#   pip: FastAPI, uvicorn, asyncpg and OpenTelemetry in two venvs (bench/fastapi/requirements*.txt)
-#   cargo: oha 1.16.0, the open-loop load generator (crates.io, --locked), into bench/.work/oha
+#   npm: bun, Hono and OpenTelemetry (services/bun/package.json + lock); the Elysia candidate's packages
+#        (services/bun/candidates/elysia/package.json + lock)
+#   pip: FastAPI, uvicorn, asyncpg and OpenTelemetry in two venvs (services/fastapi/requirements*.txt)
+#   cargo: oha 1.16.0, the open-loop load generator (crates.io, --locked), into services/.work/oha
 # Idempotent and quick when everything is already there. Non-interactive; exits 1 naming what is missing.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BENCH="$ROOT/bench"
+BENCH="$ROOT/services"
 WORK="$BENCH/.work"
 PYTHON="${PYTHON:-python3}"
 mkdir -p "$WORK"
@@ -50,9 +50,9 @@ else
     missing+=("Go 1.26 or newer (found $gover, too old to select a toolchain itself): install go1.26.x from https://go.dev/dl/ into /usr/local/go")
   else
     # Older than go.mod's go line: GOTOOLCHAIN=auto fetches the toolchain go.mod names from the module proxy.
-    say "go modules: go mod download in bench/go ($gover)"
+    say "go modules: go mod download in services/go ($gover)"
     if ! (cd "$BENCH/go" && GOTOOLCHAIN=auto GOFLAGS=-mod=readonly "$GO" mod download && GOTOOLCHAIN=auto "$GO" version >/dev/null); then
-      missing+=("Go modules (go mod download in bench/go failed: is the Go module proxy reachable? GOPROXY=$("$GO" env GOPROXY))")
+      missing+=("Go modules (go mod download in services/go failed: is the Go module proxy reachable? GOPROXY=$("$GO" env GOPROXY))")
     fi
   fi
 fi
@@ -93,7 +93,7 @@ make_venv() {  # name requirements-file
     say "venv $1 present"
     return 0
   fi
-  say "creating venv $1 from bench/fastapi/$2"
+  say "creating venv $1 from services/fastapi/$2"
   rm -rf "$venv"
   if "$PYTHON" -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" 2>&1 \
       | grep -v -e "is ignored: it is neither" -e "Running pip as the 'root'" ; then :; fi
@@ -101,7 +101,7 @@ make_venv() {  # name requirements-file
     echo "$want" > "$venv/.deps-stamp"
     return 0
   else
-    missing+=("python packages for $1 (pip install -r bench/fastapi/$2 failed)")
+    missing+=("python packages for $1 (pip install -r services/fastapi/$2 failed)")
   fi
 }
 if "$PYTHON" -c "import venv, ensurepip" 2>/dev/null; then
@@ -113,7 +113,7 @@ fi
 
 # --- h12: open-loop load generator and PostgreSQL (issue 12; self-contained block) -------------------
 # oha: the open-loop load generator (Rust crate), pinned and built from crates.io with its lock file.
-# postgresql: Debian's server package, for the throwaway cluster the harness creates under bench/.work.
+# postgresql: Debian's server package, for the throwaway cluster the harness creates under services/.work.
 OHA_VERSION=1.16.0
 OHA_RUST_MIN=88  # oha 1.16 needs Rust 1.88 or newer
 oha_bin="$WORK/oha/bin/oha"

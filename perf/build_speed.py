@@ -10,7 +10,7 @@ ratios between configurations measured in the same rounds:
 4. peak RSS of (1), PDF size and page count
 5. scale   (1) for a 12-stack, 100-runs-per-stack fixture
 
-Usage: python benchmarks/build_speed.py [--rounds N] [--json PATH]
+Usage: python perf/build_speed.py [--rounds N] [--json PATH]
 """
 
 from __future__ import annotations

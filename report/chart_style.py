@@ -1,0 +1,91 @@
+"""How every chart looks: the brand's fonts, colours and rc settings, a figure on the SVG canvas, SVG bytes out.
+
+Shared by the chart functions in report/charts.py; imports matplotlib.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from typing import Any
+
+from matplotlib import font_manager, rcParams
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from report.fonts import FONT_FILES, TEXT_FAMILY
+from report.numbers import fmt
+
+WIDTH_IN = 6.5
+INK = "#1F2430"
+MUTED = "#5B6170"
+GRID = "#E3E6EC"
+
+
+@cache
+def register_fonts() -> None:
+    for path in FONT_FILES.values():
+        font_manager.fontManager.addfont(str(path))
+
+
+def rc() -> Any:  # matplotlib types rcParams keys as a Literal union
+    return {
+        "font.family": TEXT_FAMILY,
+        "font.size": 8.5,
+        "svg.fonttype": "none",  # keep chart text as real, selectable text
+        "svg.hashsalt": "lead-magnet",  # stable element ids, so the same data gives the same bytes
+        "axes.edgecolor": GRID,
+        "axes.labelcolor": MUTED,
+        "axes.linewidth": 0.8,
+        "xtick.color": MUTED,
+        "ytick.color": INK,
+        "xtick.major.size": 0,
+        "ytick.major.size": 0,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "path.simplify": True,
+    }
+
+
+def new_figure(height_in: float) -> tuple[Figure, Axes]:
+    register_fonts()
+    fig = Figure(figsize=(WIDTH_IN, height_in))
+    FigureCanvasSVG(fig)
+    ax = fig.add_subplot()
+    ax.grid(axis="x", color=GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def to_svg(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.05)
+    return buf.getvalue()
+
+
+def height_for(n: int, per_row: float = 0.34, base: float = 0.75) -> float:
+    return base + per_row * n
+
+
+def value_formatter(decimals: int) -> FuncFormatter:
+    return FuncFormatter(lambda v, _pos: fmt(v, decimals))
+
+
+def direct_label(ax: Axes, text: str, x: float, y: float, *, dx: int, size: float, weight: str) -> None:
+    """A direct label just right of a mark, so no legend is needed."""
+    ax.annotate(
+        text,
+        xy=(x, y),
+        xytext=(dx, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=size,
+        fontweight=weight,
+        color=INK,
+    )
+
+
+# Charts must look the same everywhere; silence font fallback so a missing glyph is not swapped silently.
+rcParams["svg.fonttype"] = "none"

@@ -1,0 +1,100 @@
+"""The view model: every section's values formatted, ordered best first, and consistent with each other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from report import figures, pipeline
+from report.computed import Results
+from report.view import facts, view_model
+from report.view_context import mid_sentence, spread_cells
+from report.view_scores import _measure_text
+from tests.conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def results() -> Results:
+    return pipeline.compute(pipeline.load(DATA))
+
+
+def _model(results: Results, page_size: str = "a4") -> dict[str, Any]:
+    charts = {job.key: job.chart for job in figures.plan(results)}
+    copy = pipeline.prose(pipeline.load(DATA), results)
+    return view_model(
+        results,
+        copy,
+        charts,
+        page_size=page_size,
+        logo_uri="logo.svg",
+        font_faces=[],
+        link=lambda url: url + "?utm=pdf",
+    )
+
+
+def test_every_part_of_the_report_has_its_section(results: Results) -> None:
+    model = _model(results)
+    for section in ("report", "glance", "env", "startup", "memory", "throughput", "latency_load", "otel_cost"):
+        assert model[section], section
+    assert [c["id"] for c in model["categories"]] == [c.id for c in results.rubric.categories]
+    assert model["page_size"] == "A4" and _model(results, "letter")["page_size"] == "Letter"
+
+
+def test_links_go_through_the_link_function(results: Results) -> None:
+    report = _model(results)["report"]
+    assert report["cta"]["url"] == results.config.cta.url + "?utm=pdf"
+    assert report["cta"]["url_text"] == results.config.cta.url.split("://", 1)[-1]  # the printed text stays clean
+
+
+def test_startup_rows_are_fastest_first_and_formatted(results: Results) -> None:
+    startup = _model(results)["startup"]
+    medians = [float(row["median"].replace(",", "")) for row in startup["rows"]]
+    assert medians == sorted(medians)
+    assert startup["best"] == startup["rows"][0]["stack"]
+    assert startup["worst"] == startup["rows"][-1]["stack"]
+    assert startup["headline"].startswith(startup["best"])
+
+
+def test_throughput_has_one_table_per_level_most_requests_first(results: Results) -> None:
+    groups = _model(results)["throughput"]["groups"]
+    assert [g["level"] for g in groups] == results.stats.levels
+    for group in groups:
+        rps = [int(row["rps"].replace(",", "")) for row in group["rows"]]
+        assert rps == sorted(rps, reverse=True)
+        assert len(group["rows"]) == len(results.config.stacks)
+
+
+def test_the_scorecard_has_a_cell_per_column_and_the_verdict_matches_the_overall_table(results: Results) -> None:
+    model = _model(results)
+    glance, overall = model["glance"], model["overall"]
+    assert [row["stack"] for row in glance["rows"]] == [s.name for s in results.config.stacks]
+    assert all(len(row["cells"]) == len(glance["columns"]) for row in glance["rows"])
+    assert glance["verdict"]["best"] == overall["rows"][0]["stack"] == facts(results)["overall.best"]
+    assert glance["verdict"]["runner_up"] == overall["rows"][1]["stack"]
+    scores = [float(row["score"]) for row in overall["rows"]]
+    assert scores == sorted(scores, reverse=True)
+    assert sum(1 for row in glance["rows"] if row["cells"][-1]["win"]) == 1
+
+
+def test_each_category_lists_its_stacks_best_first(results: Results) -> None:
+    for category in _model(results)["categories"]:
+        scores = [float(s["score"]) for s in category["scores"]]
+        assert scores == sorted(scores, reverse=True)
+        assert category["best"] == category["scores"][0]["stack"]
+        assert all(len(c["rows"]) == len(results.config.stacks) for c in category["criteria"])
+
+
+def test_small_formatters() -> None:
+    assert mid_sentence("Deployment simplicity") == "deployment simplicity"
+    assert mid_sentence("OpenTelemetry integration") == "OpenTelemetry integration"
+    assert _measure_text("artifact_size_mb", 4.25, "MiB") == "artifact size: 4.3 MiB"
+    assert _measure_text("otel_overhead_pct", 12.0, "%") == "OTel overhead: 12%"
+    assert _measure_text("static_binary", 1, "bool") == "static binary: yes"
+
+
+def test_spread_cells_print_median_quartiles_range_and_runs(results: Results) -> None:
+    spread = results.stats.startup["go"]
+    cells = spread_cells(spread, 1)
+    assert cells["n"] == str(spread.n)
+    assert cells["iqr"].count("–") == 1 and cells["range"].count("–") == 1
