@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from report.bench.cli import add_arguments, run
+from report.bench.cli import run
+from report.bench.options import add_arguments
 
 __all__ = ["add_arguments", "run"]

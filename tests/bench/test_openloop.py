@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from report.bench.cli import add_arguments, make_plan
+from report.bench.derived import DB_MEASURES
 from report.bench.errors import BenchError
-from report.bench.measure import Bench, Pinning, Results
-from report.bench.notes_openloop import DB_MEASURES, open_loop_notes
+from report.bench.measure import Bench
+from report.bench.notes import open_loop_notes
 from report.bench.oha import (
     OHA_VERSION,
     OhaResult,
@@ -38,7 +38,10 @@ from report.bench.openloop import (
     make_row,
     peak_by_series,
 )
+from report.bench.options import add_arguments, make_plan
+from report.bench.plan import Pinning
 from report.bench.processes import ProcessRegistry
+from report.bench.results import Results
 
 ROOT = Path(__file__).resolve().parents[2]
 OHA = ROOT / "bench" / ".work" / "oha" / "bin" / "oha"
