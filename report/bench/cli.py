@@ -91,6 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         pinning,
         quick=bool(args.quick),
         oha=oha,
+        lua_hook=str(paths.lua.relative_to(paths.root)),
         stack_versions=stack_versions,
         probe=probe,
         now=dt.datetime.now(dt.UTC).replace(microsecond=0),

@@ -11,6 +11,7 @@ from report.bench.plan import VARIANTS_RUN
 from report.bench.results import DELIVERED_MIN_PCT, ThroughputRow
 from report.bench.service import Running, get
 from report.bench.session import EXPECTED_BODY, Session
+from report.bench.wording import sentence
 
 QUEUE_GROWTH = 4
 QUEUE_MAX = 131072
@@ -69,8 +70,15 @@ class ClosedLoop(Session):
             bigger = min(queue * QUEUE_GROWTH, QUEUE_MAX)
             self.results.under_delivered.append(row)
             self.results.queue_reruns.append(
-                f"{running.stack} c={conc} round {rnd}: {row.delivered_pct:.1f}% of spans delivered with "
-                f"queue {queue}; re-run with queue {bigger}"
+                sentence(
+                    "queue_rerun_line",
+                    stack=running.stack,
+                    concurrency=conc,
+                    round=rnd,
+                    delivered_pct=row.delivered_pct,
+                    queue=queue,
+                    bigger=bigger,
+                )
             )
             self.progress.note(f"  {self.results.queue_reruns[-1]}")
             self.results.queue_size[running.stack] = bigger

@@ -76,6 +76,7 @@ def environment_document(
     *,
     quick: bool,
     oha: str,
+    lua_hook: str,
     stack_versions: dict[str, str],
     probe: Probe,
     now: dt.datetime,
@@ -125,7 +126,7 @@ def environment_document(
             "queue_reruns": results.queue_reruns,
         },
         "pinning": pinning.describe(),
-        "notes": [*method_notes(plan, results, pinning, oha), tool_versions_note(tool_versions(oha))],
+        "notes": [*method_notes(plan, results, pinning, oha, lua_hook), tool_versions_note(tool_versions(oha))],
     }
     drifted = drift_flags(results, probe)
     if probe.readings:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.resources
 import statistics
-import string
 from typing import Any
-
-import yaml
 
 from report.bench.oha import CONNECTIONS, TIMEOUT_S
 from report.bench.phases import DB_POOL_SIZE, ladder_notes
@@ -16,50 +11,36 @@ from report.bench.plan import Pinning, Plan
 from report.bench.postgres import ROWS
 from report.bench.results import Results
 from report.bench.stacks import BSP_DEFAULTS
-
-TEMPLATES = "notes.yaml"  # beside this module, shipped as package data
-
-
-@functools.cache
-def templates() -> dict[str, str]:
-    """The note templates by name, read once from the package."""
-    text = importlib.resources.files("report.bench").joinpath(TEMPLATES).read_text(encoding="utf-8")
-    doc = yaml.safe_load(text)
-    if not isinstance(doc, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in doc.items()):
-        raise ValueError(f"report/bench/{TEMPLATES}: expected a mapping of note names to text")
-    return doc
+from report.bench.wording import fields, sentence
 
 
 def note(name: str, **figures: Any) -> str:
     """One note with its figures filled in."""
-    return templates()[name].format(**figures)
-
-
-def _fields(name: str) -> list[str]:
-    """The figure names a template asks for."""
-    return [field for _, field, _, _ in string.Formatter().parse(templates()[name]) if field]
+    return sentence(name, **figures)
 
 
 def _probe_note(name: str, figures: dict[str, float]) -> str:
     """A note over span-probe figures; one the probe did not produce reads 0."""
-    return note(name, **{field: figures.get(field, 0.0) for field in _fields(name)})
+    return note(name, **{field: figures.get(field, 0.0) for field in fields(name)})
 
 
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-def method_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha") -> list[str]:
-    """The method notes and limitations for the methodology page, in the order they are written."""
-    return closed_loop_notes(plan, res, pinning) + open_loop_notes(plan, res, pinning, tool)
+def method_notes(plan: Plan, res: Results, pinning: Pinning, tool: str, lua_hook: str) -> list[str]:
+    """The method notes and limitations for the methodology page, in the order they are written.
+
+    `tool` is oha's version line; `lua_hook` the wrk done() hook's path relative to the checkout."""
+    return closed_loop_notes(plan, res, pinning, lua_hook) + open_loop_notes(plan, res, pinning, tool)
 
 
-def closed_loop_notes(plan: Plan, res: Results, pinning: Pinning) -> list[str]:
+def closed_loop_notes(plan: Plan, res: Results, pinning: Pinning, lua_hook: str) -> list[str]:
     """wrk, rounds, startup, memory, noise, pinning and tracing."""
     foreign = [r.foreign_cpu_pct for r in res.throughput]
     out = [
         note("closed_loop"),
-        note("wrk_hook"),
+        note("wrk_hook", lua_hook=lua_hook),
         note("rounds", rounds=plan.rounds, warmup_s=plan.warmup_s, duration_s=plan.duration_s),
         note("startup", startup_runs=plan.startup_runs),
         note("memory"),

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from report.bench.openloop import FULL_LADDER, LadderPlan
+from report.bench.wording import sentence
 
 VARIANTS_RUN = ("baseline", "otel")  # the closed-loop matrix runs every stack untraced and traced
 
@@ -42,11 +43,8 @@ class Pinning:
     def describe(self) -> str:
         """A sentence for environment.yaml."""
         if self.server is None or self.load is None:
-            return "not pinned: fewer than 2 cores available, server and wrk share all cores"
-        return (
-            f"server pinned to core {_cores(self.server)}; wrk, oha, PostgreSQL, span receiver and harness "
-            f"pinned to core {_cores(self.load)} (os.sched_setaffinity)"
-        )
+            return sentence("pinning_none")
+        return sentence("pinning_cores", server=_cores(self.server), load=_cores(self.load))
 
 
 def _cores(cpus: set[int]) -> str:

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from report.bench.notes import method_notes, tool_versions_note
+from report.bench.notes import method_notes, note, tool_versions_note
 from report.bench.openloop import LadderRow
 from report.bench.options import add_arguments, make_plan
 from report.bench.plan import Pinning, Plan
 from report.bench.results import Results, ThroughputRow
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LUA_HOOK = "bench/wrk/report.lua"  # where the hook lived when the expected texts were captured
 
 
 def _plan(*argv: str) -> Plan:
@@ -38,7 +39,7 @@ def _ladder(stack: str, offered: int, cpu: float, busy: float, requests: int, li
     )  # fmt: skip
 
 
-def synthetic_full() -> tuple[Plan, Results, Pinning, str]:
+def synthetic_full() -> tuple[Plan, Results, Pinning, str, str]:
     """A run with every optional note: retries, a queue re-run, Bun and FastAPI probes, the ladder, /db."""
     res = Results(
         throughput=[_row("go", "baseline", 1.25), _row("bun", "otel", 12.5, True), _row("fastapi", "baseline", 3.0)],
@@ -62,12 +63,12 @@ def synthetic_full() -> tuple[Plan, Results, Pinning, str]:
         contended_runs=1,
         queue_reruns=["bun c=50 round 1: 97.0% of spans delivered with queue 2048; re-run with queue 8192"],
     )
-    return _plan(), res, Pinning({0}, {1, 2}), "oha 1.16.0"
+    return _plan(), res, Pinning({0}, {1, 2}), "oha 1.16.0", LUA_HOOK
 
 
-def synthetic_bare() -> tuple[Plan, Results, Pinning, str]:
+def synthetic_bare() -> tuple[Plan, Results, Pinning, str, str]:
     """A --quick --no-db run on one core: no throughput rows, no probes, no ladder."""
-    return _plan("--quick", "--no-db"), Results(), Pinning(None, None), "oha"
+    return _plan("--quick", "--no-db"), Results(), Pinning(None, None), "oha", LUA_HOOK
 
 
 CASES = {"full": synthetic_full, "bare": synthetic_bare}
@@ -75,9 +76,8 @@ CASES = {"full": synthetic_full, "bare": synthetic_bare}
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_notes_are_the_text_the_harness_wrote_before_the_wording_moved(name: str) -> None:
-    plan, res, pinning, oha = CASES[name]()
     expected = json.loads((FIXTURES / f"notes-{name}.json").read_text())
-    assert method_notes(plan, res, pinning, oha) == expected
+    assert method_notes(*CASES[name]()) == expected
 
 
 def test_the_full_case_exercises_every_optional_note() -> None:
@@ -94,6 +94,15 @@ def test_every_note_fits_the_data_contract() -> None:
     for make in CASES.values():
         notes = method_notes(*make())
         assert all(0 < len(note) <= 600 and "{" not in note for note in notes), notes
+
+
+def test_the_hook_path_and_queue_re_runs_come_from_the_run() -> None:
+    plan, res, pinning, oha, _hook = synthetic_full()
+    notes = method_notes(plan, res, pinning, oha, "services/wrk/report.lua")
+    assert "a wrk Lua done() hook (services/wrk/report.lua) that writes JSON" in notes[1]
+    assert note(
+        "queue_rerun_line", stack="go", concurrency=10, round=2, delivered_pct=97.04, queue=2048, bigger=8192
+    ) == ("go c=10 round 2: 97.0% of spans delivered with queue 2048; re-run with queue 8192")
 
 
 def test_tool_versions_are_one_note() -> None:
