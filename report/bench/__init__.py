@@ -1,7 +1,17 @@
-"""The benchmark harness behind `lead-magnet bench` (stdlib, pyyaml and pydantic only)."""
+"""The benchmark harness behind `lead-magnet bench` (stdlib, pyyaml and pydantic only).
+
+What is where, top down: `cli` (the run, start to finish) uses `options` (options -> `plan.Plan`), `measure`
+(`Bench`: the measurements in order), `derived` (evidence.csv rows from the results), `environment`
+(environment.yaml) with `notes` (its method notes; the wording is in notes.yaml, read by `wording`) and `output`
+(the files, written atomically). `Bench` is `closedloop` (startup, wrk load matrix) plus `probes` (span probes)
+over `session` (services, wrk, one measured run); `phases` adds /db and the open-loop ladders (`openloop`, `oha`,
+`postgres`). Below them: `results`, `plan`, `service`, `stacks`, `processes`, `receiver`, `sampler`, `procfs`,
+`wrk`, `evidence`, `calibration`, `progress`, `errors`.
+"""
 
 from __future__ import annotations
 
-from report.bench.cli import add_arguments, run
+from report.bench.cli import run
+from report.bench.options import add_arguments
 
 __all__ = ["add_arguments", "run"]

@@ -12,7 +12,59 @@ from typing import Any
 
 import yaml
 
+from report.bench.derived import delivered_enough
+from report.bench.results import Results
+
 FILES = ("environment.yaml", "startup.csv", "memory.csv", "throughput.csv", "evidence.csv", "latency.csv")
+THROUGHPUT_COLUMNS = (
+    "stack",
+    "concurrency",
+    "run",
+    "requests_per_sec",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "errors",
+    "variant",
+    "endpoint",
+)
+LATENCY_COLUMNS = (
+    "stack",
+    "variant",
+    "endpoint",
+    "offered_rps",
+    "run",
+    "achieved_rps",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "latency_p999_ms",
+    "errors",
+    "load_limited",
+)
+
+
+def file_texts(
+    env_doc: dict[str, Any], results: Results, evidence: list[tuple[str, str, float, str]]
+) -> dict[str, str]:
+    """Every file's text; traced runs that delivered too few spans are left out of throughput.csv."""
+    texts = {
+        "environment.yaml": yaml_text(env_doc),
+        "startup.csv": csv_text(["stack", "run", "startup_ms"], results.startup),
+        "memory.csv": csv_text(["stack", "phase", "run", "rss_mb"], results.memory),
+        "throughput.csv": csv_text(
+            list(THROUGHPUT_COLUMNS),
+            [tuple(getattr(r, c) for c in THROUGHPUT_COLUMNS) for r in results.throughput if delivered_enough(r)],
+        ),
+        "evidence.csv": csv_text(
+            ["stack", "measure", "value", "unit"], [(s, m, round(v, 4), u) for s, m, v, u in evidence]
+        ),
+        "latency.csv": csv_text(
+            list(LATENCY_COLUMNS), [tuple(getattr(r, c) for c in LATENCY_COLUMNS) for r in results.latency]
+        ),
+    }
+    assert set(texts) == set(FILES)
+    return texts
 
 
 def csv_text(header: list[str], rows: list[tuple[Any, ...]]) -> str:

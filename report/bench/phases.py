@@ -1,8 +1,8 @@
 """The measurements added for issue 12: the /db endpoint's closed-loop peak and the open-loop latency ladders.
 
-Both run inside Bench (report/bench/measure.py) with its registry, pinning and progress; the /db phases run
-against a throwaway PostgreSQL cluster (report/bench/postgres.py) pinned to the load core, so the server's core
-measures only the service, as with a database on another machine (RDS in the blog's setup).
+Both run inside the harness session (report/bench/session.py) with its registry, pinning and progress; the /db
+phases run against a throwaway PostgreSQL cluster (report/bench/postgres.py) pinned to the load core, so the
+server's core measures only the service, as with a database on another machine (RDS in the blog's setup).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from report.bench.postgres import ROWS, Cluster
 from report.bench.service import Running, get
 
 if TYPE_CHECKING:
-    from report.bench.measure import Bench
+    from report.bench.session import Session
 
 DB_POOL_SIZE = 8
 EXPECTED_JSON = b'{"message":"hello","ok":true,"items":[1,2,3]}'
@@ -57,7 +57,7 @@ def check_json(running: Running) -> None:
         raise BenchError(f"{running.stack} ({running.variant}): GET /json returned {status} {body[:80]!r}")
 
 
-def db_peak(bench: Bench, db: Cluster) -> None:
+def db_peak(bench: Session, db: Cluster) -> None:
     """wrk on /db: interleaved rounds, a fresh server each, warm-up discarded; peak RSS under /db load."""
     p = bench.plan
     env = db_env(db)
@@ -84,7 +84,7 @@ def db_peak(bench: Bench, db: Cluster) -> None:
                 bench.results.extra_memory.append((stack, variant, "db_rss_load_peak", rnd, peak))
 
 
-def ladders(bench: Bench, endpoint: str, env: dict[str, str]) -> None:
+def ladders(bench: Session, endpoint: str, env: dict[str, str]) -> None:
     """The open-loop ladder on one endpoint, at shares of each stack's closed-loop peak on it."""
     runner = LadderRunner(
         bench.registry,

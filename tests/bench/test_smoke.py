@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from report.bench.derived import DB_MEASURES
 from report.bench.evidence import MEASURES
-from report.bench.notes_openloop import DB_MEASURES
 from report.bench.stacks import go_binary
 from tests.bench.test_processes import MARK, marked_pids, wait_gone
 

@@ -1,0 +1,137 @@
+"""environment.yaml: the machine, the tools, the method parameters, tracing settings, notes and drift flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+import re
+from pathlib import Path
+from typing import Any
+
+from report import drift
+from report.bench import procfs
+from report.bench.calibration import Probe
+from report.bench.notes import method_notes, tool_versions_note
+from report.bench.plan import Pinning, Plan
+from report.bench.results import DELIVERED_MIN_PCT, Results
+from report.bench.stacks import BSP_DEFAULTS, tool_version
+
+
+def os_name() -> str:
+    """The distribution's pretty name, else the system's."""
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return platform.system()
+
+
+def wrk_version() -> str:
+    """`wrk 4.2.0`, or just `wrk` when it does not say."""
+    match = re.search(r"wrk (\S+)", tool_version(["wrk", "-v"]))
+    return f"wrk {match.group(1)}" if match else "wrk"
+
+
+def tool_versions(oha: str) -> list[str]:
+    """The load tools', the harness's and the JavaScript tool chain's versions."""
+    return [
+        wrk_version(),
+        oha,
+        f"Python {platform.python_version()} (harness)",
+        "node " + tool_version(["node", "--version"]),
+        "npm " + tool_version(["npm", "--version"]),
+    ]
+
+
+def dist_version(name: str) -> str:
+    """An installed Python distribution's version, or "unknown"."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def drift_flags(res: Results, probe: Probe) -> list[str]:
+    """The calibration probe's movement and a changepoint test on every series long enough for one."""
+    out = [flag] if (flag := probe.drift_flag()) else []
+    startup: dict[str, list[float]] = {}
+    for stack, _run, ms in sorted(res.startup, key=lambda r: r[1]):
+        startup.setdefault(stack, []).append(ms)
+    out += drift.flags(startup, "startup time", "ms")
+    rps: dict[str, list[float]] = {}
+    for r in sorted(res.throughput, key=lambda r: r.run):
+        rps.setdefault(f"{r.stack} ({r.variant}, {r.concurrency} connections)", []).append(r.requests_per_sec)
+    out += drift.flags(rps, "requests per second", "req/s")  # needs 8 or more rounds to say anything
+    return out
+
+
+def environment_document(
+    plan: Plan,
+    results: Results,
+    pinning: Pinning,
+    *,
+    quick: bool,
+    oha: str,
+    lua_hook: str,
+    stack_versions: dict[str, str],
+    probe: Probe,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """environment.yaml's content, in the order it is written."""
+    stacks = plan.stacks
+    env_doc: dict[str, Any] = {
+        "measured_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sample": False,
+        "measured_by": "lead-magnet bench (report/bench)" + (" --quick smoke run" if quick else ", full run"),
+        "machine": {
+            "cpu": procfs.cpu_model(),
+            "cores": os.cpu_count() or 1,
+            "memory_gb": procfs.memory_gb(),
+            "os": os_name(),
+            "kernel": platform.release(),
+        },
+        "load_tool": (
+            f"{wrk_version()} (closed loop, {plan.wrk_threads} thread(s), Lua done() hook); "
+            f"{oha} (open loop: constant arrival rate, --latency-correction)"
+        ),
+        "method": {
+            "runs": plan.rounds,
+            "warmup_s": plan.warmup_s,
+            "duration_s": plan.duration_s,
+            "concurrency": plan.concurrency,
+            "rounds": plan.rounds,
+            "startup_runs": plan.startup_runs - 1,
+            "contended_retries": results.retries,
+            "open_loop": {
+                "ladder_pct": list(plan.ladder.ladder_pct),
+                "runs": plan.ladder.runs,
+                "warmup_s": plan.ladder.warmup_s,
+                "duration_s": plan.ladder.duration_s,
+            },
+        },
+        "versions": stack_versions,
+        "tracing": {
+            "exporter": "OTLP/HTTP protobuf to one local span receiver",
+            "receiver_decoder": "opentelemetry-proto " + dist_version("opentelemetry-proto"),
+            "max_queue_size": BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"],
+            "max_export_batch_size": BSP_DEFAULTS["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
+            "schedule_delay_ms": BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"],
+            "export_timeout_ms": BSP_DEFAULTS["OTEL_BSP_EXPORT_TIMEOUT"],
+            "delivered_min_pct": DELIVERED_MIN_PCT,
+            "queue_size_used": {s: results.queue_size.get(s, BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]) for s in stacks},
+            "queue_reruns": results.queue_reruns,
+        },
+        "pinning": pinning.describe(),
+        "notes": [*method_notes(plan, results, pinning, oha, lua_hook), tool_versions_note(tool_versions(oha))],
+    }
+    drifted = drift_flags(results, probe)
+    if probe.readings:
+        env_doc["calibration"] = probe.document()
+    if drifted:
+        env_doc["drift"] = drifted
+        env_doc["notes"] = [*env_doc["notes"], *drifted]
+    return env_doc

@@ -1,0 +1,115 @@
+"""environment.yaml's method notes: the figures of one run, filled into the wording of report/bench/notes.yaml."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from report.bench.oha import CONNECTIONS, TIMEOUT_S
+from report.bench.phases import DB_POOL_SIZE, ladder_notes
+from report.bench.plan import Pinning, Plan
+from report.bench.postgres import ROWS
+from report.bench.results import Results
+from report.bench.stacks import BSP_DEFAULTS
+from report.bench.wording import fields, sentence
+
+
+def note(name: str, **figures: Any) -> str:
+    """One note with its figures filled in."""
+    return sentence(name, **figures)
+
+
+def _probe_note(name: str, figures: dict[str, float]) -> str:
+    """A note over span-probe figures; one the probe did not produce reads 0."""
+    return note(name, **{field: figures.get(field, 0.0) for field in fields(name)})
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def method_notes(plan: Plan, res: Results, pinning: Pinning, tool: str, lua_hook: str) -> list[str]:
+    """The method notes and limitations for the methodology page, in the order they are written.
+
+    `tool` is oha's version line; `lua_hook` the wrk done() hook's path relative to the checkout."""
+    return closed_loop_notes(plan, res, pinning, lua_hook) + open_loop_notes(plan, res, pinning, tool)
+
+
+def closed_loop_notes(plan: Plan, res: Results, pinning: Pinning, lua_hook: str) -> list[str]:
+    """wrk, rounds, startup, memory, noise, pinning and tracing."""
+    foreign = [r.foreign_cpu_pct for r in res.throughput]
+    out = [
+        note("closed_loop"),
+        note("wrk_hook", lua_hook=lua_hook),
+        note("rounds", rounds=plan.rounds, warmup_s=plan.warmup_s, duration_s=plan.duration_s),
+        note("startup", startup_runs=plan.startup_runs),
+        note("memory"),
+        note(
+            "noise",
+            contention_pct=plan.contention_pct,
+            max_retries=plan.max_retries,
+            retry_budget=plan.retry_budget,
+            quiet_wait_s=plan.quiet_wait_s,
+            foreign_median=_median(foreign),
+            foreign_max=max(foreign, default=0.0),
+            retries=res.retries,
+            contended_runs=res.contended_runs,
+            runs=len(res.throughput),
+        ),
+        note("pinning", pinning=pinning.describe()),
+        note(
+            "tracing",
+            queue=BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"],
+            batch=BSP_DEFAULTS["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
+            delay=BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"],
+        ),
+        note("delivery"),
+    ]
+    out += [note("queue_rerun", line=line) for line in res.queue_reruns]
+    if (bun := res.spans.get("bun")) is not None:
+        out.append(_probe_note("bun_candidates", bun))
+    if (fastapi := res.spans.get("fastapi")) is not None:
+        out.append(_probe_note("fastapi_spans", fastapi))
+    return out
+
+
+def open_loop_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha") -> list[str]:
+    """The ladder, its cost on the load core, PostgreSQL."""
+    lp = plan.ladder
+    out = [
+        note(
+            "open_loop",
+            tool=tool,
+            connections=CONNECTIONS,
+            ladder_pct=", ".join(f"{p:g}" for p in lp.ladder_pct),
+            duration_s=lp.duration_s,
+            warmup_s=lp.warmup_s,
+            runs=lp.runs,
+        ),
+        note("latency_correction", timeout_s=TIMEOUT_S),
+        note("sustainable"),
+    ]
+    if cost := ladder_notes(res.latency):
+        out.append(note("generator_cost", **cost, ladder_retries=res.ladder_retries))
+        out.append(note("load_limited", **cost))
+    if plan.db:
+        load_side = (
+            note("load_side_unpinned")
+            if pinning.load is None
+            else note("load_side_cores", cores=",".join(str(c) for c in sorted(pinning.load)))
+        )
+        out.append(note("db_table", rows=ROWS))
+        out.append(
+            note(
+                "db_placement",
+                load_side=load_side,
+                pool_size=DB_POOL_SIZE,
+                db_concurrency=", ".join(str(c) for c in plan.db_concurrency),
+            )
+        )
+    return out
+
+
+def tool_versions_note(tools: list[str]) -> str:
+    """The last note: the load tools' and the harness's versions."""
+    return note("tool_versions", tools="; ".join(tools))

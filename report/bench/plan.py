@@ -1,0 +1,59 @@
+"""What one harness run is asked to do: the method parameters and which cores the server and the load side get."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from report.bench.openloop import FULL_LADDER, LadderPlan
+from report.bench.wording import sentence
+
+VARIANTS_RUN = ("baseline", "otel")  # the closed-loop matrix runs every stack untraced and traced
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Method parameters of one run."""
+
+    stacks: list[str]
+    startup_runs: int  # including the discarded first run
+    rounds: int
+    concurrency: list[int]
+    warmup_s: int
+    duration_s: int
+    idle_settle_s: float
+    probe_requests: int
+    contention_pct: float  # foreign CPU above this share of the machine marks a run contended
+    max_retries: int
+    quiet_wait_s: float  # how long a retry may wait for the machine to calm down
+    retry_budget: int  # retries allowed in the whole run
+    wrk_threads: int
+    ladder: LadderPlan = FULL_LADDER  # open-loop latency (report/bench/openloop.py)
+    db_concurrency: tuple[int, ...] = (50,)  # wrk connections on /db
+    db: bool = True  # measure the /db endpoint against a throwaway PostgreSQL cluster
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """Which cores the service and the load side (wrk, receiver, harness) run on."""
+
+    server: set[int] | None
+    load: set[int] | None
+
+    def describe(self) -> str:
+        """A sentence for environment.yaml."""
+        if self.server is None or self.load is None:
+            return sentence("pinning_none")
+        return sentence("pinning_cores", server=_cores(self.server), load=_cores(self.load))
+
+
+def _cores(cpus: set[int]) -> str:
+    return ",".join(str(c) for c in sorted(cpus))
+
+
+def choose_pinning() -> Pinning:
+    """Split the available cores: the first for the server, the rest for the load side."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return Pinning(None, None)
+    return Pinning({cpus[0]}, set(cpus[1:]))

@@ -1,0 +1,53 @@
+"""environment.yaml's document: the notes in order, the tool versions last, calibration and drift when present."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from report.bench import environment
+from report.bench.calibration import Probe
+from report.bench.environment import drift_flags, environment_document
+from report.bench.notes import method_notes
+from tests.bench.test_notes import synthetic_full
+
+
+def test_the_document_carries_the_method_notes_then_the_tool_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(environment, "tool_version", lambda argv: f"{argv[0]} 9.9")
+    plan, res, pinning, oha, hook = synthetic_full()
+    doc = environment_document(
+        plan,
+        res,
+        pinning,
+        quick=True,
+        oha=oha,
+        lua_hook=hook,
+        stack_versions={"go": "go1.23"},
+        probe=Probe(),
+        now=dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC),
+    )
+    assert doc["measured_at"] == "2026-11-29T10:00:00Z"
+    assert doc["measured_by"] == "lead-magnet bench (report/bench) --quick smoke run"
+    assert doc["notes"][:-1] == method_notes(plan, res, pinning, oha, hook)
+    assert doc["notes"][-1].startswith("Tool versions: wrk 9.9; oha 1.16.0; Python ")
+    assert doc["notes"][-1].endswith("; node node 9.9; npm npm 9.9")
+    assert doc["load_tool"].startswith("wrk 9.9 (closed loop, 1 thread(s)")
+    assert doc["tracing"]["queue_size_used"] == {"go": 2048, "bun": 2048, "fastapi": 2048}
+    assert doc["method"]["startup_runs"] == plan.startup_runs - 1  # the discarded run is not counted
+    assert "calibration" not in doc and "drift" not in doc
+
+
+def test_a_machine_that_slowed_is_flagged_in_the_notes() -> None:
+    readings = iter([100.0, 100.0, 160.0])
+    probe = Probe(timer=lambda: next(readings))
+    for at in ("before startup", "after startup", "after load round 1"):
+        probe.record(at)
+    _plan, res, _pinning, _oha, _hook = synthetic_full()
+    flags = drift_flags(res, probe)
+    assert len(flags) == 1 and flags[0].startswith("Drift: the calibration workload took 100 ms before startup")
+
+
+def test_dist_version_of_a_missing_distribution() -> None:
+    assert environment.dist_version("no-such-distribution-h11c") == "unknown"
+    assert environment.dist_version("pyyaml") != "unknown"

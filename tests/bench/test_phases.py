@@ -1,0 +1,29 @@
+"""What the ladder cost the load side (for the notes), and what every service gets to reach PostgreSQL."""
+
+from __future__ import annotations
+
+from report.bench.openloop import LadderRow
+from report.bench.phases import DB_POOL_SIZE, ladder_notes
+
+
+def _row(offered: int, cpu: float, busy: float, requests: int, limited: int = 0) -> LadderRow:
+    return LadderRow(
+        "go", "baseline", "json", offered, 1, offered, 1, 2, 3, 4, 0, 0, requests, cpu, cpu * 2, busy, 0.0, limited
+    )
+
+
+def test_no_ladder_no_cost() -> None:
+    assert ladder_notes([]) == {}
+
+
+def test_cost_figures_take_the_upper_half_of_the_ladder_for_busy_and_per_request() -> None:
+    rows = [_row(100, 10.0, 20.0, 500), _row(400, 30.0, 95.0, 2000, 1), _row(300, 50.0, 80.0, 1500)]
+    cost = ladder_notes(rows)
+    assert cost["generator_cpu_median_pct"] == 30.0 and cost["generator_cpu_max_pct"] == 50.0
+    assert cost["generator_us_per_request_median"] == 80.0  # median of 60 and 100: rates at or over 200
+    assert cost["load_core_busy_median_pct"] == 87.5 and cost["load_core_busy_max_pct"] == 95.0
+    assert (cost["saturated_runs"], cost["limited_runs"], cost["fewest_requests"], cost["runs"]) == (1, 1, 500, 3)
+
+
+def test_pool_size() -> None:
+    assert DB_POOL_SIZE == 8  # the notes and every service's DB_POOL_SIZE say the same

@@ -1,0 +1,26 @@
+"""Pinning: which cores the server and the load side get, and the sentence environment.yaml says about it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from report.bench.plan import Pinning, choose_pinning
+
+
+def test_the_first_core_serves_and_the_rest_carry_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {3, 1, 2})
+    pinning = choose_pinning()
+    assert (pinning.server, pinning.load) == ({1}, {2, 3})
+    assert pinning.describe() == (
+        "server pinned to core 1; wrk, oha, PostgreSQL, span receiver and harness pinned to core 2,3 "
+        "(os.sched_setaffinity)"
+    )
+
+
+def test_one_core_is_not_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    pinning = choose_pinning()
+    assert pinning == Pinning(None, None)
+    assert pinning.describe().startswith("not pinned: fewer than 2 cores")
