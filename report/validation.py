@@ -232,7 +232,7 @@ def translate(
 ) -> list[Problem]:
     """Turn a pydantic ValidationError into one plain-words Problem per error."""
     problems = []
-    errors = [(err, _clean_loc(err["loc"])) for err in exc.errors()]
+    errors = [(err, _clean_loc(err["loc"], err["type"])) for err in exc.errors()]
     # A misspelt key is one mistake: say "did you mean" once, not also that the real key is missing.
     suggested = {(*loc[:-1], hint) for err, loc in errors if (hint := _suggested_key(err, model, loc))}
     for err, loc in errors:
@@ -251,9 +251,13 @@ def _suggested_key(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str |
     return close[0] if close else None
 
 
-def _clean_loc(loc: tuple[int | str, ...]) -> Loc:
-    # pydantic inserts the validator or union member name into the path; readers never wrote those
-    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+def _clean_loc(loc: tuple[int | str, ...], kind: str = "") -> Loc:
+    # pydantic inserts the validator or union member name into the path; readers never wrote those. The last
+    # element of an unknown-key error is the key the reader typed, whatever it looks like ("editi[]on"), so it stays.
+    keep_last = kind == "extra_forbidden" and bool(loc)
+    body = loc[:-1] if keep_last else loc
+    cleaned = tuple(p for p in body if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    return (*cleaned, loc[-1]) if keep_last else cleaned
 
 
 def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:

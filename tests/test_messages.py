@@ -309,6 +309,12 @@ CASES: list[tuple[str, Breaker, str]] = [
     ),
     # --- inputs found by mutating the shipped files: one line each, never "internal error" ---------------------
     (
+        # found by tests/test_fuzz.py: a key with brackets was mistaken for pydantic's own path segment
+        "key-with-brackets",
+        _edit("report.yaml", "edition:", "editi[]on:"),
+        "error: data/report.yaml:4: editi[]on: unknown key; did you mean 'edition'?\n" + SUMMARY_1,
+    ),
+    (
         "yaml-mapping-as-key",
         _append("rubric.yaml", "{}: 1\n"),
         "error: data/rubric.yaml:184: expected a key name, found a mapping ({...}) used as a key; delete it, or put "
