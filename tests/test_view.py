@@ -98,3 +98,17 @@ def test_spread_cells_print_median_quartiles_range_and_runs(results: Results) ->
     cells = spread_cells(spread, 1)
     assert cells["n"] == str(spread.n)
     assert cells["iqr"].count("–") == 1 and cells["range"].count("–") == 1
+
+
+def test_limitations_show_each_harness_note_once() -> None:
+    """Drift flags have their own list and the closed-loop caveat is the template's own: neither repeats as a note."""
+    from report.view_measured import shown_notes
+
+    drift = ["Drift: the calibration workload took 70 ms after startup and 85 ms after the ladders."]
+    notes = [
+        "wrk is a closed-loop load generator: each connection waits for its response before sending the next request.",
+        "Startup is exec to the first HTTP 200 on /health.",
+        *drift,
+    ]
+    assert shown_notes(notes, drift) == ["Startup is exec to the first HTTP 200 on /health."]
+    assert shown_notes(notes[1:2], []) == notes[1:2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 import time
@@ -59,7 +60,10 @@ class Sampler:
         """Take one sample now."""
         parents = procfs.all_parents()
         tree = procfs.process_tree(self.server_pid, parents)
-        pids = set(tree) | set(self.our_pids())
+        # Everything the harness started is ours, not only the server, the load generator and the receiver: the
+        # /db phases' PostgreSQL (postmaster and backends) works on the load core and is part of the measurement.
+        harness = procfs.process_tree(os.getpid(), parents)
+        pids = set(tree) | set(self.our_pids()) | set(harness)
         ours = {p: procfs.cpu_ticks([p]) for p in pids if p in parents}
         mem = procfs.tree_memory(self.server_pid)
         return Sample(time.monotonic(), procfs.machine_cpu(), ours, mem.rss_mb, mem.pss_mb)

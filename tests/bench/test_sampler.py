@@ -23,3 +23,22 @@ def test_our_processes_time_is_not_foreign() -> None:
 def test_no_ticks_no_verdict() -> None:
     same = _sample(0.0, 1, 1, 0, {})
     assert foreign_cpu(same, same).foreign_pct == 0.0
+
+
+def test_every_process_the_harness_started_is_ours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL's backends, grandchildren of the harness under its postmaster, are ours; other processes are not."""
+    import os
+
+    from report.bench import procfs
+    from report.bench.sampler import Sampler
+
+    me = os.getpid()
+    server, postmaster, backend, stranger = 1001, 1002, 1003, 2001
+    parents = {me: 1, server: me, postmaster: me, backend: postmaster, stranger: 1, 1: 0}
+    monkeypatch.setattr(procfs, "all_parents", lambda: parents)
+    monkeypatch.setattr(procfs, "cpu_ticks", lambda pids: 7 * len(pids))
+    monkeypatch.setattr(procfs, "machine_cpu", lambda: CpuTimes(0, 0, 0))
+    monkeypatch.setattr(procfs, "tree_memory", lambda root: procfs.Memory(0.0, 0.0))
+    ours = Sampler(server, list).take().ours
+    assert {server, postmaster, backend, me} <= set(ours)
+    assert stranger not in ours and 1 not in ours
