@@ -87,7 +87,8 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
         listing = ", ".join(f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in order)
         limited = tuple(tuple(p.load_limited for p in b.points) if b else () for b in base)
         any_limited = any(any(row) for row in limited)
-        runs = min(b.runs for b in base if b is not None)
+        counts = {b.runs for b in base if b is not None}
+        runs = f"{min(counts)}" if len(counts) == 1 else f"at least {min(counts)}"  # "5", never "5+"
         jobs.append(
             Job(
                 f"latency-load-{endpoint}",
@@ -112,7 +113,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     if any_limited
                     else ""
                 ),
-                source=f"latency.csv, medians of {runs}+ open-loop runs per rate; dashed lines with tracing, "
+                source=f"latency.csv, medians of {runs} open-loop runs per rate; dashed lines with tracing, "
                 "rings the highest rate sustained.",
             )
         )
