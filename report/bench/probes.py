@@ -6,7 +6,7 @@ import http.client
 
 from report.bench.errors import BenchError
 from report.bench.service import get
-from report.bench.session import EXPECTED_BODY, FLUSH_WAIT_S, Session
+from report.bench.session import EXPECTED_BODY, FLUSH_WAIT_S, SETTLE_QUIET_S, Session
 from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE
 
 
@@ -32,11 +32,14 @@ class SpanProbes(Session):
                 if status != 200 or (path == "/json" and body.replace(b" ", b"") != EXPECTED_BODY):
                     raise BenchError(f"{stack} {candidate or ''} (otel): GET {path} returned {status} {body[:80]!r}")
             conn.close()
-            got = self.receiver.wait_for(stack, sent, FLUSH_WAIT_S)
+            # Wait until the exporter has gone quiet for longer than its batch delay, not until `sent` spans came:
+            # a full batch (512) is sent at once and the rest only on the next timer, so stopping at the first
+            # batch undercounts any variant that makes more than one span per request.
+            got = self.receiver.wait_for(stack, sent, FLUSH_WAIT_S + SETTLE_QUIET_S, quiet_s=SETTLE_QUIET_S)
         finally:
             self.registry.stop(running.proc)
-        if got["spans"] < sent:
-            got = self.receiver.wait_for(stack, sent, FLUSH_WAIT_S)  # flushed on SIGTERM
+        # whatever the SDK still held is flushed on SIGTERM
+        got = self.receiver.wait_for(stack, got["spans"], FLUSH_WAIT_S + SETTLE_QUIET_S, quiet_s=SETTLE_QUIET_S)
         names = self.receiver.server_span_names(stack)
         server = got["server_spans"]
         named = names.get("GET /json", 0) + names.get("GET /health", 0)
