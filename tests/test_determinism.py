@@ -66,7 +66,10 @@ def test_the_pdf_carries_no_build_time_or_random_identifier(pair: tuple[Path, Pa
     info = pypdf.PdfReader(out / PDF_NAME).metadata
     assert info is not None
     # the dates come from report.yaml's `published`, not the clock
-    assert str(info["/CreationDate"]) == str(info["/ModDate"]) == "D:20261121"
+    import yaml
+
+    published = yaml.safe_load((BUNDLED / "report.yaml").read_text(encoding="utf-8"))["published"]
+    assert str(info["/CreationDate"]) == str(info["/ModDate"]) == f"D:{published:%Y%m%d}"
     assert b"/ID [" not in pdf
     assert str(out).encode() not in pdf  # no absolute path of this machine leaks into the bytes
     assert str(ROOT).encode() not in pdf
