@@ -1,8 +1,9 @@
 """Comparative claims under one rule: where two stacks' ranges of runs overlap, the report calls it a tie.
 
-Every sentence that ranks stacks ("starts fastest", "the most requests", "keeps", "40× faster") is made here,
+Every sentence that ranks stacks ("starts fastest", "the most requests", "keeps", "40× faster") is decided here,
 from the runs' ranges, so a headline, a caption, a placeholder and a table cannot disagree with each other or
-with the methodology's own rule. A claim that holds at some load levels only names those levels.
+with the methodology's own rule. A claim that holds at some load levels only names those levels. The words it
+says that with are templates/phrases.yaml's (report/phrases.py).
 """
 
 from __future__ import annotations
@@ -11,33 +12,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from report.numbers import join_names, ratio
+from report.phrases import Words, phrases
 from report.stats import Spread
 
 
-@dataclass(frozen=True)
-class Words:
-    """How one comparison reads: what the leader does, alone and in a group, and the ratio's comparative."""
-
-    one: str  # "starts fastest"
-    many: str  # "start fastest"
-    than: str  # "faster than"; "" when the ratio is not said as a comparative
-    same: str  # "about as fast as"
+def words(kind: str) -> Words:
+    """How one comparison reads (templates/phrases.yaml's `comparisons`)."""
+    return phrases().comparisons[kind]
 
 
-WORDS: dict[str, Words] = {
-    "startup": Words("starts fastest", "start fastest", "faster than", "about as fast as"),
-    "memory": Words(
-        "needs the least memory under load", "need the least memory under load", "less than", "about as much as"
-    ),
-    "memory_idle": Words("idles in the least memory", "idle in the least memory", "less than", "about as much as"),
-    "throughput": Words("serves the most requests", "serve the most requests", "as many as", "about as many as"),
-    "latency": Words("has the lowest p99 latency", "have the lowest p99 latency", "lower than", "about the same as"),
-    "kept": Words(
-        "keeps the most throughput with tracing", "keep the most throughput with tracing", "", "about the same as"
-    ),
-    "cost": Words("loses the most throughput to tracing", "lose the most throughput to tracing", "", ""),
-}
-TIE = "ranges of runs overlap: a tie"
+def say(key: str, **fill: str) -> str:
+    """One phrase of templates/phrases.yaml, filled in."""
+    return phrases().say(key, **fill)
 
 
 MAX_NAMED = 3  # a tied group larger than this is named by its first member and a count
@@ -47,7 +33,7 @@ def group(names: Sequence[str]) -> str:
     """'Go and Bun'; 'Go, Bun and 10 other stacks' for a large tied group."""
     if len(names) <= MAX_NAMED:
         return join_names(list(names))
-    return f"{', '.join(names[:2])} and {len(names) - 2} other stacks"
+    return say("group_large", first=names[0], second=names[1], others=str(len(names) - 2))
 
 
 def overlaps(a: Spread, b: Spread) -> bool:
@@ -89,23 +75,32 @@ def standing(spreads: Mapping[str, Spread], lower_is_better: bool) -> Standing:
 
 def lead(kind: str, st: Standing, names: Mapping[str, str], where: str = "") -> str:
     """'Go starts fastest', or 'Go and Bun start fastest (ranges of runs overlap: a tie)'."""
-    words = WORDS[kind]
-    at = f" {where}" if where else ""
+    w = words(kind)
     if not st.tie:
-        return f"{names[st.best]} {words.one}{at}"
-    return f"{group([names[s] for s in st.leaders])} {words.many}{at} ({TIE})"
+        leader = names[st.best]
+        return (
+            say("lead_where", leader=leader, verb=w.one, where=where)
+            if where
+            else say("lead", leader=leader, verb=w.one)
+        )
+    tied, tie = group([names[s] for s in st.leaders]), say("tie")
+    if where:
+        return say("lead_tie_where", group=tied, verb=w.many, where=where, tie=tie)
+    return say("lead_tie", group=tied, verb=w.many, tie=tie)
 
 
 def gap(kind: str, st: Standing, spreads: Mapping[str, Spread], names: Mapping[str, str]) -> str:
     """The leaders against the worst: '40× faster than FastAPI', 'at least 28× faster than …' for a tied group
     (the smallest leader's ratio), or 'about as fast as FastAPI' when a leader's range reaches the worst's."""
-    words = WORDS[kind]
+    w = words(kind)
     worst = spreads[st.worst]
     if st.worst in st.leaders or any(overlaps(spreads[s], worst) for s in st.leaders):
-        return f"{words.same} {names[st.worst]}"
+        return say("gap_same", same=w.same, worst=names[st.worst])
     times = min(max(spreads[s].median, worst.median) / min(spreads[s].median, worst.median) for s in st.leaders)
-    floor = "at least " if st.tie else ""
-    return " ".join(p for p in (f"{floor}{ratio(times)}", words.than, names[st.worst]) if p)
+    stated = say("at_least", ratio=ratio(times)) if st.tie else ratio(times)
+    if not w.than:
+        return say("gap_bare", ratio=stated, worst=names[st.worst])
+    return say("gap", ratio=stated, than=w.than, worst=names[st.worst])
 
 
 def times(st: Standing, spreads: Mapping[str, Spread]) -> float | None:
@@ -146,23 +141,27 @@ def lead_at_levels(kind: str, lv: Levels, names: Mapping[str, str]) -> str:
     """The top level's claim, naming the level(s) it holds at: every level, some, or the top one only."""
     top_level = lv.levels[-1]
     if lv.top.tie or len(lv.levels) == 1:
-        return lead(kind, lv.top, names, f"at {top_level} connections")
+        return lead(kind, lv.top, names, say("level", levels=str(top_level)))
     holds = lv.holds()
     if holds == lv.levels:
-        return lead(kind, lv.top, names, f"at every load level measured ({_levels(lv.levels)} connections)")
+        return lead(kind, lv.top, names, say("every_level", levels=_levels(lv.levels)))
     grouped: dict[tuple[str, ...], list[int]] = {}
     for c in lv.levels:
         if c not in holds:  # levels with the same outcome are said once: "at 10 and 50 connections …"
             st = lv.standings[c]
             grouped.setdefault(st.leaders if st.tie else (st.best,), []).append(c)
-    elsewhere = "; ".join(_at(kind, levels, leaders, names) for leaders, levels in grouped.items())
-    return f"{lead(kind, lv.top, names, f'at {_levels(holds)} connections only')}; {elsewhere}"
+    elsewhere = say("elsewhere_separator").join(
+        _at(kind, levels, leaders, names) for leaders, levels in grouped.items()
+    )
+    return say(
+        "holds_some", lead=lead(kind, lv.top, names, say("only_levels", levels=_levels(holds))), elsewhere=elsewhere
+    )
 
 
 def _at(kind: str, levels: Sequence[int], leaders: Sequence[str], names: Mapping[str, str]) -> str:
     if len(leaders) > 1:
-        return f"at {_levels(levels)} connections {group([names[s] for s in leaders])} tie"
-    return f"at {_levels(levels)} connections {names[leaders[0]]} {WORDS[kind].one}"
+        return say("level_tie", levels=_levels(levels), group=group([names[s] for s in leaders]))
+    return say("level_lead", levels=_levels(levels), leader=names[leaders[0]], verb=words(kind).one)
 
 
 def _levels(levels: Sequence[int]) -> str:
@@ -173,12 +172,11 @@ def score_lead(what: str, scores: Mapping[str, float], names: Mapping[str, str])
     """'FastAPI scores highest on deployment simplicity'; equal scores (to the printed two decimals) tie."""
     top = max(round(v, 2) for v in scores.values())
     first = [names[s] for s in scores if round(scores[s], 2) == top]
-    verb = "scores highest" if len(first) == 1 else "tie for the highest score"
-    return f"{group(first)} {verb} on {what}"
+    return say("score_lead" if len(first) == 1 else "score_tie", group=group(first), what=what)
 
 
 def same_order(a: Standing, b: Standing, names: Mapping[str, str]) -> str:
     """Whether a second phase ranks the stacks as the first did: 'in the same order', or the new order."""
     if a.order == b.order:
-        return "in the same order"
-    return f"in a different order ({join_names([names[s] for s in b.order])}, best first)"
+        return say("same_order")
+    return say("different_order", order=join_names([names[s] for s in b.order]))

@@ -4,7 +4,8 @@ A shared virtual machine changes speed under the guest, invisibly: the same run 
 results, and a median that sits in the gap between them describes neither. The test looks for the split of the
 series into an early and a late part that separates them best; it flags drift when the two parts barely
 interleave (rank separation) and their medians differ by more than a noise-sized shift. Pure functions: the
-harness runs them on what it just measured, the report on the data files it is given.
+harness runs them on what it just measured, the report on the data files it is given; each says it in its own
+wording.
 """
 
 from __future__ import annotations
@@ -79,18 +80,27 @@ def swing(values: Sequence[float]) -> float:
     return (max(values) - min(values)) / statistics.median(values) if values else 0.0
 
 
-def flags(series: Mapping[str, Sequence[float]], what: str, unit: str) -> list[str]:
-    """One sentence per series (e.g. per stack) that drifted; the series are in run order, numbered from 1."""
+def figures(label: str, found: Drift) -> dict[str, str]:
+    """What a drift sentence says, formatted: the series, its two parts' runs and medians, and how far apart."""
+    early, late = found.runs()
+    d = decimals_for([found.early_median, found.late_median])
+    return {
+        "label": label,
+        "early": early,
+        "late": late,
+        "early_median": fmt(found.early_median, d),
+        "late_median": fmt(found.late_median, d),
+        "shift": percent(found.shift),
+    }
+
+
+def flags(series: Mapping[str, Sequence[float]], template: str) -> list[str]:
+    """One sentence per series (e.g. per stack) that drifted, in the caller's wording: a str.format template over
+    `figures`' names (the report's from templates/phrases.yaml, the harness's from report/bench/notes.yaml).
+    The series are in run order, numbered from 1."""
     out = []
     for label, values in series.items():
         found = changepoint(values)
-        if found is None:
-            continue
-        early, late = found.runs()
-        d = decimals_for([found.early_median, found.late_median])
-        out.append(
-            f"Drift in {what} of {label}: runs {early} have a median of {fmt(found.early_median, d)} {unit}, "
-            f"runs {late} {fmt(found.late_median, d)} {unit} ({percent(found.shift)} apart). The machine's speed "
-            "changed during the run: read absolute figures as this run's, and compare stacks by ratio."
-        )
+        if found is not None:
+            out.append(template.format(**figures(label, found)))
     return out

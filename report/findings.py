@@ -13,6 +13,7 @@ from report import claims, drift
 from report.claims import Standing, standing
 from report.data_schema import Environment as BenchEnvironment
 from report.numbers import decimals_for, fmt, join_names, percent, ratio
+from report.phrases import phrases
 from report.stats import Spread, Stats
 
 MEMORY_UNIT = "MiB"  # memory is measured in binary units (/proc reports KiB) and labelled as such everywhere
@@ -157,7 +158,7 @@ def drift_flags(env: BenchEnvironment, stats: Stats, names: Mapping[str, str]) -
     found = list(env.drift)
     if not any("startup time" in flag for flag in found):
         series = {names[sid]: values for sid, values in stats.startup_by_run.items() if sid in names}
-        found += drift.flags(series, "startup time", "ms")
+        found += drift.flags(series, phrases().text["drift_startup"])
     return found
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from report import figures, offload, publish
+from report import figures, offload, phrases, publish
 from report.atomic import remove_stale_temps
 from report.computed import Chart, Results
 from report.config import ReportConfig, load_config
@@ -99,6 +99,7 @@ def load(data_dir: Path) -> Inputs:
         optional=DATA_SECTIONS,
     )
     problems.extend(copy_problems)
+    problems.extend(phrases.check())
     problems.raise_if_any()
     assert config is not None and bench is not None and rubric is not None
     return Inputs(data_dir, config, bench, rubric, copy)

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from report import pipeline
 from report.bench.calibration import Probe
-from report.drift import changepoint, flags, halves
+from report.bench.wording import templates
+from report.drift import changepoint, figures, flags, halves
 from report.findings import calibration_text
+from report.phrases import phrases
 
 
 def two_clusters() -> list[float]:
@@ -46,10 +48,17 @@ def test_too_few_runs_say_nothing() -> None:
 
 
 def test_flags_name_the_runs_and_medians() -> None:
-    sentences = flags({"Go": two_clusters(), "FastAPI": [300.0 + i % 3 for i in range(20)]}, "startup time", "ms")
+    series = {"Go": two_clusters(), "FastAPI": [300.0 + i % 3 for i in range(20)]}
+    sentences = flags(series, phrases().text["drift_startup"])
     assert len(sentences) == 1
     assert sentences[0].startswith("Drift in startup time of Go: runs 1–8 have a median of ")
     assert "runs 9–20" in sentences[0]
+    # the wording is the caller's: the harness says the same test in notes.yaml's words
+    harness = flags(series, templates()["drift_rps"])
+    assert len(harness) == 1 and harness[0].startswith("Drift in requests per second of Go: runs 1–8 ")
+    assert flags(series, "{label} {early}/{late} {shift}") == [
+        f"Go 1–8/9–20 {figures('Go', changepoint(series['Go']))['shift']}"
+    ]
 
 
 def test_halves() -> None:

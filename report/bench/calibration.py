@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from report.bench.wording import sentence
 from report.drift import swing
 
 WORKLOAD = "sha256 of 16 MiB plus a 1,000,000-step integer loop in Python, best of 3"
@@ -57,14 +58,17 @@ class Probe:
         return {"workload": WORKLOAD, "readings": [{"at": at, "ms": ms} for at, ms in self.readings]}
 
     def drift_flag(self) -> str | None:
-        """A sentence when the machine's speed moved through the run, else None."""
+        """A sentence (notes.yaml's drift_calibration) when the machine's speed moved through the run, else None."""
         values = [ms for _, ms in self.readings]
         if len(values) < 2 or swing(values) <= DRIFT_LIMIT:
             return None
         fastest = min(self.readings, key=lambda r: r[1])
         slowest = max(self.readings, key=lambda r: r[1])
-        return (
-            f"Drift: the calibration workload took {fastest[1]:.0f} ms {fastest[0]} and {slowest[1]:.0f} ms "
-            f"{slowest[0]} ({swing(values) * 100:.0f}% of its median): the machine's speed changed during the "
-            "run, so absolute times and rates moved with it; ratios measured side by side hold better."
+        return sentence(
+            "drift_calibration",
+            fastest_ms=fastest[1],
+            fastest_at=fastest[0],
+            slowest_ms=slowest[1],
+            slowest_at=slowest[0],
+            swing_pct=swing(values) * 100,
         )

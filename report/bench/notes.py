@@ -38,8 +38,7 @@ def method_notes(plan: Plan, res: Results, pinning: Pinning, tool: str, lua_hook
 def closed_loop_notes(plan: Plan, res: Results, pinning: Pinning, lua_hook: str) -> list[str]:
     """wrk, rounds, startup, memory, noise, pinning and tracing."""
     foreign = [r.foreign_cpu_pct for r in res.throughput]
-    out = [
-        note("closed_loop"),
+    out = [  # the closed-loop caveat is not a note: the report's Limitations list says it, and more precisely
         note("wrk_hook", lua_hook=lua_hook),
         note("rounds", rounds=plan.rounds, warmup_s=plan.warmup_s, duration_s=plan.duration_s),
         note("startup", startup_runs=plan.startup_runs),

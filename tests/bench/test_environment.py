@@ -46,8 +46,32 @@ def test_a_machine_that_slowed_is_flagged_in_the_notes() -> None:
     _plan, res, _pinning, _oha, _hook = synthetic_full()
     flags = drift_flags(res, probe)
     assert len(flags) == 1 and flags[0].startswith("Drift: the calibration workload took 100 ms before startup")
+    assert "160 ms after load round 1 (60% of its median)" in flags[0]
 
 
 def test_dist_version_of_a_missing_distribution() -> None:
     assert environment.dist_version("no-such-distribution-h11c") == "unknown"
     assert environment.dist_version("pyyaml") != "unknown"
+
+
+def test_drift_flags_are_written_once_under_drift_not_among_the_notes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(environment, "tool_version", lambda argv: f"{argv[0]} 9.9")
+    readings = iter([100.0, 100.0, 160.0])
+    probe = Probe(timer=lambda: next(readings))
+    for at in ("before startup", "after startup", "after load round 1"):
+        probe.record(at)
+    plan, res, pinning, oha, hook = synthetic_full()
+    doc = environment_document(
+        plan,
+        res,
+        pinning,
+        quick=True,
+        oha=oha,
+        lua_hook=hook,
+        stack_versions={},
+        probe=probe,
+        now=dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC),
+    )
+    assert doc["drift"] == drift_flags(res, probe) and len(doc["drift"]) == 1
+    assert not set(doc["drift"]) & set(doc["notes"])
+    assert not any(n.startswith("wrk is a closed-loop load generator") for n in doc["notes"])

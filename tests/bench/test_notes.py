@@ -99,7 +99,7 @@ def test_every_note_fits_the_data_contract() -> None:
 def test_the_hook_path_and_queue_re_runs_come_from_the_run() -> None:
     plan, res, pinning, oha, _hook = synthetic_full()
     notes = method_notes(plan, res, pinning, oha, "services/wrk/report.lua")
-    assert "a wrk Lua done() hook (services/wrk/report.lua) that writes JSON" in notes[1]
+    assert "a wrk Lua done() hook (services/wrk/report.lua) that writes JSON" in notes[0]
     assert note(
         "queue_rerun_line", stack="go", concurrency=10, round=2, delivered_pct=97.04, queue=2048, bigger=8192
     ) == ("go c=10 round 2: 97.0% of spans delivered with queue 2048; re-run with queue 8192")

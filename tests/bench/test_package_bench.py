@@ -56,6 +56,6 @@ def test_no_import_cycle_inside_the_harness() -> None:
 
 def test_the_notes_wording_is_package_data() -> None:
     text = importlib.resources.files("report.bench").joinpath("notes.yaml").read_text(encoding="utf-8")
-    assert "closed_loop:" in text
+    assert "wrk_hook:" in text
     pyproject = (PACKAGE.parents[1] / "pyproject.toml").read_text()
     assert '"bench/*.yaml"' in pyproject  # so a wheel, not only the editable install, carries it
