@@ -56,9 +56,9 @@ def test_flags_name_the_runs_and_medians() -> None:
     # the wording is the caller's: the harness says the same test in notes.yaml's words
     harness = flags(series, templates()["drift_rps"])
     assert len(harness) == 1 and harness[0].startswith("Drift in requests per second of Go: runs 1–8 ")
-    assert flags(series, "{label} {early}/{late} {shift}") == [
-        f"Go 1–8/9–20 {figures('Go', changepoint(series['Go']))['shift']}"
-    ]
+    found = changepoint(series["Go"])
+    assert found is not None
+    assert flags(series, "{label} {early}/{late} {shift}") == [f"Go 1–8/9–20 {figures('Go', found)['shift']}"]
 
 
 def test_halves() -> None:
