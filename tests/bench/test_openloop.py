@@ -8,6 +8,7 @@ import os
 import subprocess
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import cast
@@ -198,9 +199,11 @@ def test_oha_achieves_the_offered_rate_and_orders_its_percentiles(server: int) -
 
 
 def test_oha_counts_500s_and_timeouts_as_errors(server: int) -> None:
-    fail, _ = _run(server, "/fail", 50)
+    # both runs at once (separate oha processes against the threaded stand-in server): the slow one sets the pace
+    with ThreadPoolExecutor(2) as pool:
+        failing, slowing = pool.submit(_run, server, "/fail", 50), pool.submit(_run, server, "/slow", 20)
+        (fail, _), (slow, _) = failing.result(), slowing.result()
     assert fail.ok == 0 and fail.errors == fail.requests > 0 and fail.achieved_rps == 0
-    slow, _ = _run(server, "/slow", 20)
     assert slow.ok == 0 and slow.timeouts == slow.errors == slow.requests > 0
     assert slow.p99_ms == 5000.0
 
