@@ -17,13 +17,21 @@ from tests.bench.test_processes import marked_pids, wait_gone
 def test_interrupt_mid_run_leaves_nothing(toolchain: None, tmp_path: Path) -> None:
     token = uuid.uuid4().hex
     proc = harness(["--quick", "--stacks", "go,fastapi", "--out", str(tmp_path / "out")], token)
+    assert proc.stderr is not None
+    # Interrupt mid-measurement, not while building: once the first span probe is announced (a piped stderr gets
+    # one progress line per step) and the receiver and its service are running.
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "span probe:" in line:
+            break
     deadline = time.monotonic() + 60
-    # Interrupt once the receiver and a service (or wrk) are running, not while building.
     while time.monotonic() < deadline and len(marked_pids(token)) < 2 and proc.poll() is None:
-        time.sleep(0.2)
-    time.sleep(1.0)
+        time.sleep(0.05)
+    assert proc.poll() is None, "".join(seen)
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=30)
+    _, rest = proc.communicate(timeout=30)
+    stderr = "".join(seen) + rest
     assert proc.returncode == 1, stderr[-2000:]
     assert "interrupted by SIGINT" in stderr
     assert "Traceback" not in stderr
