@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run: one 1 s measurement per point, 1 round, concurrency 10, no warm-ups or retries",
+        help="a smoke run: 1 s wrk runs, 0.5 s ladder rates, 1 round, concurrency 10, no warm-ups or retries",
     )
     parser.add_argument(
         "--stacks",
@@ -30,14 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--startup-runs",
         type=int,
-        help="startup runs per stack incl. the discarded first (default 21; --quick 3)",
+        help="startup runs per stack incl. the discarded first (default 21; --quick 2)",
     )
     parser.add_argument("--concurrency", help="comma-separated wrk connection counts (default 10,50,100)")
     parser.add_argument(
         "--ladder", help="open-loop offered rates as %% of each stack's wrk peak (default 25,50,75,90,100,110)"
     )
     parser.add_argument("--ladder-runs", type=int, help="open-loop runs per offered rate (default 5; --quick 1)")
-    parser.add_argument("--ladder-duration", type=int, help="seconds per offered rate (default 4; --quick 1)")
+    parser.add_argument("--ladder-duration", type=int, help="seconds per offered rate (default 4; --quick 0.5)")
     parser.add_argument("--db-concurrency", help="comma-separated wrk connection counts on /db (default 50)")
     parser.add_argument("--no-db", action="store_true", help="skip the /db endpoint and PostgreSQL")
 
