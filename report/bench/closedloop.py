@@ -60,8 +60,9 @@ class ClosedLoop(Session):
         p = self.plan
         label = f"round {rnd}/{p.rounds}: {running.stack} ({running.variant}) c={conc}"
         while True:
-            self.progress.step(f"{label} warm-up", p.warmup_s)
-            self._wrk(running.port, conc, p.warmup_s, running.proc.pid, sample=False)
+            if p.warmup_s:
+                self.progress.step(f"{label} warm-up", p.warmup_s)
+                self._wrk(running.port, conc, p.warmup_s, running.proc.pid, sample=False)
             self.progress.step(f"{label} measuring {p.duration_s}s", p.duration_s)
             row = self._one_load_run(running, conc, rnd)
             queue = row.queue_size or 0

@@ -120,7 +120,7 @@ def environment_document(
             "receiver_decoder": "opentelemetry-proto " + dist_version("opentelemetry-proto"),
             "max_queue_size": BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"],
             "max_export_batch_size": BSP_DEFAULTS["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
-            "schedule_delay_ms": BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"],
+            "schedule_delay_ms": plan.bsp_schedule_delay_ms,
             "export_timeout_ms": BSP_DEFAULTS["OTEL_BSP_EXPORT_TIMEOUT"],
             "delivered_min_pct": DELIVERED_MIN_PCT,
             "queue_size_used": {s: results.queue_size.get(s, BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]) for s in stacks},

@@ -5,10 +5,10 @@ from __future__ import annotations
 from report.bench import phases, postgres
 from report.bench.closedloop import ClosedLoop
 from report.bench.plan import VARIANTS_RUN
-from report.bench.probes import SpanProbes
+from report.bench.probes import SpanProbes, probe_seconds
 from report.bench.results import Results
 from report.bench.service import ReceiverClient
-from report.bench.session import SETTLE_QUIET_S
+from report.bench.session import settle_quiet_s
 from report.bench.stacks import BSP_DEFAULTS, BUN_CANDIDATES
 
 
@@ -21,9 +21,9 @@ class Bench(ClosedLoop, SpanProbes):
         n = len(p.stacks)
         startup = n * p.startup_runs * 0.5
         servers = n * len(VARIANTS_RUN) * p.rounds
-        settle = n * p.rounds * len(p.concurrency) * 2 * SETTLE_QUIET_S
+        settle = n * p.rounds * len(p.concurrency) * 2 * settle_quiet_s(p)
         load = servers * (len(p.concurrency) * (p.warmup_s + p.duration_s) + p.idle_settle_s + 1) + settle
-        probes = (n + len(BUN_CANDIDATES) - 1) * 4 + (n * 4 if p.db else 0)
+        probes = (n + len(BUN_CANDIDATES) - 1 + (n if p.db else 0)) * probe_seconds(p)
         endpoints = 2 if p.db else 1
         variants = len(p.ladder.variants)
         db = (3 + n * variants * p.rounds * (1 + len(p.db_concurrency) * (p.warmup_s + p.duration_s))) * p.db

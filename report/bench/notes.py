@@ -60,7 +60,7 @@ def closed_loop_notes(plan: Plan, res: Results, pinning: Pinning, lua_hook: str)
             "tracing",
             queue=BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"],
             batch=BSP_DEFAULTS["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
-            delay=BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"],
+            delay=plan.bsp_schedule_delay_ms,
         ),
         note("delivery"),
     ]

@@ -72,8 +72,9 @@ def db_peak(bench: Session, db: Cluster) -> None:
                     bench._load_samples = []
                     for conc in p.db_concurrency:
                         what = f"/db round {rnd}/{p.rounds}: {stack} ({variant}) c={conc}"
-                        bench.progress.step(f"{what} warm-up", p.warmup_s)
-                        bench._wrk(running.port, conc, p.warmup_s, running.proc.pid, sample=False, path="/db")
+                        if p.warmup_s:
+                            bench.progress.step(f"{what} warm-up", p.warmup_s)
+                            bench._wrk(running.port, conc, p.warmup_s, running.proc.pid, sample=False, path="/db")
                         bench.progress.step(f"{what} measuring {p.duration_s}s", p.duration_s)
                         row = bench._one_load_run(running, conc, rnd, path="/db")
                         row.endpoint = "db"

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from report.bench.openloop import FULL_LADDER, LadderPlan
+from report.bench.stacks import BSP_DEFAULTS
 from report.bench.wording import sentence
 
 VARIANTS_RUN = ("baseline", "otel")  # the closed-loop matrix runs every stack untraced and traced
@@ -31,6 +32,8 @@ class Plan:
     ladder: LadderPlan = FULL_LADDER  # open-loop latency (report/bench/openloop.py)
     db_concurrency: tuple[int, ...] = (50,)  # wrk connections on /db
     db: bool = True  # measure the /db endpoint against a throwaway PostgreSQL cluster
+    # every traced variant's batch span processor delay; the span waits scale with it (session.settle_quiet_s)
+    bsp_schedule_delay_ms: int = BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"]
 
 
 @dataclass(frozen=True)

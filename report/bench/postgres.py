@@ -130,7 +130,8 @@ def _kill_leftover(root: Path) -> None:
         if b"postgres" in Path(f"/proc/{pid}/cmdline").read_bytes():
             os.kill(pid, signal.SIGQUIT)
             deadline = time.monotonic() + STOP_TIMEOUT_S
-            while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            # a zombie has stopped too (its parent, not us, reaps it): waiting for its /proc entry would time out
+            while _alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)

@@ -5,9 +5,15 @@ from __future__ import annotations
 import http.client
 
 from report.bench.errors import BenchError
+from report.bench.plan import Plan
 from report.bench.service import get
-from report.bench.session import EXPECTED_BODY, FLUSH_WAIT_S, SETTLE_QUIET_S, Session
+from report.bench.session import EXPECTED_BODY, FLUSH_WAIT_S, Session, settle_quiet_s
 from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE
+
+
+def probe_seconds(plan: Plan) -> float:
+    """Planned time of one probe: start, requests, a quiet wait, stop, a quiet wait (4 s with the default delay)."""
+    return 1.2 + 2 * settle_quiet_s(plan)
 
 
 class SpanProbes(Session):
@@ -19,7 +25,8 @@ class SpanProbes(Session):
         """Sequential GETs of `path` against one traced service with every exported span inspected."""
         assert self.receiver is not None
         p = self.plan
-        self.progress.step(f"span probe: {stack} {candidate or ''} ({p.probe_requests} requests)", 4)
+        quiet = settle_quiet_s(p)
+        self.progress.step(f"span probe: {stack} {candidate or ''} ({p.probe_requests} requests)", probe_seconds(p))
         self.receiver.reset()
         self.receiver.mode("detail")
         running = self._start(stack, "otel", env_extra=env, candidate=candidate)
@@ -35,11 +42,11 @@ class SpanProbes(Session):
             # Wait until the exporter has gone quiet for longer than its batch delay, not until `sent` spans came:
             # a full batch (512) is sent at once and the rest only on the next timer, so stopping at the first
             # batch undercounts any variant that makes more than one span per request.
-            got = self.receiver.wait_for(stack, sent, FLUSH_WAIT_S + SETTLE_QUIET_S, quiet_s=SETTLE_QUIET_S)
+            got = self.receiver.wait_for(stack, sent, FLUSH_WAIT_S + quiet, quiet_s=quiet)
         finally:
             self.registry.stop(running.proc)
         # whatever the SDK still held is flushed on SIGTERM
-        got = self.receiver.wait_for(stack, got["spans"], FLUSH_WAIT_S + SETTLE_QUIET_S, quiet_s=SETTLE_QUIET_S)
+        got = self.receiver.wait_for(stack, got["spans"], FLUSH_WAIT_S + quiet, quiet_s=quiet)
         names = self.receiver.server_span_names(stack)
         server = got["server_spans"]
         named = names.get("GET /json", 0) + names.get("GET /health", 0)

@@ -24,8 +24,10 @@ class Interrupted(BenchError):
 class ProcessRegistry:
     """Starts processes in their own session and guarantees they are gone when it closes."""
 
-    def __init__(self, env_marker: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env_marker: Mapping[str, str] | None = None, term_grace_s: float = TERM_GRACE_S) -> None:
         self._procs: list[subprocess.Popen[bytes]] = []
+        # how long a process may take to exit after SIGTERM before it is killed (tests of stubborn trees lower it)
+        self.term_grace_s = term_grace_s
         # A marker in every child's environment lets tests find strays that escaped their group.
         self.env_marker = dict(env_marker or {})
         # A signal that arrives between fork and registration is held until the child is registered,
@@ -77,10 +79,11 @@ class ProcessRegistry:
         """Pids of started processes that are still running."""
         return [p.pid for p in self._procs if p.poll() is None]
 
-    def stop(self, proc: subprocess.Popen[bytes], grace_s: float = TERM_GRACE_S) -> int | None:
-        """SIGTERM the process's group, then SIGKILL it by pid and group if it outlives `grace_s`."""
+    def stop(self, proc: subprocess.Popen[bytes], grace_s: float | None = None) -> int | None:
+        """SIGTERM the process's group, then SIGKILL it by pid and group if it outlives `grace_s` (default: the
+        registry's grace)."""
         _signal_group(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
+        deadline = time.monotonic() + (self.term_grace_s if grace_s is None else grace_s)
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         if proc.poll() is None:
@@ -100,7 +103,7 @@ class ProcessRegistry:
         procs = list(self._procs)
         for p in procs:
             _signal_group(p.pid, signal.SIGTERM)
-        deadline = time.monotonic() + TERM_GRACE_S
+        deadline = time.monotonic() + self.term_grace_s
         while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
             time.sleep(0.02)
         for p in procs:

@@ -19,9 +19,16 @@ from report.bench.stacks import BSP_DEFAULTS, Paths
 from report.bench.wrk import read_report, wrk_command
 
 FLUSH_WAIT_S = 3.0
-# After a run, wait this long without a new export before reading the receiver's count: the exporters send
-# at least once per schedule delay while spans are queued.
-SETTLE_QUIET_S = BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"] / 1000 + 0.4
+# After a run, wait this long beyond one schedule delay without a new export before reading the receiver's count:
+# the exporters send at least once per schedule delay while spans are queued.
+SETTLE_MARGIN_S = 0.4
+
+
+def settle_quiet_s(plan: Plan) -> float:
+    """How long the receiver must have been quiet before its span count is read (1.4 s with the default delay)."""
+    return plan.bsp_schedule_delay_ms / 1000 + SETTLE_MARGIN_S
+
+
 EXPECTED_BODY = b'{"message":"hello","ok":true,"items":[1,2,3]}'
 
 
@@ -58,6 +65,7 @@ class Session:
     def _bsp(self, stack: str) -> dict[str, int]:
         return {
             **BSP_DEFAULTS,
+            "OTEL_BSP_SCHEDULE_DELAY": self.plan.bsp_schedule_delay_ms,
             "OTEL_BSP_MAX_QUEUE_SIZE": self.results.queue_size.get(stack, BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]),
         }
 
@@ -190,5 +198,5 @@ class Session:
     def _settled_spans(self, running: Running, at_least: float = 0.0) -> int:
         """The receiver's span count for the stack once its exporter has gone quiet (bounded wait)."""
         assert self.receiver is not None
-        timeout = SETTLE_QUIET_S + FLUSH_WAIT_S
-        return self.receiver.wait_for(running.stack, at_least, timeout, quiet_s=SETTLE_QUIET_S)["spans"]
+        quiet = settle_quiet_s(self.plan)
+        return self.receiver.wait_for(running.stack, at_least, quiet + FLUSH_WAIT_S, quiet_s=quiet)["spans"]

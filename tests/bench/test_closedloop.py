@@ -14,7 +14,7 @@ from tests.bench.test_session import make_session
 
 
 def test_startup_discards_the_first_run_and_rotates_the_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    session = make_session(tmp_path)
+    session = make_session(tmp_path, "--startup-runs", "3")
     bench = ClosedLoop(
         session.paths, session.plan, session.registry, session.pinning, session.progress, session.log_dir
     )

@@ -8,8 +8,10 @@ import os
 import subprocess
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -32,6 +34,7 @@ from report.bench.openloop import (
     QUICK_LADDER,
     LadderPlan,
     LadderRow,
+    LadderRunner,
     ladder,
     load_limited,
     make_row,
@@ -40,7 +43,9 @@ from report.bench.openloop import (
 from report.bench.options import add_arguments, make_plan
 from report.bench.plan import Pinning
 from report.bench.processes import ProcessRegistry
+from report.bench.progress import Progress
 from report.bench.results import Results
+from report.bench.service import Running
 
 ROOT = Path(__file__).resolve().parents[2]
 OHA = ROOT / "services" / ".work" / "oha" / "bin" / "oha"
@@ -194,9 +199,11 @@ def test_oha_achieves_the_offered_rate_and_orders_its_percentiles(server: int) -
 
 
 def test_oha_counts_500s_and_timeouts_as_errors(server: int) -> None:
-    fail, _ = _run(server, "/fail", 50)
+    # both runs at once (separate oha processes against the threaded stand-in server): the slow one sets the pace
+    with ThreadPoolExecutor(2) as pool:
+        failing, slowing = pool.submit(_run, server, "/fail", 50), pool.submit(_run, server, "/slow", 20)
+        (fail, _), (slow, _) = failing.result(), slowing.result()
     assert fail.ok == 0 and fail.errors == fail.requests > 0 and fail.achieved_rps == 0
-    slow, _ = _run(server, "/slow", 20)
     assert slow.ok == 0 and slow.timeouts == slow.errors == slow.requests > 0
     assert slow.p99_ms == 5000.0
 
@@ -253,3 +260,49 @@ def test_notes_fit_environment_yaml() -> None:
     assert any("coordinated omission" in n for n in notes) and any(
         "PostgreSQL runs on the load side (core 1)" in n for n in notes
     )
+
+
+class _Alive:
+    pid = 4242
+    returncode = None
+
+    def poll(self) -> int | None:
+        return None
+
+
+class _Registry:
+    def stop(self, proc: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("plan", "calls", "retries"), [("full", 3, 1), ("quick", 2, 0)])
+def test_a_rate_measured_while_the_load_core_was_busy_is_measured_once_more_within_the_budget(
+    monkeypatch: pytest.MonkeyPatch, plan: str, calls: int, retries: int
+) -> None:
+    """The full plan re-measures a rate whose generator waited for a CPU (budget 1 here: once); the smoke run never."""
+    base = _plan() if plan == "full" else _plan("--quick")
+    lp = LadderPlan((50, 100), 1, 0, 1, ("baseline",), retry_budget=min(base.retry_budget, 1))
+    waited = iter([0.5, 0.0, 0.5])  # run-queue seconds per 1 s run: 50 %, 0 %, 50 %
+    seen: list[int] = []
+    runner = LadderRunner(
+        cast("ProcessRegistry", _Registry()),
+        Path("oha"),
+        lp,
+        Progress(1.0, quiet=True),
+        None,
+        start=lambda stack, variant, _env: Running(stack, variant, 1, cast("subprocess.Popen[bytes]", _Alive()), 0, 0),
+        check=lambda _running: None,
+    )
+
+    def one(_running: Running, _path: str, rate: int, _duration_s: float) -> tuple[OhaResult, ProcCost, float]:
+        seen.append(rate)
+        result = OhaResult(rate, rate, 0, 0, 1.0, float(rate), 1.0, 2.0, 3.0, 4.0)
+        return result, ProcCost(0.1, 1.0, next(waited)), 10.0
+
+    monkeypatch.setattr(runner, "_one", one)
+    rows = runner.run("json", ["go"], {("json", "baseline", "go"): 1000.0}, {})
+    assert len(seen) == calls and runner.retries == retries
+    assert [r.offered_rps for r in rows] == [500, 1000]
+    # the re-measured rate keeps its second reading; a busy rate past the budget is kept and flagged
+    assert [r.runqueue_wait_pct for r in rows] == ([0.0, 50.0] if plan == "full" else [50.0, 0.0])
+    assert [r.load_limited for r in rows] == ([0, 1] if plan == "full" else [1, 0])

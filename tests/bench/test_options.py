@@ -10,6 +10,7 @@ from report.bench.errors import BenchError
 from report.bench.openloop import FULL_LADDER, QUICK_LADDER
 from report.bench.options import add_arguments, make_plan, parse_stacks
 from report.bench.plan import Plan
+from report.bench.stacks import BSP_DEFAULTS
 
 
 def _plan(*argv: str, load_cores: int = 1) -> Plan:
@@ -29,8 +30,15 @@ def test_stacks_come_back_in_canonical_order() -> None:
 def test_full_and_quick_defaults() -> None:
     full, quick = _plan(load_cores=3), _plan("--quick")
     assert (full.rounds, full.duration_s, full.startup_runs, full.concurrency) == (3, 10, 21, [10, 50, 100])
-    assert (quick.rounds, quick.duration_s, quick.startup_runs, quick.concurrency) == (1, 1, 3, [10])
+    assert (quick.rounds, quick.duration_s, quick.startup_runs, quick.concurrency) == (1, 1, 2, [10])
     assert full.ladder == FULL_LADDER and quick.ladder == QUICK_LADDER
+    # the full run's method: warm-ups, contention retries and the SDKs' default batch delay
+    assert (full.warmup_s, full.max_retries, full.quiet_wait_s, full.retry_budget) == (2, 3, 20.0, 40)
+    assert full.bsp_schedule_delay_ms == BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"] == 1000
+    assert full.ladder.retry_budget == 30
+    # the smoke run only checks that every phase works: no warm-ups, retries or re-measured rates, a short delay
+    assert (quick.warmup_s, quick.max_retries, quick.retry_budget, quick.ladder.retry_budget) == (0, 0, 0, 0)
+    assert quick.bsp_schedule_delay_ms == 200
     assert full.wrk_threads == 3 and full.db and full.db_concurrency == (50,)
     assert not _plan("--no-db").db
 

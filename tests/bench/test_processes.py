@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from report.bench.errors import BenchError
-from report.bench.processes import Interrupted, ProcessRegistry, managed
+from report.bench.processes import TERM_GRACE_S, Interrupted, ProcessRegistry, managed
 from report.bench.service import free_port, wait_healthy
 
 MARK = "LEAD_MAGNET_BENCH_RUN"
@@ -51,15 +51,28 @@ def wait_gone(token: str, timeout_s: float = 10.0) -> list[int]:
 
 # A process that ignores SIGTERM and has a grandchild that does too: only SIGKILL by group ends them.
 STUBBORN = ["bash", "-c", "trap '' TERM; (trap '' TERM; sleep 300) & sleep 300; wait"]
+# Its three processes: bash, and the two sleeps (bash execs the subshell's), started after the traps are set.
+STUBBORN_PROCS = 3
+# Stubborn trees are killed after this grace, not the harness's 3 s: only the SIGKILL path matters here.
+GRACE_S = 0.2
+
+
+def wait_marked(token: str, count: int, timeout_s: float = 10.0) -> list[int]:
+    """Marked processes once at least `count` are alive (or whatever is alive after `timeout_s`)."""
+    deadline = time.monotonic() + timeout_s
+    found = marked_pids(token)
+    while len(found) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+        found = marked_pids(token)
+    return found
 
 
 def test_stop_all_kills_stubborn_trees() -> None:
     token = uuid.uuid4().hex
-    reg = ProcessRegistry({MARK: token})
+    reg = ProcessRegistry({MARK: token}, term_grace_s=GRACE_S)
     reg.start(STUBBORN)
     reg.start(["sleep", "300"])
-    time.sleep(0.3)
-    assert len(marked_pids(token)) >= 4
+    assert len(wait_marked(token, STUBBORN_PROCS + 1)) >= STUBBORN_PROCS + 1
     started = time.monotonic()
     reg.stop_all()
     assert wait_gone(token) == []
@@ -69,10 +82,10 @@ def test_stop_all_kills_stubborn_trees() -> None:
 
 def test_failure_inside_managed_stops_everything() -> None:
     token = uuid.uuid4().hex
-    reg = ProcessRegistry({MARK: token})
+    reg = ProcessRegistry({MARK: token}, term_grace_s=GRACE_S)
     with pytest.raises(BenchError, match="boom"), managed(reg):
         reg.start(STUBBORN)
-        time.sleep(0.2)
+        assert len(wait_marked(token, STUBBORN_PROCS)) >= STUBBORN_PROCS
         raise BenchError("boom")
     assert wait_gone(token) == []
 
@@ -105,7 +118,7 @@ def test_interrupt_stops_every_child(tmp_path: Path, sig: signal.Signals) -> Non
         textwrap.dedent(f"""
         import sys, time
         from report.bench.processes import Interrupted, ProcessRegistry, managed
-        reg = ProcessRegistry({{"{MARK}": "{token}"}})
+        reg = ProcessRegistry({{"{MARK}": "{token}"}}, term_grace_s={GRACE_S})
         try:
             with managed(reg):
                 reg.start({STUBBORN!r})
@@ -121,8 +134,7 @@ def test_interrupt_stops_every_child(tmp_path: Path, sig: signal.Signals) -> Non
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == b"ready"
-    time.sleep(0.3)
-    assert len(marked_pids(token)) >= 4
+    assert len(wait_marked(token, STUBBORN_PROCS + 1)) >= STUBBORN_PROCS + 1
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 1
@@ -132,3 +144,13 @@ def test_interrupt_stops_every_child(tmp_path: Path, sig: signal.Signals) -> Non
 
 def test_interrupted_is_a_bench_error() -> None:
     assert issubclass(Interrupted, BenchError)
+
+
+def test_the_grace_before_sigkill_is_the_registrys_own() -> None:
+    assert ProcessRegistry().term_grace_s == TERM_GRACE_S == 3.0  # the harness's grace is unchanged
+    token = uuid.uuid4().hex
+    reg = ProcessRegistry({MARK: token}, term_grace_s=GRACE_S)
+    proc = reg.start(STUBBORN)
+    assert len(wait_marked(token, STUBBORN_PROCS)) >= STUBBORN_PROCS
+    assert reg.stop(proc) == -signal.SIGKILL  # it ignored SIGTERM for the whole grace
+    assert wait_gone(token) == []

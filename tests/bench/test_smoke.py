@@ -1,14 +1,13 @@
-"""End-to-end: a --quick run of the real harness against the real services (about a minute)."""
+"""End-to-end: a --quick run of the real harness against the real services (under a minute on a quiet machine).
+
+The interrupted run is in test_interrupt.py, so that it runs on the other worker."""
 
 from __future__ import annotations
 
 import csv
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -17,50 +16,10 @@ import yaml
 
 from report.bench.derived import DB_MEASURES
 from report.bench.evidence import MEASURES
-from report.bench.stacks import go_binary
-from tests.bench.test_processes import MARK, marked_pids, wait_gone
+from tests.bench.conftest import harness
+from tests.bench.test_processes import wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
-WORK = ROOT / "services" / ".work"
-
-
-def missing_toolchain() -> list[str]:
-    """What `make bench-deps` would have installed but is not there."""
-    missing = [t for t in ("wrk",) if shutil.which(t) is None]
-    if go_binary() is None:
-        missing.append("go")
-    for path in (
-        "bun/node_modules/.bin/bun",
-        "bun-elysia/node_modules",
-        "fastapi-venv/bin/python",
-        "fastapi-otel-venv/bin/python",
-        "oha/bin/oha",
-    ):
-        if not (WORK / path).exists():
-            missing.append(f"services/.work/{path}")
-    return missing
-
-
-@pytest.fixture(scope="module")
-def toolchain() -> None:
-    missing = missing_toolchain()
-    if missing:
-        reason = f"benchmark toolchain missing ({', '.join(missing)}): run `make bench-deps`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def _harness(args: list[str], token: str) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), **{MARK: token})
-    return subprocess.Popen(
-        [sys.executable, "-m", "report.bench.cli", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -72,7 +31,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def quick_run(toolchain: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bench") / "benchmarks"
     token = uuid.uuid4().hex
-    proc = _harness(["--quick", "--out", str(out)], token)
+    proc = harness(["--quick", "--out", str(out)], token)
     _, stderr = proc.communicate(timeout=240)
     assert proc.returncode == 0, stderr[-3000:]
     assert wait_gone(token) == [], "processes left behind after a successful run"
@@ -92,6 +51,11 @@ def test_environment_is_not_sample(quick_run: Path) -> None:
     assert env["method"]["concurrency"] == [10]
     assert "pinning" in env and env["notes"]
     assert any("closed-loop" in n for n in env["notes"])
+    # The smoke plan says what it leaves out or shortens (the full plan's values are in test_options.py):
+    # no warm-up, no contention retries, and the batch delay its services really ran with.
+    assert (env["method"]["warmup_s"], env["method"]["contended_retries"]) == (0, 0)
+    assert env["tracing"]["schedule_delay_ms"] == 200
+    assert any("delay 200 ms" in n for n in env["notes"])
 
 
 def test_csv_columns_and_rows(quick_run: Path) -> None:
@@ -163,23 +127,6 @@ def test_report_loader_accepts_the_files(quick_run: Path) -> None:
     benchmarks, problems = data.load_benchmarks(quick_run.parent, "data", ["go", "bun", "fastapi"])
     assert problems == []
     assert benchmarks is not None
-
-
-def test_interrupt_mid_run_leaves_nothing(toolchain: None, tmp_path: Path) -> None:
-    token = uuid.uuid4().hex
-    proc = _harness(["--quick", "--stacks", "go,fastapi", "--out", str(tmp_path / "out")], token)
-    deadline = time.monotonic() + 60
-    # Interrupt once the receiver and a service (or wrk) are running, not while building.
-    while time.monotonic() < deadline and len(marked_pids(token)) < 2 and proc.poll() is None:
-        time.sleep(0.2)
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 1, stderr[-2000:]
-    assert "interrupted by SIGINT" in stderr
-    assert "Traceback" not in stderr
-    assert wait_gone(token) == []
-    assert not (tmp_path / "out").exists(), "nothing is written by an interrupted run"
 
 
 def test_bad_stack_is_a_clear_error() -> None:
