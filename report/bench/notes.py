@@ -44,7 +44,7 @@ def closed_loop_notes(plan: Plan, res: Results, pinning: Pinning, lua_hook: str)
         note("startup", startup_runs=plan.startup_runs),
         note("memory"),
         note(
-            "noise",
+            "noise" if plan.max_retries else "noise_no_retries",
             contention_pct=plan.contention_pct,
             max_retries=plan.max_retries,
             retry_budget=plan.retry_budget,

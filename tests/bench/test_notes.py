@@ -120,3 +120,11 @@ def test_the_hook_path_and_queue_re_runs_come_from_the_run() -> None:
 
 def test_tool_versions_are_one_note() -> None:
     assert tool_versions_note(["wrk 4.2.0", "oha 1.16.0"]) == "Tool versions: wrk 4.2.0; oha 1.16.0"
+
+
+def test_the_smoke_plan_says_it_does_not_retry() -> None:
+    plan = _plan("--quick", "--no-db")
+    res = Results(throughput=[_row("go", "baseline", 30.0, True), _row("bun", "baseline", 2.0)], contended_runs=1)
+    notes = method_notes(plan, res, Pinning({0}, {1}), "oha", LUA_HOOK)
+    noise = next(n for n in notes if n.startswith("Noise:"))
+    assert "does not retry" in noise and "1 of 2 runs" in noise and "retried, up to" not in noise
