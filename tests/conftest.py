@@ -158,7 +158,7 @@ SHARED_BUILDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "twelve-letter": ("twelve", ("--page-size", "letter")),
     "default-pdfa": ("sample", ("--pdf-variant", "pdf/a-3b")),
     "default-html": ("sample", ("--html",)),
-    "bundled-a4": ("bundled", ()),
+    "bundled-a4": ("bundled", ("--html",)),  # with its HTML and charts: test_determinism compares every file
 }
 
 
@@ -197,6 +197,22 @@ class SharedBuilds:
                 code = main(["build", "--data", str(self.data(kind)), "--out", str(target), *args])
                 assert code == 0, f"the shared build {name} failed"
         return target
+
+    def fresh_process(self) -> tuple[Path, Path]:
+        """The bundled data built like "bundled-a4" but in a fresh `python -m report` process that differs in
+        everything irrelevant: its own working folder, the data folder spelled relative to it, PYTHONHASHSEED,
+        no chart cache (every chart drawn anew) and a private TMPDIR. Returns the output folder and that TMPDIR."""
+        root = self.root / "fresh-process"
+        out, tmp = root / "out", root / "tmp"
+        with FileLock(str(self.root / "fresh-process.lock")):
+            if not (out / "manifest.json").is_file():
+                shutil.rmtree(root, ignore_errors=True)
+                tmp.mkdir(parents=True)
+                data = os.path.relpath(BUNDLED, root)
+                env = {"PYTHONHASHSEED": "4242", "TMPDIR": str(tmp), "LEAD_MAGNET_CHART_CACHE": "off"}
+                done = lm("build", "--data", data, "--out", "out", "--html", cwd=root, env=env)
+                assert done.returncode == 0, done.stderr
+        return out, tmp
 
     def pdf(self, name: str) -> Path:
         """The PDF of the named build."""
