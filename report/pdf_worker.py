@@ -13,6 +13,8 @@ import os
 import pickle
 import signal
 import struct
+import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
@@ -22,6 +24,7 @@ from report.errors import BuildError
 from report.offload import read_answer, reply
 
 _LENGTH = struct.Struct("!Q")
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class PdfWorker:
@@ -30,8 +33,10 @@ class PdfWorker:
     def __init__(self) -> None:
         job_read, self._job_write = os.pipe()
         self._result_read, result_write = os.pipe()
+        parent = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:
+            _die_with(parent)
             os.close(self._job_write)
             os.close(self._result_read)
             _serve(job_read, result_write)  # never returns
@@ -75,6 +80,21 @@ class PdfWorker:
         if not self._done:
             self._done = True
             os.waitpid(self.pid, 0)
+
+
+def _die_with(parent: int) -> None:
+    """On Linux, a killed build takes its worker with it instead of leaving it laying out a PDF nobody will read.
+
+    Only for a worker forked on the main thread: the kernel signals when the forking thread ends, not the process.
+    """
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return
+    import ctypes  # here, in the child: the parent never needs it
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(0)
 
 
 def _serve(job_read: int, result_write: int) -> NoReturn:

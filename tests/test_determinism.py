@@ -1,48 +1,30 @@
 """Determinism: the same inputs give byte-identical PDF and cover bytes in separate processes.
 
-The two builds differ in everything that must not matter: the working directory, PYTHONHASHSEED, the
-output folder, how --data is spelled (relative vs absolute) and the time of day.
+The two builds differ in everything that must not matter: the process, the working directory, PYTHONHASHSEED, the
+output folder, how --data is spelled (relative vs absolute), whether charts came from the cache, and the time of day.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from report import manifest
 from report.manifest import PDF_NAME
-from tests.conftest import BUNDLED, ROOT
+from tests.conftest import BUNDLED, ROOT, SharedBuilds
 
-pytestmark = pytest.mark.slow  # two full builds in separate processes
-
-
-def _build(cwd: Path, data: str, out: Path, seed: str) -> None:
-    env = {**os.environ, "PYTHONHASHSEED": seed}
-    done = subprocess.run(
-        [sys.executable, "-m", "report", "build", "--data", data, "--out", str(out), "--html"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+pytestmark = pytest.mark.slow  # a full build in a separate process
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Two builds of the bundled data in separate processes that differ in everything irrelevant."""
-    root = tmp_path_factory.mktemp("determinism")
-    first, elsewhere = root / "first", root / "elsewhere"
-    elsewhere.mkdir()
-    _build(ROOT, "data", first, "0")
-    _build(elsewhere, str(BUNDLED), elsewhere / "second", "4242")
-    return first, elsewhere / "second"
+def pair(shared: SharedBuilds) -> tuple[Path, Path]:
+    """Two builds of the bundled data in separate processes that differ in everything irrelevant: the run's shared
+    build (in a test process, from the absolute data path, charts possibly from the cache) and a fresh
+    `python -m report` in another folder, with a relative data path, another PYTHONHASHSEED and every chart
+    drawn anew."""
+    fresh, _tmp = shared.fresh_process()
+    return shared.out("bundled-a4"), fresh
 
 
 def test_two_processes_build_identical_bytes(pair: tuple[Path, Path]) -> None:

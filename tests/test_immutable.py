@@ -1,7 +1,8 @@
 """Content-addressed copies: a client that follows the manifest's names never gets a mismatched pair.
 
-Four real builds (the sample data with four subtitles) go into one folder, one after another, as a reader's
-server would see them over four editions of the day; the tests then prune, publish and serve them over HTTP.
+Four real builds (the sample data with four subtitles; the first is the run's shared build) go into one folder,
+one after another, as a reader's server would see them over four editions of the day; the tests then prune, publish
+and serve them over HTTP.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 from report import immutable, publish
 from report.cli import main
 from report.manifest import COVER_NAME, MANIFEST_NAME, PDF_NAME, RESULTS_NAME, STEM
-from tests.conftest import DATA, edit, snapshot
+from tests.conftest import DATA, SharedBuilds, edit, snapshot
 
 pytestmark = pytest.mark.slow  # four builds, then publishes under load over HTTP
 
@@ -40,15 +41,20 @@ def _addressed(folder: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
-    """The shared build folder after four builds, and a snapshot of the folder after each build."""
+def builds(tmp_path_factory: pytest.TempPathFactory, shared: SharedBuilds) -> tuple[Path, list[Path]]:
+    """The shared build folder after four builds, and a snapshot of the folder after each build.
+
+    The first build is the run's shared sample build (its original subtitle); three more follow in the same
+    folder, each with its own subtitle."""
     root = tmp_path_factory.mktemp("immutable")
     data = root / "data"
     shutil.copytree(DATA, data)
     out = root / "output"
-    states = []
+    shutil.copytree(shared.out("default-a4"), out)
+    states = [root / "state-0"]
+    shutil.copytree(out, states[0])
     subtitle = "subtitle: "
-    for i in range(BUILDS):
+    for i in range(1, BUILDS):
         text = (data / "report.yaml").read_text(encoding="utf-8")
         line = next(line for line in text.splitlines() if line.startswith(subtitle))
         edit(data / "report.yaml", line, f'{subtitle}"Build {i}: startup, memory and throughput side by side"')

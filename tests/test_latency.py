@@ -248,6 +248,7 @@ def test_medians_over_runs_and_the_closed_loop_peak(data_dir: Path) -> None:
 # --- the report's sections -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # draws every chart three times
 def test_sections_appear_only_with_their_data(in_copy: Path) -> None:
     html, charts = render(load(in_copy), "a4")
     assert 'id="latency-under-load"' not in html and 'id="database"' not in html

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +19,37 @@ MM = 72 / 25.4
 SAFE_MARGIN_MM = 8  # printers and screens crop the edge: nothing readable may sit closer than this
 
 
+KEYS = ("text", "x0", "x1", "top", "bottom", "fontname", "size")  # what the checks below read of a character
+
+
+@dataclass(frozen=True)
+class Page:
+    width: float
+    height: float
+    chars: list[dict[str, Any]]  # pdfplumber's characters (the KEYS of each), blanks left out
+
+
+@functools.cache
+def _pages(pdf: Path) -> list[Page]:
+    """Every page's size and visible characters, read once per PDF for the checks below (pdfplumber is slow)."""
+    with pdfplumber.open(pdf) as document:
+        return [
+            Page(p.width, p.height, [{k: c[k] for k in KEYS} for c in p.chars if c["text"].strip()])
+            for p in document.pages
+        ]
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_every_character_is_inside_the_page_and_no_page_is_blank(built: dict[str, Path], case: str) -> None:
-    with pdfplumber.open(built[case]) as pdf:
-        for number, page in enumerate(pdf.pages, start=1):
-            chars = [c for c in page.chars if c["text"].strip()]
-            assert len(chars) > 20, f"page {number} is (nearly) blank"
-            left, top = SAFE_MARGIN_MM * MM, SAFE_MARGIN_MM * MM
-            right, bottom = page.width - left, page.height - top
-            outside = [c for c in chars if c["x0"] < left or c["x1"] > right or c["top"] < top or c["bottom"] > bottom]
-            # the diagonal SAMPLE DATA watermark is decoration, drawn in the middle; all else must fit
-            outside = [c for c in outside if c["text"] not in "SAMPLEDT "]
-            assert not outside, f"page {number}: {''.join(c['text'] for c in outside)[:80]!r} outside the page box"
+    for number, page in enumerate(_pages(built[case]), start=1):
+        chars = page.chars
+        assert len(chars) > 20, f"page {number} is (nearly) blank"
+        left, top = SAFE_MARGIN_MM * MM, SAFE_MARGIN_MM * MM
+        right, bottom = page.width - left, page.height - top
+        outside = [c for c in chars if c["x0"] < left or c["x1"] > right or c["top"] < top or c["bottom"] > bottom]
+        # the diagonal SAMPLE DATA watermark is decoration, drawn in the middle; all else must fit
+        outside = [c for c in outside if c["text"] not in "SAMPLEDT "]
+        assert not outside, f"page {number}: {''.join(c['text'] for c in outside)[:80]!r} outside the page box"
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -71,18 +92,17 @@ BOTTOM_MARGIN_MM = 20  # the @page bottom margin in style.css; the footer lives 
 
 @pytest.mark.parametrize("case", CASES)
 def test_no_heading_is_stranded_at_the_bottom_of_a_page(built: dict[str, Path], case: str) -> None:
-    with pdfplumber.open(built[case]) as pdf:
-        for number, page in enumerate(pdf.pages[1:], start=2):  # the cover has no running text
-            content_bottom = page.height - BOTTOM_MARGIN_MM * MM
-            chars = [c for c in page.chars if c["text"].strip() and c["bottom"] <= content_bottom]
-            # headings (and takeaway callouts) are the semibold text at 10.5 pt and above
-            heads = [c for c in chars if "Semi-Bold" in c["fontname"] and c["size"] >= 10.4]
-            if not heads:
-                continue
-            last = max(heads, key=lambda c: c["bottom"])
-            below = [c for c in chars if c["top"] > last["bottom"] + 1 and c not in heads]
-            line = "".join(c["text"] for c in heads if abs(c["top"] - last["top"]) < 1)
-            assert below, f"page {number}: heading {line!r} is the last thing on the page"
+    for number, page in enumerate(_pages(built[case])[1:], start=2):  # the cover has no running text
+        content_bottom = page.height - BOTTOM_MARGIN_MM * MM
+        chars = [c for c in page.chars if c["bottom"] <= content_bottom]
+        # headings (and takeaway callouts) are the semibold text at 10.5 pt and above
+        heads = [c for c in chars if "Semi-Bold" in c["fontname"] and c["size"] >= 10.4]
+        if not heads:
+            continue
+        last = max(heads, key=lambda c: c["bottom"])
+        below = [c for c in chars if c["top"] > last["bottom"] + 1 and c not in heads]
+        line = "".join(c["text"] for c in heads if abs(c["top"] - last["top"]) < 1)
+        assert below, f"page {number}: heading {line!r} is the last thing on the page"
 
 
 def test_the_committed_twelve_stack_fixture_is_valid(run_cli: Any) -> None:

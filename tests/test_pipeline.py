@@ -35,8 +35,8 @@ def _medians(file: str, value: str, root: Path = DATA, **where: str) -> dict[str
 
 @pytest.fixture(scope="module")
 def built(shared: SharedBuilds) -> Path:
-    """The sample data built with --html (shared, read only)."""
-    return shared.out("default-html")
+    """The sample data built at A4 (shared, read only)."""
+    return shared.out("default-a4")
 
 
 def test_pdf_has_every_section_and_stack(built: Path) -> None:
@@ -67,7 +67,8 @@ def test_sample_data_is_marked_on_every_page(built: Path) -> None:
         assert "SAMPLE DATA" in (page.extract_text() or ""), f"page {number} has no SAMPLE DATA mark"
 
 
-def test_html_and_charts_are_written_for_inspection(built: Path) -> None:
+def test_html_and_charts_are_written_for_inspection(shared: SharedBuilds) -> None:
+    built = shared.out("bundled-a4")  # the shared build made with --html
     html = (built / "backend-language-comparison.html").read_text(encoding="utf-8")
     charts = sorted(p.name for p in (built / "charts").glob("*.svg"))
     assert "startup.svg" in charts and "throughput.svg" in charts

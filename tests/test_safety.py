@@ -122,6 +122,7 @@ def test_logo_outside_data_is_refused(data_dir: Path, run_cli: Callable[..., Cli
     )
 
 
+@pytest.mark.slow  # renders its own PDF
 def test_markup_in_data_is_escaped(data_dir: Path, tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
     edit(data_dir / "report.yaml", "name: Bun", 'name: "Bun <script>alert(1)</script>"')
     out = tmp_path / "out"
