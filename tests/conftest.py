@@ -249,3 +249,10 @@ def built(shared: SharedBuilds) -> dict[str, Path]:
 def built_pdfa(shared: SharedBuilds) -> Path:
     """The sample report built as PDF/A-3B (`--pdf-variant pdf/a-3b`), once per run."""
     return shared.pdf("default-pdfa")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with slow tests first, in their collected order: with `--dist loadfile` each file goes to one worker,
+    and a long file handed out last would leave the other worker idle at the end of the run."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: each file's tests stay together, in order

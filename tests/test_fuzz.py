@@ -7,7 +7,7 @@ another program or a wrong save format would, then runs `check`'s validation in-
 - every problem is one line and names one of the input files;
 - an accepted input also builds: a few accepted inputs per kind are built into a PDF.
 
-The examples are derandomised, so CI runs the same cases every time. `make test` runs 400 of them (a quick
+The examples are derandomised, so CI runs the same cases every time. `make test` runs 200 of them (a quick
 pass); `make fuzz` runs the deep pass of 2,000 (LEAD_MAGNET_FUZZ_EXAMPLES=2000), which is how a fresh clone once
 found a crash the quick pass would have missed; set LEAD_MAGNET_FUZZ_EXAMPLES higher still to look further.
 """
@@ -31,7 +31,7 @@ from tests.conftest import DATA
 
 pytestmark = pytest.mark.slow  # hundreds of mutated inputs (thousands in `make fuzz`), a few built into PDFs
 
-TOTAL = max(3, int(os.environ.get("LEAD_MAGNET_FUZZ_EXAMPLES", "400")))
+TOTAL = max(3, int(os.environ.get("LEAD_MAGNET_FUZZ_EXAMPLES", "200")))
 SHARE = {"yaml": 0.45, "csv": 0.30, "markdown": 0.25}  # YAML has the most ways to go wrong
 EXAMPLES = {kind: max(1, round(TOTAL * share)) for kind, share in SHARE.items()}
 BUILD_FIRST, BUILD_EVERY = 3, 150  # the 3rd accepted change of each kind is built into a PDF, then every 150th

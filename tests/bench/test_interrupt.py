@@ -10,8 +10,12 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from tests.bench.conftest import harness
 from tests.bench.test_processes import marked_pids, wait_gone
+
+pytestmark = pytest.mark.slow  # runs the real services (seconds each)
 
 
 def test_interrupt_mid_run_leaves_nothing(toolchain: None, tmp_path: Path) -> None:

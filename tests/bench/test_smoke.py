@@ -19,6 +19,8 @@ from report.bench.evidence import MEASURES
 from tests.bench.conftest import harness
 from tests.bench.test_processes import wait_gone
 
+pytestmark = pytest.mark.slow  # runs the real services (seconds each)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -21,6 +21,8 @@ from report.bench.receiver import Receiver, make_server
 from report.bench.service import free_port, health_ok
 from report.bench.stacks import Paths, build, go_binary, launch
 
+pytestmark = pytest.mark.slow  # runs the real services (seconds each)
+
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "services" / ".work"
 NEEDS = {
