@@ -19,7 +19,14 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "docs" / "images"
-PAGES = {1: "page-cover", 3: "page-at-a-glance", 6: "page-startup", 10: "page-otel", 18: "page-about"}
+# each picture is the first page carrying this heading (pages move as chapters grow); the cover is page 1
+PAGES = {
+    "page-cover": None,
+    "page-at-a-glance": "At a glance",
+    "page-startup": "Startup time",
+    "page-otel": "OpenTelemetry integration complexity",
+    "page-about": "About this report",
+}
 CHROMIUM = (
     "chromium",
     "--headless",
@@ -58,6 +65,22 @@ def screenshot(url: str, target: Path, profile: Path, size: str = "1000,640") ->
     )
 
 
+def page_with(pdf: Path, heading: str | None) -> int:
+    """The number of the first page (after the contents) that shows `heading` as a line of its own."""
+    if heading is None:
+        return 1
+    info = subprocess.run(["pdfinfo", pdf], check=True, capture_output=True, text=True).stdout
+    count = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    for number in range(2, count + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), pdf, "-"], check=True, capture_output=True, text=True
+        ).stdout
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if lines and lines[0] != "Contents" and heading in lines:
+            return number
+    raise SystemExit(f"guide-images: no page of {pdf.name} has the heading {heading!r}")
+
+
 def status(url: str) -> int:
     try:
         with urllib.request.urlopen(url) as response:
@@ -77,7 +100,8 @@ def main() -> int:
             cwd=ROOT,
         )
         pdf = tmp / "out" / "backend-language-comparison.pdf"
-        for number, name in PAGES.items():
+        for name, heading in PAGES.items():
+            number = page_with(pdf, heading)
             subprocess.run(
                 ["pdftoppm", "-r", "80", "-png", "-singlefile", "-f", str(number), "-l", str(number), pdf, tmp / name],
                 check=True,
