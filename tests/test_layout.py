@@ -5,38 +5,24 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pdfplumber
 import pypdfium2 as pdfium
 import pytest
 
 from tests.conftest import CASES
+from tests.pdf_text import Page, read_pages
 
 MM = 72 / 25.4
 SAFE_MARGIN_MM = 8  # printers and screens crop the edge: nothing readable may sit closer than this
 
 
-KEYS = ("text", "x0", "x1", "top", "bottom", "fontname", "size")  # what the checks below read of a character
-
-
-@dataclass(frozen=True)
-class Page:
-    width: float
-    height: float
-    chars: list[dict[str, Any]]  # pdfplumber's characters (the KEYS of each), blanks left out
-
-
 @functools.cache
 def _pages(pdf: Path) -> list[Page]:
-    """Every page's size and visible characters, read once per PDF for the checks below (pdfplumber is slow)."""
-    with pdfplumber.open(pdf) as document:
-        return [
-            Page(p.width, p.height, [{k: c[k] for k in KEYS} for c in p.chars if c["text"].strip()])
-            for p in document.pages
-        ]
+    """Every page's size and visible characters (blanks left out), read once per PDF for the checks below."""
+    return [replace(page, chars=[c for c in page.chars if c.text.strip()]) for page in read_pages(pdf)]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -46,10 +32,10 @@ def test_every_character_is_inside_the_page_and_no_page_is_blank(built: dict[str
         assert len(chars) > 20, f"page {number} is (nearly) blank"
         left, top = SAFE_MARGIN_MM * MM, SAFE_MARGIN_MM * MM
         right, bottom = page.width - left, page.height - top
-        outside = [c for c in chars if c["x0"] < left or c["x1"] > right or c["top"] < top or c["bottom"] > bottom]
+        outside = [c for c in chars if c.x0 < left or c.x1 > right or c.top < top or c.bottom > bottom]
         # the diagonal SAMPLE DATA watermark is decoration, drawn in the middle; all else must fit
-        outside = [c for c in outside if c["text"] not in "SAMPLEDT "]
-        assert not outside, f"page {number}: {''.join(c['text'] for c in outside)[:80]!r} outside the page box"
+        outside = [c for c in outside if c.text not in "SAMPLEDT "]
+        assert not outside, f"page {number}: {''.join(c.text for c in outside)[:80]!r} outside the page box"
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -94,14 +80,14 @@ BOTTOM_MARGIN_MM = 20  # the @page bottom margin in style.css; the footer lives 
 def test_no_heading_is_stranded_at_the_bottom_of_a_page(built: dict[str, Path], case: str) -> None:
     for number, page in enumerate(_pages(built[case])[1:], start=2):  # the cover has no running text
         content_bottom = page.height - BOTTOM_MARGIN_MM * MM
-        chars = [c for c in page.chars if c["bottom"] <= content_bottom]
+        chars = [c for c in page.chars if c.bottom <= content_bottom]
         # headings (and takeaway callouts) are the semibold text at 10.5 pt and above
-        heads = [c for c in chars if "Semi-Bold" in c["fontname"] and c["size"] >= 10.4]
+        heads = [c for c in chars if "Semi-Bold" in c.fontname and c.size >= 10.4]
         if not heads:
             continue
-        last = max(heads, key=lambda c: c["bottom"])
-        below = [c for c in chars if c["top"] > last["bottom"] + 1 and c not in heads]
-        line = "".join(c["text"] for c in heads if abs(c["top"] - last["top"]) < 1)
+        last = max(heads, key=lambda c: c.bottom)
+        below = [c for c in chars if c.top > last.bottom + 1 and c not in heads]
+        line = "".join(c.text for c in heads if abs(c.top - last.top) < 1)
         assert below, f"page {number}: heading {line!r} is the last thing on the page"
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import pdfplumber
 import pydyf
 import pytest
 from pypdf import PdfReader
@@ -17,6 +16,7 @@ from pypdf.generic import ArrayObject, DictionaryObject
 from report.errors import BuildError
 from report.structure import finish, header_scope, link_description
 from tests.conftest import CASES, SECTIONS
+from tests.pdf_text import Char, Element, Page, read_pages
 
 
 def _elements(node: Any, parents: tuple[str, ...] = ()) -> Iterator[tuple[Any, tuple[str, ...]]]:
@@ -106,30 +106,29 @@ def test_a_header_cell_left_without_scope_stops_the_build() -> None:
         finish(SimpleNamespace(pages=[]), pdf)
 
 
-def _reading_orders(pdf: Path) -> list[tuple[list[str], list[dict[str, Any]]]]:
+def _reading_orders(pdf: Path) -> list[tuple[list[str], list[Char]]]:
     """Each page's text in the order of its structure tree (what a screen reader reads), one entry per element,
     and the page's watermark characters (text larger than 40 pt)."""
-    with pdfplumber.open(pdf) as document:
-        return [(_reading_order(page), [c for c in page.chars if c["size"] > 40]) for page in document.pages]
+    return [(_reading_order(page), [c for c in page.chars if c.size > 40]) for page in read_pages(pdf)]
 
 
-def _reading_order(page: Any) -> list[str]:
+def _reading_order(page: Page) -> list[str]:
     text: dict[int, str] = {}
     for char in page.chars:
-        if char.get("mcid") is not None:
-            text[char["mcid"]] = text.get(char["mcid"], "") + char["text"]
+        if char.mcid is not None:
+            text[char.mcid] = text.get(char.mcid, "") + char.text
 
-    def walk(element: dict[str, Any]) -> Iterator[str]:
-        if element.get("alt_text"):  # a figure is read as its alternate text, not its drawn labels
-            yield f"[{element['alt_text']}]"
+    def walk(element: Element) -> Iterator[str]:
+        if element.alt_text:  # a figure is read as its alternate text, not its drawn labels
+            yield f"[{element.alt_text}]"
             return
-        own = "".join(text.get(m, "") for m in element.get("mcids") or [])
+        own = "".join(text.get(m, "") for m in element.mcids)
         if own.strip():
             yield own.strip()
-        for child in element.get("children", []):
+        for child in element.children:
             yield from walk(child)
 
-    return [t for element in page.structure_tree for t in walk(element)]
+    return [t for element in page.structure for t in walk(element)]
 
 
 def test_the_cover_and_the_callouts_read_in_order_without_the_watermark(built: dict[str, Path]) -> None:
@@ -150,7 +149,7 @@ def test_the_cover_and_the_callouts_read_in_order_without_the_watermark(built: d
     assert -1 not in positions and positions == sorted(positions), cover
     for _read, mark in pages:
         # drawn, but as an artifact: outside the structure tree, so never read between two paragraphs
-        assert mark and all(c.get("tag") == "Artifact" and c.get("mcid") is None for c in mark)
+        assert mark and all(c.tag == "Artifact" and c.mcid is None for c in mark)
     for read in orders:
         assert "SAMPLE" not in " ".join(read)
     # each results chapter: its title, then the finding in the shaded callout, then the chart
