@@ -6,6 +6,7 @@ on the day, beside the calibration figure when the run recorded one.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -145,12 +146,10 @@ def calibration_text(env: BenchEnvironment) -> str:
     cal = env.calibration
     if cal is None or not cal.readings:
         return ""
-    values = sorted(r.ms for r in cal.readings)
-    median = (
-        values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
-    )
-    swing = (values[-1] - values[0]) / median
-    return f"reference workload {fmt(median, decimals_for([median]))} ms, {percent(swing)} range through the run"
+    values = [r.ms for r in cal.readings]
+    median = statistics.median(values)
+    swing = (max(values) - min(values)) / median
+    return phrases().say("calibration", median=fmt(median, decimals_for([median])), range=percent(swing))
 
 
 def drift_flags(env: BenchEnvironment, stats: Stats, names: Mapping[str, str]) -> list[str]:

@@ -46,6 +46,9 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "same_order": (),
     "different_order": ("order",),
     "drift_startup": ("label", "early", "early_median", "late", "late_median", "shift"),
+    "calibration": ("median", "range"),
+    "on_machine": ("day",),
+    "on_machine_calibrated": ("day", "calibration"),
 }
 COMPARISONS = ("startup", "memory", "memory_idle", "throughput", "latency", "kept", "cost")
 WORDS = ("one", "many", "than", "same")  # one, many: never empty; than, same: empty when not said

@@ -12,6 +12,7 @@ from report.computed import Results
 from report.config import ReportConfig
 from report.findings import Area, calibration_text, day, leader_values, level_claims, measured_areas
 from report.numbers import fmt, percent, ratio
+from report.phrases import phrases
 from report.stats import Spread
 
 
@@ -40,7 +41,11 @@ def context(results: Results) -> Context:
         levels=level_claims(results.stats),
         measured_day=measured_day,
         calibration=calib,
-        on_machine=f"on this machine on {measured_day}" + (f" (calibration {calib})" if calib else ""),
+        on_machine=(
+            phrases().say("on_machine_calibrated", day=measured_day, calibration=calib)
+            if calib
+            else phrases().say("on_machine", day=measured_day)
+        ),
     )
 
 
