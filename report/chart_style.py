@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
+from collections.abc import Sequence
 from functools import cache
 from typing import IO, Any
 
@@ -129,3 +131,26 @@ def direct_label(ax: Axes, text: str, x: float, y: float, *, dx: int, size: floa
 
 # Charts must look the same everywhere; silence font fallback so a missing glyph is not swapped silently.
 rcParams["svg.fonttype"] = "none"
+
+
+def clear_to_the_right(
+    ax: Axes, x: float, y: float, text: str, size: float, others: Sequence[tuple[Sequence[float], Sequence[float]]]
+) -> bool:
+    """Whether a label written 6 pt to the right of (x, y) stays off the other lines, their points and segments.
+
+    Call it once the axes' scales and limits are final: it measures in display space. The label's box is estimated
+    from its length (0.62 em a character), which is wide enough for the brand font's bold stack names."""
+    scale = ax.figure.dpi / 72
+    px, py = ax.transData.transform((x, y))
+    left, right = px + 6 * scale, px + (6 + 0.62 * size * len(text)) * scale
+    half = 0.6 * size * scale
+    for xs, ys in others:
+        points = ax.transData.transform(list(zip(xs, ys, strict=True)))
+        pairs = list(itertools.pairwise(points)) or [(points[0], points[0])]
+        for (x0, y0), (x1, y1) in pairs:
+            for step in range(13):  # the segment sampled at 13 points, ends included
+                t = step / 12
+                sx, sy = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+                if left <= sx <= right and abs(sy - py) <= half:
+                    return False
+    return True

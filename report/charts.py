@@ -9,7 +9,18 @@ from matplotlib import rc_context
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from report.chart_style import GRID, INK, MUTED, direct_label, height_for, new_figure, rc, to_svg, value_formatter
+from report.chart_style import (
+    GRID,
+    INK,
+    MUTED,
+    clear_to_the_right,
+    direct_label,
+    height_for,
+    new_figure,
+    rc,
+    to_svg,
+    value_formatter,
+)
 from report.marks import MAX_DOTS, Mark
 from report.numbers import fmt
 from report.stats import quantile
@@ -242,7 +253,7 @@ def rate_curves(
         fig, ax = new_figure(max(3.0, 1.2 + 0.2 * len(marks)))
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         markers = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "p", "*")
-        ends: list[tuple[float, float, str]] = []
+        ends: list[tuple[float, float, str, int]] = []
         for k, mark in enumerate(marks):
             shape = markers[mark.index % len(markers)]
             if traced_rates[k]:
@@ -282,7 +293,7 @@ def rate_curves(
                     linestyle="none",
                     zorder=6,
                 )
-            ends.append((rates[k][-1], p99[k][-1], mark.label))
+            ends.append((rates[k][-1], p99[k][-1], mark.label, k))
         ax.set_xscale("log")
         ax.set_yscale("log")
         fmt = FuncFormatter(lambda v, _p: f"{v:,.0f}" if v >= 1 else f"{v:g}")
@@ -301,25 +312,31 @@ def rate_curves(
             fontsize=7.5,
             color=INK,
         )
-        # labels at each line's last point, nudged apart in log space
+        ax.set_xlim(lo_x, hi_x * 2.2)
+        ax.get_ylim()  # settle the autoscaled limits: the label placement below measures in display space
+        # labels at each line's last point, nudged apart in log space, and written to the left of the point when
+        # the right would sit on another line (the stacks' top rates often end side by side)
         placed: list[float] = []
-        for x, y, label in sorted(ends, key=lambda e: e[1]):
+        for x, y, label, k in sorted(ends, key=lambda e: e[1]):
             ly = y
             for other in placed:
                 if abs(math.log10(ly) - math.log10(other)) < 0.09:
                     ly = other * 10**0.09
             placed.append(ly)
+            others = [(rates[j], p99[j]) for j in range(len(marks)) if j != k and rates[j]]
+            others += [(traced_rates[j], traced_p99[j]) for j in range(len(marks)) if traced_rates[j]]
+            right = clear_to_the_right(ax, x, ly, label, 8, others)
             ax.annotate(
                 label,
                 xy=(x, ly),
-                xytext=(6, 0),
+                xytext=(6 if right else -6, 0),
                 textcoords="offset points",
+                ha="left" if right else "right",
                 va="center",
                 fontsize=8,
                 fontweight="bold",
                 color=INK,
             )
-        ax.set_xlim(lo_x, hi_x * 2.2)
         ax.set_xlabel("offered requests per second (log scale; constant arrival rate)")
         ax.set_ylabel("p99 latency, ms (log scale)")
         handles = [
