@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -33,10 +34,25 @@ RUN_ID_ENV = "LEAD_MAGNET_BENCH_RUN"
 __all__ = ["add_arguments", "main", "run"]
 
 
+LOCK_NAME = "bench.lock"  # in services/.work: one harness run at a time
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark; 0 on success, 1 on an expected failure (printed without a traceback)."""
     try:
-        return _run(args)
+        work = Paths(repo_root()).work
+        work.mkdir(parents=True, exist_ok=True)
+        with (work / LOCK_NAME).open("a") as lock:
+            # Two runs at once would share the services' builds, logs and PostgreSQL pointer (each would stop the
+            # other's cluster as a leftover) and measure each other's load: the second one refuses.
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise BenchError(
+                    f"another `lead-magnet bench` is running on this machine ({work / LOCK_NAME} is locked); "
+                    "wait for it to finish"
+                ) from None
+            return _run(args)
     except BenchError as exc:
         print(f"lead-magnet bench: error: {exc}", file=sys.stderr)
         return 1

@@ -1,23 +1,28 @@
 """End-to-end: a --quick run of the real harness against the real services (under a minute on a quiet machine).
 
-The interrupted run is in test_interrupt.py, so that it runs on the other worker."""
+Every test that starts the harness lives in this file, so --dist loadfile runs them one after another: the harness
+allows one run at a time (services/.work/bench.lock), and two at once would share its logs and PostgreSQL."""
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
+from report.bench.cli import LOCK_NAME
 from report.bench.derived import DB_MEASURES
 from report.bench.evidence import MEASURES
-from tests.bench.conftest import harness
-from tests.bench.test_processes import wait_gone
+from tests.bench.conftest import WORK, harness
+from tests.bench.test_processes import marked_pids, wait_gone
 
 pytestmark = pytest.mark.slow  # runs the real services (seconds each)
 
@@ -143,3 +148,47 @@ def test_bad_stack_is_a_clear_error() -> None:
     assert proc.returncode == 1
     assert "--stacks: unknown rust; expected some of go, bun, fastapi" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# The interrupted run and the refused second run live here, in the smoke run's file, so that --dist loadfile runs
+# them one after another on one worker: the harness allows one run at a time on a machine (services/.work/bench.lock).
+def test_interrupt_mid_run_leaves_nothing(toolchain: None, tmp_path: Path) -> None:
+    token = uuid.uuid4().hex
+    proc = harness(["--quick", "--stacks", "go,fastapi", "--out", str(tmp_path / "out")], token)
+    assert proc.stderr is not None
+    # Interrupt mid-measurement, not while building: once the first span probe is announced (a piped stderr gets
+    # one progress line per step) and the receiver and its service are running.
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "span probe:" in line:
+            break
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(marked_pids(token)) < 2 and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "".join(seen)
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=30)
+    stderr = "".join(seen) + rest
+    assert proc.returncode == 1, stderr[-2000:]
+    assert "interrupted by SIGINT" in stderr
+    assert "Traceback" not in stderr
+    assert wait_gone(token) == []
+    assert not (tmp_path / "out").exists(), "nothing is written by an interrupted run"
+
+
+def test_a_second_run_at_the_same_time_is_refused_in_one_line(toolchain: None, tmp_path: Path) -> None:
+    lock_path = WORK / LOCK_NAME
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running harness holds it
+        proc = harness(["--quick", "--out", str(tmp_path / "out")], uuid.uuid4().hex)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    # (python -m report.bench.cli, as the tests start it, may first print runpy's RuntimeWarning)
+    assert stderr.strip().splitlines()[-1] == (
+        f"lead-magnet bench: error: another `lead-magnet bench` is running on this machine ({lock_path} is locked); "
+        "wait for it to finish"
+    )
+    assert "Traceback" not in stderr and "building reference services" not in stderr
+    assert not (tmp_path / "out").exists()
