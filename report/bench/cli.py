@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
@@ -13,6 +12,8 @@ import sys
 import uuid
 from dataclasses import asdict
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from report.bench.calibration import Probe
 from report.bench.derived import derived_evidence
@@ -42,17 +43,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         work = Paths(repo_root()).work
         work.mkdir(parents=True, exist_ok=True)
-        with (work / LOCK_NAME).open("a") as lock:
-            # Two runs at once would share the services' builds, logs and PostgreSQL pointer (each would stop the
-            # other's cluster as a leftover) and measure each other's load: the second one refuses.
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise BenchError(
-                    f"another `lead-magnet bench` is running on this machine ({work / LOCK_NAME} is locked); "
-                    "wait for it to finish"
-                ) from None
+        # Two runs at once would share the services' builds, logs and PostgreSQL pointer (each would stop the
+        # other's cluster as a leftover) and measure each other's load: the second one refuses at once.
+        lock = FileLock(str(work / LOCK_NAME), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise BenchError(
+                f"another `lead-magnet bench` is running on this machine ({work / LOCK_NAME} is locked); "
+                "wait for it to finish"
+            ) from None
+        try:
             return _run(args)
+        finally:
+            lock.release()
     except BenchError as exc:
         print(f"lead-magnet bench: error: {exc}", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -13,8 +14,8 @@ from report.bench.notes import method_notes
 from tests.bench.test_notes import synthetic_full
 
 
-def test_the_document_carries_the_method_notes_then_the_tool_versions(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(environment, "tool_version", lambda argv: f"{argv[0]} 9.9")
+def _document(probe: Probe, stack_versions: dict[str, str]) -> tuple[dict[str, Any], Any]:
+    """environment.yaml's document for the synthetic full run, written on a fixed day; with the run's plan."""
     plan, res, pinning, oha, hook = synthetic_full()
     doc = environment_document(
         plan,
@@ -23,10 +24,17 @@ def test_the_document_carries_the_method_notes_then_the_tool_versions(monkeypatc
         quick=True,
         oha=oha,
         lua_hook=hook,
-        stack_versions={"go": "go1.23"},
-        probe=Probe(),
+        stack_versions=stack_versions,
+        probe=probe,
         now=dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC),
     )
+    return doc, plan
+
+
+def test_the_document_carries_the_method_notes_then_the_tool_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(environment, "tool_version", lambda argv: f"{argv[0]} 9.9")
+    doc, plan = _document(Probe(), {"go": "go1.23"})
+    _plan, res, pinning, oha, hook = synthetic_full()
     assert doc["measured_at"] == "2026-11-29T10:00:00Z"
     assert doc["measured_by"] == "lead-magnet bench (report/bench) --quick smoke run"
     assert doc["notes"][:-1] == method_notes(plan, res, pinning, oha, hook)
@@ -60,18 +68,8 @@ def test_drift_flags_are_written_once_under_drift_not_among_the_notes(monkeypatc
     probe = Probe(timer=lambda: next(readings))
     for at in ("before startup", "after startup", "after load round 1"):
         probe.record(at)
-    plan, res, pinning, oha, hook = synthetic_full()
-    doc = environment_document(
-        plan,
-        res,
-        pinning,
-        quick=True,
-        oha=oha,
-        lua_hook=hook,
-        stack_versions={},
-        probe=probe,
-        now=dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC),
-    )
+    doc, _plan = _document(probe, {})
+    res = synthetic_full()[1]
     assert doc["drift"] == drift_flags(res, probe) and len(doc["drift"]) == 1
     assert not set(doc["drift"]) & set(doc["notes"])
     assert not any(n.startswith("wrk is a closed-loop load generator") for n in doc["notes"])

@@ -6,7 +6,6 @@ allows one run at a time (services/.work/bench.lock), and two at once would shar
 from __future__ import annotations
 
 import csv
-import fcntl
 import os
 import signal
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from filelock import FileLock
 
 from report.bench.cli import LOCK_NAME
 from report.bench.derived import DB_MEASURES
@@ -180,8 +180,7 @@ def test_interrupt_mid_run_leaves_nothing(toolchain: None, tmp_path: Path) -> No
 def test_a_second_run_at_the_same_time_is_refused_in_one_line(toolchain: None, tmp_path: Path) -> None:
     lock_path = WORK / LOCK_NAME
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as held:
-        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running harness holds it
+    with FileLock(str(lock_path), timeout=0):  # as a running harness holds it
         proc = harness(["--quick", "--out", str(tmp_path / "out")], uuid.uuid4().hex)
         _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 1
