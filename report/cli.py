@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from report import __version__
 from report.errors import ReportError
-from report.options import DEFAULT_PORT
+from report.inputs.options import DEFAULT_PORT
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -127,8 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _publishing(args: argparse.Namespace) -> int:
-    from report import publish  # light: the up-to-date path must not import the PDF worker's WeasyPrint
-    from report.manifest import describe
+    from report.output import publish  # light: the up-to-date path must not import the PDF worker's WeasyPrint
+    from report.output.manifest import describe
 
     if args.command == "verify":
         print(describe(args.out, publish.verify(args.out), "verified"))
@@ -137,8 +137,8 @@ def _publishing(args: argparse.Namespace) -> int:
         manifest, written = publish.publish(args.out, args.dest)
         print(describe(args.dest, manifest, f"published {len(written)} changed file(s) to"))
         return EXIT_OK
-    from report.options import BuildOptions, OutputOptions
-    from report.sources import write_depfile
+    from report.inputs.options import BuildOptions, OutputOptions
+    from report.output.sources import write_depfile
 
     options = BuildOptions(
         data_dir=args.data,
@@ -150,7 +150,7 @@ def _publishing(args: argparse.Namespace) -> int:
     )
     found = None if args.force else publish.quick_check(options)
     if found is None:
-        from report import pdf_worker
+        from report.output import pdf_worker
 
         # started before the heavy imports below, so WeasyPrint loads on the other core meanwhile
         worker = pdf_worker.start()
@@ -194,7 +194,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         preview.serve(options, log=lambda line: print(line, flush=True))
         return EXIT_OK
     if args.command == "new-edition":
-        from report import edition
+        from report.output import edition
 
         started = edition.new_edition(args.data, args.out, args.edition, args.published)
         print(started.summary())

@@ -9,29 +9,31 @@ from typing import Any
 
 from markupsafe import Markup
 
-from report import figures, offload, phrases, publish
-from report.atomic import remove_stale_temps
-from report.computed import Chart, Results
-from report.config import ReportConfig, load_config
-from report.data import Benchmarks, load_benchmarks
 from report.errors import Collector, InputError, Problem, display_path
-from report.findings import measured_areas
-from report.fonts import FACES, FONT_DIRS
-from report.html import render_html
-from report.latency import compute as latency_stats
-from report.lock import locked
-from report.manifest import MANIFEST_NAME, PDF_NAME, RESULTS_NAME, Edition
-from report.options import BuildOptions, same_url
-from report.paths import TEMPLATES
-from report.pdf_worker import PdfWorker
-from report.prose import CopyFile, expected_sections, load_copy, render_copy
-from report.results import results_bytes
-from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores
-from report.scoring import measured_scores, robustness
-from report.sources import Sources, for_build
-from report.stats import compute as compute_stats
-from report.timings import Timings, since_process_start
-from report.view import facts, view_model
+from report.inputs import phrases
+from report.inputs.config import ReportConfig, load_config
+from report.inputs.data import Benchmarks, load_benchmarks
+from report.inputs.options import BuildOptions, same_url
+from report.inputs.paths import TEMPLATES
+from report.inputs.prose import CopyFile, expected_sections, load_copy, render_copy
+from report.inputs.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores
+from report.output import publish
+from report.output.atomic import remove_stale_temps
+from report.output.lock import locked
+from report.output.manifest import MANIFEST_NAME, PDF_NAME, RESULTS_NAME, Edition
+from report.output.pdf_worker import PdfWorker
+from report.output.sources import Sources, for_build
+from report.output.timings import Timings, since_process_start
+from report.results.computed import Chart, Results
+from report.results.export import results_bytes
+from report.results.findings import measured_areas
+from report.results.latency import compute as latency_stats
+from report.results.scoring import measured_scores, robustness
+from report.results.stats import compute as compute_stats
+from report.view import figures, offload
+from report.view.fonts import FACES, FONT_DIRS
+from report.view.html import render_html
+from report.view.model import facts, view_model
 
 HTML_NAME = "backend-language-comparison.html"
 CHART_DIR = "charts"
@@ -254,7 +256,7 @@ def build(options: BuildOptions, renderer: PdfWorker | None = None) -> BuildResu
                 pdf = renderer.render(html, base_url, roots, memory, options.output.pdf_options())
         else:
             with t.stage("import weasyprint"):
-                from report.pdf import SafeFetcher, write_pdf  # imported only when a build renders
+                from report.output.pdf import SafeFetcher, write_pdf  # imported only when a build renders
             with t.stage("pdf: layout and write"):
                 pdf = write_pdf(html, base_url, SafeFetcher(roots, memory), options.output.pdf_options())
         extra: list[tuple[str, bytes, str]] = [(RESULTS_NAME, results_bytes(compute(inputs)), "results")]

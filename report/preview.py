@@ -23,11 +23,11 @@ import jinja2
 
 from report import pipeline
 from report.errors import BuildError, InputError, Problem, ReportError, display_path
-from report.fonts import FACES
-from report.html import jinja_env, template_problem
-from report.manifest import PDF_NAME
-from report.options import DEFAULT_PORT, BuildOptions
-from report.paths import TEMPLATES
+from report.inputs.options import DEFAULT_PORT, BuildOptions
+from report.inputs.paths import TEMPLATES
+from report.output.manifest import PDF_NAME
+from report.view.fonts import FACES
+from report.view.html import jinja_env, template_problem
 
 HOST = "127.0.0.1"  # never reachable from other machines
 SNIPPET = "preview.html.j2"
@@ -299,7 +299,7 @@ def serve(options: PreviewOptions, log: Log, ready: Callable[[str], None] | None
     """Build, serve on 127.0.0.1 and rebuild on every change until interrupted (Ctrl+C)."""
     import watchfiles
 
-    from report import charts, pdf  # noqa: F401  # imported once here so rebuilds don't pay for it
+    from report.output import pdf  # noqa: F401  # imported once here so rebuilds don't pay for it
 
     if not options.data_dir.is_dir():
         raise InputError([Problem(display_path(options.data_dir), None, "", "data folder not found")])

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from report import atomic
 from report.errors import BuildError
+from report.output import atomic
 
 
 def test_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_leftovers_of_a_dead_writer_go_and_a_live_writers_stay(tmp_path: Path) -
 
 
 def test_a_kill_checkpoint_kills_only_at_its_own_step(tmp_path: Path) -> None:
-    probe = "from report.atomic import checkpoint; checkpoint('other'); print('alive'); checkpoint('here')"
+    probe = "from report.output.atomic import checkpoint; checkpoint('other'); print('alive'); checkpoint('here')"
     env = {**os.environ, atomic.KILL_AT_ENV: "here"}
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
     assert done.stdout == "alive\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from report.chart_style import new_figure, to_svg
+from report.view.chart_style import new_figure, to_svg
 
 
 def _label(svg: str, text: str) -> str:

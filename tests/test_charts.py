@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from report import pipeline
-from report.figures import Drawn
+from report.view.figures import Drawn
 from tests.conftest import DATA
 
 TWELVE = Path(__file__).resolve().parent / "fixtures" / "twelve"

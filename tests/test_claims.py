@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from report import pipeline
-from report.claims import across, gap, lead, lead_at_levels, overlaps, score_lead, standing
-from report.stats import Spread, spread
-from report.view import facts
+from report.results.claims import across, gap, lead, lead_at_levels, overlaps, score_lead, standing
+from report.results.stats import Spread, spread
+from report.view.model import facts
 from tests.conftest import BUNDLED
 
 NAMES = {"go": "Go", "bun": "Bun", "fastapi": "FastAPI"}

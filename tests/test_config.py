@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report.config import LOGO_TYPES, check_asset, load_config
+from report.inputs.config import LOGO_TYPES, check_asset, load_config
 from tests.conftest import edit
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from report.options import PDF_VARIANTS
+from report.inputs.options import PDF_VARIANTS
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # veraPDF, a Java program, on five PDFs

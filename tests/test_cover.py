@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from report import cover
 from report.errors import PublishError
-from report.manifest import COVER_NAME, PDF_NAME
+from report.output import cover
+from report.output.manifest import COVER_NAME, PDF_NAME
 from tests.conftest import SharedBuilds
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from report.data import load_benchmarks
+from report.inputs.data import load_benchmarks
 
 STACKS = ["go", "bun", "fastapi"]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from report import manifest
-from report.manifest import PDF_NAME
+from report.output import manifest
+from report.output.manifest import PDF_NAME
 from tests.conftest import BUNDLED, ROOT, SharedBuilds
 
 pytestmark = pytest.mark.slow  # a full build in a separate process

@@ -9,9 +9,9 @@ from pathlib import Path
 from report import pipeline
 from report.bench.calibration import Probe
 from report.bench.wording import templates
-from report.drift import changepoint, figures, flags, halves
-from report.findings import calibration_text
-from report.phrases import phrases
+from report.inputs.phrases import phrases
+from report.results.drift import changepoint, figures, flags, halves
+from report.results.findings import calibration_text
 
 
 def two_clusters() -> list[float]:

@@ -12,9 +12,9 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from report import pipeline
-from report.edition import new_edition
-from report.manifest import PDF_NAME, edition_name
-from report.options import BuildOptions
+from report.inputs.options import BuildOptions
+from report.output.edition import new_edition
+from report.output.manifest import PDF_NAME, edition_name
 from tests.conftest import CliResult, SharedBuilds, edit, snapshot
 
 DAY = dt.date(2027, 1, 15)

@@ -6,8 +6,9 @@ import dataclasses
 
 import pytest
 
-from report import charts, figures, pipeline
-from report.computed import Results
+from report import pipeline
+from report.results.computed import Results
+from report.view import charts, figures
 from tests.conftest import DATA
 
 

@@ -10,8 +10,8 @@ from collections import defaultdict
 import pytest
 
 from report import pipeline
-from report.findings import MEMORY_UNIT, Area, measured_areas
-from report.stats import Spread
+from report.results.findings import MEMORY_UNIT, Area, measured_areas
+from report.results.stats import Spread
 from tests.conftest import DATA
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report.fonts import FACES, FONT_DIRS, FONT_FILES, MONO_FAMILY, TEXT_FAMILY
+from report.view.fonts import FACES, FONT_DIRS, FONT_FILES, MONO_FAMILY, TEXT_FAMILY
 
 
 def test_every_face_is_a_truetype_file_in_a_font_folder() -> None:

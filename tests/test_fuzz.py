@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from report import pipeline
 from report.errors import ReportError, display_path
-from report.options import BuildOptions
+from report.inputs.options import BuildOptions
 from tests.conftest import DATA
 
 pytestmark = pytest.mark.slow  # hundreds of mutated inputs (thousands in `make fuzz`), a few built into PDFs

@@ -10,7 +10,7 @@ import pytest
 
 from report import pipeline
 from report.cli import parser
-from report.view import facts
+from report.view.model import facts
 from tests.conftest import DATA, ROOT
 from tests.test_messages import CASES
 
@@ -81,7 +81,7 @@ def test_pictures_exist_and_stay_small() -> None:
 
 
 def test_default_port_matches_the_guide() -> None:
-    from report.options import DEFAULT_PORT
+    from report.inputs.options import DEFAULT_PORT
 
     assert f"http://127.0.0.1:{DEFAULT_PORT}/" in TEXT
     assert Path(ROOT / "Makefile").read_text(encoding="utf-8").count(f"PORT = {DEFAULT_PORT}") == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from report.errors import InputError
-from report.html import TEMPLATE, render_html
+from report.view.html import TEMPLATE, render_html
 
 
 def _templates(tmp_path: Path, text: str) -> Path:

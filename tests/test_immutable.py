@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from report import immutable, publish
 from report.cli import main
-from report.manifest import COVER_NAME, MANIFEST_NAME, PDF_NAME, RESULTS_NAME, STEM
+from report.output import immutable, publish
+from report.output.manifest import COVER_NAME, MANIFEST_NAME, PDF_NAME, RESULTS_NAME, STEM
 from tests.conftest import DATA, SharedBuilds, edit, snapshot
 
 pytestmark = pytest.mark.slow  # four builds, then publishes under load over HTTP

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from report.latency import RatePoint, Series, compute, peaks
 from report.pipeline import check, load, render
-from report.stats import spread
+from report.results.latency import RatePoint, Series, compute, peaks
+from report.results.stats import spread
 from tests.conftest import ROOT, CliResult
 
 HEADER = (
@@ -271,9 +271,9 @@ def test_sections_appear_only_with_their_data(in_copy: Path) -> None:
 
 def test_db_headline_and_sustainable_list_follow_the_tie_rule() -> None:
     """The /db lead is a tie when the runs' ranges overlap, and sustainable rates are listed, never ranked."""
-    from report import latency_view
-    from report.latency import LatencyStats, Peak
-    from report.stats import Spread
+    from report.results.latency import LatencyStats, Peak
+    from report.results.stats import Spread
+    from report.view import latency as latency_view
 
     def spread(lo: float, mid: float, hi: float) -> Spread:
         return Spread(median=mid, q1=lo, q3=hi, min=lo, max=hi, n=3, values=(lo, mid, hi))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from report.errors import BuildError
-from report.lock import lock_path, locked
+from report.output.lock import lock_path, locked
 
 
 def test_the_lock_lives_outside_the_output_folder(tmp_path: Path) -> None:

@@ -10,11 +10,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from report import __version__, manifest
-from report.atomic import file_sha256
-from report.cover import COVER_WIDTH, pdf_pages
-from report.options import BuildOptions
-from report.sources import for_build
+from report import __version__
+from report.inputs.options import BuildOptions
+from report.output import manifest
+from report.output.atomic import file_sha256
+from report.output.cover import COVER_WIDTH, pdf_pages
+from report.output.sources import for_build
 from tests.conftest import DATA, SharedBuilds
 
 PDF, COVER, MANIFEST = manifest.PDF_NAME, manifest.COVER_NAME, manifest.MANIFEST_NAME

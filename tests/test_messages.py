@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from report.errors import display_path
-from report.options import BuildOptions
-from report.paths import TEMPLATES
+from report.inputs.options import BuildOptions
+from report.inputs.paths import TEMPLATES
 from tests.conftest import CliResult, edit
 
 SUMMARY_1 = "lead-magnet: 1 problem found; nothing was written.\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from report.numbers import fmt, percent, ratio
+from report.results.numbers import fmt, percent, ratio
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from report.errors import BuildError
-from report.offload import Child, DiskCache, cache_get, cache_set, default_cache
+from report.view.offload import Child, DiskCache, cache_get, cache_set, default_cache
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report.options import DEFAULT_PORT, BuildOptions, OutputOptions, same_url, with_query
-from report.paths import TEMPLATES
+from report.inputs.options import DEFAULT_PORT, BuildOptions, OutputOptions, same_url, with_query
+from report.inputs.paths import TEMPLATES
 
 
 def test_the_defaults_are_what_the_cli_documents() -> None:

@@ -1,4 +1,4 @@
-"""report/pdf.py on small documents: options reach WeasyPrint, charts come from memory, failures are one line."""
+"""report/output/pdf.py on small documents: options reach WeasyPrint, charts come from memory, failures are one line."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from report.errors import BuildError
-from report.options import OutputOptions
-from report.pdf import SafeFetcher, write_pdf
+from report.inputs.options import OutputOptions
+from report.output.pdf import SafeFetcher, write_pdf
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><rect width="20" height="10"/></svg>'
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from report import pdf_worker
 from report.errors import BuildError
-from report.options import OutputOptions
+from report.inputs.options import OutputOptions
+from report.output import pdf_worker
 
 HTML = "<!doctype html><html lang='en'><head><title>t</title></head><body><p>Hello from the worker</p></body></html>"
 

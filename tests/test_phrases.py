@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from report import phrases as phrases_module
 from report import pipeline
 from report.errors import InputError, Problem
-from report.paths import TEMPLATES
-from report.phrases import PHRASES, load, phrases
+from report.inputs import phrases as phrases_module
+from report.inputs.paths import TEMPLATES
+from report.inputs.phrases import PHRASES, load, phrases
 from tests.conftest import BUNDLED
 
 SOUND = (TEMPLATES / "phrases.yaml").read_text(encoding="utf-8")

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from report import pipeline
-from report.manifest import PDF_NAME
-from report.paths import TEMPLATES
+from report.inputs.paths import TEMPLATES
+from report.output.manifest import PDF_NAME
 from report.preview import SNIPPET, ChartCache, Preview, PreviewOptions
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, DATA, ROOT, CliResult, edit
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from report.prose import CopyFile, render_copy
+from report.inputs.prose import CopyFile, render_copy
 
 
 def _render(text: str, tmp_path: Path, facts: dict[str, str] | None = None) -> tuple[str, list[str]]:

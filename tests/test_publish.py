@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from report.atomic import KILL_AT_ENV, TMP_SUFFIX, file_sha256
-from report.manifest import COVER_NAME, MANIFEST_NAME, PDF_NAME, RESULTS_NAME, manifest_bytes
+from report.output.atomic import KILL_AT_ENV, TMP_SUFFIX, file_sha256
+from report.output.manifest import COVER_NAME, MANIFEST_NAME, PDF_NAME, RESULTS_NAME, manifest_bytes
 from tests.conftest import DATA, CliResult, SharedBuilds, lm, snapshot, start_lm
 
 PDF, COVER, MANIFEST = PDF_NAME, COVER_NAME, MANIFEST_NAME

@@ -17,9 +17,11 @@ import jsonschema
 import pytest
 import yaml
 
-from report import pipeline, publish, results
-from report.atomic import file_sha256
-from report.manifest import RESULTS_NAME
+from report import pipeline
+from report.output import publish
+from report.output.atomic import file_sha256
+from report.output.manifest import RESULTS_NAME
+from report.results import export as results
 from tests.conftest import BUNDLED, DATA, SharedBuilds
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from report.inputs.rubric import Rubric, category_scores, load_rubric, overall_scores
 from report.pipeline import load
-from report.rubric import Rubric, category_scores, load_rubric, overall_scores
 from tests.conftest import BUNDLED, edit
 
 STACKS = ["go", "bun", "fastapi"]

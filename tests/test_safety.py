@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import pytest
 
-from report.pdf import RefusedURL, SafeFetcher, write_pdf
+from report.output.pdf import RefusedURL, SafeFetcher, write_pdf
 from tests.conftest import CliResult, edit
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from report.rubric import Scale
-from report.scoring import measured_scores, robustness
-from report.stats import spread
+from report.inputs.rubric import Scale
+from report.results.scoring import measured_scores, robustness
+from report.results.stats import spread
 
 SCALE = Scale(min=1, max=5)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from report import publish
-from report.manifest import COVER_NAME, PDF_NAME
-from report.options import BuildOptions, OutputOptions
-from report.sources import for_build, make_escape, write_depfile
+from report.inputs.options import BuildOptions, OutputOptions
+from report.output import publish
+from report.output.manifest import COVER_NAME, PDF_NAME
+from report.output.sources import for_build, make_escape, write_depfile
 from tests.conftest import DATA, ROOT, SharedBuilds, lm
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from report.data import load_benchmarks
-from report.stats import compute, ranking, spread
+from report.inputs.data import load_benchmarks
+from report.results.stats import compute, ranking, spread
 
 STACKS = ["go", "bun", "fastapi"]
 

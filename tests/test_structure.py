@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
 from report.errors import BuildError
-from report.structure import finish, header_scope, link_description
+from report.output.structure import finish, header_scope, link_description
 from tests.conftest import CASES, SECTIONS
 from tests.pdf_text import Char, Element, Page, read_pages
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report.timings import Timings, since_process_start
+from report.output.timings import Timings, since_process_start
 
 
 def test_stages_accumulate_in_first_run_order() -> None:

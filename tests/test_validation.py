@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from report.validation import Strict, describe, format_loc, load_yaml, read_text, translate
+from report.inputs.validation import Strict, describe, format_loc, load_yaml, read_text, translate
 
 
 def _yaml(tmp_path: Path, text: str) -> Path:

@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 
-from report import figures, pipeline
-from report.computed import Results
-from report.view import facts, view_model
-from report.view_context import mid_sentence, spread_cells
-from report.view_scores import _measure_text
+from report import pipeline
+from report.results.computed import Results
+from report.view import figures
+from report.view.context import mid_sentence, spread_cells
+from report.view.model import facts, view_model
+from report.view.scores import _measure_text
 from tests.conftest import DATA
 
 
@@ -102,7 +103,7 @@ def test_spread_cells_print_median_quartiles_range_and_runs(results: Results) ->
 
 def test_limitations_show_each_harness_note_once() -> None:
     """Drift flags have their own list and the closed-loop caveat is the template's own: neither repeats as a note."""
-    from report.view_measured import shown_notes
+    from report.view.measured import shown_notes
 
     drift = ["Drift: the calibration workload took 70 ms after startup and 85 ms after the ladders."]
     notes = [

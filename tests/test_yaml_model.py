@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report.validation import Strict
-from report.yaml_model import load_model
+from report.inputs.validation import Strict
+from report.inputs.yaml_model import load_model
 
 
 class Point(Strict):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from report.bench.wording import sentence
-from report.drift import swing
+from report.results.drift import swing
 
 WORKLOAD = "sha256 of 16 MiB plus a 1,000,000-step integer loop in Python, best of 3"
 DRIFT_LIMIT = 0.10  # the probe moving by more than this share of its median through a run is drift

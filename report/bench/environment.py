@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from report import drift
 from report.bench import procfs
 from report.bench.calibration import Probe
 from report.bench.notes import method_notes, tool_versions_note
@@ -18,6 +17,7 @@ from report.bench.plan import Pinning, Plan
 from report.bench.results import DELIVERED_MIN_PCT, Results
 from report.bench.stacks import BSP_DEFAULTS, tool_version
 from report.bench.wording import templates
+from report.results import drift
 
 
 def os_name() -> str:

@@ -130,7 +130,7 @@ def test_evidence_measures_are_documented(quick_run: Path) -> None:
 
 
 def test_report_loader_accepts_the_files(quick_run: Path) -> None:
-    data = pytest.importorskip("report.data")
+    data = pytest.importorskip("report.inputs.data")
     benchmarks, problems = data.load_benchmarks(quick_run.parent, "data", ["go", "bun", "fastapi"])
     assert problems == []
     assert benchmarks is not None

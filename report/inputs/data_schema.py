@@ -1,0 +1,213 @@
+"""The shape of data/benchmarks/: one pydantic model per CSV row, environment.yaml's model, and the CSV contract
+(which files exist, their row model and the columns that identify a row). Loading is report/inputs/data.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from report.inputs.validation import (
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    StackId,
+    Strict,
+    Text,
+)
+
+Endpoint = Literal["json", "db"]
+
+
+class StartupRow(Strict):
+    """startup.csv: one server start, exec to first 200."""
+
+    stack: str
+    run: PositiveInt
+    startup_ms: PositiveFloat
+
+
+class MemoryRow(Strict):
+    """memory.csv: resident memory of one run, idle or under load."""
+
+    stack: str
+    phase: Literal["idle", "load"]
+    run: PositiveInt
+    rss_mb: PositiveFloat
+
+
+class ThroughputRow(Strict):
+    """throughput.csv: one load-generator run at one concurrency."""
+
+    stack: str
+    concurrency: PositiveInt
+    run: PositiveInt
+    requests_per_sec: PositiveFloat
+    latency_p50_ms: PositiveFloat
+    latency_p90_ms: PositiveFloat
+    latency_p99_ms: PositiveFloat
+    errors: NonNegativeInt
+    variant: Literal["baseline", "otel"] = "baseline"
+    endpoint: Endpoint = "json"
+
+    @field_validator("variant", mode="before")
+    @classmethod
+    def _blank_is_baseline(cls, value: Any) -> Any:
+        return "baseline" if value in ("", None) else value
+
+    @field_validator("endpoint", mode="before")
+    @classmethod
+    def _blank_is_json(cls, value: Any) -> Any:
+        return "json" if value in ("", None) else value
+
+
+class LatencyRow(Strict):
+    """latency.csv: one open-loop run at a fixed offered rate (constant arrival rate)."""
+
+    stack: str
+    variant: Literal["baseline", "otel"]
+    endpoint: Endpoint
+    offered_rps: PositiveFloat
+    run: PositiveInt
+    achieved_rps: NonNegativeFloat
+    latency_p50_ms: PositiveFloat
+    latency_p90_ms: PositiveFloat
+    latency_p99_ms: PositiveFloat
+    latency_p999_ms: PositiveFloat
+    errors: NonNegativeInt
+    load_limited: Annotated[int, Field(ge=0, le=1)] = 0  # 1: the generator fell behind: no evidence either way
+
+    @field_validator("latency_p90_ms", "latency_p99_ms", "latency_p999_ms")
+    @classmethod
+    def _percentiles_never_decrease(cls, value: float, info: ValidationInfo) -> float:
+        names = ("latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_p999_ms")
+        below = names[names.index(str(info.field_name)) - 1]
+        lower = info.data.get(below)
+        if isinstance(lower, float) and value < lower:
+            raise ValueError(f"expected at least {below} ({lower:g}), found {value:g}")
+        return value
+
+
+class EvidenceRow(Strict):
+    """evidence.csv: one measured fact the rubric can cite."""
+
+    stack: str
+    measure: StackId
+    value: Annotated[float, Field(allow_inf_nan=False)]
+    unit: Annotated[str, Field(max_length=20)]
+
+
+class Machine(Strict):
+    """Where the numbers were measured."""
+
+    cpu: Text
+    cores: PositiveInt
+    memory_gb: PositiveFloat
+    os: Text
+    kernel: Text
+
+
+class OpenLoop(Strict):
+    """How latency.csv was measured: the rate ladder as shares of each stack's closed-loop peak."""
+
+    ladder_pct: Annotated[list[PositiveFloat], Field(min_length=1)]
+    runs: PositiveInt
+    warmup_s: NonNegativeFloat
+    duration_s: PositiveFloat
+
+
+class Method(Strict):
+    """How the numbers were measured."""
+
+    runs: PositiveInt
+    warmup_s: NonNegativeFloat
+    duration_s: PositiveFloat
+    concurrency: list[PositiveInt] | PositiveInt
+    rounds: PositiveInt | None = None
+    startup_runs: PositiveInt | None = None
+    contended_retries: NonNegativeInt | None = None
+    open_loop: OpenLoop | None = None
+
+
+class CalibrationReading(Strict):
+    """One timing of the calibration workload, at a named point of the run."""
+
+    at: Text
+    ms: PositiveFloat
+
+
+class Calibration(Strict):
+    """The machine's speed through the run: a fixed workload timed between measurement blocks (optional)."""
+
+    workload: Text
+    readings: Annotated[list[CalibrationReading], Field(min_length=1)]
+
+
+class Tracing(Strict):
+    """How the traced variants export spans: the same for every stack."""
+
+    exporter: Text
+    receiver_decoder: Text | None = None
+    max_queue_size: PositiveInt
+    max_export_batch_size: PositiveInt
+    schedule_delay_ms: NonNegativeInt
+    export_timeout_ms: PositiveInt
+    delivered_min_pct: NonNegativeFloat
+    queue_size_used: dict[str, PositiveInt] = Field(default_factory=dict)
+    queue_reruns: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=list)
+
+
+class Environment(Strict):
+    """environment.yaml."""
+
+    measured_at: dt.datetime | dt.date
+    sample: bool
+    machine: Machine
+    load_tool: Text
+    method: Method
+    versions: dict[str, Annotated[str, Field(min_length=1, max_length=300)]]
+    measured_by: Text | None = None
+    tracing: Tracing | None = None
+    pinning: Text | None = None
+    notes: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
+    calibration: Calibration | None = None
+    drift: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
+
+    @field_validator("versions", mode="before")
+    @classmethod
+    def _versions_as_text(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: (str(v) if isinstance(v, int | float) else v) for k, v in value.items()}
+        return value
+
+
+@dataclass(frozen=True)
+class CsvSpec:
+    """A CSV file of the contract: its row model and the columns that identify a row."""
+
+    name: str
+    model: type[Strict]
+    key: tuple[str, ...]
+    required: bool = True
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column the file may have."""
+        return list(self.model.model_fields)
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Columns without a default."""
+        return [n for n, f in self.model.model_fields.items() if f.is_required()]
+
+
+SPECS = (
+    CsvSpec("startup.csv", StartupRow, ("stack", "run")),
+    CsvSpec("memory.csv", MemoryRow, ("stack", "phase", "run")),
+    CsvSpec("throughput.csv", ThroughputRow, ("stack", "variant", "endpoint", "concurrency", "run")),
+    CsvSpec("evidence.csv", EvidenceRow, ("stack", "measure"), required=False),
+    CsvSpec("latency.csv", LatencyRow, ("stack", "variant", "endpoint", "offered_rps", "run"), required=False),
+)

@@ -1,0 +1,182 @@
+"""Comparative claims under one rule: where two stacks' ranges of runs overlap, the report calls it a tie.
+
+Every sentence that ranks stacks ("starts fastest", "the most requests", "keeps", "40× faster") is decided here,
+from the runs' ranges, so a headline, a caption, a placeholder and a table cannot disagree with each other or
+with the methodology's own rule. A claim that holds at some load levels only names those levels. The words it
+says that with are templates/phrases.yaml's (report/inputs/phrases.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from report.inputs.phrases import Words, phrases
+from report.results.numbers import join_names, ratio
+from report.results.stats import Spread
+
+
+def words(kind: str) -> Words:
+    """How one comparison reads (templates/phrases.yaml's `comparisons`)."""
+    return phrases().comparisons[kind]
+
+
+def say(key: str, **fill: str) -> str:
+    """One phrase of templates/phrases.yaml, filled in."""
+    return phrases().say(key, **fill)
+
+
+MAX_NAMED = 3  # a tied group larger than this is named by its first member and a count
+
+
+def group(names: Sequence[str]) -> str:
+    """'Go and Bun'; 'Go, Bun and 10 other stacks' for a large tied group."""
+    if len(names) <= MAX_NAMED:
+        return join_names(list(names))
+    return say("group_large", first=names[0], second=names[1], others=str(len(names) - 2))
+
+
+def overlaps(a: Spread, b: Spread) -> bool:
+    """Whether two stacks' ranges of runs (min to max) overlap: the report's tie rule."""
+    return a.min <= b.max and b.min <= a.max
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Who comes first in one comparison, under the tie rule."""
+
+    order: tuple[str, ...]  # best first by median; ties keep display order
+    leaders: tuple[str, ...]  # the best and every stack whose range overlaps the best's
+
+    @property
+    def best(self) -> str:
+        """The best median (only a winner when `tie` is false)."""
+        return self.order[0]
+
+    @property
+    def worst(self) -> str:
+        """The worst median."""
+        return self.order[-1]
+
+    @property
+    def tie(self) -> bool:
+        """Whether another stack's range reaches the best's."""
+        return len(self.leaders) > 1
+
+
+def standing(spreads: Mapping[str, Spread], lower_is_better: bool) -> Standing:
+    """Rank stacks by median and group the best with every stack whose range overlaps it."""
+    ids = list(spreads)
+    order = sorted(ids, key=lambda s: (spreads[s].median if lower_is_better else -spreads[s].median, ids.index(s)))
+    first = spreads[order[0]]
+    leaders = tuple(s for s in order if overlaps(first, spreads[s]))
+    return Standing(tuple(order), leaders)
+
+
+def lead(kind: str, st: Standing, names: Mapping[str, str], where: str = "") -> str:
+    """'Go starts fastest', or 'Go and Bun start fastest (ranges of runs overlap: a tie)'."""
+    w = words(kind)
+    if not st.tie:
+        leader = names[st.best]
+        return (
+            say("lead_where", leader=leader, verb=w.one, where=where)
+            if where
+            else say("lead", leader=leader, verb=w.one)
+        )
+    tied, tie = group([names[s] for s in st.leaders]), say("tie")
+    if where:
+        return say("lead_tie_where", group=tied, verb=w.many, where=where, tie=tie)
+    return say("lead_tie", group=tied, verb=w.many, tie=tie)
+
+
+def gap(kind: str, st: Standing, spreads: Mapping[str, Spread], names: Mapping[str, str]) -> str:
+    """The leaders against the worst: '40× faster than FastAPI', 'at least 28× faster than …' for a tied group
+    (the smallest leader's ratio), or 'about as fast as FastAPI' when a leader's range reaches the worst's."""
+    w = words(kind)
+    worst = spreads[st.worst]
+    if st.worst in st.leaders or any(overlaps(spreads[s], worst) for s in st.leaders):
+        return say("gap_same", same=w.same, worst=names[st.worst])
+    times = min(max(spreads[s].median, worst.median) / min(spreads[s].median, worst.median) for s in st.leaders)
+    stated = say("at_least", ratio=ratio(times)) if st.tie else ratio(times)
+    if not w.than:
+        return say("gap_bare", ratio=stated, worst=names[st.worst])
+    return say("gap", ratio=stated, than=w.than, worst=names[st.worst])
+
+
+def times(st: Standing, spreads: Mapping[str, Spread]) -> float | None:
+    """The ratio `gap` states (the tied group's smallest), or None when there is no separated gap to state."""
+    worst = spreads[st.worst]
+    if any(overlaps(spreads[s], worst) for s in st.leaders):
+        return None
+    return min(max(spreads[s].median, worst.median) / min(spreads[s].median, worst.median) for s in st.leaders)
+
+
+@dataclass(frozen=True)
+class Levels:
+    """One comparison at every load level: the standing at each, and where the top level's leader holds."""
+
+    levels: tuple[int, ...]
+    standings: dict[int, Standing]
+
+    @property
+    def top(self) -> Standing:
+        """The standing at the highest level."""
+        return self.standings[self.levels[-1]]
+
+    def holds(self) -> tuple[int, ...]:
+        """Levels at which the top level's sole leader also leads alone."""
+        top = self.top
+        if top.tie:
+            return ()
+        return tuple(c for c in self.levels if self.standings[c].leaders == (top.best,))
+
+
+def across(per_level: Mapping[int, Mapping[str, Spread]], lower_is_better: bool) -> Levels:
+    """The standing at every level (levels ascending)."""
+    levels = tuple(sorted(per_level))
+    return Levels(levels, {c: standing(per_level[c], lower_is_better) for c in levels})
+
+
+def lead_at_levels(kind: str, lv: Levels, names: Mapping[str, str]) -> str:
+    """The top level's claim, naming the level(s) it holds at: every level, some, or the top one only."""
+    top_level = lv.levels[-1]
+    if lv.top.tie or len(lv.levels) == 1:
+        return lead(kind, lv.top, names, say("level", levels=str(top_level)))
+    holds = lv.holds()
+    if holds == lv.levels:
+        return lead(kind, lv.top, names, say("every_level", levels=_levels(lv.levels)))
+    grouped: dict[tuple[str, ...], list[int]] = {}
+    for c in lv.levels:
+        if c not in holds:  # levels with the same outcome are said once: "at 10 and 50 connections …"
+            st = lv.standings[c]
+            grouped.setdefault(st.leaders if st.tie else (st.best,), []).append(c)
+    elsewhere = say("elsewhere_separator").join(
+        _at(kind, levels, leaders, names) for leaders, levels in grouped.items()
+    )
+    return say(
+        "holds_some", lead=lead(kind, lv.top, names, say("only_levels", levels=_levels(holds))), elsewhere=elsewhere
+    )
+
+
+def _at(kind: str, levels: Sequence[int], leaders: Sequence[str], names: Mapping[str, str]) -> str:
+    if len(leaders) > 1:
+        return say("level_tie", levels=_levels(levels), group=group([names[s] for s in leaders]))
+    return say("level_lead", levels=_levels(levels), leader=names[leaders[0]], verb=words(kind).one)
+
+
+def _levels(levels: Sequence[int]) -> str:
+    return join_names([str(c) for c in levels])
+
+
+def score_lead(what: str, scores: Mapping[str, float], names: Mapping[str, str]) -> str:
+    """'FastAPI scores highest on deployment simplicity'; equal scores (to the printed two decimals) tie."""
+    top = max(round(v, 2) for v in scores.values())
+    first = [names[s] for s in scores if round(scores[s], 2) == top]
+    return say("score_lead" if len(first) == 1 else "score_tie", group=group(first), what=what)
+
+
+def same_order(a: Standing, b: Standing, names: Mapping[str, str]) -> str:
+    """Whether a second phase ranks the stacks as the first did: 'in the same order', or the new order."""
+    if a.order == b.order:
+        return say("same_order")
+    return say("different_order", order=join_names([names[s] for s in b.order]))

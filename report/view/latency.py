@@ -1,0 +1,300 @@
+"""The latency-under-load and database sections: their chart jobs, placeholders and view model.
+
+Kept apart from report/view/model.py and report/view/figures.py, which call in here; everything returns plain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from report.inputs.config import ReportConfig
+from report.results import claims
+from report.results.latency import LatencyStats, Series
+from report.results.numbers import decimals_for, fmt, join_names, percent
+
+TITLES = {"json": "/json (hello world)", "db": "/db (one PostgreSQL row)"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """A chart to draw: key, report.view.charts function, arguments, file name, alt text, caption, source line."""
+
+    key: str
+    function: str
+    args: tuple[Any, ...]
+    file: str
+    alt: str
+    caption: str
+    source: str
+
+
+def _rate(value: float | None, capped: bool = False) -> str:
+    if value is None:
+        return "not measured"
+    if not value:
+        return "none measurable (the load generator fell behind)" if capped else "none of the rates offered"
+    return f"{'at least ' if capped else ''}{fmt(value, 0)} req/s"
+
+
+def _sus(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
+    """Sustainable throughput in words: 'at least' when the load side, not the service, ended the ladder."""
+    return _rate(lat.sustainable(endpoint, variant, sid), lat.capped(endpoint, variant, sid))
+
+
+def _sorted(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str]) -> list[str]:
+    """Stacks with a baseline ladder on `endpoint`, highest sustainable rate first."""
+    have = [s for s in stack_ids if (endpoint, "baseline", s) in lat.series]
+    return sorted(have, key=lambda s: (-(lat.sustainable(endpoint, "baseline", s) or 0.0), have.index(s)))
+
+
+def sustained_list(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names: Mapping[str, str]) -> str:
+    """Every stack's sustainable rate, highest first: 'Go 40,000 req/s, Bun at least 60,000 req/s and …'.
+
+    A list, not a ranking: a rate on the ladder is a share of each stack's own peak, so two stacks' figures are
+    steps of different ladders and the report does not call one 'the most'.
+    """
+    return join_names([f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in _sorted(lat, endpoint, stack_ids)])
+
+
+def db_claim(lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, str]) -> tuple[str, str] | None:
+    """The /db lead and gap under the tie rule ('Go and Bun serve the most requests on /db (… a tie)', '4.6× as
+    many as FastAPI'), from the closed-loop runs' ranges."""
+    spreads = {s: lat.peaks[("db", "baseline", s)].rps for s in stack_ids if ("db", "baseline", s) in lat.peaks}
+    if not spreads:
+        return None
+    st = claims.standing(spreads, lower_is_better=False)
+    return claims.lead("throughput", st, names, "on /db"), claims.gap("throughput", st, spreads, names)
+
+
+def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -> list[Job]:
+    """One latency-under-load chart per endpoint, and the /db peak without and with tracing."""
+    names = {s.id: s.name for s in cfg.stacks}
+    colors = {s.id: s.color for s in cfg.stacks}
+    jobs: list[Job] = []
+    for endpoint in lat.endpoints:
+        order = _sorted(lat, endpoint, cfg.stack_ids)
+        marks = tuple((names[s], colors[s], index[s]) for s in order)
+
+        def line(variant: str, sid: str, endpoint: str = endpoint) -> Series | None:
+            return lat.series.get((endpoint, variant, sid))
+
+        base = [line("baseline", s) for s in order]
+        traced = [line("otel", s) for s in order]
+        slo = lat.slo_ms[endpoint]
+        sustained = [lat.sustainable(endpoint, "baseline", s) or 0.0 for s in order]
+        listing = ", ".join(f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in order)
+        limited = tuple(tuple(p.load_limited for p in b.points) if b else () for b in base)
+        any_limited = any(any(row) for row in limited)
+        counts = {b.runs for b in base if b is not None}
+        runs = f"{min(counts)}" if len(counts) == 1 else f"at least {min(counts)}"  # "5", never "5+"
+        jobs.append(
+            Job(
+                f"latency-load-{endpoint}",
+                "rate_curves",
+                (
+                    marks,
+                    tuple(tuple(p.offered for p in b.points) if b else () for b in base),
+                    tuple(tuple(p.p99.median for p in b.points) if b else () for b in base),
+                    tuple(tuple(p.offered for p in t.points) if t else () for t in traced),
+                    tuple(tuple(p.p99.median for p in t.points) if t else () for t in traced),
+                    tuple(sustained),
+                    slo,
+                    limited,
+                ),
+                f"latency-load-{endpoint}.svg",
+                alt=f"p99 latency against offered requests per second on {TITLES[endpoint]}, log scales, with the "
+                f"{slo:g} ms SLO as a line. Highest rate sustained under it: {listing}.",
+                caption=f"Where each stack's p99 crosses {slo:g} ms on /{endpoint}; highest rate sustained under it: "
+                f"{sustained_list(lat, endpoint, cfg.stack_ids, names)}. Log scales on both axes."
+                + (
+                    " Crosses: rates where the load generator fell behind its schedule (not counted)."
+                    if any_limited
+                    else ""
+                ),
+                source=f"latency.csv, medians of {runs} open-loop runs per rate; dashed lines with tracing, "
+                "rings the highest rate sustained.",
+            )
+        )
+    base_peaks = {s: lat.peaks[("db", "baseline", s)] for s in cfg.stack_ids if ("db", "baseline", s) in lat.peaks}
+    traced_peaks = {s: lat.peaks[("db", "otel", s)] for s in base_peaks if ("db", "otel", s) in lat.peaks}
+    if base_peaks and len(traced_peaks) == len(base_peaks):
+        order = sorted(base_peaks, key=lambda s: -base_peaks[s].rps.median)
+        marks = tuple((names[s], colors[s], index[s]) for s in order)
+        level = base_peaks[order[0]].level
+        jobs.append(
+            Job(
+                "db-throughput",
+                "paired_bars",
+                (
+                    marks,
+                    tuple(base_peaks[s].rps.median for s in order),
+                    tuple(traced_peaks[s].rps.median for s in order),
+                    ("without", "with tracing"),
+                    "req/s",
+                    0,
+                ),
+                "db-throughput.svg",
+                alt="Requests per second on /db without and with tracing: "
+                + ", ".join(
+                    f"{names[s]} {fmt(base_peaks[s].rps.median, 0)} and {fmt(traced_peaks[s].rps.median, 0)}"
+                    for s in order
+                )
+                + ".",
+                caption="{}: {}.".format(*(db_claim(lat, cfg.stack_ids, names) or ("", ""))),
+                source=f"throughput.csv, endpoint db, wrk at {level} connections; medians of runs.",
+            )
+        )
+    return jobs
+
+
+def scorecard_columns(lat: LatencyStats | None) -> list[str]:
+    """The at-a-glance column for sustainable throughput on /json, when it was measured."""
+    if lat is None or "json" not in lat.endpoints:
+        return []
+    return [f"Sustainable, /json p99 ≤ {lat.slo_ms['json']:g} ms (req\u2060/\u2060s)"]
+
+
+def scorecard_cells(lat: LatencyStats | None, sid: str) -> list[dict[str, Any]]:
+    """The stack's cell for scorecard_columns; the highest rate wins."""
+    if lat is None or "json" not in lat.endpoints:
+        return []
+    values = {s: lat.sustainable("json", "baseline", s) for _, _, s in lat.series}
+    value = values.get(sid)
+    best = max((v for v in values.values() if v is not None), default=None)
+    text = "–" if value is None else fmt(value, 0)
+    return [{"text": text, "win": value is not None and value == best and value > 0}]
+
+
+def facts(cfg: ReportConfig, lat: LatencyStats | None) -> dict[str, str]:
+    """Placeholders for data/copy/latency.md and database.md."""
+    if lat is None:
+        return {}
+    names = {s.id: s.name for s in cfg.stacks}
+    out: dict[str, str] = {}
+    for endpoint in ("json", "db"):
+        out[f"slo.{endpoint}"] = f"{lat.slo_ms[endpoint]:g} ms"
+    for endpoint in lat.endpoints:
+        order = _sorted(lat, endpoint, cfg.stack_ids)
+        out[f"sustainable.{endpoint}.best"] = names[order[0]]
+        out[f"sustainable.{endpoint}.best_value"] = _sus(lat, endpoint, "baseline", order[0])
+        out[f"sustainable.{endpoint}.worst"] = names[order[-1]]
+        out[f"sustainable.{endpoint}.worst_value"] = _sus(lat, endpoint, "baseline", order[-1])
+        for sid in order:
+            out[f"sustainable.{endpoint}.{sid}"] = _sus(lat, endpoint, "baseline", sid)
+            out[f"sustainable.{endpoint}.otel.{sid}"] = _sus(lat, endpoint, "otel", sid)
+        out[f"sustainable.{endpoint}.all"] = sustained_list(lat, endpoint, cfg.stack_ids, names)
+    claim = db_claim(lat, cfg.stack_ids, names)
+    if claim:
+        out["db.lead"], out["db.gap"] = claim
+    db = {s: lat.peaks[("db", "baseline", s)] for s in cfg.stack_ids if ("db", "baseline", s) in lat.peaks}
+    if db:
+        order = sorted(db, key=lambda s: -db[s].rps.median)
+        out["db.best"] = names[order[0]]
+        out["db.best_value"] = f"{fmt(db[order[0]].rps.median, 0)} req/s"
+        out["db.worst"] = names[order[-1]]
+        out["db.worst_value"] = f"{fmt(db[order[-1]].rps.median, 0)} req/s"
+        for sid in order:
+            out[f"db.{sid}"] = f"{fmt(db[sid].rps.median, 0)} req/s"
+    return out
+
+
+def view(
+    cfg: ReportConfig,
+    lat: LatencyStats | None,
+    charts: Mapping[str, Any],
+    evidence: Mapping[tuple[str, str], tuple[float, str]],
+    method: Any,
+) -> dict[str, Any]:
+    """What templates/report.html.j2 shows in the two sections (empty lists hide them)."""
+    names = {s.id: s.name for s in cfg.stacks}
+    colors = {s.id: s.color for s in cfg.stacks}
+    sections = []
+    if lat is not None:
+        for endpoint in lat.endpoints:
+            rows = []
+            slo = lat.slo_ms[endpoint]
+            for sid in _sorted(lat, endpoint, cfg.stack_ids):
+                series = lat.series[(endpoint, "baseline", sid)]
+                best = series.sustainable(slo)
+                peak = lat.peaks.get((endpoint, "baseline", sid))
+                traced = lat.sustainable(endpoint, "otel", sid)
+                p99s = [best.p99.min, best.p99.max] if best else [series.points[0].p99.min]
+                d = decimals_for(p99s)
+                rows.append(
+                    {
+                        "stack": names[sid],
+                        "color": colors[sid],
+                        "peak": fmt(peak.rps.median, 0) if peak else "–",
+                        "sustainable": ("≥ " if series.capped(slo) else "") + fmt(best.offered, 0)
+                        if best
+                        else ("–" if series.capped(slo) else "none"),
+                        "share": percent(best.offered / peak.rps.median) if best and peak else "–",
+                        "p99": f"{fmt(best.p99.median, d)} ({fmt(best.p99.min, d)}–{fmt(best.p99.max, d)})"
+                        if best
+                        else "–",
+                        "otel": "–"
+                        if traced is None
+                        else (
+                            ("≥ " if lat.capped(endpoint, "otel", sid) else "") + fmt(traced, 0) if traced else "none"
+                        ),
+                        "rates": str(len(series.points)),
+                        "n": str(series.runs),
+                    }
+                )
+            sections.append(
+                {
+                    "takeaway": sustained_list(lat, endpoint, cfg.stack_ids, names),
+                    "endpoint": endpoint,
+                    "title": TITLES[endpoint],
+                    "slo": f"{slo:g}",
+                    "chart": charts.get(f"latency-load-{endpoint}"),
+                    "rows": rows,
+                }
+            )
+    db_rows: list[dict[str, Any]] = []
+    if lat is not None:
+        for sid in cfg.stack_ids:
+            peak = lat.peaks.get(("db", "baseline", sid))
+            if peak is None:
+                continue
+            traced_peak = lat.peaks.get(("db", "otel", sid))
+            mem = evidence.get((sid, "db_rss_load_peak_mb"))
+            mem_otel = evidence.get((sid, "otel_db_rss_load_peak_mb"))
+            db_rows.append(
+                {
+                    "stack": names[sid],
+                    "color": colors[sid],
+                    "rps": fmt(peak.rps.median, 0),
+                    "range": f"{fmt(peak.rps.min, 0)}–{fmt(peak.rps.max, 0)}",
+                    "p99": fmt(peak.p99, decimals_for([peak.p99])),
+                    "otel": fmt(traced_peak.rps.median, 0) if traced_peak else "–",
+                    "kept": percent(traced_peak.rps.median / peak.rps.median) if traced_peak else "–",
+                    "memory": fmt(mem[0], 1) if mem else "–",
+                    "memory_otel": fmt(mem_otel[0], 1) if mem_otel else "–",
+                    "n": str(peak.rps.n),
+                    "level": str(peak.level),
+                    "sort": peak.rps.median,
+                }
+            )
+        db_rows.sort(key=lambda r: -r["sort"])
+    claim = db_claim(lat, cfg.stack_ids, names) if lat is not None else None
+    ol = getattr(method, "open_loop", None)
+    return {
+        "sections": sections,
+        "db": {
+            "rows": db_rows,
+            "chart": charts.get("db-throughput"),
+            "latency": next((s for s in sections if s["endpoint"] == "db"), None),
+            "level": db_rows[0]["level"] if db_rows else "",
+            "lead": claim[0] if claim else "",
+            "gap": claim[1] if claim else "",
+        },
+        "method": {
+            "ladder": ", ".join(f"{p:g}" for p in ol.ladder_pct) if ol else "",
+            "runs": str(ol.runs) if ol else "",
+            "duration_s": f"{ol.duration_s:g}" if ol else "",
+            "warmup_s": f"{ol.warmup_s:g}" if ol else "",
+        },
+    }

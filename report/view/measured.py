@@ -1,0 +1,152 @@
+"""The view model's measured chapters: startup, memory, throughput and latency, tracing cost, and the
+environment they were measured in. Plain, formatted values; the templates compute nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from report.results import claims
+from report.results.computed import Chart
+from report.results.findings import drift_flags
+from report.results.numbers import decimals_for, fmt, join_names, percent
+from report.results.stats import ranking
+from report.view.context import Context, headline, spread_cells, stacks_color, versions, winner_row
+
+
+def startup(ctx: Context, charts: Mapping[str, Chart]) -> dict[str, Any]:
+    """The startup chapter: one row per stack, fastest first."""
+    cfg, stats, area = ctx.results.config, ctx.results.stats, ctx.areas["startup"]
+    rows = [
+        {"stack": ctx.names[sid], "color": stacks_color(cfg, sid), **spread_cells(stats.startup[sid], area.decimals)}
+        for sid in area.order
+    ]
+    flags = drift_flags(ctx.results.environment, stats, ctx.names)
+    return {
+        **winner_row(ctx, area),
+        "rows": rows,
+        "chart": charts["startup"],
+        "drift": [flag for flag in flags if "startup time" in flag],
+    }
+
+
+def memory(ctx: Context, charts: Mapping[str, Chart]) -> dict[str, Any]:
+    """The memory chapter: idle and under load, smallest first."""
+    cfg, stats = ctx.results.config, ctx.results.stats
+    d = ctx.areas["memory"].decimals
+    rows = [
+        {
+            "stack": ctx.names[sid],
+            "color": stacks_color(cfg, sid),
+            "idle": spread_cells(stats.memory_idle[sid], d),
+            "load": spread_cells(stats.memory_load[sid], d),
+        }
+        for sid in ctx.areas["memory"].order
+    ]
+    return {
+        **winner_row(ctx, ctx.areas["memory"]),
+        "idle": winner_row(ctx, ctx.areas["memory_idle"]),
+        "rows": rows,
+        "chart": charts["memory"],
+    }
+
+
+def throughput(ctx: Context, charts: Mapping[str, Chart]) -> dict[str, Any]:
+    """The throughput chapter: one table per concurrency level, most requests first, with latency percentiles."""
+    cfg, stats, names, lv = ctx.results.config, ctx.results.stats, ctx.names, ctx.levels
+    lat_d = decimals_for([v for p in stats.load.values() for v in (p.p50, p.p90, p.p99)])
+    groups = []
+    for level in stats.levels:
+        rps = stats.rps_at("baseline", level)
+        rows = []
+        for sid in ranking(rps, lower_is_better=False):
+            p = stats.load[("baseline", level, sid)]
+            rows.append(
+                {
+                    "stack": names[sid],
+                    "color": stacks_color(cfg, sid),
+                    "rps": fmt(p.rps.median, 0),
+                    "range": f"{fmt(p.rps.min, 0)}–{fmt(p.rps.max, 0)}",
+                    "p50": fmt(p.p50, lat_d),
+                    "p90": fmt(p.p90, lat_d),
+                    "p99": fmt(p.p99, lat_d),
+                    "errors": fmt(p.errors, 0),
+                    "n": str(p.rps.n),
+                }
+            )
+        groups.append({"level": level, "rows": rows})
+    areas = ctx.areas
+    return {
+        **winner_row(ctx, areas["throughput"]),
+        "level": str(stats.top_level),
+        "groups": groups,
+        "latency": winner_row(ctx, areas["latency"]),
+        "headline": headline(ctx, areas["throughput"], claims.lead_at_levels("throughput", lv["throughput"], names))
+        + " "
+        + headline(ctx, areas["latency"], claims.lead_at_levels("latency", lv["latency"], names)),
+        "chart": charts["throughput"],
+        "latency_chart": charts["latency"],
+    }
+
+
+def otel_cost(ctx: Context, charts: Mapping[str, Chart]) -> dict[str, Any]:
+    """The tracing chapter: throughput kept with OpenTelemetry on, most kept first."""
+    cfg, stats = ctx.results.config, ctx.results.stats
+    cost = stats.otel_cost()
+    # its own decimals: borrowing the whole latency table's (set by sub-millisecond p50s) printed 1,434.895
+    otel_d = decimals_for([stats.load[(v, stats.top_level, sid)].p99 for v in ("baseline", "otel") for sid in cost])
+    rows = []
+    for sid in ranking(cost, lower_is_better=False):
+        base = stats.load[("baseline", stats.top_level, sid)]
+        traced = stats.load[("otel", stats.top_level, sid)]
+        rows.append(
+            {
+                "stack": ctx.names[sid],
+                "color": stacks_color(cfg, sid),
+                "baseline": fmt(base.rps.median, 0),
+                "otel": fmt(traced.rps.median, 0),
+                "kept": percent(cost[sid]),
+                "p99_base": fmt(base.p99, otel_d),
+                "p99_otel": fmt(traced.p99, otel_d),
+            }
+        )
+    return {"rows": rows, "chart": charts.get("otel-cost"), "level": str(stats.top_level)}
+
+
+def environment(ctx: Context) -> dict[str, Any]:
+    """Where and how the numbers were measured (the methodology appendix)."""
+    cfg, stats, env = ctx.results.config, ctx.results.stats, ctx.results.environment
+    measured_at = env.measured_at
+    return {
+        "measured_at": measured_at.isoformat() if hasattr(measured_at, "isoformat") else str(measured_at),
+        "machine": env.machine.model_dump(),
+        "load_tool": env.load_tool,
+        "method": {
+            "runs": env.method.runs,
+            "warmup_s": f"{env.method.warmup_s:g}",
+            "duration_s": f"{env.method.duration_s:g}",
+            "levels": join_names([str(c) for c in stats.levels]),
+            "startup_runs": str(min(s.n for s in stats.startup.values())),
+        },
+        "versions": versions(cfg, env.versions),
+        "notes": shown_notes(env.notes, env.drift),
+        "pinning": env.pinning or "",
+        "tracing": env.tracing.model_dump() if env.tracing else None,
+        "measured_by": env.measured_by or "",
+        "has_otel": bool(stats.otel_cost()),
+        "calibration": ctx.calibration,
+        "day": ctx.measured_day,
+        "drift": drift_flags(env, stats, ctx.names),
+    }
+
+
+# The template states this limitation itself, and more precisely (which figures it applies to). Harnesses before
+# issue 11's wording move also wrote it as a note, and copied the drift flags into the notes; the shipped
+# data/benchmarks still has both until the next full run, so they are left out here.
+CLOSED_LOOP_NOTE = "wrk is a closed-loop load generator"
+
+
+def shown_notes(notes: list[str], drift: list[str]) -> list[str]:
+    """The harness's method notes the Limitations list shows: drift flags have their own list, and the closed-loop
+    caveat is the template's own first limitation, so neither is printed twice."""
+    return [n for n in notes if n not in drift and not n.startswith(CLOSED_LOOP_NOTE)]

@@ -1,0 +1,260 @@
+"""The view model's scored parts: the rubric chapters, the at-a-glance page (scorecard, big numbers, verdict),
+"which stack for which need", and the overall score with its robustness check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from markupsafe import Markup
+
+from report.inputs.rubric import MEASURED_AREAS, score_of
+from report.results import claims
+from report.results.computed import Chart
+from report.results.findings import MEMORY_UNIT, big_memory, big_ratio, leader_values, tie_note
+from report.results.numbers import decimals_for, fmt, percent
+from report.results.stats import ranking
+from report.view import latency as latency_view
+from report.view.context import Context, area_titles, mid_sentence, stacks_color, weights
+
+RULES = {
+    "startup": "median startup time; each stack's range of runs is compared with the fastest stack's",
+    "memory": "median peak memory under load (the phase the headline uses); ranges compared with the smallest",
+    "throughput": "median requests/s at the highest concurrency; ranges compared with the most requests",
+}
+
+
+def categories(ctx: Context, copy: Mapping[str, Markup], charts: Mapping[str, Chart]) -> list[dict[str, Any]]:
+    """One chapter per rubric category: its scores, best first, and each criterion's evidence."""
+    results, names = ctx.results, ctx.names
+    cfg, stats = results.config, results.stats
+    out = []
+    for category, result in zip(results.rubric.categories, results.categories, strict=True):
+        order = ranking(result.scores, lower_is_better=False)
+        criteria = []
+        for criterion in category.criteria:
+            rubric_rows: list[dict[str, Any]] = []
+            for sid in order:
+                entry = criterion.scores[sid]
+                measured = [
+                    _measure_text(m, *stats.evidence[(sid, m)])
+                    for m in criterion.measures
+                    if (sid, m) in stats.evidence
+                ]
+                rubric_rows.append(
+                    {
+                        "stack": names[sid],
+                        "color": stacks_color(cfg, sid),
+                        "score": str(score_of(entry)),
+                        "meaning": criterion.levels.get(score_of(entry), ""),
+                        "evidence": entry.evidence,
+                        "measured": measured,
+                    }
+                )
+            criteria.append(
+                {
+                    "id": criterion.id,
+                    "title": criterion.title,
+                    "weight": percent(criterion.weight),
+                    "rows": rubric_rows,
+                    "levels": [{"score": str(k), "meaning": v} for k, v in sorted(criterion.levels.items())],
+                }
+            )
+        out.append(
+            {
+                "id": category.id,
+                "title": category.title,
+                "summary": category.summary or "",
+                "best": names[order[0]],
+                "best_score": fmt(result.scores[order[0]], 2),
+                "worst": names[order[-1]],
+                "worst_score": fmt(result.scores[order[-1]], 2),
+                "scores": [
+                    {"stack": names[s], "color": stacks_color(cfg, s), "score": fmt(result.scores[s], 2)} for s in order
+                ],
+                "criteria": criteria,
+                "chart": charts[f"score-{category.id}"],
+                "copy": copy[category.id],
+            }
+        )
+    return out
+
+
+def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) -> dict[str, Any]:
+    """The at-a-glance page: the big numbers, the scorecard, the weights and the verdict."""
+    results, names, areas, lv = ctx.results, ctx.names, ctx.areas, ctx.levels
+    cfg, stats, scale = results.config, results.stats, results.rubric.scale
+    overall_order = ranking(results.overall, lower_is_better=False)
+    startup_d, mem_d = areas["startup"].decimals, areas["memory"].decimals
+    winners = {
+        **{c.id: ranking(c.scores, lower_is_better=False)[0] for c in results.categories},
+        "overall": overall_order[0],
+    }
+    leading = {key: set(area.standing.leaders) for key, area in areas.items()}  # a tie marks every leader
+    scorecard = []
+    for s in cfg.stacks:
+        sid = s.id
+        scorecard.append(
+            {
+                "stack": s.name,
+                "color": s.color,
+                "cells": [
+                    {"text": fmt(areas["startup"].values[sid], startup_d), "win": sid in leading["startup"]},
+                    {"text": fmt(stats.memory_idle[sid].median, mem_d), "win": sid in leading["memory_idle"]},
+                    {"text": fmt(areas["memory"].values[sid], mem_d), "win": sid in leading["memory"]},
+                    {"text": fmt(areas["throughput"].values[sid], 0), "win": sid in leading["throughput"]},
+                    {
+                        "text": fmt(areas["latency"].values[sid], areas["latency"].decimals),
+                        "win": sid in leading["latency"],
+                    },
+                    *latency_view.scorecard_cells(results.latency, sid),
+                    *[{"text": fmt(c.scores[sid], 2), "win": winners[c.id] == sid} for c in results.categories],
+                    {"text": fmt(results.overall[sid], 2), "win": winners["overall"] == sid},
+                ],
+            }
+        )
+    columns = [
+        "Startup (ms)",
+        f"Memory idle ({MEMORY_UNIT})",
+        f"Memory under load ({MEMORY_UNIT})",
+        f"Throughput, /json at {stats.top_level} (req\u2060/\u2060s)",  # word joiners: the unit never wraps
+        f"p99, /json at {stats.top_level} (ms)",
+        *latency_view.scorecard_columns(results.latency),
+        *[_short_title(c.title) for c in results.rubric.categories],
+        f"Overall ({scale.min}–{scale.max})",
+    ]
+    big = [big_ratio(areas["startup"], names, ctx.on_machine), big_memory(areas["memory"], names)]
+    big.append(big_ratio(areas["throughput"], names, ctx.on_machine, lv["throughput"]))
+    cost = stats.otel_cost()
+    if cost and "cost" in lv:
+        worst = lv["cost"].top
+        big.append(
+            {
+                "number": percent(cost[worst.best]),
+                "unit": "",
+                "label": f"of {names[worst.best]}'s throughput survives tracing"
+                + (f", a tie with {claims.group([names[s] for s in worst.leaders[1:]])}" if worst.tie else ""),
+                "detail": f"{claims.lead_at_levels('cost', lv['cost'], names)}",
+            }
+        )
+    return {
+        "chart": charts["overall"],
+        "big": big,
+        "columns": columns,
+        "rows": scorecard,
+        "weights": weights(results),
+        "verdict": {
+            "best": facts["overall.best"],
+            "score": facts["overall.best_score"],
+            "scale_max": str(scale.max),
+            "runner_up": names[overall_order[1]],
+            "runner_up_score": fmt(results.overall[overall_order[1]], 2),
+            "robust": percent(results.robustness.wins[overall_order[0]]) if results.robustness else "",
+        },
+    }
+
+
+def choose(ctx: Context) -> list[dict[str, str]]:
+    """Which stack for which need: one row per measured area and per rubric category."""
+    results, names, areas, lv = ctx.results, ctx.names, ctx.areas, ctx.levels
+    scale = results.rubric.scale
+    return [
+        {
+            "need": "Fast cold starts (scale-to-zero, Lambda, autoscaling)",
+            "stack": areas["startup"].leaders(names),
+            "why": f"{tie_note(areas['startup'])}median startup {leader_values(areas['startup'])}",
+        },
+        {
+            "need": "Small memory footprint (dense packing, small instances)",
+            "stack": areas["memory"].leaders(names),
+            "why": f"{tie_note(areas['memory'])}{leader_values(areas['memory'])} under load",
+        },
+        {
+            "need": "Most requests per core",
+            "stack": areas["throughput"].leaders(names),
+            "why": f"{claims.lead_at_levels('throughput', lv['throughput'], names)}",
+        },
+        {
+            "need": "Lowest tail latency",
+            "stack": areas["latency"].leaders(names),
+            "why": f"{claims.lead_at_levels('latency', lv['latency'], names)}; p99 {leader_values(areas['latency'])}",
+        },
+        *[
+            {
+                "need": c.need or f"Best {mid_sentence(c.title)}",
+                "stack": claims.group(
+                    [
+                        names[s]
+                        for s in ranking(r.scores, False)
+                        if round(r.scores[s], 2) == round(max(r.scores.values()), 2)
+                    ]
+                ),
+                "why": f"weighted score {fmt(max(r.scores.values()), 2)} of {scale.max}",
+            }
+            for c, r in zip(results.rubric.categories, results.categories, strict=True)
+        ],
+    ]
+
+
+def overall(ctx: Context) -> dict[str, Any]:
+    """The overall score: the weights, the measured areas' rules, each stack's areas, and the robustness check."""
+    results, names = ctx.results, ctx.names
+    titles = area_titles(results)
+    return {
+        "weights": weights(results),
+        "measured": [{"area": titles[a], "rule": RULES[a]} for a in MEASURED_AREAS],
+        "rows": [
+            {
+                "stack": names[s],
+                "color": stacks_color(results.config, s),
+                "score": fmt(results.overall[s], 2),
+                "areas": [fmt(results.area_scores[a][s], 2) for a in results.weights],
+            }
+            for s in ranking(results.overall, lower_is_better=False)
+        ],
+        "columns": [titles[a] for a in results.weights],
+        "robustness": _robustness_rows(ctx, titles),
+    }
+
+
+def _robustness_rows(ctx: Context, titles: Mapping[str, str]) -> dict[str, Any]:
+    rb = ctx.results.robustness
+    if rb is None:
+        return {"rows": [], "samples": "0", "seed": ""}
+    order = sorted(rb.wins, key=lambda s: -rb.wins[s])
+    rows = [
+        {
+            "stack": ctx.names[s],
+            "color": stacks_color(ctx.results.config, s),
+            "share": "under 1%" if 0 < rb.wins[s] < 0.005 else percent(rb.wins[s]),
+            "leaning": (
+                "most weightings"
+                if rb.wins[s] >= 0.5
+                else (mid_sentence(titles[rb.leaning[s]]) if rb.leaning[s] else "")
+            ),
+        }
+        for s in order
+    ]
+    return {"rows": rows, "samples": fmt(rb.samples, 0), "seed": str(rb.seed)}
+
+
+def _measure_text(measure: str, value: float, unit: str) -> str:
+    # the unit is printed, so a name's unit suffix would only repeat it ("artifact size mb: 4.3 MiB")
+    name = measure
+    for suffix in ("_mb", "_pct", "_per_req"):
+        name = name.removesuffix(suffix)
+    name = name.replace("_", " ").replace("otel ", "OTel ")
+    if unit == "bool":
+        return f"{name}: {'yes' if value else 'no'}"
+    if unit == "ratio":
+        return f"{name}: {percent(value)}"
+    if unit == "%":  # one way to print a percentage in the whole report
+        return f"{name}: {percent(value / 100)}"
+    number = fmt(value, 0) if float(value).is_integer() else fmt(value, decimals_for([value]))
+    return f"{name}: {number}{(' ' + unit) if unit else ''}"
+
+
+def _short_title(title: str) -> str:
+    return {"OpenTelemetry integration complexity": "OTel score", "Deployment simplicity": "Deploy score"}.get(
+        title, title
+    )
