@@ -15,12 +15,12 @@ from pathlib import Path
 
 import yaml
 
-from report.output.atomic import atomic_write
-from report.inputs.config import ReportConfig, load_config
 from report.errors import InputError, Problem, display_path
+from report.inputs.config import ReportConfig, load_config
+from report.inputs.validation import read_text
+from report.output.atomic import atomic_write
 from report.output.lock import locked
 from report.output.manifest import PDF_NAME, edition_name
-from report.inputs.validation import read_text
 
 EDITION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
 # A top-level `key: value  # comment` line; the value may be quoted.

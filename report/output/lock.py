@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from report.output.atomic import require_folder
 from report.errors import BuildError, display_path
+from report.output.atomic import require_folder
 
 LOCK_TIMEOUT_S = 600.0
 

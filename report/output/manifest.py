@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from report import __version__
-from report.output import immutable
-from report.output.atomic import file_sha256
 from report.errors import Problem, PublishError, display_path
 from report.inputs.paths import PACKAGE_DIR
+from report.output import immutable
+from report.output.atomic import file_sha256
 
 GENERATOR = "lead-magnet"
 STEM = "backend-language-comparison"

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
-from report.output.atomic import checkpoint
 from report.errors import BuildError
+from report.output.atomic import checkpoint
 from report.view.offload import read_answer, reply
 
 _LENGTH = struct.Struct("!Q")

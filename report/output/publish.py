@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from report.errors import Problem, PublishError, display_path
+from report.inputs.options import BuildOptions
 from report.output import immutable
 from report.output.atomic import commit, file_sha256, stale_temps
 from report.output.cover import cover_png, pdf_pages, png_size
-from report.errors import Problem, PublishError, display_path
 from report.output.lock import locked
 from report.output.manifest import (
     COVER_NAME,
@@ -28,7 +29,6 @@ from report.output.manifest import (
     mismatches,
     read,
 )
-from report.inputs.options import BuildOptions
 from report.output.sources import Sources, for_build
 
 

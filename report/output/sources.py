@@ -13,11 +13,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from report import __version__
-from report.output.atomic import atomic_write, file_sha256
 from report.errors import BuildError, Problem, PublishError, display_path
-from report.output.manifest import COVER_NAME, GENERATOR, MANIFEST_NAME, PDF_NAME, RESULTS_NAME
 from report.inputs.options import BuildOptions
 from report.inputs.paths import PACKAGE_DIR
+from report.output.atomic import atomic_write, file_sha256
+from report.output.manifest import COVER_NAME, GENERATOR, MANIFEST_NAME, PDF_NAME, RESULTS_NAME
 
 # Installed packages whose version can change the PDF or cover bytes; part of inputs_sha256.
 BYTE_SHAPERS = (
