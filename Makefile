@@ -73,13 +73,13 @@ test: $(STAMP) system-deps conformance-deps
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_XDIST) -m "not slow"
 
-# The deep input fuzz: 2,000 mutated input files instead of the 200 `make test` runs (tests/test_fuzz.py).
+# The deep input fuzz: 2,000 mutated input files instead of the 200 `make test` runs (tests/inputs/test_fuzz.py).
 fuzz: $(STAMP)
-	LEAD_MAGNET_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -q tests/test_fuzz.py
+	LEAD_MAGNET_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -q tests/inputs/test_fuzz.py
 
 # Re-check conformance alone: veraPDF on the A4, Letter and 12-stack builds (PDF/UA-1) and the PDF/A-3B build.
 conformance: $(STAMP) conformance-deps
-	$(BIN)/python -m pytest -q tests/test_conformance.py
+	$(BIN)/python -m pytest -q tests/output/test_conformance.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check report tests

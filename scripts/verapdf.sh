@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs veraPDF, the PDF Association's reference validator for PDF/A and PDF/UA, for the conformance tests
-# (tests/test_conformance.py) and `make conformance`.
+# (tests/output/test_conformance.py) and `make conformance`.
 #
 # It fetches one pinned release from Maven Central with Maven (org.verapdf.apps:greenfield-apps, a single jar
 # with the validation profiles built in), checks its sha256, and keeps it outside the repository in

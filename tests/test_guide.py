@@ -12,7 +12,7 @@ from report import pipeline
 from report.cli import parser
 from report.view.model import facts
 from tests.conftest import DATA, ROOT
-from tests.test_messages import CASES
+from tests.inputs.test_messages import CASES
 
 GUIDE = ROOT / "docs" / "editing-the-report.md"
 TEXT = GUIDE.read_text(encoding="utf-8")

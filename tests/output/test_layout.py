@@ -92,7 +92,7 @@ def test_no_heading_is_stranded_at_the_bottom_of_a_page(built: dict[str, Path], 
 
 
 def test_the_committed_twelve_stack_fixture_is_valid(run_cli: Any) -> None:
-    fixture = Path(__file__).resolve().parent / "fixtures" / "twelve"
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "twelve"
     result = run_cli("check", "--data", fixture)
     assert result.code == 0, f"{result.err}\nregenerate it: .venv/bin/python tests/fixtures/make_twelve.py"
     assert "12 stacks" in result.out

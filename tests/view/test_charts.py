@@ -11,7 +11,7 @@ from report import pipeline
 from report.view.figures import Drawn
 from tests.conftest import DATA
 
-TWELVE = Path(__file__).resolve().parent / "fixtures" / "twelve"
+TWELVE = Path(__file__).resolve().parents[1] / "fixtures" / "twelve"
 # A4's content box is 257 mm tall; a chart may take at most about half, so its caption and table can follow
 MAX_HEIGHT_PT = 0.6 * 257 / 25.4 * 72
 

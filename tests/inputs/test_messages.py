@@ -309,7 +309,7 @@ CASES: list[tuple[str, Breaker, str]] = [
     ),
     # --- inputs found by mutating the shipped files: one line each, never "internal error" ---------------------
     (
-        # found by tests/test_fuzz.py: a key with brackets was mistaken for pydantic's own path segment
+        # found by tests/inputs/test_fuzz.py: a key with brackets was mistaken for pydantic's own path segment
         "key-with-brackets",
         _edit("report.yaml", "edition:", "editi[]on:"),
         "error: data/report.yaml:4: editi[]on: unknown key; did you mean 'edition'?\n" + SUMMARY_1,
