@@ -139,7 +139,7 @@ def test_the_manifest_records_the_variant_each_pdf_was_built_as(built: dict[str,
     for pdf, variant in cases:
         manifest = json.loads((pdf.parent / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["pdf_variant"] == variant
-    schema = json.loads((ROOT / "report" / "manifest.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "report" / "output" / "manifest.schema.json").read_text(encoding="utf-8"))
     assert schema["properties"]["pdf_variant"]["enum"] == list(PDF_VARIANTS)
 
 
