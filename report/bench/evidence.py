@@ -8,7 +8,16 @@ import re
 import subprocess
 from pathlib import Path
 
-from report.bench.stacks import BUN_CANDIDATES, Paths, bun_candidate_sources, go_binary, go_env
+from report.bench.stacks import (
+    BUN_CANDIDATES,
+    FASTAPI_CANDIDATES,
+    Paths,
+    bun_candidate_sources,
+    fastapi_candidate_sources,
+    fastapi_candidate_venv,
+    go_binary,
+    go_env,
+)
 
 MB = 1024 * 1024
 
@@ -26,6 +35,75 @@ def dir_size(path: Path, skip_installer: bool = False) -> int:
         files = [top] if top.is_file() else top.rglob("*")
         total += sum(p.stat().st_size for p in files if p.is_file() and not p.is_symlink())
     return total
+
+
+# The parts of a CPython installation a service never loads: the test suite, IDLE and Tk, the bundled pip wheels,
+# the base installation's own site-packages (the venv has its own), and what only builds extensions (config dir).
+_STDLIB_UNUSED = ("test", "idlelib", "tkinter", "turtledemo", "ensurepip", "site-packages", "lib2to3")
+# glibc is on every Debian host, so no stack's size counts it.
+_GLIBC = ("libc.so", "libm.so", "libpthread.so", "libdl.so", "librt.so", "libutil.so", "ld-linux", "linux-vdso")
+
+
+def cpython_runtime_files(base_prefix: Path, stdlib: Path, executable: Path) -> list[Path]:
+    """The files of a CPython installation a service needs: the interpreter, libpython, the standard library
+    (with lib-dynload, less `_STDLIB_UNUSED` and the `config-*` build directory)."""
+    files = [executable.resolve()]
+    files += [p for p in sorted((base_prefix / "lib").glob("libpython*.so*")) if p.is_file() and not p.is_symlink()]
+    for top in sorted(stdlib.iterdir()) if stdlib.is_dir() else []:
+        if top.name in _STDLIB_UNUSED or top.name.startswith("config-"):
+            continue
+        if top.is_file():
+            files.append(top)
+        else:
+            files += [p for p in sorted(top.rglob("*")) if p.is_file() and not p.is_symlink()]
+    return files
+
+
+def host_libraries(binaries: list[Path]) -> set[Path]:
+    """Shared libraries outside glibc that `binaries` load from the host (ldd), e.g. Debian's libssl for CPython."""
+    found: set[Path] = set()
+    for binary in binaries:
+        try:
+            out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, timeout=30, check=False)
+        except OSError:
+            continue
+        for line in out.stdout.splitlines():
+            parts = line.split("=>")
+            target = parts[1].split("(")[0].strip() if len(parts) == 2 else ""
+            if target.startswith("/") and not any(g in target for g in _GLIBC):
+                found.add(Path(target).resolve())
+    return found
+
+
+def python_runtime_size(python: Path) -> int:
+    """Bytes a bare Debian host needs for the venv's interpreter: CPython's needed files plus the host libraries
+    they load beyond glibc (libpython's own directory excluded, it is already counted)."""
+    code = (
+        "import sys, sysconfig; print(sys.base_prefix); print(sysconfig.get_paths()['stdlib']); print(sys.executable)"
+    )
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    base, stdlib, exe = out.stdout.splitlines()[:3]
+    files = cpython_runtime_files(Path(base), Path(stdlib), Path(exe))
+    counted = {f.resolve() for f in files}
+    native = [f for f in files if f.suffix == ".so" or ".so." in f.name or f == Path(exe).resolve()]
+    extra = host_libraries(native) - counted
+    return sum(f.stat().st_size for f in files) + sum(f.stat().st_size for f in extra if f.is_file())
+
+
+def venv_native_libraries(venv: Path) -> list[Path]:
+    """Compiled extension modules in a venv's site-packages (their host libraries count too)."""
+    return [p for p in site_packages(venv).rglob("*.so") if p.is_file()]
+
+
+def traced_python_artifact(venv: Path) -> int:
+    """The FastAPI service's artefact on the common basis: CPython as needed, the venv's site-packages without the
+    installer, and host libraries beyond glibc the extension modules load."""
+    extra = host_libraries(venv_native_libraries(venv))
+    return (
+        python_runtime_size(venv / "bin" / "python")
+        + dir_size(site_packages(venv), True)
+        + sum(f.stat().st_size for f in extra if f.is_file() and not str(f).startswith(str(venv.resolve())))
+    )
 
 
 def site_packages(venv: Path) -> Path:
@@ -159,6 +237,25 @@ def bun_candidate_evidence(paths: Paths) -> list[tuple[str, str, float, str]]:
     return rows
 
 
+def fastapi_candidate_evidence(paths: Paths) -> list[tuple[str, str, float, str]]:
+    """Setup lines and distributions added by each FastAPI candidate's tracing (static half of its table)."""
+    rows: list[tuple[str, str, float, str]] = []
+    base = set(venv_distributions(paths.work / "fastapi-venv"))
+    for candidate in FASTAPI_CANDIDATES:
+        base_src, otel_src = fastapi_candidate_sources(paths, candidate)
+        added = set(venv_distributions(fastapi_candidate_venv(paths, candidate))) - base
+        rows += [
+            (
+                "fastapi",
+                f"fastapi_{candidate}_setup_lines",
+                added_code_lines(base_src.read_text(), otel_src.read_text(), "#"),
+                "lines",
+            ),
+            ("fastapi", f"fastapi_{candidate}_packages_added", len(added), "packages"),
+        ]
+    return rows
+
+
 def shared_libraries(binary: Path) -> int:
     """Shared libraries the dynamic loader maps for `binary` (0 for a static binary)."""
     try:
@@ -223,51 +320,31 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
             *bun_candidate_evidence(paths),
         ]
     if "fastapi" in stacks:
-        base_d = venv_distributions(w / "fastapi-venv")
-        otel_d = venv_distributions(w / "fastapi-otel-venv")
+        base_venv, otel_venv = w / "fastapi-venv", fastapi_candidate_venv(paths, "builtin")
+        base_d = venv_distributions(base_venv)
+        otel_d = venv_distributions(otel_venv)
+        app_src, app_otel_src = fastapi_candidate_sources(paths, "builtin")
         rows += [
-            ("fastapi", "artifact_size_mb", dir_size(site_packages(w / "fastapi-venv"), True) / MB, "MiB"),
-            (
-                "fastapi",
-                "otel_artifact_size_mb",
-                dir_size(site_packages(w / "fastapi-otel-venv"), True) / MB,
-                "MiB",
-            ),
+            ("fastapi", "artifact_size_mb", traced_python_artifact(base_venv) / MB, "MiB"),
+            ("fastapi", "otel_artifact_size_mb", traced_python_artifact(otel_venv) / MB, "MiB"),
             ("fastapi", "runtime_dependencies", len(base_d), "packages"),
-            (
-                "fastapi",
-                "shared_libraries",
-                shared_libraries(w / "fastapi-venv" / "bin" / "python"),
-                "libraries",
-            ),
+            ("fastapi", "shared_libraries", shared_libraries(base_venv / "bin" / "python"), "libraries"),
             ("fastapi", "needs_installed_runtime", 1, "bool"),
-            (
-                "fastapi",
-                "otel_packages",
-                len([d for d in otel_d if d.startswith("opentelemetry")]),
-                "packages",
-            ),
+            ("fastapi", "otel_packages", len([d for d in otel_d if d.startswith("opentelemetry")]), "packages"),
             ("fastapi", "otel_dependencies_added", len(set(otel_d) - set(base_d)), "packages"),
             (
                 "fastapi",
                 "otel_packages_size_mb",
-                (
-                    dir_size(site_packages(w / "fastapi-otel-venv"), True)
-                    - dir_size(site_packages(w / "fastapi-venv"), True)
-                )
-                / MB,
+                (dir_size(site_packages(otel_venv), True) - dir_size(site_packages(base_venv), True)) / MB,
                 "MiB",
             ),
             (
                 "fastapi",
                 "otel_setup_lines",
-                added_code_lines(
-                    (paths.services / "fastapi" / "app.py").read_text(),
-                    (paths.services / "fastapi" / "app_otel.py").read_text(),
-                    "#",
-                ),
+                added_code_lines(app_src.read_text(), app_otel_src.read_text(), "#"),
                 "lines",
             ),
+            *fastapi_candidate_evidence(paths),
         ]
     return [(s, m, float(v), u) for s, m, v, u in rows]
 
@@ -276,10 +353,11 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
 MEASURES: dict[str, tuple[str, str]] = {
     "artifact_size_mb": (
         "MiB",
-        "deployable artefact of the baseline: Go static binary, `bun build --compile` "
-        "executable, or the venv's site-packages without pip/setuptools (plus an interpreter)",
+        "what a bare Debian host needs to run the baseline, runtime included: Go static binary, `bun build "
+        "--compile` executable, or CPython (interpreter, libpython, standard library, host libraries beyond glibc) "
+        "plus the venv's site-packages without pip/setuptools",
     ),
-    "otel_artifact_size_mb": ("MiB", "the same for the OpenTelemetry variant"),
+    "otel_artifact_size_mb": ("MiB", "the same for the traced variant (the one the report deploys)"),
     "runtime_dependencies": (
         "packages",
         "third-party packages the baseline needs at run time (Go modules linked "
@@ -310,7 +388,7 @@ MEASURES: dict[str, tuple[str, str]] = {
     "otel_spans_per_req": ("spans/request", "spans the receiver got per request, sequential requests"),
     "otel_db_spans_per_req": (
         "spans/request",
-        "spans per GET /db, sequential requests: the server span plus the stack's database spans",
+        "spans per GET /db, sequential requests (1: the server span; no stack traces its queries)",
     ),
     "otel_server_spans_per_req": ("spans/request", "SERVER-kind spans per request"),
     "otel_server_span_has_route": ("ratio", "share of server spans carrying http.route (1 = all)"),
@@ -336,6 +414,22 @@ MEASURES: dict[str, tuple[str, str]] = {
         "exports the receiver could not decode as OTLP/HTTP protobuf, or sent in another encoding (should be 0)",
     ),
 }
+# The FastAPI candidates measured side by side (services/fastapi/app_otel.py, services/fastapi/candidates/): the
+# built-in OpenTelemetry and the contrib instrumentor with exclude_spans. Stack `fastapi` only.
+for _c, _what in (
+    ("builtin", "FastAPI's built-in OpenTelemetry"),
+    ("contrib", "opentelemetry-instrumentation-fastapi with exclude_spans"),
+):
+    MEASURES.update(
+        {
+            f"fastapi_{_c}_server_spans": ("spans/request", f"{_what}: SERVER-kind spans per request"),
+            f"fastapi_{_c}_spans_per_req": ("spans/request", f"{_what}: all spans per request"),
+            f"fastapi_{_c}_named_route": ("ratio", f"{_what}: share of server spans named `GET <route>`"),
+            f"fastapi_{_c}_has_route": ("ratio", f"{_what}: share of server spans carrying http.route"),
+            f"fastapi_{_c}_setup_lines": ("lines", f"{_what}: source lines added over the untraced app.py"),
+            f"fastapi_{_c}_packages_added": ("packages", f"{_what}: pip distributions tracing adds over the baseline"),
+        }
+    )
 # The Bun candidates measured side by side (services/bun/candidates/, services/bun/server-otel.ts): Bun.serve with a
 # hand-started span, Hono with @hono/otel, Elysia with @elysiajs/opentelemetry. Stack `bun` only.
 for _c, _what in (
