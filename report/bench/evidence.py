@@ -46,7 +46,7 @@ _GLIBC = ("libc.so", "libm.so", "libpthread.so", "libdl.so", "librt.so", "libuti
 
 def cpython_runtime_files(base_prefix: Path, stdlib: Path, executable: Path) -> list[Path]:
     """The files of a CPython installation a service needs: the interpreter, libpython, the standard library
-    (with lib-dynload, less `_STDLIB_UNUSED` and the `config-*` build directory)."""
+    (with lib-dynload, less `_STDLIB_UNUSED`, the `config-*` build directory and -O/-OO bytecode)."""
     files = [executable.resolve()]
     files += [p for p in sorted((base_prefix / "lib").glob("libpython*.so*")) if p.is_file() and not p.is_symlink()]
     for top in sorted(stdlib.iterdir()) if stdlib.is_dir() else []:
@@ -55,8 +55,13 @@ def cpython_runtime_files(base_prefix: Path, stdlib: Path, executable: Path) -> 
         if top.is_file():
             files.append(top)
         else:
-            files += [p for p in sorted(top.rglob("*")) if p.is_file() and not p.is_symlink()]
+            files += [p for p in sorted(top.rglob("*")) if p.is_file() and not p.is_symlink() and not _optimized(p)]
     return files
+
+
+def _optimized(path: Path) -> bool:
+    """Bytecode for `python -O`/`-OO` (`*.opt-1.pyc`, `*.opt-2.pyc`): a service run without them never loads it."""
+    return path.name.endswith((".opt-1.pyc", ".opt-2.pyc"))
 
 
 def host_libraries(binaries: list[Path]) -> set[Path]:

@@ -1,10 +1,9 @@
-"""Reference service: FastAPI on uvicorn, traced by FastAPI's built-in OpenTelemetry, exported over OTLP/HTTP protobuf.
+"""Reference service: FastAPI on uvicorn, traced by its built-in OpenTelemetry, exported as OTLP/HTTP protobuf."""
 
-FastAPI (0.142+) traces every request by itself once a tracer provider exists; `auto_configure` makes that provider
-from the OTEL_* environment (OTLP/HTTP protobuf exporter, batch span processor reading OTEL_BSP_*), as FastAPI's
-documentation does with FASTAPI_OTEL_AUTO_CONFIGURE=true. The per-operation spans (dependencies, endpoint,
-serialization) are switched off so that every stack exports one span per request: the server span.
-"""
+# FastAPI traces every request by itself once a tracer provider exists; `auto_configure` makes that provider
+# from the OTEL_* environment (OTLP/HTTP protobuf exporter, batch span processor reading OTEL_BSP_*), as FastAPI's
+# documentation does with FASTAPI_OTEL_AUTO_CONFIGURE=true. The per-operation spans (dependencies, endpoint,
+# serialization) are switched off so that every stack exports one span per request: the server span.
 
 import os
 import random

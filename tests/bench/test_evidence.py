@@ -135,7 +135,10 @@ def test_cpython_runtime_counts_what_a_service_loads_and_leaves_out_the_rest(tmp
         _file(stdlib / "os.py", 1),
         _file(stdlib / "json" / "__init__.py", 1),
         _file(stdlib / "lib-dynload" / "_ssl.cpython-313-x86_64-linux-gnu.so", 1),
+        _file(stdlib / "__pycache__" / "os.cpython-313.pyc", 1),
     ]
+    _file(stdlib / "__pycache__" / "os.cpython-313.opt-1.pyc", 1000)
+    _file(stdlib / "__pycache__" / "os.cpython-313.opt-2.pyc", 1000)
     for left_out in (
         "test/test_os.py",
         "idlelib/idle.py",

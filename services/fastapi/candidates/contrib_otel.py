@@ -1,10 +1,9 @@
-"""Candidate: FastAPI traced by the contrib instrumentor (opentelemetry-instrumentation-fastapi), OTLP/HTTP protobuf.
+"""Candidate: FastAPI traced by the contrib instrumentor (opentelemetry-instrumentation-fastapi)."""
 
-Measured beside the built-in tracing (../app_otel.py). The instrumentor's ASGI `http send`/`http receive` spans are
-left out with its own option (`exclude_spans`), so it exports one span per request, the server span. FastAPI's
-built-in tracing finds the instrumentor's middleware in the app and switches itself off, so the two never both
-emit a server span (the span probe counts server spans per request).
-"""
+# Measured beside the built-in tracing (../app_otel.py). The instrumentor's ASGI `http send`/`http receive` spans are
+# left out with its own option (`exclude_spans`), so it exports one span per request, the server span. FastAPI's
+# built-in tracing finds the instrumentor's middleware in the app and switches itself off, so the two never both
+# emit a server span (the span probe counts server spans per request).
 
 import os
 import random
