@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from report.bench.artifact import dir_size
 from report.bench.evidence import (
     MEASURES,
     added_code_lines,
-    dir_size,
     npm_closure,
     npm_imports,
     npm_packages,
@@ -123,7 +123,7 @@ def _file(path: Path, size: int) -> Path:
 
 
 def test_cpython_runtime_counts_what_a_service_loads_and_leaves_out_the_rest(tmp_path: Path) -> None:
-    from report.bench.evidence import cpython_runtime_files
+    from report.bench.artifact import cpython_runtime_files
 
     prefix = tmp_path / "3.13.0"
     exe = _file(prefix / "bin" / "python3.13", 10)
@@ -157,7 +157,7 @@ def test_cpython_runtime_counts_what_a_service_loads_and_leaves_out_the_rest(tmp
 def test_host_libraries_leave_glibc_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import subprocess
 
-    from report.bench import evidence
+    from report.bench import artifact
 
     ldd = (
         "\tlinux-vdso.so.1 (0x00007ffd)\n"
@@ -167,7 +167,7 @@ def test_host_libraries_leave_glibc_out(tmp_path: Path, monkeypatch: pytest.Monk
         "\t/lib64/ld-linux-x86-64.so.2 (0x00007f72)\n"
     )
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=ldd, stderr=""))
-    assert evidence.host_libraries([tmp_path / "_ssl.so"]) == {Path("/usr/lib/x86_64-linux-gnu/libssl.so.3").resolve()}
+    assert artifact.host_libraries([tmp_path / "_ssl.so"]) == {Path("/usr/lib/x86_64-linux-gnu/libssl.so.3").resolve()}
 
 
 def test_fastapi_candidates_count_their_own_setup_lines_and_packages(tmp_path: Path) -> None:
