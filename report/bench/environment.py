@@ -13,7 +13,7 @@ from typing import Any
 from report import drift
 from report.bench import procfs
 from report.bench.calibration import Probe
-from report.bench.notes import method_notes, tool_versions_note, toolchains_note
+from report.bench.notes import method_notes, tool_versions_note, toolchains_notes
 from report.bench.plan import Pinning, Plan
 from report.bench.results import DELIVERED_MIN_PCT, Results
 from report.bench.stacks import BSP_DEFAULTS, tool_version
@@ -53,7 +53,7 @@ def toolchain_notes(stack_versions: dict[str, str]) -> list[str]:
     match = re.search(r"CPython (\S+?)[;,]", stack_versions.get("fastapi", ""))
     if match is None:
         return []
-    return [toolchains_note(match.group(1), tool_version(["node", "--version"]))]
+    return toolchains_notes(match.group(1), tool_version(["node", "--version"]))
 
 
 def dist_version(name: str) -> str:

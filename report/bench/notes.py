@@ -122,15 +122,12 @@ def support_status(tool: str, version: str) -> str:
     return templates().get(f"support_{tool}_{line}", templates()["support_unknown"])
 
 
-def toolchains_note(python: str, node: str) -> str:
+def toolchains_notes(python: str, node: str) -> list[str]:
     """What CPython the FastAPI services ran on and what Node ran npm, each with its release's support status."""
-    return note(
-        "toolchains",
-        python=python,
-        python_status=support_status("python", python),
-        node=node.lstrip("v"),
-        node_status=support_status("node", node),
-    )
+    return [
+        note("toolchain_python", python=python, python_status=support_status("python", python)),
+        note("toolchain_node", node=node.lstrip("v"), node_status=support_status("node", node)),
+    ]
 
 
 def tool_versions_note(tools: list[str]) -> str:
