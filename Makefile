@@ -9,6 +9,9 @@ STAMP   := $(VENV)/.installed
 DATA    ?= data
 OUT     ?= output
 LM      := $(BIN)/lead-magnet
+# Go 1.27 for every go command a recipe runs (the harness builds the Go services): the machine's go fetches
+# this toolchain from the Go module proxy. services/go/go.mod names the same toolchain.
+export GOTOOLCHAIN := go1.27.3
 
 .PHONY: pdf html check test test-fast fuzz lint typecheck clean distclean system-deps bench-deps bench look perf preview venv lock verify new-edition conformance conformance-deps
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything `lead-magnet bench` needs, from the project's own files:
-#   go:  the machine's Go when it is 1.21+ (go.mod's toolchain line selects 1.26 through GOTOOLCHAIN=auto when
-#        older); Go modules from the Go module proxy, pinned by services/go/go.mod + go.sum. No Go from apt.
+#   go:  Go 1.27.3 through GOTOOLCHAIN=go1.27.3 (the machine's go, 1.21+, fetches that toolchain from the Go module
+#        proxy); Go modules from the Go module proxy, pinned by services/go/go.mod + go.sum. No Go from apt.
 #   apt: wrk (and node/npm when missing)
 #   npm: bun, Hono and OpenTelemetry (services/bun/package.json + lock); the Elysia candidate's packages
 #        (services/bun/candidates/elysia/package.json + lock)
-#   pip: FastAPI, uvicorn, asyncpg and OpenTelemetry in two venvs (services/fastapi/requirements*.txt)
+#   pip: FastAPI, uvicorn, asyncpg and OpenTelemetry in three venvs (services/fastapi/requirements*.txt and
+#        services/fastapi/candidates/requirements-contrib.txt), on the newest CPython the machine has (pyenv's
+#        newest 3.x, else python3; PYTHON=... overrides)
 #   cargo: oha 1.16.0, the open-loop load generator (crates.io, --locked), into services/.work/oha
 # Idempotent and quick when everything is already there. Non-interactive; exits 1 naming what is missing.
 set -euo pipefail
@@ -13,7 +15,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/services"
 WORK="$BENCH/.work"
-PYTHON="${PYTHON:-python3}"
+# Go 1.27: the go command fetches this toolchain from the Go module proxy (go.mod's toolchain line names it too).
+export GOTOOLCHAIN=go1.27.3
 mkdir -p "$WORK"
 
 missing=()
@@ -43,16 +46,16 @@ fi
 GO="$(command -v go || true)"
 [[ -z "$GO" && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
 if [[ -z "$GO" ]]; then
-  missing+=("Go 1.26 or newer: install the official tarball (https://go.dev/dl/, go1.26.x linux-amd64) into /usr/local/go and put /usr/local/go/bin on PATH; Debian's golang-go is too old")
+  missing+=("Go 1.21 or newer to fetch $GOTOOLCHAIN: install the official tarball (https://go.dev/dl/, go1.27.x linux-amd64) into /usr/local/go and put /usr/local/go/bin on PATH; Debian's golang-go is too old")
 else
-  gover="$("$GO" env GOVERSION)"; minor="$(echo "$gover" | sed -E 's/^go1\.([0-9]+).*/\1/')"
+  local_ver="$(GOTOOLCHAIN=local "$GO" env GOVERSION)"; minor="$(echo "$local_ver" | sed -E 's/^go1\.([0-9]+).*/\1/')"
   if ((minor < 21)); then
-    missing+=("Go 1.26 or newer (found $gover, too old to select a toolchain itself): install go1.26.x from https://go.dev/dl/ into /usr/local/go")
+    missing+=("Go 1.21 or newer (found $local_ver, too old to fetch $GOTOOLCHAIN itself): install go1.27.x from https://go.dev/dl/ into /usr/local/go")
   else
-    # Older than go.mod's go line: GOTOOLCHAIN=auto fetches the toolchain go.mod names from the module proxy.
-    say "go modules: go mod download in services/go ($gover)"
-    if ! (cd "$BENCH/go" && GOTOOLCHAIN=auto GOFLAGS=-mod=readonly "$GO" mod download && GOTOOLCHAIN=auto "$GO" version >/dev/null); then
-      missing+=("Go modules (go mod download in services/go failed: is the Go module proxy reachable? GOPROXY=$("$GO" env GOPROXY))")
+    # GOTOOLCHAIN=go1.27.3: the machine's go fetches Go 1.27.3 from the module proxy and runs it.
+    say "go modules: go mod download in services/go ($GOTOOLCHAIN, through the machine's $local_ver)"
+    if ! (cd "$BENCH/go" && GOFLAGS=-mod=readonly "$GO" mod download && "$GO" version >/dev/null); then
+      missing+=("Go $GOTOOLCHAIN and modules (go mod download in services/go failed: is the Go module proxy reachable? GOPROXY=$(GOTOOLCHAIN=local "$GO" env GOPROXY))")
     fi
   fi
 fi
@@ -86,9 +89,21 @@ else
 fi
 
 # --- pip: FastAPI venvs -----------------------------------------------------------------------------
-make_venv() {  # name requirements-file
+# The newest CPython the machine has: pyenv's newest 3.x (the machine image ships 3.13.0 there), else python3.
+if [[ -z "${PYTHON:-}" ]]; then
+  newest="$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.* 2>/dev/null | grep -E '/3\.[0-9]+\.[0-9]+$' | sort -V | tail -1 || true)"
+  if [[ -n "$newest" && -x "$newest/bin/python3" ]]; then
+    PYTHON="$newest/bin/python3"
+  else
+    PYTHON=python3
+    say "no pyenv CPython found under ${PYENV_ROOT:-$HOME/.pyenv}/versions: the FastAPI venvs use $(python3 --version 2>&1), which may not be the newest CPython"
+  fi
+fi
+say "FastAPI venvs on $("$PYTHON" --version 2>&1) ($PYTHON)"
+make_venv() {  # name requirements-file (relative to services/fastapi)
   local venv="$WORK/$1" req="$BENCH/fastapi/$2" want
-  want="$(stamp "$req")"
+  # The interpreter is part of the stamp: a newer CPython rebuilds the venvs.
+  want="$(stamp "$req" <(echo "$PYTHON"; "$PYTHON" --version 2>&1))"
   if [[ -x "$venv/bin/python" && "$(cat "$venv/.deps-stamp" 2>/dev/null)" == "$want" ]]; then
     say "venv $1 present"
     return 0
@@ -107,6 +122,7 @@ make_venv() {  # name requirements-file
 if "$PYTHON" -c "import venv, ensurepip" 2>/dev/null; then
   make_venv fastapi-venv requirements.txt
   make_venv fastapi-otel-venv requirements-otel.txt
+  make_venv fastapi-contrib-venv candidates/requirements-contrib.txt
 else
   missing+=("python3 venv/ensurepip (apt: python3-venv)")
 fi
@@ -166,4 +182,4 @@ if ((${#missing[@]})); then
   printf '  - %s\n' "${missing[@]}" >&2
   exit 1
 fi
-say "ready: $(cd "$BENCH/go" && GOTOOLCHAIN=auto "$GO" env GOVERSION), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $("$oha_bin" --version), bun $("$WORK/bun/node_modules/.bin/bun" --version)"
+say "ready: $(cd "$BENCH/go" && "$GO" env GOVERSION), $("$WORK/fastapi-otel-venv/bin/python" --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $("$oha_bin" --version), bun $("$WORK/bun/node_modules/.bin/bun" --version)"

@@ -12,7 +12,7 @@ from typing import Any
 
 from report.bench import procfs
 from report.bench.calibration import Probe
-from report.bench.notes import method_notes, tool_versions_note
+from report.bench.notes import method_notes, tool_versions_note, toolchains_notes
 from report.bench.plan import Pinning, Plan
 from report.bench.results import DELIVERED_MIN_PCT, Results
 from report.bench.stacks import BSP_DEFAULTS, tool_version
@@ -46,6 +46,14 @@ def tool_versions(oha: str) -> list[str]:
         "node " + tool_version(["node", "--version"]),
         "npm " + tool_version(["npm", "--version"]),
     ]
+
+
+def toolchain_notes(stack_versions: dict[str, str]) -> list[str]:
+    """The toolchains' support status, from the CPython version read back from the FastAPI venv (when measured)."""
+    match = re.search(r"CPython (\S+?)[;,]", stack_versions.get("fastapi", ""))
+    if match is None:
+        return []
+    return toolchains_notes(match.group(1), tool_version(["node", "--version"]))
 
 
 def dist_version(name: str) -> str:
@@ -127,7 +135,11 @@ def environment_document(
             "queue_reruns": results.queue_reruns,
         },
         "pinning": pinning.describe(),
-        "notes": [*method_notes(plan, results, pinning, oha, lua_hook), tool_versions_note(tool_versions(oha))],
+        "notes": [
+            *method_notes(plan, results, pinning, oha, lua_hook),
+            *toolchain_notes(stack_versions),
+            tool_versions_note(tool_versions(oha)),
+        ],
     }
     drifted = drift_flags(results, probe)
     if probe.readings:

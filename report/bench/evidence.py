@@ -8,30 +8,19 @@ import re
 import subprocess
 from pathlib import Path
 
-from report.bench.stacks import BUN_CANDIDATES, Paths, bun_candidate_sources, go_binary, go_env
+from report.bench.artifact import dir_size, site_packages, traced_python_artifact
+from report.bench.stacks import (
+    BUN_CANDIDATES,
+    FASTAPI_CANDIDATES,
+    Paths,
+    bun_candidate_sources,
+    fastapi_candidate_sources,
+    fastapi_candidate_venv,
+    go_binary,
+    go_env,
+)
 
 MB = 1024 * 1024
-
-
-_INSTALLER = ("pip", "setuptools", "wheel", "_distutils_hack", "pkg_resources", "distutils-precedence")
-
-
-def dir_size(path: Path, skip_installer: bool = False) -> int:
-    """Bytes of regular files under `path` (symlinks not followed), optionally without pip/setuptools."""
-    total = 0
-    for top in path.iterdir() if path.is_dir() else []:
-        # pip and setuptools come with every venv and are not needed to run the service.
-        if skip_installer and top.name.lower().startswith(_INSTALLER):
-            continue
-        files = [top] if top.is_file() else top.rglob("*")
-        total += sum(p.stat().st_size for p in files if p.is_file() and not p.is_symlink())
-    return total
-
-
-def site_packages(venv: Path) -> Path:
-    """The venv's site-packages directory."""
-    found = sorted(venv.glob("lib/python*/site-packages"))
-    return found[0] if found else venv / "lib" / "site-packages"
 
 
 def venv_distributions(venv: Path) -> list[str]:
@@ -159,6 +148,25 @@ def bun_candidate_evidence(paths: Paths) -> list[tuple[str, str, float, str]]:
     return rows
 
 
+def fastapi_candidate_evidence(paths: Paths) -> list[tuple[str, str, float, str]]:
+    """Setup lines and distributions added by each FastAPI candidate's tracing (static half of its table)."""
+    rows: list[tuple[str, str, float, str]] = []
+    base = set(venv_distributions(paths.work / "fastapi-venv"))
+    for candidate in FASTAPI_CANDIDATES:
+        base_src, otel_src = fastapi_candidate_sources(paths, candidate)
+        added = set(venv_distributions(fastapi_candidate_venv(paths, candidate))) - base
+        rows += [
+            (
+                "fastapi",
+                f"fastapi_{candidate}_setup_lines",
+                added_code_lines(base_src.read_text(), otel_src.read_text(), "#"),
+                "lines",
+            ),
+            ("fastapi", f"fastapi_{candidate}_packages_added", len(added), "packages"),
+        ]
+    return rows
+
+
 def shared_libraries(binary: Path) -> int:
     """Shared libraries the dynamic loader maps for `binary` (0 for a static binary)."""
     try:
@@ -223,51 +231,31 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
             *bun_candidate_evidence(paths),
         ]
     if "fastapi" in stacks:
-        base_d = venv_distributions(w / "fastapi-venv")
-        otel_d = venv_distributions(w / "fastapi-otel-venv")
+        base_venv, otel_venv = w / "fastapi-venv", fastapi_candidate_venv(paths, "builtin")
+        base_d = venv_distributions(base_venv)
+        otel_d = venv_distributions(otel_venv)
+        app_src, app_otel_src = fastapi_candidate_sources(paths, "builtin")
         rows += [
-            ("fastapi", "artifact_size_mb", dir_size(site_packages(w / "fastapi-venv"), True) / MB, "MiB"),
-            (
-                "fastapi",
-                "otel_artifact_size_mb",
-                dir_size(site_packages(w / "fastapi-otel-venv"), True) / MB,
-                "MiB",
-            ),
+            ("fastapi", "artifact_size_mb", traced_python_artifact(base_venv) / MB, "MiB"),
+            ("fastapi", "otel_artifact_size_mb", traced_python_artifact(otel_venv) / MB, "MiB"),
             ("fastapi", "runtime_dependencies", len(base_d), "packages"),
-            (
-                "fastapi",
-                "shared_libraries",
-                shared_libraries(w / "fastapi-venv" / "bin" / "python"),
-                "libraries",
-            ),
+            ("fastapi", "shared_libraries", shared_libraries(base_venv / "bin" / "python"), "libraries"),
             ("fastapi", "needs_installed_runtime", 1, "bool"),
-            (
-                "fastapi",
-                "otel_packages",
-                len([d for d in otel_d if d.startswith("opentelemetry")]),
-                "packages",
-            ),
+            ("fastapi", "otel_packages", len([d for d in otel_d if d.startswith("opentelemetry")]), "packages"),
             ("fastapi", "otel_dependencies_added", len(set(otel_d) - set(base_d)), "packages"),
             (
                 "fastapi",
                 "otel_packages_size_mb",
-                (
-                    dir_size(site_packages(w / "fastapi-otel-venv"), True)
-                    - dir_size(site_packages(w / "fastapi-venv"), True)
-                )
-                / MB,
+                (dir_size(site_packages(otel_venv), True) - dir_size(site_packages(base_venv), True)) / MB,
                 "MiB",
             ),
             (
                 "fastapi",
                 "otel_setup_lines",
-                added_code_lines(
-                    (paths.services / "fastapi" / "app.py").read_text(),
-                    (paths.services / "fastapi" / "app_otel.py").read_text(),
-                    "#",
-                ),
+                added_code_lines(app_src.read_text(), app_otel_src.read_text(), "#"),
                 "lines",
             ),
+            *fastapi_candidate_evidence(paths),
         ]
     return [(s, m, float(v), u) for s, m, v, u in rows]
 
@@ -276,10 +264,11 @@ def static_evidence(paths: Paths, stacks: list[str]) -> list[tuple[str, str, flo
 MEASURES: dict[str, tuple[str, str]] = {
     "artifact_size_mb": (
         "MiB",
-        "deployable artefact of the baseline: Go static binary, `bun build --compile` "
-        "executable, or the venv's site-packages without pip/setuptools (plus an interpreter)",
+        "what a bare Debian host needs to run the baseline, runtime included: Go static binary, `bun build "
+        "--compile` executable, or CPython (interpreter, libpython, standard library, host libraries beyond glibc) "
+        "plus the venv's site-packages without pip/setuptools",
     ),
-    "otel_artifact_size_mb": ("MiB", "the same for the OpenTelemetry variant"),
+    "otel_artifact_size_mb": ("MiB", "the same for the traced variant (the one the report deploys)"),
     "runtime_dependencies": (
         "packages",
         "third-party packages the baseline needs at run time (Go modules linked "
@@ -310,7 +299,7 @@ MEASURES: dict[str, tuple[str, str]] = {
     "otel_spans_per_req": ("spans/request", "spans the receiver got per request, sequential requests"),
     "otel_db_spans_per_req": (
         "spans/request",
-        "spans per GET /db, sequential requests: the server span plus the stack's database spans",
+        "spans per GET /db, sequential requests (1: the server span; no stack traces its queries)",
     ),
     "otel_server_spans_per_req": ("spans/request", "SERVER-kind spans per request"),
     "otel_server_span_has_route": ("ratio", "share of server spans carrying http.route (1 = all)"),
@@ -336,6 +325,22 @@ MEASURES: dict[str, tuple[str, str]] = {
         "exports the receiver could not decode as OTLP/HTTP protobuf, or sent in another encoding (should be 0)",
     ),
 }
+# The FastAPI candidates measured side by side (services/fastapi/app_otel.py, services/fastapi/candidates/): the
+# built-in OpenTelemetry and the contrib instrumentor with exclude_spans. Stack `fastapi` only.
+for _c, _what in (
+    ("builtin", "FastAPI's built-in OpenTelemetry"),
+    ("contrib", "opentelemetry-instrumentation-fastapi with exclude_spans"),
+):
+    MEASURES.update(
+        {
+            f"fastapi_{_c}_server_spans": ("spans/request", f"{_what}: SERVER-kind spans per request"),
+            f"fastapi_{_c}_spans_per_req": ("spans/request", f"{_what}: all spans per request"),
+            f"fastapi_{_c}_named_route": ("ratio", f"{_what}: share of server spans named `GET <route>`"),
+            f"fastapi_{_c}_has_route": ("ratio", f"{_what}: share of server spans carrying http.route"),
+            f"fastapi_{_c}_setup_lines": ("lines", f"{_what}: source lines added over the untraced app.py"),
+            f"fastapi_{_c}_packages_added": ("packages", f"{_what}: pip distributions tracing adds over the baseline"),
+        }
+    )
 # The Bun candidates measured side by side (services/bun/candidates/, services/bun/server-otel.ts): Bun.serve with a
 # hand-started span, Hono with @hono/otel, Elysia with @elysiajs/opentelemetry. Stack `bun` only.
 for _c, _what in (

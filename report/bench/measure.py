@@ -9,7 +9,7 @@ from report.bench.probes import SpanProbes, probe_seconds
 from report.bench.results import Results
 from report.bench.service import ReceiverClient
 from report.bench.session import settle_quiet_s
-from report.bench.stacks import BSP_DEFAULTS, BUN_CANDIDATES
+from report.bench.stacks import BSP_DEFAULTS, BUN_CANDIDATES, FASTAPI_CANDIDATES
 
 
 class Bench(ClosedLoop, SpanProbes):
@@ -23,7 +23,8 @@ class Bench(ClosedLoop, SpanProbes):
         servers = n * len(VARIANTS_RUN) * p.rounds
         settle = n * p.rounds * len(p.concurrency) * 2 * settle_quiet_s(p)
         load = servers * (len(p.concurrency) * (p.warmup_s + p.duration_s) + p.idle_settle_s + 1) + settle
-        probes = (n + len(BUN_CANDIDATES) - 1 + (n if p.db else 0)) * probe_seconds(p)
+        extra = len(BUN_CANDIDATES) * ("bun" in p.stacks) + len(FASTAPI_CANDIDATES) * ("fastapi" in p.stacks)
+        probes = (n + extra - ("bun" in p.stacks) - ("fastapi" in p.stacks) + (n if p.db else 0)) * probe_seconds(p)
         endpoints = 2 if p.db else 1
         variants = len(p.ladder.variants)
         db = (3 + n * variants * p.rounds * (1 + len(p.db_concurrency) * (p.warmup_s + p.duration_s))) * p.db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from typing import Any
 
@@ -11,7 +12,7 @@ from report.bench.plan import Pinning, Plan
 from report.bench.postgres import ROWS
 from report.bench.results import Results
 from report.bench.stacks import BSP_DEFAULTS
-from report.bench.wording import fields, sentence
+from report.bench.wording import fields, sentence, templates
 
 
 def note(name: str, **figures: Any) -> str:
@@ -107,6 +108,26 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha
             )
         )
     return out
+
+
+def release_line(version: str, parts: int) -> str:
+    """`3.13` from `3.13.0` (parts=2), `20` from `v20.20.2` (parts=1); empty when unreadable."""
+    match = re.match(r"v?(\d+(?:\.\d+)*)", version.strip())
+    return ".".join(match.group(1).split(".")[:parts]) if match else ""
+
+
+def support_status(tool: str, version: str) -> str:
+    """The support status of `tool`'s release line (notes.yaml's support_<tool>_<line>), or that it is not on file."""
+    line = release_line(version, 2 if tool == "python" else 1)
+    return templates().get(f"support_{tool}_{line}", templates()["support_unknown"])
+
+
+def toolchains_notes(python: str, node: str) -> list[str]:
+    """What CPython the FastAPI services ran on and what Node ran npm, each with its release's support status."""
+    return [
+        note("toolchain_python", python=python, python_status=support_status("python", python)),
+        note("toolchain_node", node=node.lstrip("v"), node_status=support_status("node", node)),
+    ]
 
 
 def tool_versions_note(tools: list[str]) -> str:

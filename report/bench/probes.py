@@ -8,7 +8,10 @@ from report.bench.errors import BenchError
 from report.bench.plan import Plan
 from report.bench.service import get
 from report.bench.session import EXPECTED_BODY, FLUSH_WAIT_S, Session, settle_quiet_s
-from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE
+from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE, FASTAPI_CANDIDATES, FASTAPI_CHOICE
+
+# Per stack: its candidates and the one its traced variant is (probed once, its figures reused).
+CANDIDATES = {"bun": (BUN_CANDIDATES, BUN_CHOICE), "fastapi": (FASTAPI_CANDIDATES, FASTAPI_CHOICE)}
 
 
 def probe_seconds(plan: Plan) -> float:
@@ -71,16 +74,19 @@ class SpanProbes(Session):
                 "otel_server_span_named_route": f["named_route"],
                 "otel_bad_payloads": f["bad_payloads"],
             }
-            if stack != "bun":
+            if stack not in CANDIDATES:
                 continue
-            for candidate in BUN_CANDIDATES:
-                c = f if candidate == BUN_CHOICE else self._probe(stack, candidate)
+            candidates, choice = CANDIDATES[stack]
+            for candidate in candidates:
+                # FastAPI's contrib candidate runs with the built-in tracing on by default too: its server spans per
+                # request show that the two never both emit one.
+                c = f if candidate == choice else self._probe(stack, candidate)
                 self.results.spans[stack].update(
                     {
-                        f"bun_{candidate}_spans_per_req": c["spans_per_req"],
-                        f"bun_{candidate}_server_spans": c["server_spans_per_req"],
-                        f"bun_{candidate}_named_route": c["named_route"],
-                        f"bun_{candidate}_has_route": c["has_route"],
+                        f"{stack}_{candidate}_spans_per_req": c["spans_per_req"],
+                        f"{stack}_{candidate}_server_spans": c["server_spans_per_req"],
+                        f"{stack}_{candidate}_named_route": c["named_route"],
+                        f"{stack}_{candidate}_has_route": c["has_route"],
                     }
                 )
 

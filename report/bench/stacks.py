@@ -80,6 +80,25 @@ BUN_CHOICE = "hono"
 BUN_CANDIDATES = ("bunserve", "hono", "elysia")
 
 
+# FastAPI's traced variant is its built-in OpenTelemetry (services/fastapi/app_otel.py, FastAPI's documented path);
+# the contrib instrumentor (services/fastapi/candidates/contrib_otel.py, own venv) is measured beside it.
+FASTAPI_CHOICE = "builtin"
+FASTAPI_CANDIDATES = ("builtin", "contrib")
+
+
+def fastapi_candidate_sources(paths: Paths, candidate: str) -> tuple[Path, Path]:
+    """The (baseline, traced) sources of one FastAPI candidate."""
+    fastapi = paths.services / "fastapi"
+    if candidate == FASTAPI_CHOICE:
+        return fastapi / "app.py", fastapi / "app_otel.py"
+    return fastapi / "app.py", fastapi / "candidates" / f"{candidate}_otel.py"
+
+
+def fastapi_candidate_venv(paths: Paths, candidate: str) -> Path:
+    """The virtual environment one FastAPI candidate's traced variant runs in."""
+    return paths.work / ("fastapi-otel-venv" if candidate == FASTAPI_CHOICE else f"fastapi-{candidate}-venv")
+
+
 def bun_candidate_sources(paths: Paths, candidate: str) -> tuple[Path, Path]:
     """The (baseline, traced) sources of one Bun candidate."""
     bun = paths.services / "bun"
@@ -119,6 +138,8 @@ def launch(
         env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
         env["OTEL_TRACES_EXPORTER"] = "otlp"
         env["OTEL_PROPAGATORS"] = "tracecontext"
+        # Read by the SDKs that build their resource from the environment (FastAPI's built-in auto-configuration).
+        env["OTEL_SERVICE_NAME"] = f"bench-{stack}"
         # The SDKs' own metrics/log exporters stay off: only traces are compared.
         env["OTEL_METRICS_EXPORTER"] = "none"
         env["OTEL_LOGS_EXPORTER"] = "none"
@@ -136,8 +157,11 @@ def launch(
             return Launch([str(binary)], env, binary.parent)
         return Launch([str(paths.work / "bun" / f"server{suffix}")], env, paths.work / "bun")
     if stack == "fastapi":
-        venv = paths.work / ("fastapi-otel-venv" if otel else "fastapi-venv")
-        app = "app_otel:app" if otel else "app:app"
+        choice = candidate or FASTAPI_CHOICE
+        venv = fastapi_candidate_venv(paths, choice) if otel else paths.work / "fastapi-venv"
+        app = "app:app"
+        if otel:
+            app = "app_otel:app" if choice == FASTAPI_CHOICE else f"candidates.{choice}_otel:app"
         argv = [
             str(venv / "bin" / "python"),
             "-m",
@@ -168,7 +192,9 @@ def _run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = 
     return done.stdout
 
 
-GO_MIN = (1, 26)  # services/go/go.mod's go line: the oldest Go that builds the module
+# Every go command the harness runs uses Go 1.27.3 (services/go/go.mod's toolchain line; install-deps.sh, the Makefile
+# and .ci/run export the same): the machine's go (1.21+) fetches it from the Go module proxy.
+GO_TOOLCHAIN = "go1.27.3"
 
 
 def go_binary() -> str | None:
@@ -184,8 +210,7 @@ def go_env(paths: Paths) -> dict[str, str]:
     """Module mode, pinned by services/go/go.mod + go.sum; modules come from the Go module proxy (GOPROXY)."""
     env = base_env()
     env.update(CGO_ENABLED="0", GOFLAGS="-trimpath -mod=readonly")
-    # An older go (1.21+) fetches the toolchain that go.mod's toolchain line names.
-    env["GOTOOLCHAIN"] = os.environ.get("GOTOOLCHAIN", "auto")
+    env["GOTOOLCHAIN"] = GO_TOOLCHAIN
     for key in ("GOPROXY", "GOMODCACHE", "GOCACHE", "GOPATH"):
         if key in os.environ:
             env[key] = os.environ[key]
@@ -214,7 +239,7 @@ def build(paths: Paths, stacks: list[str]) -> None:
     if "go" in stacks:
         go = go_binary()
         if go is None:
-            missing.append("go 1.26+ (the official tarball from go.dev/dl, unpacked to /usr/local/go)")
+            missing.append(f"go 1.21+ to fetch {GO_TOOLCHAIN} (the official tarball from go.dev/dl, in /usr/local/go)")
         else:
             (paths.work / "go").mkdir(parents=True, exist_ok=True)
             mod = [paths.services / "go" / "go.mod", paths.services / "go" / "go.sum"]
@@ -239,9 +264,9 @@ def build(paths: Paths, stacks: list[str]) -> None:
                     binary = bun_candidate_binary(paths, candidate)
                     _bun_compile(bun, bun_candidate_sources(paths, candidate)[1], binary.parent, binary.name)
     if "fastapi" in stacks:
-        for venv in ("fastapi-venv", "fastapi-otel-venv"):
+        for venv in ("fastapi-venv", *(fastapi_candidate_venv(paths, c).name for c in FASTAPI_CANDIDATES)):
             if not (paths.work / venv / "bin" / "python").exists():
-                missing.append(f"{paths.work / venv} (pip: services/fastapi/requirements*.txt)")
+                missing.append(f"{paths.work / venv} (pip: services/fastapi/requirements*.txt, candidates/)")
     if missing:
         raise BenchError("missing toolchain: " + "; ".join(missing) + ". Run `make bench-deps` first.")
 
@@ -254,7 +279,7 @@ def _go_module_versions(binary: Path) -> dict[str, str]:
     """Module path -> version, and "go" -> toolchain, from `go version -m` on a built binary."""
     go = go_binary() or "go"
     out: dict[str, str] = {}
-    for line in _run([go, "version", "-m", str(binary)]).splitlines():
+    for line in _run([go, "version", "-m", str(binary)], env=go_env(Paths(repo_root()))).splitlines():
         parts = line.split()
         if len(parts) >= 2 and parts[0].endswith(":"):
             out["go"] = parts[1]
@@ -286,8 +311,7 @@ def versions(paths: Paths, stacks: list[str]) -> dict[str, str]:
         out["go"] = (
             f"{m.get('go', 'unknown')} net/http, CGO_ENABLED=0 static binary; pgx {m.get('github.com/jackc/pgx/v5')}; "
             f"OTel: otelhttp {m.get(contrib)}, SDK {m.get('go.opentelemetry.io/otel/sdk')}, otlptracehttp "
-            f"{m.get('go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp')} (OTLP/HTTP protobuf), "
-            f"otelpgx {m.get('github.com/exaring/otelpgx')}"
+            f"{m.get('go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp')} (OTLP/HTTP protobuf)"
         )
     if "bun" in stacks:
         bun = _first_line(_run([str(paths.work / "bun" / "node_modules" / ".bin" / "bun"), "--version"]))
@@ -303,12 +327,14 @@ def versions(paths: Paths, stacks: list[str]) -> dict[str, str]:
             "import sys, importlib.metadata as m; v = m.version; "
             "print(f\"fastapi {v('fastapi')} on uvicorn {v('uvicorn')} (uvloop {v('uvloop')}, httptools "
             "{v('httptools')}, 1 worker), CPython {sys.version.split()[0]}; asyncpg {v('asyncpg')}; "
-            "OTel: SDK {v('opentelemetry-sdk')}, instrumentation-fastapi "
-            "{v('opentelemetry-instrumentation-fastapi')}, instrumentation-asyncpg "
-            "{v('opentelemetry-instrumentation-asyncpg')}, exporter-otlp-proto-http "
+            "OTel: FastAPI's built-in tracing, SDK {v('opentelemetry-sdk')}, exporter-otlp-proto-http "
             "{v('opentelemetry-exporter-otlp-proto-http')} (OTLP/HTTP protobuf)\")"
         )
-        out["fastapi"] = _first_line(_run([str(py), "-c", code]))
+        contrib_py = fastapi_candidate_venv(paths, "contrib") / "bin" / "python"
+        version = "import importlib.metadata as m; print(m.version('opentelemetry-instrumentation-fastapi'))"
+        instrumentor = _first_line(_run([str(contrib_py), "-c", version]))
+        builtin = _first_line(_run([str(py), "-c", code]))
+        out["fastapi"] = f"{builtin}; candidate: instrumentation-fastapi {instrumentor}"
     return out
 
 

@@ -1,4 +1,9 @@
-"""Reference service: FastAPI on uvicorn, traced with OpenTelemetry and exported over OTLP/HTTP protobuf."""
+"""Reference service: FastAPI on uvicorn, traced by its built-in OpenTelemetry, exported as OTLP/HTTP protobuf."""
+
+# FastAPI traces every request by itself once a tracer provider exists; `auto_configure` makes that provider
+# from the OTEL_* environment (OTLP/HTTP protobuf exporter, batch span processor reading OTEL_BSP_*), as FastAPI's
+# documentation does with FASTAPI_OTEL_AUTO_CONFIGURE=true. The per-operation spans (dependencies, endpoint,
+# serialization) are switched off so that every stack exports one span per request: the server span.
 
 import os
 import random
@@ -8,23 +13,6 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI, Response
 from fastapi.responses import PlainTextResponse
-
-# OTEL-SETUP-BEGIN
-from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-# BatchSpanProcessor reads OTEL_BSP_*, the exporter OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; W3C trace context is the
-# default propagator.
-provider = TracerProvider(resource=Resource.create({"service.name": "bench-fastapi"}))
-provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-trace.set_tracer_provider(provider)
-AsyncPGInstrumentor().instrument()
-# OTEL-SETUP-END
 
 BODY = {"message": "hello", "ok": True, "items": [1, 2, 3]}
 
@@ -38,11 +26,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     if app.state.pool is not None:
         await app.state.pool.close()
-    provider.shutdown()
 
 
-app = FastAPI(lifespan=lifespan)
-FastAPIInstrumentor.instrument_app(app)
+# OTEL-SETUP-BEGIN
+app = FastAPI(lifespan=lifespan, telemetry={"auto_configure": True, "operation_spans": False})
+# OTEL-SETUP-END
 
 
 @app.get("/health", response_class=PlainTextResponse)

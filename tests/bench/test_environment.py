@@ -73,3 +73,12 @@ def test_drift_flags_are_written_once_under_drift_not_among_the_notes(monkeypatc
     assert doc["drift"] == drift_flags(res, probe) and len(doc["drift"]) == 1
     assert not set(doc["drift"]) & set(doc["notes"])
     assert not any(n.startswith("wrk is a closed-loop load generator") for n in doc["notes"])
+
+
+def test_toolchain_note_reads_cpython_from_the_fastapi_version_line() -> None:
+    from report.bench.environment import toolchain_notes
+
+    line = "fastapi 0.165.0 on uvicorn 0.54.0 (uvloop 0.23.0, 1 worker), CPython 3.13.0; asyncpg 0.32.0"
+    python, node = toolchain_notes({"fastapi": line})
+    assert python.startswith("The FastAPI services ran on CPython 3.13.0,") and node.startswith("Node.js ")
+    assert toolchain_notes({"go": "go1.27.3 net/http"}) == []

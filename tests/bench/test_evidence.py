@@ -6,10 +6,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
+from report.bench.artifact import dir_size
 from report.bench.evidence import (
     MEASURES,
     added_code_lines,
-    dir_size,
     npm_closure,
     npm_imports,
     npm_packages,
@@ -112,3 +114,84 @@ def test_go_dependencies_are_counted_in_modules_from_go_version_m() -> None:
         "\tbuild\tCGO_ENABLED=0\n"
     )
     assert parse_go_modules(text) == ["go.opentelemetry.io/otel", "github.com/jackc/pgx/v5"]
+
+
+def _file(path: Path, size: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * size)
+    return path
+
+
+def test_cpython_runtime_counts_what_a_service_loads_and_leaves_out_the_rest(tmp_path: Path) -> None:
+    from report.bench.artifact import cpython_runtime_files
+
+    prefix = tmp_path / "3.13.0"
+    exe = _file(prefix / "bin" / "python3.13", 10)
+    (prefix / "bin" / "python3").symlink_to("python3.13")
+    libpython = _file(prefix / "lib" / "libpython3.13.so.1.0", 100)
+    (prefix / "lib" / "libpython3.13.so").symlink_to("libpython3.13.so.1.0")
+    stdlib = prefix / "lib" / "python3.13"
+    kept = [
+        _file(stdlib / "os.py", 1),
+        _file(stdlib / "json" / "__init__.py", 1),
+        _file(stdlib / "lib-dynload" / "_ssl.cpython-313-x86_64-linux-gnu.so", 1),
+        _file(stdlib / "__pycache__" / "os.cpython-313.pyc", 1),
+    ]
+    _file(stdlib / "__pycache__" / "os.cpython-313.opt-1.pyc", 1000)
+    _file(stdlib / "__pycache__" / "os.cpython-313.opt-2.pyc", 1000)
+    for left_out in (
+        "test/test_os.py",
+        "idlelib/idle.py",
+        "tkinter/__init__.py",
+        "ensurepip/_bundled/pip.whl",
+        "site-packages/README.txt",
+        "config-3.13-x86_64-linux-gnu/libpython3.13.a",
+        "lib2to3/main.py",
+    ):
+        _file(stdlib / left_out, 1000)
+    _file(prefix / "include" / "python3.13" / "Python.h", 1000)
+    got = cpython_runtime_files(prefix, stdlib, prefix / "bin" / "python3")
+    assert sorted(got) == sorted([exe, libpython, *kept])
+
+
+def test_host_libraries_leave_glibc_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from report.bench import artifact
+
+    ldd = (
+        "\tlinux-vdso.so.1 (0x00007ffd)\n"
+        "\tlibssl.so.3 => /usr/lib/x86_64-linux-gnu/libssl.so.3 (0x00007f71)\n"
+        "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f70)\n"
+        "\tlibm.so.6 => /lib/x86_64-linux-gnu/libm.so.6 (0x00007f6f)\n"
+        "\t/lib64/ld-linux-x86-64.so.2 (0x00007f72)\n"
+    )
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=ldd, stderr=""))
+    assert artifact.host_libraries([tmp_path / "_ssl.so"]) == {Path("/usr/lib/x86_64-linux-gnu/libssl.so.3").resolve()}
+
+
+def test_fastapi_candidates_count_their_own_setup_lines_and_packages(tmp_path: Path) -> None:
+    from report.bench.evidence import fastapi_candidate_evidence
+    from report.bench.stacks import Paths
+
+    fastapi = tmp_path / "services" / "fastapi"
+    _file(fastapi / "app.py", 0).write_text("from fastapi import FastAPI\napp = FastAPI()\n")
+    (fastapi / "app_otel.py").write_text('from fastapi import FastAPI\napp = FastAPI(telemetry={"a": 1})\n')
+    _file(fastapi / "candidates" / "contrib_otel.py", 0).write_text(
+        "from fastapi import FastAPI\nimport otel\nsetup()\napp = FastAPI()\ninstrument(app)\n"
+    )
+    work = tmp_path / "services" / ".work"
+    for venv, dists in (
+        ("fastapi-venv", ["fastapi-0.165.0"]),
+        ("fastapi-otel-venv", ["fastapi-0.165.0", "opentelemetry_sdk-1.45.2", "protobuf-7.36.2"]),
+        ("fastapi-contrib-venv", ["fastapi-0.165.0", "opentelemetry_sdk-1.45.2", "wrapt-2.5.2", "asgiref-3.13.0"]),
+    ):
+        for d in dists:
+            (work / venv / "lib" / "python3.13" / "site-packages" / f"{d}.dist-info").mkdir(parents=True)
+    rows = {m: v for _, m, v, _ in fastapi_candidate_evidence(Paths(tmp_path))}
+    assert rows == {
+        "fastapi_builtin_setup_lines": 1,
+        "fastapi_builtin_packages_added": 2,
+        "fastapi_contrib_setup_lines": 3,
+        "fastapi_contrib_packages_added": 3,
+    }

@@ -52,7 +52,14 @@ def synthetic_full() -> tuple[Plan, Results, Pinning, str, str]:
                 "bun_hono_named_route": 1.0,
                 "bun_elysia_server_spans": 0.995,
             },
-            "fastapi": {"otel_spans_per_req": 3.04},
+            "fastapi": {
+                "otel_spans_per_req": 1.0,
+                "fastapi_builtin_spans_per_req": 1.0,
+                "fastapi_builtin_server_spans": 1.0,
+                "fastapi_builtin_named_route": 1.0,
+                "fastapi_contrib_spans_per_req": 1.005,
+                "fastapi_contrib_server_spans": 1.0,
+            },
         },
         latency=[
             _ladder("go", 1000, 20.0, 40.0, 4000, 0),
@@ -128,3 +135,15 @@ def test_the_smoke_plan_says_it_does_not_retry() -> None:
     notes = method_notes(plan, res, Pinning({0}, {1}), "oha", LUA_HOOK)
     noise = next(n for n in notes if n.startswith("Noise:"))
     assert "does not retry" in noise and "1 of 2 runs" in noise and "retried, up to" not in noise
+
+
+def test_toolchain_support_status_comes_from_the_version_read_back() -> None:
+    from report.bench.notes import release_line, support_status, toolchains_notes
+
+    assert release_line("3.13.0", 2) == "3.13" and release_line("v20.20.2", 1) == "20" and release_line("?", 1) == ""
+    assert support_status("node", "v20.20.2").startswith("Node.js 20 has been past end of life since 2026-04-30")
+    assert support_status("python", "3.9.18") == "its support status is not on file in report/bench/notes.yaml."
+    python, node = toolchains_notes("3.13.0", "v20.20.2")
+    assert python.startswith("The FastAPI services ran on CPython 3.13.0, the newest CPython") and len(python) <= 600
+    assert "3.13.0 is its first release" in python
+    assert node.startswith("Node.js 20.20.2 only runs npm") and len(node) <= 600

@@ -1,4 +1,4 @@
-"""The span probes: every stack probed once, each Bun candidate once, the chosen one's probe reused."""
+"""The span probes: every stack probed once, each Bun and FastAPI candidate once, the chosen one's probe reused."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from report.bench.probes import SpanProbes
-from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE
+from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE, FASTAPI_CHOICE
 from tests.bench.test_session import make_session
 
 
@@ -30,7 +30,12 @@ def test_every_stack_and_bun_candidate_is_probed_once(tmp_path: Path, monkeypatc
     monkeypatch.setattr(probes, "_probe", probe)
     probes.probe_spans()
     others = [c for c in BUN_CANDIDATES if c != BUN_CHOICE]
-    assert calls == [("go", None), ("bun", None), *[("bun", c) for c in others], ("fastapi", None)]
+    bun_calls = [("bun", None), *[("bun", c) for c in others]]
+    assert calls == [("go", None), *bun_calls, ("fastapi", None), ("fastapi", "contrib")]
+    fastapi = probes.results.spans["fastapi"]
+    # the built-in tracing is the traced variant: its figures are the main probe's; the contrib candidate's its own
+    assert fastapi["otel_spans_per_req"] == fastapi[f"fastapi_{FASTAPI_CHOICE}_spans_per_req"] == 5.0
+    assert fastapi["fastapi_contrib_spans_per_req"] == 6.0 and fastapi["fastapi_contrib_server_spans"] == 1.0
     bun = probes.results.spans["bun"]
     assert bun["otel_spans_per_req"] == bun[f"bun_{BUN_CHOICE}_spans_per_req"] == 2.0  # the choice: the main probe
     assert bun["otel_server_span_named_route"] == 0.5

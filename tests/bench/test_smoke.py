@@ -126,6 +126,15 @@ def test_evidence_measures_are_documented(quick_run: Path) -> None:
         assert by[(stack, "otel_bad_payloads")] == 0.0
     for candidate in ("bunserve", "hono", "elysia"):
         assert ("bun", f"bun_{candidate}_server_spans") in by and ("bun", f"bun_{candidate}_setup_lines") in by
+    # Like for like: the same span volume per request on /json and /db in every stack (issue 19): the server span
+    # alone, FastAPI's built-in tracing and its contrib candidate alike (the two never both make a server span).
+    for stack in ("go", "bun", "fastapi"):
+        assert by[(stack, "otel_spans_per_req")] == pytest.approx(1.0), stack
+        assert by[(stack, "otel_db_spans_per_req")] == pytest.approx(1.0), stack
+    for candidate in ("builtin", "contrib"):
+        assert by[("fastapi", f"fastapi_{candidate}_spans_per_req")] == pytest.approx(1.0)
+        assert by[("fastapi", f"fastapi_{candidate}_server_spans")] == pytest.approx(1.0)
+        assert ("fastapi", f"fastapi_{candidate}_setup_lines") in by
     assert by[("go", "shared_libraries")] == 0.0
 
 
