@@ -13,6 +13,7 @@ from report import claims
 from report.config import ReportConfig
 from report.latency import LatencyStats, Series
 from report.numbers import decimals_for, fmt, join_names, percent
+from report.phrases import phrases
 
 TITLES = {"json": "/json (hello world)", "db": "/db (one PostgreSQL row)"}
 
@@ -30,17 +31,25 @@ class Job:
     source: str
 
 
-def _rate(value: float | None, capped: bool = False) -> str:
-    if value is None:
-        return "not measured"
-    if not value:
-        return "none measurable (the load generator fell behind)" if capped else "none of the rates offered"
-    return f"{'at least ' if capped else ''}{fmt(value, 0)} req/s"
+def _rate(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
+    """Sustainable throughput in words (templates/phrases.yaml): a measured knee, a bound, or not established."""
+    say = phrases().say
+    k = lat.knee(endpoint, variant, sid)
+    if k is None:
+        return say("rate_not_measured")
+    if k.rate is None:
+        return say({"limited": "rate_behind", "none": "rate_none"}.get(k.end, "rate_not_established"))
+    rate = fmt(k.rate, 0)
+    if k.end == "limited":
+        return say("rate_machine_limit", rate=rate)
+    if k.end == "top":
+        return say("rate_above_ladder", rate=rate)
+    return say("rate_value", rate=rate)
 
 
 def _sus(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
-    """Sustainable throughput in words: 'at least' when the load side, not the service, ended the ladder."""
-    return _rate(lat.sustainable(endpoint, variant, sid), lat.capped(endpoint, variant, sid))
+    """Sustainable throughput in words: a bound where the load side or the ladder's top, not the knee, ended it."""
+    return _rate(lat, endpoint, variant, sid)
 
 
 def _sorted(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str]) -> list[str]:
@@ -80,10 +89,13 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
         def line(variant: str, sid: str, endpoint: str = endpoint) -> Series | None:
             return lat.series.get((endpoint, variant, sid))
 
-        base = [line("baseline", s) for s in order]
-        traced = [line("otel", s) for s in order]
+        base = [_printable(line("baseline", s)) for s in order]
+        traced = [_printable(line("otel", s)) for s in order]
         slo = lat.slo_ms[endpoint]
-        sustained = [lat.sustainable(endpoint, "baseline", s) or 0.0 for s in order]
+        sustained = [
+            (lat.sustainable(endpoint, "baseline", s) or 0.0) if not lat.capped(endpoint, "baseline", s) else 0.0
+            for s in order
+        ]
         listing = ", ".join(f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in order)
         limited = tuple(tuple(p.load_limited for p in b.points) if b else () for b in base)
         any_limited = any(any(row) for row in limited)
@@ -149,6 +161,14 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
     return jobs
 
 
+def _printable(series: Series | None) -> Series | None:
+    """The series with only the rates whose p99 may be printed (100 requests beyond it in every run)."""
+    if series is None:
+        return None
+    shown = tuple(p for p in series.points if p.printable(0.99))
+    return Series(shown) if shown else None
+
+
 def scorecard_columns(lat: LatencyStats | None) -> list[str]:
     """The at-a-glance column for sustainable throughput on /json, when it was measured."""
     if lat is None or "json" not in lat.endpoints:
@@ -160,11 +180,15 @@ def scorecard_cells(lat: LatencyStats | None, sid: str) -> list[dict[str, Any]]:
     """The stack's cell for scorecard_columns; the highest rate wins."""
     if lat is None or "json" not in lat.endpoints:
         return []
-    values = {s: lat.sustainable("json", "baseline", s) for _, _, s in lat.series}
+    stacks = sorted({s for e, v, s in lat.series if (e, v) == ("json", "baseline")})
+    values = {s: lat.sustainable("json", "baseline", s) for s in stacks}
     value = values.get(sid)
+    k = lat.knee("json", "baseline", sid)
     best = max((v for v in values.values() if v is not None), default=None)
-    text = "–" if value is None else fmt(value, 0)
-    return [{"text": text, "win": value is not None and value == best and value > 0}]
+    text = "–" if k is None or k.rate is None else ("≥ " if k.bound else "") + fmt(k.rate, 0)
+    # a lower bound, or a figure beside one, is never best: no knee can be ranked against a bound
+    win = lat.rankable("json", "baseline", stacks) and value is not None and value == best and value > 0
+    return [{"text": text, "win": win}]
 
 
 def facts(cfg: ReportConfig, lat: LatencyStats | None) -> dict[str, str]:
@@ -218,18 +242,19 @@ def view(
             for sid in _sorted(lat, endpoint, cfg.stack_ids):
                 series = lat.series[(endpoint, "baseline", sid)]
                 best = series.sustainable(slo)
+                best = best if best is not None and best.printable(0.99) else None
                 peak = lat.peaks.get((endpoint, "baseline", sid))
                 traced = lat.sustainable(endpoint, "otel", sid)
-                p99s = [best.p99.min, best.p99.max] if best else [series.points[0].p99.min]
+                p99s = [best.p99.min, best.p99.max] if best else [1.0]
                 d = decimals_for(p99s)
                 rows.append(
                     {
                         "stack": names[sid],
                         "color": colors[sid],
-                        "peak": fmt(peak.rps.median, 0) if peak else "–",
+                        "peak": ("≥ " if peak.bound else "") + fmt(peak.rps.median, 0) if peak else "–",
                         "sustainable": ("≥ " if series.capped(slo) else "") + fmt(best.offered, 0)
                         if best
-                        else ("–" if series.capped(slo) else "none"),
+                        else ("–" if series.knee(slo).end != "none" else "none"),
                         "share": percent(best.offered / peak.rps.median) if best and peak else "–",
                         "p99": f"{fmt(best.p99.median, d)} ({fmt(best.p99.min, d)}–{fmt(best.p99.max, d)})"
                         if best
@@ -266,7 +291,7 @@ def view(
                 {
                     "stack": names[sid],
                     "color": colors[sid],
-                    "rps": fmt(peak.rps.median, 0),
+                    "rps": ("≥ " if peak.bound else "") + fmt(peak.rps.median, 0),
                     "range": f"{fmt(peak.rps.min, 0)}–{fmt(peak.rps.max, 0)}",
                     "p99": fmt(peak.p99, decimals_for([peak.p99])),
                     "otel": fmt(traced_peak.rps.median, 0) if traced_peak else "–",

@@ -27,6 +27,7 @@ def _document(probe: Probe, stack_versions: dict[str, str]) -> tuple[dict[str, A
         stack_versions=stack_versions,
         probe=probe,
         now=dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC),
+        predicted_s=2220.0,
     )
     return doc, plan
 
@@ -43,6 +44,9 @@ def test_the_document_carries_the_method_notes_then_the_tool_versions(monkeypatc
     assert doc["load_tool"].startswith("wrk 9.9 (closed loop, 1 thread(s)")
     assert doc["tracing"]["queue_size_used"] == {"go": 2048, "bun": 2048, "fastapi": 2048}
     assert doc["method"]["startup_runs"] == plan.startup_runs - 1  # the discarded run is not counted
+    assert doc["method"]["predicted_min"] == 37.0
+    assert doc["method"]["open_loop"]["knee_runs"] == plan.ladder.knee_runs
+    assert doc["method"]["open_loop"]["slo_ms"] == {"json": 10.0, "db": 25.0}
     assert "calibration" not in doc and "drift" not in doc
 
 
