@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from report import claims
+from report import claims, sustained
 from report.config import ReportConfig
 from report.latency import LatencyStats, Series
 from report.numbers import decimals_for, fmt, join_names, percent
@@ -322,4 +322,25 @@ def view(
             "duration_s": f"{ol.duration_s:g}" if ol else "",
             "warmup_s": f"{ol.warmup_s:g}" if ol else "",
         },
+    }
+
+
+def method_facts(environment: Any) -> dict[str, str]:
+    """The Methodology's placeholders for the rule for "sustained" and the load generator's measured ceiling."""
+    say = phrases().say
+    generator = getattr(environment, "load_generator", None)
+    ceiling = (
+        join_names([say("ceiling_endpoint", rate=fmt(v, 0), endpoint=e) for e, v in generator.ceiling_rps.items()])
+        if generator is not None and generator.ceiling_rps
+        else say("ceiling_unmeasured")
+    )
+    return {
+        "sustained.min_runs": str(sustained.MIN_RUNS),
+        "sustained.max_over": str(sustained.MAX_OVER),
+        "sustained.tail": str(sustained.TAIL_SAMPLES),
+        "sustained.completed": percent(sustained.COMPLETED_SHARE),
+        "sustained.cpu_limit": percent(sustained.GENERATOR_LIMIT_PCT / 100),
+        "sustained.runqueue_limit": percent(sustained.RUNQUEUE_LIMIT_PCT / 100),
+        "generator.ceiling": ceiling,
+        "sustained.step": percent(sustained.KNEE_STEP_PCT / 100),
     }

@@ -56,6 +56,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "rate_behind": (),
     "rate_none": (),
     "rate_not_measured": (),
+    "ceiling_endpoint": ("rate", "endpoint"),
+    "ceiling_unmeasured": (),
 }
 COMPARISONS = ("startup", "memory", "memory_idle", "throughput", "latency", "kept", "cost")
 WORDS = ("one", "many", "than", "same")  # one, many: never empty; than, same: empty when not said

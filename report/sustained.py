@@ -28,6 +28,7 @@ from typing import Literal
 MIN_RUNS = 5  # counted runs a sustained rate needs
 MAX_OVER = 1  # of them, at most this many may go over the SLO
 COMPLETED_SHARE = 0.95  # achieved / offered in the median run
+KNEE_STEP_PCT = 5.0  # the harness bisects until the passing and the failing rate are this close
 TAIL_SAMPLES = 100  # requests a run needs beyond a percentile to print (or judge by) that percentile
 GENERATOR_LIMIT_PCT = 90.0  # oha's CPU as a share of one core at or above which it is behind its schedule
 RUNQUEUE_LIMIT_PCT = 25.0  # share of the run oha's threads waited for a CPU at or above which it is behind

@@ -28,7 +28,7 @@ from report.bench.oha import TIMEOUT_S, OhaResult, ProcCost, oha_command, parse_
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
 from report.bench.service import Running
-from report.sustained import RUNQUEUE_LIMIT_PCT, TAIL_SAMPLES, kept_schedule
+from report.sustained import KNEE_STEP_PCT, RUNQUEUE_LIMIT_PCT, TAIL_SAMPLES, kept_schedule
 
 # Coarse steps of at most 21 % near the peak, so two bisection steps reach 5 %
 FULL_LADDER_PCT = (25, 50, 70, 85, 100, 115)
@@ -59,7 +59,7 @@ class LadderPlan:
     knee_duration_s: float = 10.0  # shortest knee run; longer at slow rates (KNEE_MIN_REQUESTS, up to the max)
     knee_max_duration_s: float = 20.0
     knee_warmup_s: float = 1.0
-    knee_step_pct: float = 5.0  # bisect until the passing and the failing rate are this close
+    knee_step_pct: float = KNEE_STEP_PCT  # bisect until the passing and the failing rate are this close
     knee_budget_s: float = 124.0  # bisection time per series (stack, variant, endpoint): bounds the plan
 
     def coarse_seconds(self) -> float:
