@@ -14,6 +14,7 @@ from report.config import ReportConfig
 from report.latency import LatencyStats, Series
 from report.numbers import decimals_for, fmt, join_names, percent
 from report.phrases import phrases
+from report.sustained import Knee
 
 TITLES = {"json": "/json (hello world)", "db": "/db (one PostgreSQL row)"}
 
@@ -161,6 +162,13 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
     return jobs
 
 
+def _cell(k: Knee | None) -> str:
+    """A sustainable rate in a table cell: the rate, "≥ rate" for a bound, "–" when none is established."""
+    if k is None or k.rate is None:
+        return "–"
+    return ("≥ " if k.bound else "") + fmt(k.rate, 0)
+
+
 def _printable(series: Series | None) -> Series | None:
     """The series with only the rates whose p99 may be printed (100 requests beyond it in every run)."""
     if series is None:
@@ -244,7 +252,6 @@ def view(
                 best = series.sustainable(slo)
                 best = best if best is not None and best.printable(0.99) else None
                 peak = lat.peaks.get((endpoint, "baseline", sid))
-                traced = lat.sustainable(endpoint, "otel", sid)
                 p99s = [best.p99.min, best.p99.max] if best else [1.0]
                 d = decimals_for(p99s)
                 rows.append(
@@ -259,11 +266,7 @@ def view(
                         "p99": f"{fmt(best.p99.median, d)} ({fmt(best.p99.min, d)}–{fmt(best.p99.max, d)})"
                         if best
                         else "–",
-                        "otel": "–"
-                        if traced is None
-                        else (
-                            ("≥ " if lat.capped(endpoint, "otel", sid) else "") + fmt(traced, 0) if traced else "none"
-                        ),
+                        "otel": _cell(lat.knee(endpoint, "otel", sid)),
                         "rates": str(len(series.points)),
                         "n": str(series.runs),
                     }
@@ -274,6 +277,14 @@ def view(
                     "endpoint": endpoint,
                     "title": TITLES[endpoint],
                     "slo": f"{slo:g}",
+                    "rule": phrases().say(
+                        "sustained_rule",
+                        slo=f"{slo:g}",
+                        min_runs=str(sustained.MIN_RUNS),
+                        max_over=str(sustained.MAX_OVER),
+                        completed=percent(sustained.COMPLETED_SHARE),
+                        tail=str(sustained.TAIL_SAMPLES),
+                    ),
                     "chart": charts.get(f"latency-load-{endpoint}"),
                     "rows": rows,
                 }

@@ -58,6 +58,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "rate_not_measured": (),
     "ceiling_endpoint": ("rate", "endpoint"),
     "ceiling_unmeasured": (),
+    "sustained_rule": ("slo", "min_runs", "max_over", "completed", "tail"),
 }
 COMPARISONS = ("startup", "memory", "memory_idle", "throughput", "latency", "kept", "cost")
 WORDS = ("one", "many", "than", "same")  # one, many: never empty; than, same: empty when not said

@@ -12,6 +12,7 @@ from report.bench.postgres import ROWS
 from report.bench.results import Results
 from report.bench.stacks import BSP_DEFAULTS
 from report.bench.wording import fields, sentence
+from report.sustained import MAX_OVER, MIN_RUNS, TAIL_SAMPLES
 
 
 def note(name: str, **figures: Any) -> str:
@@ -86,8 +87,20 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha
             runs=lp.runs,
         ),
         note("latency_correction", timeout_s=TIMEOUT_S),
-        note("sustainable"),
     ]
+    if lp.knee_runs:
+        out.append(
+            note(
+                "knee",
+                knee_step_pct=lp.knee_step_pct,
+                knee_runs=lp.knee_runs,
+                knee_duration_s=lp.knee_duration_s,
+                knee_max_duration_s=lp.knee_max_duration_s,
+                knee_warmup_s=lp.knee_warmup_s,
+                knee_budget_s=lp.knee_budget_s,
+            )
+        )
+    out.append(note("sustainable", min_runs=MIN_RUNS, tail=TAIL_SAMPLES, max_over=MAX_OVER))
     if cost := ladder_notes(res.latency):
         out.append(note("generator_cost", **cost, ladder_retries=res.ladder_retries))
         out.append(note("load_limited", **cost))

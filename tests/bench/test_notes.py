@@ -99,7 +99,7 @@ def test_the_full_case_exercises_every_optional_note() -> None:
     assert len(full) == len(bare) + 7  # queue re-run, Bun, FastAPI, two ladder-cost notes, two /db notes
     assert any(n.startswith("Queue re-run: bun c=50 round 1") for n in full)
     assert any("Elysia with @elysiajs/opentelemetry 0.99 (0.00)" in n for n in full)  # a missing figure reads 0
-    assert any(n.endswith("p99.9 were 4,000.") for n in full)  # the fewest requests: the minimum over runs
+    assert any("The fewest requests in one run were 4,000;" in n for n in full)  # the minimum over runs
     assert any("PostgreSQL runs on the load side (core 1,2)" in n for n in full)
 
 
