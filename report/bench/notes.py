@@ -111,14 +111,11 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha
             else note("load_side_cores", cores=",".join(str(c) for c in sorted(pinning.load)))
         )
         out.append(note("db_table", rows=ROWS))
-        out.append(
-            note(
-                "db_placement",
-                load_side=load_side,
-                pool_size=DB_POOL_SIZE,
-                db_concurrency=", ".join(str(c) for c in plan.db_concurrency),
-            )
-        )
+        db_figures = {"pool_size": DB_POOL_SIZE, "db_concurrency": ", ".join(str(c) for c in plan.db_concurrency)}
+        if plan.db_placement == "load":
+            out.append(note("db_placement", load_side=load_side, **db_figures))
+        else:
+            out.append(note(f"db_placement_{plan.db_placement}", **db_figures))
     return out
 
 

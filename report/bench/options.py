@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from report.bench.errors import BenchError
 from report.bench.openloop import FULL_LADDER, QUICK_LADDER
-from report.bench.plan import Plan
+from report.bench.plan import DB_PLACEMENTS, Plan
 from report.bench.stacks import BSP_DEFAULTS, STACK_IDS
 
 QUICK_BSP_SCHEDULE_DELAY_MS = 200
@@ -43,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--db-concurrency", help="comma-separated wrk connection counts on /db (default 50)")
     parser.add_argument("--no-db", action="store_true", help="skip the /db endpoint and PostgreSQL")
+    parser.add_argument(
+        "--db-placement",
+        choices=DB_PLACEMENTS,
+        default="load",
+        help="PostgreSQL's cores: the load core (default), the service's core, or split over both",
+    )
 
 
 def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> Plan:
@@ -89,6 +95,7 @@ def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> P
         ladder=ladder,
         db_concurrency=db_conc,
         db=not getattr(args, "no_db", False),
+        db_placement=getattr(args, "db_placement", "load"),
         bsp_schedule_delay_ms=QUICK_BSP_SCHEDULE_DELAY_MS if quick else BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"],
     )
     if (

@@ -128,3 +128,14 @@ def test_the_smoke_plan_says_it_does_not_retry() -> None:
     notes = method_notes(plan, res, Pinning({0}, {1}), "oha", LUA_HOOK)
     noise = next(n for n in notes if n.startswith("Noise:"))
     assert "does not retry" in noise and "1 of 2 runs" in noise and "retried, up to" not in noise
+
+
+def test_the_db_note_says_where_postgresql_ran() -> None:
+    plan, res, pinning, oha, hook = synthetic_full()
+    for placement, start in (
+        ("server", "PostgreSQL runs on the service's core"),
+        ("split", "PostgreSQL runs unpinned"),
+    ):
+        notes = method_notes(dataclasses.replace(plan, db_placement=placement), res, pinning, oha, hook)
+        assert sum(n.startswith(start) for n in notes) == 1
+        assert not any(n.startswith("PostgreSQL runs on the load side") for n in notes)
