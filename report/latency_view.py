@@ -209,10 +209,11 @@ def facts(cfg: ReportConfig, lat: LatencyStats | None) -> dict[str, str]:
         out[f"slo.{endpoint}"] = f"{lat.slo_ms[endpoint]:g} ms"
     for endpoint in lat.endpoints:
         order = _sorted(lat, endpoint, cfg.stack_ids)
-        out[f"sustainable.{endpoint}.best"] = names[order[0]]
-        out[f"sustainable.{endpoint}.best_value"] = _sus(lat, endpoint, "baseline", order[0])
-        out[f"sustainable.{endpoint}.worst"] = names[order[-1]]
-        out[f"sustainable.{endpoint}.worst_value"] = _sus(lat, endpoint, "baseline", order[-1])
+        if lat.rankable(endpoint, "baseline", order):  # a best and a worst only among measured knees
+            out[f"sustainable.{endpoint}.best"] = names[order[0]]
+            out[f"sustainable.{endpoint}.best_value"] = _sus(lat, endpoint, "baseline", order[0])
+            out[f"sustainable.{endpoint}.worst"] = names[order[-1]]
+            out[f"sustainable.{endpoint}.worst_value"] = _sus(lat, endpoint, "baseline", order[-1])
         for sid in order:
             out[f"sustainable.{endpoint}.{sid}"] = _sus(lat, endpoint, "baseline", sid)
             out[f"sustainable.{endpoint}.otel.{sid}"] = _sus(lat, endpoint, "otel", sid)
