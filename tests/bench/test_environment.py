@@ -77,3 +77,20 @@ def test_drift_flags_are_written_once_under_drift_not_among_the_notes(monkeypatc
     assert doc["drift"] == drift_flags(res, probe) and len(doc["drift"]) == 1
     assert not set(doc["drift"]) & set(doc["notes"])
     assert not any(n.startswith("wrk is a closed-loop load generator") for n in doc["notes"])
+
+
+def test_the_document_is_what_the_report_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new keys (predicted time, knee settings, the load generator's ceiling) pass the report's schema."""
+    import yaml
+
+    from report.bench.output import yaml_text
+    from report.data_schema import Environment
+
+    monkeypatch.setattr(environment, "tool_version", lambda argv: f"{argv[0]} 9.9")
+    doc, _plan = _document(Probe(), {"go": "go1.23"})
+    assert "load_generator" in doc and doc["load_generator"]["ceiling_rps"]
+    parsed = Environment.model_validate(yaml.safe_load(yaml_text(doc)))
+    assert parsed.method.predicted_min == 37.0
+    assert (
+        parsed.load_generator is not None and parsed.load_generator.ceiling_rps == doc["load_generator"]["ceiling_rps"]
+    )
