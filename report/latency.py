@@ -208,6 +208,22 @@ def peaks(throughput: pd.DataFrame) -> dict[tuple[str, str, str], Peak]:
     return out
 
 
+def wrk_bounds(throughput: pd.DataFrame) -> set[tuple[str, str, int, str]]:
+    """(endpoint, variant, concurrency, stack) whose closed-loop figure wrk itself set: its median CPU was at least
+    WRK_SATURATED_PCT of its core(s) over the runs. Such a requests/s is the generator's ceiling, a lower bound of
+    the stack's: the comparisons (report/claims.py, report/findings.py) must not rank it. Empty for files without
+    wrk's CPU (written before issue 19): nothing is known either way, and nothing is flagged."""
+    if "generator_cpu_pct" not in throughput:
+        return set()
+    out: set[tuple[str, str, int, str]] = set()
+    for key, group in throughput.groupby(["endpoint", "variant", "concurrency", "stack"], sort=True):
+        endpoint, variant, level, stack = (str(k) for k in key)
+        cpu = [float(v) for v in group["generator_cpu_pct"].astype("float64").tolist() if not pd.isna(v)]
+        if cpu and statistics.median(cpu) >= WRK_SATURATED_PCT:
+            out.add((endpoint, variant, int(level), stack))
+    return out
+
+
 def compute(bench: Benchmarks, slo_ms: Mapping[str, float], stack_ids: Sequence[str]) -> LatencyStats:
     """The ladder's medians and the closed-loop peaks, for stacks in display order."""
     series: dict[tuple[str, str, str], Series] = {}

@@ -361,3 +361,17 @@ def test_db_headline_and_sustainable_list_follow_the_tie_rule() -> None:
     lat = LatencyStats(slo_ms={"json": 10.0, "db": 25.0}, series={}, peaks=apart, endpoints=[])
     lead, _ = latency_view.db_claim(lat, ["go", "bun", "fastapi"], names) or ("", "")
     assert lead == "Go serves the most requests on /db"
+
+
+def test_a_closed_loop_figure_set_by_a_saturated_wrk_is_flagged_as_a_bound() -> None:
+    from report.latency import wrk_bounds
+
+    rows = [("json", "baseline", 100, "bun", run, 97_000.0, cpu) for run, cpu in ((1, 95.0), (2, 92.0), (3, 60.0))] + [
+        ("json", "baseline", 100, "go", run, 71_000.0, 70.0) for run in (1, 2, 3)
+    ]
+    tp = pd.DataFrame.from_records(
+        rows, columns=["endpoint", "variant", "concurrency", "stack", "run", "requests_per_sec", "generator_cpu_pct"]
+    )
+    assert wrk_bounds(tp) == {("json", "baseline", 100, "bun")}  # median 92 %: wrk set Bun's figure
+    assert wrk_bounds(tp.drop(columns="generator_cpu_pct")) == set()  # older files: nothing known
+    assert peaks(tp.assign(endpoint="db", latency_p99_ms=1.0))[("db", "baseline", "bun")].bound
