@@ -68,7 +68,8 @@ class LadderPlan:
 
     def knee_run_s(self, rate: float) -> float:
         """Length of one knee run at `rate`: long enough for 100 requests beyond p99, within the bounds."""
-        return min(self.knee_max_duration_s, max(self.knee_duration_s, KNEE_MIN_REQUESTS / max(rate, 1.0)))
+        wanted = math.ceil(10 * KNEE_MIN_REQUESTS / max(rate, 1.0)) / 10  # to the tenth of a second, up
+        return min(self.knee_max_duration_s, max(self.knee_duration_s, wanted))
 
     def knee_step_seconds(self, rate: float) -> float:
         """Planned time of one bisection step at `rate`: `knee_runs` fresh servers, warm-up, one run each."""
