@@ -144,18 +144,22 @@ def load_generator(rows: list[LadderRow], wrk_cpu: list[float]) -> dict[str, Any
             for r in mine
             if not r.load_limited and r.load_core_busy_pct > 0 and r.offered_rps * 2 >= top[(r.stack, r.variant)]
         ]
-        if not busy:
-            continue
-        ceiling = statistics.median(r.offered_rps * GENERATOR_LIMIT_PCT / r.load_core_busy_pct for r in busy)
         behind: dict[int, list[int]] = {}
         for r in mine:
             behind.setdefault(r.offered_rps, []).append(r.load_limited)
         lowest = min((rate for rate, flags in behind.items() if sum(flags) * 2 > len(flags)), default=None)
+        # with no run on schedule in the upper half, only the rate where runs fell behind can say anything
+        extrapolated = [r.offered_rps * GENERATOR_LIMIT_PCT / r.load_core_busy_pct for r in busy]
+        candidates = [statistics.median(extrapolated)] if extrapolated else []
         if lowest is not None:
             out["lowest_behind_rps"][endpoint] = float(lowest)
-            ceiling = min(ceiling, float(lowest))
+            candidates.append(float(lowest))
+        if not candidates:
+            continue
+        ceiling = min(candidates)
         out["ceiling_rps"][endpoint] = float(round(ceiling, -2) or round(ceiling))
-        out["cpu_us_per_request"][endpoint] = round(statistics.median(r.generator_cpu_us_per_request for r in busy), 1)
+        cost = busy or [r for r in mine if r.requests]
+        out["cpu_us_per_request"][endpoint] = round(statistics.median(r.generator_cpu_us_per_request for r in cost), 1)
     if not out["ceiling_rps"]:
         return None
     doc: dict[str, Any] = {k: v for k, v in out.items() if v}

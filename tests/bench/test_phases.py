@@ -40,3 +40,11 @@ def test_the_ceiling_extrapolates_the_load_core_to_its_limit_and_never_passes_a_
     doc = load_generator(behind, [])
     assert doc is not None and doc["ceiling_rps"] == {"json": 600.0} and doc["lowest_behind_rps"] == {"json": 600.0}
     assert load_generator([], []) is None
+    # every run behind (a busy shared machine): the ceiling is the lowest rate where most fell behind
+    allbehind = [_row(300, 15.0, 99.0, 1500, 1), _row(400, 20.0, 99.0, 2000, 1)]
+    assert load_generator(allbehind, []) == {
+        "ceiling_rps": {"json": 300.0},
+        "cpu_us_per_request": {"json": 35.0},
+        "lowest_behind_rps": {"json": 300.0},
+        "wrk_saturated_runs": 0,
+    }
