@@ -92,6 +92,8 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
 
         base = [_printable(line("baseline", s)) for s in order]
         traced = [_printable(line("otel", s)) for s in order]
+        if not any(base):
+            continue  # no p99 on this endpoint came from enough requests to print: no chart
         slo = lat.slo_ms[endpoint]
         sustained = [
             (lat.sustainable(endpoint, "baseline", s) or 0.0) if not lat.capped(endpoint, "baseline", s) else 0.0
@@ -100,7 +102,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
         listing = ", ".join(f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in order)
         limited = tuple(tuple(p.load_limited for p in b.points) if b else () for b in base)
         any_limited = any(any(row) for row in limited)
-        counts = {b.runs for b in base if b is not None}
+        counts = {b.runs for b in (line("baseline", s) for s in order) if b is not None}
         runs = f"{min(counts)}" if len(counts) == 1 else f"at least {min(counts)}"  # "5", never "5+"
         jobs.append(
             Job(

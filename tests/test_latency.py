@@ -375,3 +375,20 @@ def test_a_closed_loop_figure_set_by_a_saturated_wrk_is_flagged_as_a_bound() -> 
     assert wrk_bounds(tp) == {("json", "baseline", 100, "bun")}  # median 92 %: wrk set Bun's figure
     assert wrk_bounds(tp.drop(columns="generator_cpu_pct")) == set()  # older files: nothing known
     assert peaks(tp.assign(endpoint="db", latency_p99_ms=1.0))[("db", "baseline", "bun")].bound
+
+
+def test_no_chart_where_no_p99_came_from_enough_requests(data_dir: Path) -> None:
+    from report import latency_view
+    from report.latency import LatencyStats
+
+    cfg = load(data_dir).config
+    thin = Series((_point(100, 1, requests=500), _point(200, 30, requests=900)))
+    wide = Series((_point(100, 1, requests=500), _point(20_000, 3)))
+    series = {("json", "baseline", s): thin for s in cfg.stack_ids}
+    lat = LatencyStats({"json": 10.0, "db": 25.0}, series, {}, ["json"])
+    index = {s: i for i, s in enumerate(cfg.stack_ids)}
+    assert latency_view.chart_jobs(cfg, lat, index) == []
+    series[("json", "baseline", cfg.stack_ids[0])] = wide
+    (job,) = latency_view.chart_jobs(cfg, LatencyStats({"json": 10.0, "db": 25.0}, series, {}, ["json"]), index)
+    # only the printable point is drawn: 20,000 req/s; the 100 req/s p99 from 500 requests is left out
+    assert job.args[1] == ((20_000,), (), ())
