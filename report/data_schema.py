@@ -153,6 +153,8 @@ class Method(Strict):
     contended_retries: NonNegativeInt | None = None
     open_loop: OpenLoop | None = None
     predicted_min: PositiveFloat | None = None  # the plan's predicted measuring time (report/bench/plan.py)
+    # where PostgreSQL ran for /db (issue 19); files without it come from the harness that always used the load core
+    db_placement: Literal["load", "server", "split"] = "load"
 
 
 class CalibrationReading(Strict):

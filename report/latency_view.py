@@ -335,6 +335,7 @@ def view(
             "runs": str(ol.runs) if ol else "",
             "duration_s": f"{ol.duration_s:g}" if ol else "",
             "warmup_s": f"{ol.warmup_s:g}" if ol else "",
+            "db_placement": method_facts_placement(method),
         },
     }
 
@@ -356,5 +357,11 @@ def method_facts(environment: Any) -> dict[str, str]:
         "sustained.cpu_limit": percent(sustained.GENERATOR_LIMIT_PCT / 100),
         "sustained.runqueue_limit": percent(sustained.RUNQUEUE_LIMIT_PCT / 100),
         "generator.ceiling": ceiling,
+        "db.placement": say(f"db_placement_{environment.method.db_placement}"),
         "sustained.step": percent(sustained.KNEE_STEP_PCT / 100),
     }
+
+
+def method_facts_placement(method: Any) -> str:
+    """Where PostgreSQL ran, as the Methodology's list says it (environment.yaml method.db_placement)."""
+    return phrases().say(f"db_placement_{getattr(method, 'db_placement', 'load')}")

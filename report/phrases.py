@@ -59,6 +59,9 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "ceiling_endpoint": ("rate", "endpoint"),
     "ceiling_unmeasured": (),
     "sustained_rule": ("slo", "min_runs", "max_over", "completed", "tail"),
+    "db_placement_load": (),
+    "db_placement_server": (),
+    "db_placement_split": (),
 }
 COMPARISONS = ("startup", "memory", "memory_idle", "throughput", "latency", "kept", "cost")
 WORDS = ("one", "many", "than", "same")  # one, many: never empty; than, same: empty when not said

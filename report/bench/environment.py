@@ -121,6 +121,7 @@ def environment_document(
                 "slo_ms": {str(k): v for k, v in DEFAULT_SLO_MS.items()},
             },
             "predicted_min": round(predicted_s / 60, 1),
+            "db_placement": plan.db_placement,
         },
         "versions": stack_versions,
         "tracing": {

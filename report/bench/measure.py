@@ -42,8 +42,8 @@ class Bench(ClosedLoop, SpanProbes):
         self.measure_load()
         phases.ladders(self, "json", {})
         if self.plan.db:
-            # PostgreSQL where the plan places it (services/README.md: the load core by default, so the server's
-            # core measures the service alone, as with a database on another host)
+            # PostgreSQL where the plan places it (services/README.md: by default unpinned over both cores, the only
+            # placement measured that kept the load generator on schedule on /db)
             cores = db_cores(self.pinning, self.plan.db_placement)
             with postgres.cluster(self.registry, self.paths.work, self.log_dir, cores) as db:
                 self.probe_db_spans(phases.db_env(db))

@@ -46,8 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db-placement",
         choices=DB_PLACEMENTS,
-        default="load",
-        help="PostgreSQL's cores: the load core (default), the service's core, or split over both",
+        default="split",
+        help="PostgreSQL's cores: split over both (default), the load core, or the service's core",
     )
 
 
@@ -95,7 +95,7 @@ def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> P
         ladder=ladder,
         db_concurrency=db_conc,
         db=not getattr(args, "no_db", False),
-        db_placement=getattr(args, "db_placement", "load"),
+        db_placement=getattr(args, "db_placement", "split"),
         bsp_schedule_delay_ms=QUICK_BSP_SCHEDULE_DELAY_MS if quick else BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"],
     )
     if (

@@ -64,7 +64,7 @@ def synthetic_full() -> tuple[Plan, Results, Pinning, str, str]:
         contended_runs=1,
         queue_reruns=["bun c=50 round 1: 97.0% of spans delivered with queue 2048; re-run with queue 8192"],
     )
-    return _plan(), res, Pinning({0}, {1, 2}), "oha 1.16.0", LUA_HOOK
+    return _plan("--db-placement", "load"), res, Pinning({0}, {1, 2}), "oha 1.16.0", LUA_HOOK
 
 
 def synthetic_bare() -> tuple[Plan, Results, Pinning, str, str]:

@@ -248,7 +248,7 @@ def test_a_run_is_load_limited_when_the_generator_decides_its_p99() -> None:
 def test_notes_fit_environment_yaml() -> None:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    plan = make_plan(parser.parse_args([]), ["go", "bun", "fastapi"], 1)
+    plan = make_plan(parser.parse_args(["--db-placement", "load"]), ["go", "bun", "fastapi"], 1)
     res = Results()
     res.latency = [
         LadderRow(

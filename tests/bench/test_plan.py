@@ -14,8 +14,8 @@ def test_the_first_core_serves_and_the_rest_carry_the_load(monkeypatch: pytest.M
     pinning = choose_pinning()
     assert (pinning.server, pinning.load) == ({1}, {2, 3})
     assert pinning.describe() == (
-        "server pinned to core 1; wrk, oha, PostgreSQL, span receiver and harness pinned to core 2,3 "
-        "(os.sched_setaffinity)"
+        "server pinned to core 1; wrk, oha, span receiver and harness pinned to core 2,3 "
+        "(os.sched_setaffinity); PostgreSQL as the /db note says"
     )
 
 
