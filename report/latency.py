@@ -96,6 +96,8 @@ class LatencyStats:
     series: dict[tuple[str, str, str], Series]  # (endpoint, variant, stack)
     peaks: dict[tuple[str, str, str], Peak]  # (endpoint, variant, stack)
     endpoints: list[str]  # endpoints with open-loop data, in ENDPOINTS order
+    # (endpoint, variant, concurrency, stack) whose closed-loop figure a saturated wrk set: never ranked
+    wrk_bounds: frozenset[tuple[str, str, int, str]] = frozenset()
 
     def sustainable(self, endpoint: str, variant: str, stack: str) -> float | None:
         """Sustainable requests/s, 0 when no rate is sustained, None when not measured."""
@@ -236,4 +238,5 @@ def compute(bench: Benchmarks, slo_ms: Mapping[str, float], stack_ids: Sequence[
             if stack in stack_ids:
                 series[(endpoint, variant, stack)] = Series(rate_points(rows, duration_s))
     endpoints = [e for e in ENDPOINTS if any(k[0] == e for k in series)]
-    return LatencyStats(dict(slo_ms), series, peaks(bench.throughput), endpoints)
+    bounds = frozenset(wrk_bounds(bench.throughput))
+    return LatencyStats(dict(slo_ms), series, peaks(bench.throughput), endpoints, bounds)
