@@ -83,6 +83,7 @@ def _run(args: argparse.Namespace) -> int:
     old_affinity = os.sched_getaffinity(0)
     bench: Bench | None = None
     probe = Probe()
+    predicted_s = 0.0
     try:
         if pinning.load:
             # The harness samples /proc and polls; keep that off the server's core.
@@ -90,12 +91,12 @@ def _run(args: argparse.Namespace) -> int:
         with managed(registry):
             progress = Progress(0.0)
             bench = Bench(paths, plan, registry, pinning, progress, log_dir)
-            progress.planned_s = bench.planned_seconds()
+            progress.planned_s = predicted_s = bench.planned_seconds()
             bench.on_checkpoint = probe.record
             ladder_s = plan.ladder.seconds(len(stacks) * len(plan.ladder.variants) * (1 + plan.db))
             print(
-                f"lead-magnet bench: planned {progress.planned_s / 60:.1f} min of measurement "
-                f"(open-loop ladder {ladder_s / 60:.1f} min); "
+                f"lead-magnet bench: planned {progress.planned_s / 60:.1f} min of measurement at most "
+                f"(open-loop ladders and knee bisection {ladder_s / 60:.1f} min); "
                 "progress below counts it down",
                 file=sys.stderr,
             )
@@ -115,6 +116,7 @@ def _run(args: argparse.Namespace) -> int:
         stack_versions=stack_versions,
         probe=probe,
         now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        predicted_s=predicted_s,
     )
     write_all(out_dir, file_texts(env_doc, results, evidence))
     # The full record, with per-run foreign CPU and retries, for anyone checking the numbers.

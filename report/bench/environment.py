@@ -13,10 +13,12 @@ from typing import Any
 from report.bench import procfs
 from report.bench.calibration import Probe
 from report.bench.notes import method_notes, tool_versions_note, toolchains_notes
+from report.bench.phases import load_generator
 from report.bench.plan import Pinning, Plan
 from report.bench.results import DELIVERED_MIN_PCT, Results
 from report.bench.stacks import BSP_DEFAULTS, tool_version
 from report.bench.wording import templates
+from report.inputs.config import DEFAULT_SLO_MS
 from report.results import drift
 
 
@@ -89,6 +91,7 @@ def environment_document(
     stack_versions: dict[str, str],
     probe: Probe,
     now: dt.datetime,
+    predicted_s: float,
 ) -> dict[str, Any]:
     """environment.yaml's content, in the order it is written."""
     stacks = plan.stacks
@@ -120,7 +123,13 @@ def environment_document(
                 "runs": plan.ladder.runs,
                 "warmup_s": plan.ladder.warmup_s,
                 "duration_s": plan.ladder.duration_s,
+                "knee_runs": plan.ladder.knee_runs,
+                "knee_duration_s": plan.ladder.knee_duration_s,
+                "knee_step_pct": plan.ladder.knee_step_pct,
+                "slo_ms": {str(k): v for k, v in DEFAULT_SLO_MS.items()},
             },
+            "predicted_min": round(predicted_s / 60, 1),
+            "db_placement": plan.db_placement,
         },
         "versions": stack_versions,
         "tracing": {
@@ -144,6 +153,9 @@ def environment_document(
     drifted = drift_flags(results, probe)
     if probe.readings:
         env_doc["calibration"] = probe.document()
+    generator = load_generator(results.latency, [r.generator_cpu_pct for r in results.throughput])
+    if generator:
+        env_doc["load_generator"] = generator
     if drifted:  # listed once, under `drift`: the report prints them as their own list, not among the notes
         env_doc["drift"] = drifted
     return env_doc

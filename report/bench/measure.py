@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from report.bench import phases, postgres
 from report.bench.closedloop import ClosedLoop
-from report.bench.plan import VARIANTS_RUN
+from report.bench.plan import VARIANTS_RUN, db_cores
 from report.bench.probes import SpanProbes, probe_seconds
 from report.bench.results import Results
 from report.bench.service import ReceiverClient
@@ -43,8 +43,10 @@ class Bench(ClosedLoop, SpanProbes):
         self.measure_load()
         phases.ladders(self, "json", {})
         if self.plan.db:
-            # PostgreSQL shares the load core: the server's core then measures the service alone
-            with postgres.cluster(self.registry, self.paths.work, self.log_dir, self.pinning.load) as db:
+            # PostgreSQL where the plan places it (services/README.md: by default unpinned over both cores, the only
+            # placement measured that kept the load generator on schedule on /db)
+            cores = db_cores(self.pinning, self.plan.db_placement)
+            with postgres.cluster(self.registry, self.paths.work, self.log_dir, cores) as db:
                 self.probe_db_spans(phases.db_env(db))
                 phases.db_peak(self, db)
                 phases.ladders(self, "db", phases.db_env(db))

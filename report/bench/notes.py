@@ -13,6 +13,7 @@ from report.bench.postgres import ROWS
 from report.bench.results import Results
 from report.bench.stacks import BSP_DEFAULTS
 from report.bench.wording import fields, sentence, templates
+from report.results.sustained import MAX_OVER, MIN_RUNS, TAIL_SAMPLES
 
 
 def note(name: str, **figures: Any) -> str:
@@ -87,8 +88,20 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha
             runs=lp.runs,
         ),
         note("latency_correction", timeout_s=TIMEOUT_S),
-        note("sustainable"),
     ]
+    if lp.knee_runs:
+        out.append(
+            note(
+                "knee",
+                knee_step_pct=lp.knee_step_pct,
+                knee_runs=lp.knee_runs,
+                knee_duration_s=lp.knee_duration_s,
+                knee_max_duration_s=lp.knee_max_duration_s,
+                knee_warmup_s=lp.knee_warmup_s,
+                knee_budget_s=lp.knee_budget_s,
+            )
+        )
+    out.append(note("sustainable", min_runs=MIN_RUNS, tail=TAIL_SAMPLES, max_over=MAX_OVER))
     if cost := ladder_notes(res.latency):
         out.append(note("generator_cost", **cost, ladder_retries=res.ladder_retries))
         out.append(note("load_limited", **cost))
@@ -99,14 +112,11 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha
             else note("load_side_cores", cores=",".join(str(c) for c in sorted(pinning.load)))
         )
         out.append(note("db_table", rows=ROWS))
-        out.append(
-            note(
-                "db_placement",
-                load_side=load_side,
-                pool_size=DB_POOL_SIZE,
-                db_concurrency=", ".join(str(c) for c in plan.db_concurrency),
-            )
-        )
+        db_figures = {"pool_size": DB_POOL_SIZE, "db_concurrency": ", ".join(str(c) for c in plan.db_concurrency)}
+        if plan.db_placement == "load":
+            out.append(note("db_placement", load_side=load_side, **db_figures))
+        else:
+            out.append(note(f"db_placement_{plan.db_placement}", **db_figures))
     return out
 
 

@@ -6,33 +6,43 @@ slow server is not offered less load and its queueing delay shows in the percent
 server, warms it up at half its peak (discarded), then climbs the ladder from the lowest rate, so an overloaded
 point cannot spoil the ones below it. The runs of a ladder are interleaved with the other stacks' like the
 closed-loop rounds. oha's own CPU time and run-queue wait are read from /proc while it runs.
+
+After that coarse ladder the harness looks for the knee (report/sustained.py's rule): between the highest rate
+sustained and the lowest one missed it bisects, each step `knee_runs` runs of at least `knee_duration_s` on fresh
+servers, until the two are within `knee_step_pct` of each other or the series' knee budget is spent. A rate where
+the generator fell behind ends the search: the knee lies beyond this machine's limit and is reported as a bound.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from report.bench import knee
 from report.bench.errors import BenchError
 from report.bench.oha import TIMEOUT_S, OhaResult, ProcCost, oha_command, parse_oha, watch
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
 from report.bench.service import Running
+from report.results.sustained import KNEE_STEP_PCT, RUNQUEUE_LIMIT_PCT, TAIL_SAMPLES, kept_schedule
 
-FULL_LADDER_PCT = (25, 50, 75, 90, 100, 110)
+# Coarse steps of at most 21 % near the peak, so two bisection steps reach 5 %
+FULL_LADDER_PCT = (25, 50, 70, 85, 100, 115)
 QUICK_LADDER_PCT = (50, 100)
-# A run is load-limited when the generator could not keep to its schedule: it used nearly a whole core, or its
-# threads waited for a CPU a quarter of the run (other work on the load core: PostgreSQL, the receiver, anything
-# else on the machine), so the load side, not the service, would decide the figure. The report counts such runs
-# neither way.
-GENERATOR_LIMIT_PCT = 90.0
-RUNQUEUE_LIMIT_PCT = 25.0
-RETRY_BUDGET = 30  # re-measured points per endpoint's ladder when the load core was contended
+# A run is load-limited when the generator could not keep to its schedule (report/sustained.py's kept_schedule):
+# it used nearly a whole core, or its threads waited for a CPU a quarter of the run (other work on the load core:
+# PostgreSQL, the receiver, anything else on the machine), so the load side, not the service, would decide the
+# figure. oha's JSON report has no schedule-lag figure of its own (with --latency-correction a late send shows as
+# latency, the same as server queueing), so /proc is the evidence. The report counts such runs neither way.
+RETRY_BUDGET = 10  # re-measured coarse points per endpoint's ladder when the load core was contended
 DRAIN_S = 0.4  # planned allowance per point for the last responses to come back
+START_S = 1.0  # planned allowance for a fresh server to start and answer
 VARIANTS = ("baseline", "otel")
+KNEE_MIN_REQUESTS = round(TAIL_SAMPLES / 0.01)  # a knee run long enough for 100 requests beyond its p99
 
 
 @dataclass(frozen=True)
@@ -45,11 +55,36 @@ class LadderPlan:
     duration_s: float
     variants: tuple[str, ...] = ("baseline", "otel")  # also the variants /db is measured in
     retry_budget: int = RETRY_BUDGET  # rates measured again per endpoint when the load core was contended
+    knee_runs: int = 5  # runs per rate while bisecting towards the knee (0: no bisection)
+    knee_duration_s: float = 10.0  # shortest knee run; longer at slow rates (KNEE_MIN_REQUESTS, up to the max)
+    knee_max_duration_s: float = 20.0
+    knee_warmup_s: float = 1.0
+    knee_step_pct: float = KNEE_STEP_PCT  # bisect until the passing and the failing rate are this close
+    knee_budget_s: float = 124.0  # bisection time per series (stack, variant, endpoint): bounds the plan
 
-    def seconds(self, servers: int) -> float:
-        """Planned time for `servers` server starts (one per stack, variant, endpoint and run)."""
-        per_server = 1.0 + self.warmup_s + len(self.ladder_pct) * (self.duration_s + DRAIN_S)
-        return servers * self.runs * per_server
+    def coarse_seconds(self) -> float:
+        """Planned time of one series' coarse ladder: a fresh server per run, every rate."""
+        return self.runs * (START_S + self.warmup_s + len(self.ladder_pct) * (self.duration_s + DRAIN_S))
+
+    def knee_run_s(self, rate: float) -> float:
+        """Length of one knee run at `rate`: long enough for 100 requests beyond p99, within the bounds."""
+        wanted = math.ceil(10 * KNEE_MIN_REQUESTS / max(rate, 1.0)) / 10  # to the tenth of a second, up
+        return min(self.knee_max_duration_s, max(self.knee_duration_s, wanted))
+
+    def knee_step_seconds(self, rate: float) -> float:
+        """Planned time of one bisection step at `rate`: `knee_runs` fresh servers, warm-up, one run each."""
+        return self.knee_runs * (START_S + self.knee_warmup_s + self.knee_run_s(rate) + DRAIN_S)
+
+    def seconds(self, series: int) -> float:
+        """Planned time for `series` ladders (stack × variant × endpoint), contention retries included.
+
+        The bisection never starts a step that would overrun `knee_budget_s`, so this is an upper bound of the
+        ladders' measuring time, not a guess.
+        """
+        knee = self.knee_budget_s if self.knee_runs else 0.0
+        endpoints = max(1, math.ceil(series / 6))  # retry budgets are per endpoint; 6 series per endpoint
+        retries = self.retry_budget * (self.duration_s + DRAIN_S) * endpoints
+        return series * (self.coarse_seconds() + knee) + retries
 
 
 @dataclass
@@ -73,13 +108,30 @@ class LadderRow:
     generator_cpu_us_per_request: float  # the same CPU time per recorded request
     load_core_busy_pct: float  # how busy the load core(s) were: generator, receiver, PostgreSQL, harness
     runqueue_wait_pct: float  # share of the run oha's threads waited for a CPU (summed over threads)
-    load_limited: int  # 1 when the generator could not keep to its schedule (see GENERATOR_LIMIT_PCT)
+    load_limited: int  # 1 when the generator could not keep to its schedule (report/sustained.py)
+    duration_s: float = 0.0  # the run's planned length (oha -z)
+    phase: str = "ladder"  # "ladder": the coarse ladder; "knee": a bisection step near the knee
 
 
-# 5 runs of 6 rates, 4 s each after a 2 s warm-up: what fits the 60-minute budget on two cores
-FULL_LADDER = LadderPlan(FULL_LADDER_PCT, runs=5, warmup_s=2, duration_s=4)
-# the smoke run: baseline only, two rates of half a second, one run, no re-measured rates (never shipped)
-QUICK_LADDER = LadderPlan(QUICK_LADDER_PCT, runs=1, warmup_s=0, duration_s=0.5, variants=("baseline",), retry_budget=0)
+# 5 runs of 6 rates, 1.5 s each after a 1 s warm-up, then up to 124 s of 5 × 10-20 s knee runs per series: what
+# fits the 60-minute budget on two cores (tests/bench/test_openloop.py proves the arithmetic)
+FULL_LADDER = LadderPlan(FULL_LADDER_PCT, runs=5, warmup_s=1, duration_s=1.5)
+# the smoke run: baseline only, two rates of half a second, one run, no re-measured rates, one short knee step
+# (never shipped)
+QUICK_LADDER = LadderPlan(
+    QUICK_LADDER_PCT,
+    runs=1,
+    warmup_s=0,
+    duration_s=0.5,
+    variants=("baseline",),
+    retry_budget=0,
+    knee_runs=1,
+    knee_duration_s=0.5,
+    knee_max_duration_s=0.5,
+    knee_warmup_s=0,
+    knee_step_pct=50.0,
+    knee_budget_s=2.0,
+)
 
 
 def ladder(peak_rps: float, ladder_pct: Sequence[float]) -> list[int]:
@@ -180,6 +232,23 @@ class LadderRunner:
         stacks: Sequence[str],
         peaks: dict[tuple[str, str, str], float],
         env: dict[str, str],
+        slo_ms: float | None = None,
+    ) -> list[LadderRow]:
+        """The coarse ladder of every stack and variant on `endpoint`, then (with an SLO) the bisection to its knee."""
+        rows = self.coarse(endpoint, stacks, peaks, env)
+        if slo_ms is not None and self.plan.knee_runs:
+            for variant in self.plan.variants:
+                for stack in stacks:
+                    mine = [r for r in rows if r.stack == stack and r.variant == variant]
+                    rows += self.bisect(endpoint, stack, variant, peaks[(endpoint, variant, stack)], mine, env, slo_ms)
+        return rows
+
+    def coarse(
+        self,
+        endpoint: str,
+        stacks: Sequence[str],
+        peaks: dict[tuple[str, str, str], float],
+        env: dict[str, str],
     ) -> list[LadderRow]:
         """Every run of every stack and variant on `endpoint`: fresh server, warm-up, the rates lowest first."""
         p = self.plan
@@ -192,7 +261,7 @@ class LadderRunner:
                     peak = peaks[(endpoint, variant, stack)]
                     rates = ladder(peak, p.ladder_pct)
                     what = f"latency {path} run {run}/{p.runs}: {stack} ({variant})"
-                    self.progress.step(f"{what} start + warm-up", 1.0 + p.warmup_s)
+                    self.progress.step(f"{what} start + warm-up", START_S + p.warmup_s)
                     running = self.start(stack, variant, env)
                     try:
                         self.check(running)
@@ -213,10 +282,46 @@ class LadderRunner:
                                 row = make_row(
                                     stack, variant, endpoint, rate, run, *self._one(running, path, rate, p.duration_s)
                                 )
-                            rows.append(row)
+                            rows.append(replace(row, duration_s=p.duration_s))
                     finally:
                         self.registry.stop(running.proc)
         return rows
+
+    def bisect(
+        self,
+        endpoint: str,
+        stack: str,
+        variant: str,
+        peak: float,
+        coarse: Sequence[LadderRow],
+        env: dict[str, str],
+        slo_ms: float,
+    ) -> list[LadderRow]:
+        """Knee steps for one series until the bracket is within knee_step_pct or its budget is spent."""
+        p = self.plan
+        path = f"/{endpoint}"
+        rows: list[LadderRow] = []
+        spent = 0.0
+        while True:
+            rate = knee.next_knee_rate([*coarse, *rows], slo_ms, p.knee_step_pct)
+            if rate is None or spent + p.knee_step_seconds(rate) > p.knee_budget_s:
+                return rows
+            spent += p.knee_step_seconds(rate)
+            seconds = p.knee_run_s(rate)
+            # numbered after the runs already made at this rate, so (stack, variant, endpoint, rate, run) stays a key
+            first = max((r.run for r in [*coarse, *rows] if r.offered_rps == rate), default=0)
+            for run in range(first + 1, first + p.knee_runs + 1):
+                what = f"knee {path}: {stack} ({variant}) at {rate:,} req/s, run {run - first}/{p.knee_runs}"
+                self.progress.step(what, START_S + p.knee_warmup_s + seconds + DRAIN_S)
+                running = self.start(stack, variant, env)
+                try:
+                    self.check(running)
+                    if p.knee_warmup_s:
+                        self._one(running, path, max(1, round(peak / 2)), p.knee_warmup_s)
+                    row = make_row(stack, variant, endpoint, rate, run, *self._one(running, path, rate, seconds))
+                    rows.append(replace(row, duration_s=seconds, phase="knee"))
+                finally:
+                    self.registry.stop(running.proc)
 
 
 def make_row(
@@ -250,4 +355,4 @@ def make_row(
 
 def load_limited(generator_cpu_pct: float, runqueue_wait_pct: float) -> bool:
     """Whether the generator, not the service, would decide a run's p99."""
-    return generator_cpu_pct >= GENERATOR_LIMIT_PCT or runqueue_wait_pct >= RUNQUEUE_LIMIT_PCT
+    return not kept_schedule(generator_cpu_pct, runqueue_wait_pct)

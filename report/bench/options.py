@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from report.bench.errors import BenchError
-from report.bench.openloop import FULL_LADDER, QUICK_LADDER, LadderPlan
-from report.bench.plan import Plan
+from report.bench.openloop import FULL_LADDER, QUICK_LADDER
+from report.bench.plan import DB_PLACEMENTS, Plan
 from report.bench.stacks import BSP_DEFAULTS, STACK_IDS
 
 QUICK_BSP_SCHEDULE_DELAY_MS = 200
@@ -34,12 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--concurrency", help="comma-separated wrk connection counts (default 10,50,100)")
     parser.add_argument(
-        "--ladder", help="open-loop offered rates as %% of each stack's wrk peak (default 25,50,75,90,100,110)"
+        "--ladder", help="open-loop offered rates as %% of each stack's wrk peak (default 25,50,70,85,100,115)"
     )
     parser.add_argument("--ladder-runs", type=int, help="open-loop runs per offered rate (default 5; --quick 1)")
-    parser.add_argument("--ladder-duration", type=int, help="seconds per offered rate (default 4; --quick 0.5)")
+    parser.add_argument(
+        "--ladder-duration", type=float, help="seconds per coarse offered rate (default 1.5; --quick 0.5)"
+    )
     parser.add_argument("--db-concurrency", help="comma-separated wrk connection counts on /db (default 50)")
     parser.add_argument("--no-db", action="store_true", help="skip the /db endpoint and PostgreSQL")
+    parser.add_argument(
+        "--db-placement",
+        choices=DB_PLACEMENTS,
+        default="split",
+        help="PostgreSQL's cores: split over both (default), the load core, or the service's core",
+    )
 
 
 def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> Plan:
@@ -56,13 +65,11 @@ def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> P
         db_conc = tuple(int(c) for c in (args.db_concurrency or ("10" if quick else "50")).split(",") if c.strip())
     except ValueError as exc:
         raise BenchError("--ladder and --db-concurrency: expected comma-separated numbers") from exc
-    ladder = LadderPlan(
-        pct,
-        args.ladder_runs or base.runs,
-        base.warmup_s,
-        args.ladder_duration or base.duration_s,
-        base.variants,
-        base.retry_budget,
+    ladder = replace(
+        base,
+        ladder_pct=pct,
+        runs=args.ladder_runs or base.runs,
+        duration_s=args.ladder_duration or base.duration_s,
     )
     if not pct or min(pct) <= 0 or ladder.runs < 1 or ladder.runs > 20 or not 0 < ladder.duration_s <= 600:
         raise BenchError("bad ladder: need positive percentages, 1-20 runs, up to 600 s per rate")
@@ -88,6 +95,7 @@ def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> P
         ladder=ladder,
         db_concurrency=db_conc,
         db=not getattr(args, "no_db", False),
+        db_placement=getattr(args, "db_placement", "split"),
         bsp_schedule_delay_ms=QUICK_BSP_SCHEDULE_DELAY_MS if quick else BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"],
     )
     if (

@@ -27,6 +27,7 @@ THROUGHPUT_COLUMNS = (
     "errors",
     "variant",
     "endpoint",
+    "generator_cpu_pct",
 )
 LATENCY_COLUMNS = (
     "stack",
@@ -41,6 +42,11 @@ LATENCY_COLUMNS = (
     "latency_p999_ms",
     "errors",
     "load_limited",
+    "requests",
+    "duration_s",
+    "generator_cpu_pct",
+    "runqueue_wait_pct",
+    "phase",
 )
 
 

@@ -34,6 +34,9 @@ class Plan:
     db: bool = True  # measure the /db endpoint against a throwaway PostgreSQL cluster
     # every traced variant's batch span processor delay; the span waits scale with it (session.settle_quiet_s)
     bsp_schedule_delay_ms: int = BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"]
+    # where PostgreSQL runs for /db: "load" (the load core), "server" (the service's core) or "split" (both, the
+    # scheduler decides); "split" chosen from measurements in services/README.md
+    db_placement: str = "split"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,16 @@ class Pinning:
         if self.server is None or self.load is None:
             return sentence("pinning_none")
         return sentence("pinning_cores", server=_cores(self.server), load=_cores(self.load))
+
+
+DB_PLACEMENTS = ("load", "server", "split")
+
+
+def db_cores(pinning: Pinning, placement: str) -> set[int] | None:
+    """The cores PostgreSQL is pinned to for a placement (None: unpinned)."""
+    if pinning.server is None or pinning.load is None:
+        return None
+    return {"load": pinning.load, "server": pinning.server}.get(placement, pinning.server | pinning.load)
 
 
 def _cores(cpus: set[int]) -> str:

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 from report.bench.openloop import LadderRow
 
-DELIVERED_MIN_PCT = 99.0  # a traced run delivering less is re-run with a larger queue, and not used for costs
+DELIVERED_MIN_PCT = 99.0
+# wrk at or above this share of its cores is saturated: the peak it measured is the generator's ceiling, a bound
+WRK_SATURATED_PCT = 90.0  # a traced run delivering less is re-run with a larger queue, and not used for costs
 
 
 @dataclass
@@ -29,6 +31,7 @@ class ThroughputRow:
     delivered_pct: float | None = None  # traced runs: spans received ÷ spans expected
     queue_size: int | None = None  # traced runs: the batch span processor's queue size
     endpoint: str = "json"
+    generator_cpu_pct: float = 0.0  # wrk's CPU time as a share of one core per thread, sampled from /proc
 
 
 @dataclass

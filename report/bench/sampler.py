@@ -92,6 +92,14 @@ class Sampler:
             return CpuVerdict(0.0, 0.0, 0.0)
         return foreign_cpu(alive[0], alive[-1])
 
+    def cpu_pct(self, pid: int) -> float:
+        """CPU time of `pid` (utime + stime) as a share of one core over the window in which it was alive."""
+        alive = [s for s in self.samples if pid in s.ours]
+        if len(alive) < 2 or alive[-1].t <= alive[0].t:
+            return 0.0
+        seconds = (alive[-1].ours[pid] - alive[0].ours[pid]) / os.sysconf("SC_CLK_TCK")
+        return 100.0 * seconds / (alive[-1].t - alive[0].t)
+
     def peak_rss(self) -> float:
         """Highest RSS seen."""
         return max((s.rss_mb for s in self.samples), default=0.0)

@@ -189,6 +189,7 @@ class Session:
                 contended,
                 None if delivered is None else round(delivered, 2),
                 self._bsp(running.stack)["OTEL_BSP_MAX_QUEUE_SIZE"] if running.variant == "otel" else None,
+                generator_cpu_pct=round(sampler.cpu_pct(wrk_pid) / max(1, p.wrk_threads), 1),
             )
 
     def _spans_per_req(self, stack: str, path: str = "/json") -> float:

@@ -52,6 +52,8 @@ class ThroughputRow(Strict):
     errors: NonNegativeInt
     variant: Literal["baseline", "otel"] = "baseline"
     endpoint: Endpoint = "json"
+    # wrk's CPU as a share of its core(s) (issue 19): at 90 % or more the peak is wrk's ceiling, a bound
+    generator_cpu_pct: NonNegativeFloat | None = None
 
     @field_validator("variant", mode="before")
     @classmethod
@@ -79,6 +81,13 @@ class LatencyRow(Strict):
     latency_p999_ms: PositiveFloat
     errors: NonNegativeInt
     load_limited: Annotated[int, Field(ge=0, le=1)] = 0  # 1: the generator fell behind: no evidence either way
+    # Written by the harness since issue 19; older files lack them, and the report then establishes no sustained
+    # rate from the run (report/sustained.py)
+    requests: NonNegativeInt | None = None  # requests oha recorded: how many lie beyond each percentile
+    duration_s: PositiveFloat | None = None  # the run's planned length
+    generator_cpu_pct: NonNegativeFloat | None = None  # oha's CPU as a share of one core
+    runqueue_wait_pct: NonNegativeFloat | None = None  # share of the run oha's threads waited for a CPU
+    phase: Literal["ladder", "knee"] = "ladder"  # the coarse ladder, or a bisection step near the knee
 
     @field_validator("latency_p90_ms", "latency_p99_ms", "latency_p999_ms")
     @classmethod
@@ -117,6 +126,19 @@ class OpenLoop(Strict):
     runs: PositiveInt
     warmup_s: NonNegativeFloat
     duration_s: PositiveFloat
+    knee_runs: NonNegativeInt | None = None  # runs per rate of the bisection towards the knee (issue 19)
+    knee_duration_s: PositiveFloat | None = None  # shortest knee run
+    knee_step_pct: PositiveFloat | None = None  # the bisection stops when passing and failing rates are this close
+    slo_ms: dict[str, PositiveFloat] | None = None  # the p99 target the bisection looked for, per endpoint
+
+
+class LoadGenerator(Strict):
+    """What the load side could offer on this machine (environment.yaml's load_generator, issue 19)."""
+
+    ceiling_rps: dict[str, PositiveFloat]  # per endpoint: the most oha could offer on the load core on schedule
+    cpu_us_per_request: dict[str, PositiveFloat]  # oha's CPU per request, median over runs that kept schedule
+    lowest_behind_rps: dict[str, PositiveFloat] = Field(default_factory=dict)  # lowest rate a run fell behind at
+    wrk_saturated_runs: NonNegativeInt = 0  # closed-loop runs where wrk used at least 90 % of its core(s)
 
 
 class Method(Strict):
@@ -130,6 +152,9 @@ class Method(Strict):
     startup_runs: PositiveInt | None = None
     contended_retries: NonNegativeInt | None = None
     open_loop: OpenLoop | None = None
+    predicted_min: PositiveFloat | None = None  # the plan's predicted measuring time (report/bench/plan.py)
+    # where PostgreSQL ran for /db (issue 19); files without it come from the harness that always used the load core
+    db_placement: Literal["load", "server", "split"] = "load"
 
 
 class CalibrationReading(Strict):
@@ -175,6 +200,7 @@ class Environment(Strict):
     notes: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
     calibration: Calibration | None = None
     drift: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
+    load_generator: LoadGenerator | None = None
 
     @field_validator("versions", mode="before")
     @classmethod

@@ -49,6 +49,19 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "calibration": ("median", "range"),
     "on_machine": ("day",),
     "on_machine_calibrated": ("day", "calibration"),
+    "rate_value": ("rate",),
+    "rate_machine_limit": ("rate",),
+    "rate_above_ladder": ("rate",),
+    "rate_not_established": (),
+    "rate_behind": (),
+    "rate_none": (),
+    "rate_not_measured": (),
+    "ceiling_endpoint": ("rate", "endpoint"),
+    "ceiling_unmeasured": (),
+    "sustained_rule": ("slo", "min_runs", "max_over", "completed", "tail"),
+    "db_placement_load": (),
+    "db_placement_server": (),
+    "db_placement_split": (),
 }
 COMPARISONS = ("startup", "memory", "memory_idle", "throughput", "latency", "kept", "cost")
 WORDS = ("one", "many", "than", "same")  # one, many: never empty; than, same: empty when not said

@@ -1,13 +1,18 @@
 """Latency under open-loop load and the /db endpoint: the rate ladder's medians and sustainable throughput.
 
-A stack *sustains* an offered rate when, in the median run, its p99 stays at or under the endpoint's SLO, it
-completes at least 95% of the requests offered, and no request fails. Its sustainable throughput is the highest
-rate of the ladder it sustains together with every lower rate: the knee of the p99 curve, read conservatively
-(a lucky point above a failing one does not count). Zero when even the lowest rate fails.
+Whether a stack *sustains* an offered rate is report/sustained.py's rule, the one the harness bisected with:
+at least 5 runs where the load generator kept its schedule, each with 100 requests beyond its p99, median p99 at
+or under the endpoint's SLO with at most one run over, at least 95% of the requests offered completed and no
+errors. Its sustainable throughput is the highest rate sustained with no lower rate missed or load-limited: the
+knee of the p99 curve, read conservatively. Where the generator fell behind first, or every rate passed, that
+figure is a lower bound (`Knee.bound`): printed as such and never ranked. Data without the runs' request counts
+or schedule evidence (files written before issue 19) establishes no sustained rate.
 """
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,9 +20,10 @@ import pandas as pd
 
 from report.inputs.data import Benchmarks
 from report.results.stats import Spread, spread
+from report.results.sustained import Knee, Run, Verdict, knee, printable, verdict
 
 ENDPOINTS = ("json", "db")
-COMPLETED_SHARE = 0.95  # achieved / offered a sustained rate needs
+WRK_SATURATED_PCT = 90.0  # wrk at or above this share of its core(s): its peak is the generator's, a bound
 
 
 @dataclass(frozen=True)
@@ -32,10 +38,19 @@ class RatePoint:
     p999: float
     errors: float  # median errors per run
     load_limited: bool = False  # in most runs the generator fell behind its schedule: not evidence either way
+    runs: tuple[Run, ...] = ()  # each run as report/sustained.py's rule reads it
+
+    def verdict(self, slo_ms: float) -> Verdict:
+        """The rule's verdict on this rate (report/sustained.py)."""
+        return verdict(self.runs, slo_ms)
 
     def sustained(self, slo_ms: float) -> bool:
-        """p99 within the SLO, nearly every offered request completed, none failed (medians over runs)."""
-        return self.p99.median <= slo_ms and self.achieved.median >= COMPLETED_SHARE * self.offered and self.errors == 0
+        """Whether the rule establishes this rate as sustained."""
+        return self.verdict(slo_ms) == "sustained"
+
+    def printable(self, quantile: float) -> bool:
+        """Whether every run at this rate has 100 requests beyond the percentile (0.99, 0.999), so it may print."""
+        return printable([r.requests for r in self.runs], quantile)
 
 
 @dataclass(frozen=True)
@@ -44,26 +59,18 @@ class Series:
 
     points: tuple[RatePoint, ...]
 
-    def sustainable(self, slo_ms: float) -> RatePoint | None:
-        """The highest point sustained together with every lower one; None when the lowest already fails.
+    def knee(self, slo_ms: float) -> Knee:
+        """Where the knee lies (report/sustained.py's knee over every rate's verdict)."""
+        return knee([(p.offered, p.verdict(slo_ms)) for p in self.points])
 
-        The walk also stops at a load-limited point (see `capped`): the rates above it were not measured fairly.
-        """
-        best = None
-        for point in self.points:
-            if point.load_limited or not point.sustained(slo_ms):
-                break
-            best = point
-        return best
+    def sustainable(self, slo_ms: float) -> RatePoint | None:
+        """The highest rate sustained with no lower one missed or limited; None when none is established."""
+        rate = self.knee(slo_ms).rate
+        return next((p for p in self.points if p.offered == rate), None)
 
     def capped(self, slo_ms: float) -> bool:
-        """Whether the walk stopped at a load-limited rate, so the sustainable rate is only a lower bound."""
-        for point in self.points:
-            if point.load_limited:
-                return True
-            if not point.sustained(slo_ms):
-                return False
-        return False
+        """Whether the knee was not reached (the generator fell behind first, or every rate passed): a bound."""
+        return self.knee(slo_ms).bound
 
     @property
     def runs(self) -> int:
@@ -78,6 +85,7 @@ class Peak:
     level: int
     rps: Spread
     p99: float
+    bound: bool = False  # wrk was saturated (median CPU ≥ 90 % of its core): the generator's ceiling, not the stack's
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,8 @@ class LatencyStats:
     series: dict[tuple[str, str, str], Series]  # (endpoint, variant, stack)
     peaks: dict[tuple[str, str, str], Peak]  # (endpoint, variant, stack)
     endpoints: list[str]  # endpoints with open-loop data, in ENDPOINTS order
+    # (endpoint, variant, concurrency, stack) whose closed-loop figure a saturated wrk set: never ranked
+    wrk_bounds: frozenset[tuple[str, str, int, str]] = frozenset()
 
     def sustainable(self, endpoint: str, variant: str, stack: str) -> float | None:
         """Sustainable requests/s, 0 when no rate is sustained, None when not measured."""
@@ -98,19 +108,67 @@ class LatencyStats:
         return point.offered if point else 0.0
 
     def capped(self, endpoint: str, variant: str, stack: str) -> bool:
-        """Whether that sustainable rate is a lower bound (the next rate up was load-limited)."""
+        """Whether that sustainable rate is a lower bound (the knee was not reached)."""
         series = self.series.get((endpoint, variant, stack))
         return series is not None and series.capped(self.slo_ms[endpoint])
+
+    def knee(self, endpoint: str, variant: str, stack: str) -> Knee | None:
+        """The series' knee, None when not measured."""
+        series = self.series.get((endpoint, variant, stack))
+        return None if series is None else series.knee(self.slo_ms[endpoint])
+
+    def rankable(self, endpoint: str, variant: str, stacks: Sequence[str]) -> bool:
+        """Whether the stacks' sustainable rates may be ranked: every one a measured knee, none a bound.
+
+        A lower bound cannot be ranked against anything (its stack may lie anywhere above it), and a rate not
+        established is no figure at all; then no stack is best on this measure.
+        """
+        knees = [self.knee(endpoint, variant, s) for s in stacks]
+        return bool(knees) and all(k is not None and k.rate is not None and not k.bound for k in knees)
 
     def has_db(self) -> bool:
         """Whether throughput.csv has /db rows."""
         return any(e == "db" for e, _, _ in self.peaks)
 
 
-def rate_points(rows: pd.DataFrame) -> tuple[RatePoint, ...]:
-    """Medians over runs per offered rate, lowest rate first."""
+def _runs(group: pd.DataFrame, duration_s: float | None) -> tuple[Run, ...]:
+    """The rule's view of each run. Files from before issue 19 lack `requests` and the generator's /proc readings:
+    the request count is then achieved × the method's run length (oha's own count, less the unanswered), and a
+    run without CPU readings kept its schedule only as far as its load_limited flag says."""
+    n = len(group)
+
+    def column(name: str, default: float) -> list[float]:
+        if name not in group:
+            return [default] * n
+        return [default if pd.isna(v) else float(v) for v in group[name].astype("float64").tolist()]
+
+    achieved = column("achieved_rps", 0.0)
+    recorded = column("requests", float("nan"))
+    requests = [
+        r if not math.isnan(r) else (a * duration_s if duration_s else 0.0)
+        for a, r in zip(achieved, recorded, strict=True)
+    ]
+    out = [
+        Run(offered, done, p99, errors, count, limited != 1)
+        for offered, done, p99, errors, count, limited in zip(
+            column("offered_rps", 0.0),
+            achieved,
+            column("latency_p99_ms", 0.0),
+            column("errors", 0.0),
+            requests,
+            column("load_limited", 0.0),
+            strict=True,
+        )
+    ]
+    return tuple(out)
+
+
+def rate_points(rows: pd.DataFrame, duration_s: float | None = None) -> tuple[RatePoint, ...]:
+    """Medians over runs per offered rate, lowest rate first; where a rate has knee runs, only those count."""
     points = []
     for offered, group in sorted(rows.groupby("offered_rps"), key=lambda item: float(str(item[0]))):
+        if "phase" in group and (group["phase"] == "knee").any():
+            group = group[group["phase"] == "knee"]
         points.append(
             RatePoint(
                 offered=float(str(offered)),
@@ -121,6 +179,7 @@ def rate_points(rows: pd.DataFrame) -> tuple[RatePoint, ...]:
                 p999=float(group["latency_p999_ms"].median()),
                 errors=float(group["errors"].median()),
                 load_limited=bool(group["load_limited"].sum() * 2 > len(group)),
+                runs=_runs(group, duration_s),
             )
         )
     return tuple(points)
@@ -133,8 +192,16 @@ def peaks(throughput: pd.DataFrame) -> dict[tuple[str, str, str], Peak]:
         endpoint, variant, stack = (str(k) for k in key)
         best: Peak | None = None
         for level, group in rows.groupby("concurrency", sort=True):
+            cpu = (
+                [float(v) for v in group["generator_cpu_pct"].astype("float64").tolist() if not pd.isna(v)]
+                if "generator_cpu_pct" in group
+                else []
+            )
             candidate = Peak(
-                int(str(level)), spread(group["requests_per_sec"]), float(group["latency_p99_ms"].median())
+                int(str(level)),
+                spread(group["requests_per_sec"]),
+                float(group["latency_p99_ms"].median()),
+                bool(cpu) and statistics.median(cpu) >= WRK_SATURATED_PCT,
             )
             if best is None or candidate.rps.median > best.rps.median:
                 best = candidate
@@ -143,14 +210,33 @@ def peaks(throughput: pd.DataFrame) -> dict[tuple[str, str, str], Peak]:
     return out
 
 
+def wrk_bounds(throughput: pd.DataFrame) -> set[tuple[str, str, int, str]]:
+    """(endpoint, variant, concurrency, stack) whose closed-loop figure wrk itself set: its median CPU was at least
+    WRK_SATURATED_PCT of its core(s) over the runs. Such a requests/s is the generator's ceiling, a lower bound of
+    the stack's: the comparisons (report/claims.py, report/findings.py) must not rank it. Empty for files without
+    wrk's CPU (written before issue 19): nothing is known either way, and nothing is flagged."""
+    if "generator_cpu_pct" not in throughput:
+        return set()
+    out: set[tuple[str, str, int, str]] = set()
+    for key, group in throughput.groupby(["endpoint", "variant", "concurrency", "stack"], sort=True):
+        endpoint, variant, level, stack = (str(k) for k in key)
+        cpu = [float(v) for v in group["generator_cpu_pct"].astype("float64").tolist() if not pd.isna(v)]
+        if cpu and statistics.median(cpu) >= WRK_SATURATED_PCT:
+            out.add((endpoint, variant, int(level), stack))
+    return out
+
+
 def compute(bench: Benchmarks, slo_ms: Mapping[str, float], stack_ids: Sequence[str]) -> LatencyStats:
     """The ladder's medians and the closed-loop peaks, for stacks in display order."""
     series: dict[tuple[str, str, str], Series] = {}
+    ol = bench.environment.method.open_loop
+    duration_s = ol.duration_s if ol else None
     lat = bench.latency
     if len(lat):
         for key, rows in lat.groupby(["endpoint", "variant", "stack"], sort=True):
             endpoint, variant, stack = (str(k) for k in key)
             if stack in stack_ids:
-                series[(endpoint, variant, stack)] = Series(rate_points(rows))
+                series[(endpoint, variant, stack)] = Series(rate_points(rows, duration_s))
     endpoints = [e for e in ENDPOINTS if any(k[0] == e for k in series)]
-    return LatencyStats(dict(slo_ms), series, peaks(bench.throughput), endpoints)
+    bounds = frozenset(wrk_bounds(bench.throughput))
+    return LatencyStats(dict(slo_ms), series, peaks(bench.throughput), endpoints, bounds)

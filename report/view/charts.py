@@ -293,7 +293,8 @@ def rate_curves(
                     linestyle="none",
                     zorder=6,
                 )
-            ends.append((rates[k][-1], p99[k][-1], mark.label, k))
+            if rates[k]:  # a stack whose every p99 came from too few requests has no line to label
+                ends.append((rates[k][-1], p99[k][-1], mark.label, k))
         ax.set_xscale("log")
         ax.set_yscale("log")
         fmt = FuncFormatter(lambda v, _p: f"{v:,.0f}" if v >= 1 else f"{v:g}")

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from report.inputs.config import ReportConfig
-from report.results import claims
+from report.inputs.phrases import phrases
+from report.results import claims, sustained
 from report.results.latency import LatencyStats, Series
 from report.results.numbers import decimals_for, fmt, join_names, percent
+from report.results.sustained import Knee
 
 TITLES = {"json": "/json (hello world)", "db": "/db (one PostgreSQL row)"}
 
@@ -30,17 +32,25 @@ class Job:
     source: str
 
 
-def _rate(value: float | None, capped: bool = False) -> str:
-    if value is None:
-        return "not measured"
-    if not value:
-        return "none measurable (the load generator fell behind)" if capped else "none of the rates offered"
-    return f"{'at least ' if capped else ''}{fmt(value, 0)} req/s"
+def _rate(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
+    """Sustainable throughput in words (templates/phrases.yaml): a measured knee, a bound, or not established."""
+    say = phrases().say
+    k = lat.knee(endpoint, variant, sid)
+    if k is None:
+        return say("rate_not_measured")
+    if k.rate is None:
+        return say({"limited": "rate_behind", "none": "rate_none"}.get(k.end, "rate_not_established"))
+    rate = fmt(k.rate, 0)
+    if k.end == "limited":
+        return say("rate_machine_limit", rate=rate)
+    if k.end == "top":
+        return say("rate_above_ladder", rate=rate)
+    return say("rate_value", rate=rate)
 
 
 def _sus(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
-    """Sustainable throughput in words: 'at least' when the load side, not the service, ended the ladder."""
-    return _rate(lat.sustainable(endpoint, variant, sid), lat.capped(endpoint, variant, sid))
+    """Sustainable throughput in words: a bound where the load side or the ladder's top, not the knee, ended it."""
+    return _rate(lat, endpoint, variant, sid)
 
 
 def _sorted(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str]) -> list[str]:
@@ -80,14 +90,19 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
         def line(variant: str, sid: str, endpoint: str = endpoint) -> Series | None:
             return lat.series.get((endpoint, variant, sid))
 
-        base = [line("baseline", s) for s in order]
-        traced = [line("otel", s) for s in order]
+        base = [_printable(line("baseline", s)) for s in order]
+        traced = [_printable(line("otel", s)) for s in order]
+        if not any(base):
+            continue  # no p99 on this endpoint came from enough requests to print: no chart
         slo = lat.slo_ms[endpoint]
-        sustained = [lat.sustainable(endpoint, "baseline", s) or 0.0 for s in order]
+        sustained = [
+            (lat.sustainable(endpoint, "baseline", s) or 0.0) if not lat.capped(endpoint, "baseline", s) else 0.0
+            for s in order
+        ]
         listing = ", ".join(f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in order)
         limited = tuple(tuple(p.load_limited for p in b.points) if b else () for b in base)
         any_limited = any(any(row) for row in limited)
-        counts = {b.runs for b in base if b is not None}
+        counts = {b.runs for b in (line("baseline", s) for s in order) if b is not None}
         runs = f"{min(counts)}" if len(counts) == 1 else f"at least {min(counts)}"  # "5", never "5+"
         jobs.append(
             Job(
@@ -149,6 +164,21 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
     return jobs
 
 
+def _cell(k: Knee | None) -> str:
+    """A sustainable rate in a table cell: the rate, "≥ rate" for a bound, "–" when none is established."""
+    if k is None or k.rate is None:
+        return "–"
+    return ("≥ " if k.bound else "") + fmt(k.rate, 0)
+
+
+def _printable(series: Series | None) -> Series | None:
+    """The series with only the rates whose p99 may be printed (100 requests beyond it in every run)."""
+    if series is None:
+        return None
+    shown = tuple(p for p in series.points if p.printable(0.99))
+    return Series(shown) if shown else None
+
+
 def scorecard_columns(lat: LatencyStats | None) -> list[str]:
     """The at-a-glance column for sustainable throughput on /json, when it was measured."""
     if lat is None or "json" not in lat.endpoints:
@@ -160,11 +190,15 @@ def scorecard_cells(lat: LatencyStats | None, sid: str) -> list[dict[str, Any]]:
     """The stack's cell for scorecard_columns; the highest rate wins."""
     if lat is None or "json" not in lat.endpoints:
         return []
-    values = {s: lat.sustainable("json", "baseline", s) for _, _, s in lat.series}
+    stacks = sorted({s for e, v, s in lat.series if (e, v) == ("json", "baseline")})
+    values = {s: lat.sustainable("json", "baseline", s) for s in stacks}
     value = values.get(sid)
+    k = lat.knee("json", "baseline", sid)
     best = max((v for v in values.values() if v is not None), default=None)
-    text = "–" if value is None else fmt(value, 0)
-    return [{"text": text, "win": value is not None and value == best and value > 0}]
+    text = "–" if k is None or k.rate is None else ("≥ " if k.bound else "") + fmt(k.rate, 0)
+    # a lower bound, or a figure beside one, is never best: no knee can be ranked against a bound
+    win = lat.rankable("json", "baseline", stacks) and value is not None and value == best and value > 0
+    return [{"text": text, "win": win}]
 
 
 def facts(cfg: ReportConfig, lat: LatencyStats | None) -> dict[str, str]:
@@ -177,10 +211,11 @@ def facts(cfg: ReportConfig, lat: LatencyStats | None) -> dict[str, str]:
         out[f"slo.{endpoint}"] = f"{lat.slo_ms[endpoint]:g} ms"
     for endpoint in lat.endpoints:
         order = _sorted(lat, endpoint, cfg.stack_ids)
-        out[f"sustainable.{endpoint}.best"] = names[order[0]]
-        out[f"sustainable.{endpoint}.best_value"] = _sus(lat, endpoint, "baseline", order[0])
-        out[f"sustainable.{endpoint}.worst"] = names[order[-1]]
-        out[f"sustainable.{endpoint}.worst_value"] = _sus(lat, endpoint, "baseline", order[-1])
+        if lat.rankable(endpoint, "baseline", order):  # a best and a worst only among measured knees
+            out[f"sustainable.{endpoint}.best"] = names[order[0]]
+            out[f"sustainable.{endpoint}.best_value"] = _sus(lat, endpoint, "baseline", order[0])
+            out[f"sustainable.{endpoint}.worst"] = names[order[-1]]
+            out[f"sustainable.{endpoint}.worst_value"] = _sus(lat, endpoint, "baseline", order[-1])
         for sid in order:
             out[f"sustainable.{endpoint}.{sid}"] = _sus(lat, endpoint, "baseline", sid)
             out[f"sustainable.{endpoint}.otel.{sid}"] = _sus(lat, endpoint, "otel", sid)
@@ -218,27 +253,23 @@ def view(
             for sid in _sorted(lat, endpoint, cfg.stack_ids):
                 series = lat.series[(endpoint, "baseline", sid)]
                 best = series.sustainable(slo)
+                best = best if best is not None and best.printable(0.99) else None
                 peak = lat.peaks.get((endpoint, "baseline", sid))
-                traced = lat.sustainable(endpoint, "otel", sid)
-                p99s = [best.p99.min, best.p99.max] if best else [series.points[0].p99.min]
+                p99s = [best.p99.min, best.p99.max] if best else [1.0]
                 d = decimals_for(p99s)
                 rows.append(
                     {
                         "stack": names[sid],
                         "color": colors[sid],
-                        "peak": fmt(peak.rps.median, 0) if peak else "–",
+                        "peak": ("≥ " if peak.bound else "") + fmt(peak.rps.median, 0) if peak else "–",
                         "sustainable": ("≥ " if series.capped(slo) else "") + fmt(best.offered, 0)
                         if best
-                        else ("–" if series.capped(slo) else "none"),
+                        else ("–" if series.knee(slo).end != "none" else "none"),
                         "share": percent(best.offered / peak.rps.median) if best and peak else "–",
                         "p99": f"{fmt(best.p99.median, d)} ({fmt(best.p99.min, d)}–{fmt(best.p99.max, d)})"
                         if best
                         else "–",
-                        "otel": "–"
-                        if traced is None
-                        else (
-                            ("≥ " if lat.capped(endpoint, "otel", sid) else "") + fmt(traced, 0) if traced else "none"
-                        ),
+                        "otel": _cell(lat.knee(endpoint, "otel", sid)),
                         "rates": str(len(series.points)),
                         "n": str(series.runs),
                     }
@@ -249,6 +280,14 @@ def view(
                     "endpoint": endpoint,
                     "title": TITLES[endpoint],
                     "slo": f"{slo:g}",
+                    "rule": phrases().say(
+                        "sustained_rule",
+                        slo=f"{slo:g}",
+                        min_runs=str(sustained.MIN_RUNS),
+                        max_over=str(sustained.MAX_OVER),
+                        completed=percent(sustained.COMPLETED_SHARE),
+                        tail=str(sustained.TAIL_SAMPLES),
+                    ),
                     "chart": charts.get(f"latency-load-{endpoint}"),
                     "rows": rows,
                 }
@@ -266,7 +305,7 @@ def view(
                 {
                     "stack": names[sid],
                     "color": colors[sid],
-                    "rps": fmt(peak.rps.median, 0),
+                    "rps": ("≥ " if peak.bound else "") + fmt(peak.rps.median, 0),
                     "range": f"{fmt(peak.rps.min, 0)}–{fmt(peak.rps.max, 0)}",
                     "p99": fmt(peak.p99, decimals_for([peak.p99])),
                     "otel": fmt(traced_peak.rps.median, 0) if traced_peak else "–",
@@ -296,5 +335,33 @@ def view(
             "runs": str(ol.runs) if ol else "",
             "duration_s": f"{ol.duration_s:g}" if ol else "",
             "warmup_s": f"{ol.warmup_s:g}" if ol else "",
+            "db_placement": method_facts_placement(method),
         },
     }
+
+
+def method_facts(environment: Any) -> dict[str, str]:
+    """The Methodology's placeholders for the rule for "sustained" and the load generator's measured ceiling."""
+    say = phrases().say
+    generator = getattr(environment, "load_generator", None)
+    ceiling = (
+        join_names([say("ceiling_endpoint", rate=fmt(v, 0), endpoint=e) for e, v in generator.ceiling_rps.items()])
+        if generator is not None and generator.ceiling_rps
+        else say("ceiling_unmeasured")
+    )
+    return {
+        "sustained.min_runs": str(sustained.MIN_RUNS),
+        "sustained.max_over": str(sustained.MAX_OVER),
+        "sustained.tail": str(sustained.TAIL_SAMPLES),
+        "sustained.completed": percent(sustained.COMPLETED_SHARE),
+        "sustained.cpu_limit": percent(sustained.GENERATOR_LIMIT_PCT / 100),
+        "sustained.runqueue_limit": percent(sustained.RUNQUEUE_LIMIT_PCT / 100),
+        "generator.ceiling": ceiling,
+        "db.placement": say(f"db_placement_{environment.method.db_placement}"),
+        "sustained.step": percent(sustained.KNEE_STEP_PCT / 100),
+    }
+
+
+def method_facts_placement(method: Any) -> str:
+    """Where PostgreSQL ran, as the Methodology's list says it (environment.yaml method.db_placement)."""
+    return phrases().say(f"db_placement_{getattr(method, 'db_placement', 'load')}")

@@ -61,6 +61,7 @@ def facts(results: Results) -> dict[str, str]:
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
     out.update(latency_view.facts(cfg, results.latency))
+    out.update(latency_view.method_facts(results.environment))
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)
         out[f"{category.id}.best"] = names[order[0]]

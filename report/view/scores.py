@@ -91,6 +91,9 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
         "overall": overall_order[0],
     }
     leading = {key: set(area.standing.leaders) for key, area in areas.items()}  # a tie marks every leader
+    bounds = results.latency.wrk_bounds if results.latency else frozenset()
+    if any(("json", "baseline", stats.top_level, s.id) in bounds for s in cfg.stacks):
+        leading["throughput"] = set()  # a peak wrk itself set is a lower bound: no stack is best on it
     scorecard = []
     for s in cfg.stacks:
         sid = s.id

@@ -27,6 +27,7 @@ def _document(probe: Probe, stack_versions: dict[str, str]) -> tuple[dict[str, A
         stack_versions=stack_versions,
         probe=probe,
         now=dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC),
+        predicted_s=2220.0,
     )
     return doc, plan
 
@@ -43,6 +44,9 @@ def test_the_document_carries_the_method_notes_then_the_tool_versions(monkeypatc
     assert doc["load_tool"].startswith("wrk 9.9 (closed loop, 1 thread(s)")
     assert doc["tracing"]["queue_size_used"] == {"go": 2048, "bun": 2048, "fastapi": 2048}
     assert doc["method"]["startup_runs"] == plan.startup_runs - 1  # the discarded run is not counted
+    assert doc["method"]["predicted_min"] == 37.0
+    assert doc["method"]["open_loop"]["knee_runs"] == plan.ladder.knee_runs
+    assert doc["method"]["open_loop"]["slo_ms"] == {"json": 10.0, "db": 25.0}
     assert "calibration" not in doc and "drift" not in doc
 
 
@@ -82,3 +86,20 @@ def test_toolchain_note_reads_cpython_from_the_fastapi_version_line() -> None:
     python, node = toolchain_notes({"fastapi": line})
     assert python.startswith("The FastAPI services ran on CPython 3.13.0,") and node.startswith("Node.js ")
     assert toolchain_notes({"go": "go1.27.3 net/http"}) == []
+
+
+def test_the_document_is_what_the_report_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new keys (predicted time, knee settings, the load generator's ceiling) pass the report's schema."""
+    import yaml
+
+    from report.bench.output import yaml_text
+    from report.inputs.data_schema import Environment
+
+    monkeypatch.setattr(environment, "tool_version", lambda argv: f"{argv[0]} 9.9")
+    doc, _plan = _document(Probe(), {"go": "go1.23"})
+    assert "load_generator" in doc and doc["load_generator"]["ceiling_rps"]
+    parsed = Environment.model_validate(yaml.safe_load(yaml_text(doc)))
+    assert parsed.method.predicted_min == 37.0
+    assert (
+        parsed.load_generator is not None and parsed.load_generator.ceiling_rps == doc["load_generator"]["ceiling_rps"]
+    )

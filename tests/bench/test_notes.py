@@ -71,7 +71,7 @@ def synthetic_full() -> tuple[Plan, Results, Pinning, str, str]:
         contended_runs=1,
         queue_reruns=["bun c=50 round 1: 97.0% of spans delivered with queue 2048; re-run with queue 8192"],
     )
-    return _plan(), res, Pinning({0}, {1, 2}), "oha 1.16.0", LUA_HOOK
+    return _plan("--db-placement", "load"), res, Pinning({0}, {1, 2}), "oha 1.16.0", LUA_HOOK
 
 
 def synthetic_bare() -> tuple[Plan, Results, Pinning, str, str]:
@@ -106,7 +106,7 @@ def test_the_full_case_exercises_every_optional_note() -> None:
     assert len(full) == len(bare) + 7  # queue re-run, Bun, FastAPI, two ladder-cost notes, two /db notes
     assert any(n.startswith("Queue re-run: bun c=50 round 1") for n in full)
     assert any("Elysia with @elysiajs/opentelemetry 0.99 (0.00)" in n for n in full)  # a missing figure reads 0
-    assert any(n.endswith("p99.9 were 4,000.") for n in full)  # the fewest requests: the minimum over runs
+    assert any("The fewest requests in one run were 4,000;" in n for n in full)  # the minimum over runs
     assert any("PostgreSQL runs on the load side (core 1,2)" in n for n in full)
 
 
@@ -147,3 +147,14 @@ def test_toolchain_support_status_comes_from_the_version_read_back() -> None:
     assert python.startswith("The FastAPI services ran on CPython 3.13.0, the newest CPython") and len(python) <= 600
     assert "3.13.0 is its first release" in python
     assert node.startswith("Node.js 20.20.2 only runs npm") and len(node) <= 600
+
+
+def test_the_db_note_says_where_postgresql_ran() -> None:
+    plan, res, pinning, oha, hook = synthetic_full()
+    for placement, start in (
+        ("server", "PostgreSQL runs on the service's core"),
+        ("split", "PostgreSQL runs unpinned"),
+    ):
+        notes = method_notes(dataclasses.replace(plan, db_placement=placement), res, pinning, oha, hook)
+        assert sum(n.startswith(start) for n in notes) == 1
+        assert not any(n.startswith("PostgreSQL runs on the load side") for n in notes)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import os
 import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import cast
@@ -31,6 +33,7 @@ from report.bench.oha import (
 )
 from report.bench.openloop import (
     FULL_LADDER,
+    FULL_LADDER_PCT,
     QUICK_LADDER,
     LadderPlan,
     LadderRow,
@@ -106,15 +109,30 @@ def _planned_minutes(*argv: str) -> float:
 
 def test_the_full_run_is_planned_within_an_hour_and_the_smoke_run_within_two_minutes() -> None:
     full, quick = _planned_minutes(), _planned_minutes("--quick")
-    assert 30 < full <= 50, full  # room for server starts and retries inside the 60-minute budget
+    # an upper bound of the measuring time (the knee bisection never overruns its budget); room for the services'
+    # builds and the closed-loop retries inside the 60-minute budget
+    assert 30 < full <= 57, full
     assert quick <= 2.0, quick
     assert _planned_minutes("--no-db") < full
 
 
+def test_the_full_plan_has_five_runs_per_rate_and_a_knee_of_five_ten_second_runs() -> None:
+    p = FULL_LADDER
+    assert p.runs >= 5 and p.knee_runs >= 5 and p.knee_duration_s >= 10 and p.knee_step_pct <= 5
+    # two bisection steps fit the budget at a fast rate, so a coarse gap of 21 % reaches 5 %
+    assert 2 * p.knee_step_seconds(50_000) <= p.knee_budget_s
+    assert max(b / a for a, b in itertools.pairwise(FULL_LADDER_PCT[2:])) ** 0.25 <= 1.0 + p.knee_step_pct / 100
+    # a slow rate runs long enough for 100 requests beyond its p99, within the bounds
+    assert p.knee_run_s(50_000) == 10 and p.knee_run_s(700) == 14.3 and p.knee_run_s(100) == 20
+
+
 def test_seconds_count_every_server_and_rate() -> None:
-    plan = LadderPlan((50, 100), runs=2, warmup_s=1, duration_s=3)
-    # per server: 1 s start, 1 s warm-up, 2 rates x (3 s + 0.4 s drain); 4 servers x 2 runs
+    plan = LadderPlan((50, 100), runs=2, warmup_s=1, duration_s=3, retry_budget=0, knee_runs=0)
+    # per server: 1 s start, 1 s warm-up, 2 rates x (3 s + 0.4 s drain); 4 series x 2 runs
     assert plan.seconds(4) == pytest.approx(4 * 2 * (1 + 1 + 2 * 3.4))
+    # with the knee: each series adds its whole bisection budget, and the retries their runs (per endpoint)
+    knee = replace(plan, knee_runs=5, knee_budget_s=100.0, retry_budget=10)
+    assert knee.seconds(12) == pytest.approx(12 * (2 * (1 + 1 + 2 * 3.4) + 100) + 2 * 10 * 3.4)
 
 
 def test_rows_take_cpu_and_runqueue_from_the_process_and_flag_a_busy_generator() -> None:
@@ -230,7 +248,7 @@ def test_a_run_is_load_limited_when_the_generator_decides_its_p99() -> None:
 def test_notes_fit_environment_yaml() -> None:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    plan = make_plan(parser.parse_args([]), ["go", "bun", "fastapi"], 1)
+    plan = make_plan(parser.parse_args(["--db-placement", "load"]), ["go", "bun", "fastapi"], 1)
     res = Results()
     res.latency = [
         LadderRow(

@@ -35,7 +35,7 @@ def test_full_and_quick_defaults() -> None:
     # the full run's method: warm-ups, contention retries and the SDKs' default batch delay
     assert (full.warmup_s, full.max_retries, full.quiet_wait_s, full.retry_budget) == (2, 3, 20.0, 40)
     assert full.bsp_schedule_delay_ms == BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"] == 1000
-    assert full.ladder.retry_budget == 30
+    assert full.ladder.retry_budget == 10
     # the smoke run only checks that every phase works: no warm-ups, retries or re-measured rates, a short delay
     assert (quick.warmup_s, quick.max_retries, quick.retry_budget, quick.ladder.retry_budget) == (0, 0, 0, 0)
     assert quick.bsp_schedule_delay_ms == 200

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from report.bench.plan import Pinning, choose_pinning
+from report.bench.plan import Pinning, choose_pinning, db_cores
 
 
 def test_the_first_core_serves_and_the_rest_carry_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -14,8 +14,8 @@ def test_the_first_core_serves_and_the_rest_carry_the_load(monkeypatch: pytest.M
     pinning = choose_pinning()
     assert (pinning.server, pinning.load) == ({1}, {2, 3})
     assert pinning.describe() == (
-        "server pinned to core 1; wrk, oha, PostgreSQL, span receiver and harness pinned to core 2,3 "
-        "(os.sched_setaffinity)"
+        "server pinned to core 1; wrk, oha, span receiver and harness pinned to core 2,3 "
+        "(os.sched_setaffinity); PostgreSQL as the /db note says"
     )
 
 
@@ -24,3 +24,11 @@ def test_one_core_is_not_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
     pinning = choose_pinning()
     assert pinning == Pinning(None, None)
     assert pinning.describe().startswith("not pinned: fewer than 2 cores")
+
+
+def test_postgresql_goes_where_the_plan_places_it() -> None:
+    pinning = Pinning({0}, {1})
+    assert db_cores(pinning, "load") == {1}
+    assert db_cores(pinning, "server") == {0}
+    assert db_cores(pinning, "split") == {0, 1}
+    assert db_cores(Pinning(None, None), "server") is None

@@ -86,6 +86,9 @@ class _Sampled:
     def verdict(self, load_pid: int) -> CpuVerdict:
         return CpuVerdict(self.foreign_pct, 0.0, 1.0)
 
+    def cpu_pct(self, pid: int) -> float:
+        return 40.0
+
 
 def _running() -> Running:
     return Running("go", "baseline", 1, cast("subprocess.Popen[bytes]", _Alive()), 0, 0)

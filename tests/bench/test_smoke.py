@@ -98,6 +98,11 @@ def test_csv_columns_and_rows(quick_run: Path) -> None:
         "latency_p999_ms",
         "errors",
         "load_limited",
+        "requests",
+        "duration_s",
+        "generator_cpu_pct",
+        "runqueue_wait_pct",
+        "phase",
     ]
     for r in latency:  # oha's report, mapped: percentiles ordered, something answered, an achieved rate
         p = [float(r[k]) for k in ("latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_p999_ms")]
@@ -105,11 +110,18 @@ def test_csv_columns_and_rows(quick_run: Path) -> None:
         assert 0 < float(r["achieved_rps"]) <= 1.05 * float(r["offered_rps"]), r
     rates: dict[tuple[str, str], set[float]] = {}
     for r in latency:
-        rates.setdefault((r["stack"], r["endpoint"]), set()).add(float(r["offered_rps"]))
-    # two rates (50% and 100% of the wrk peak) per stack and endpoint
+        if r["phase"] == "ladder":
+            rates.setdefault((r["stack"], r["endpoint"]), set()).add(float(r["offered_rps"]))
+    # two coarse rates (50% and 100% of the wrk peak) per stack and endpoint
     assert {k: len(v) for k, v in rates.items()} == {
         (s, e): 2 for s in ("go", "bun", "fastapi") for e in ("json", "db")
     }
+    # a knee step, when there is one, lies between them (the smoke run's budget allows one)
+    for r in latency:
+        assert r["phase"] in ("ladder", "knee") and int(r["requests"]) > 0 and float(r["duration_s"]) > 0
+        if r["phase"] == "knee":
+            low, high = sorted(rates[(r["stack"], r["endpoint"])])
+            assert low < float(r["offered_rps"]) < high, r
 
 
 def test_evidence_measures_are_documented(quick_run: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from report.pipeline import check, load, render
 from report.results.latency import RatePoint, Series, compute, peaks
 from report.results.stats import spread
+from report.results.sustained import Knee, Run
 from tests.conftest import ROOT, CliResult
 
 HEADER = (
@@ -29,6 +30,21 @@ def _ladder_rows(endpoints: tuple[str, ...] = ("json",), variants: tuple[str, ..
                 for rate, p99 in ((1000, 2.0), (2000, 4.0), (4000, 40.0)):
                     for run in (1, 2):
                         rows.append(f"{stack},{variant},{endpoint},{rate},{run},{rate - 1},0.5,1.0,{p99},{p99 * 2},0")
+    return "\n".join(rows) + "\n"
+
+
+def _new_shape(endpoints: tuple[str, ...] = ("json",)) -> str:
+    """latency.csv as the harness writes it since issue 19: 5 runs per rate, request counts, schedule readings."""
+    rows = [HEADER.strip() + ",load_limited,requests,duration_s,generator_cpu_pct,runqueue_wait_pct,phase"]
+    for endpoint in endpoints:
+        for variant in ("baseline", "otel"):
+            for stack in STACKS:
+                for rate, p99 in ((1000, 2.0), (2000, 4.0), (4000, 40.0)):
+                    for run in range(1, 6):
+                        rows.append(
+                            f"{stack},{variant},{endpoint},{rate},{run},{rate - 1},0.5,1.0,{p99},{p99 * 2},0,"
+                            f"0,{rate * 10},10,20.0,1.0,knee"
+                        )
     return "\n".join(rows) + "\n"
 
 
@@ -180,17 +196,27 @@ def test_slo_is_validated(in_copy: Path, run_cli: Callable[..., CliResult]) -> N
 
 
 def _point(
-    offered: float, p99: float, achieved: float | None = None, errors: float = 0, limited: bool = False
+    offered: float,
+    p99: float,
+    achieved: float | None = None,
+    errors: float = 0,
+    limited: bool = False,
+    n: int = 5,
+    requests: float = 100_000,
+    p99s: tuple[float, ...] | None = None,
 ) -> RatePoint:
+    done = offered if achieved is None else achieved
+    each = p99s or (p99,) * n
     return RatePoint(
         offered=offered,
-        achieved=spread([offered if achieved is None else achieved]),
+        achieved=spread([done]),
         p50=p99 / 4,
         p90=p99 / 2,
-        p99=spread([p99]),
+        p99=spread(list(each)),
         p999=p99 * 2,
         errors=errors,
         load_limited=limited,
+        runs=tuple(Run(offered, done, v, errors, requests, not limited) for v in each),
     )
 
 
@@ -199,25 +225,65 @@ def test_sustainable_is_the_last_rate_of_an_unbroken_run_under_the_slo() -> None
     best = series.sustainable(10)
     # 400 is under the SLO again, but only after 300 failed: a lucky point above the knee does not count
     assert best is not None and best.offered == 200
-    assert series.sustainable(12) is not None and series.sustainable(12).offered == 400  # type: ignore[union-attr]
-    assert series.sustainable(0.5) is None
+    assert series.knee(10) == Knee(200, "missed", 300) and not series.capped(10)
+    # every rate passes at 12 ms: the knee lies above the ladder, so 400 is a lower bound
+    assert series.knee(12) == Knee(400, "top", None) and series.capped(12)
+    assert series.sustainable(0.5) is None and series.knee(0.5).end == "none"
 
 
 def test_a_load_limited_rate_ends_the_walk_and_makes_the_figure_a_lower_bound() -> None:
-    # the generator's core was saturated at 300: neither a pass nor a fail, so 200 is "at least"
+    # the generator's core was saturated at 300: neither a pass nor a fail, so 200 is a bound
     series = Series((_point(100, 1), _point(200, 2), _point(300, 50, limited=True), _point(400, 3)))
     assert series.sustainable(10) is not None and series.sustainable(10).offered == 200  # type: ignore[union-attr]
-    assert series.capped(10)
+    assert series.capped(10) and series.knee(10).end == "limited"
     # a real failure before the limited rate is a real limit
     failing = Series((_point(100, 1), _point(200, 20), _point(300, 50, limited=True)))
     assert failing.sustainable(10) is not None and not failing.capped(10)
 
 
 def test_a_rate_with_errors_or_too_few_completions_is_not_sustained() -> None:
-    assert not _point(1000, 1, achieved=940).sustained(10)  # under 95% completed
+    assert _point(1000, 1, achieved=940).verdict(10) == "missed"  # under 95% completed
     assert _point(1000, 1, achieved=950).sustained(10)
-    assert not _point(1000, 1, errors=1).sustained(10)
+    assert _point(1000, 1, errors=1).verdict(10) == "missed"
     assert _point(1000, 10).sustained(10)  # at the SLO counts
+
+
+def test_five_runs_at_most_one_over_and_the_median_under() -> None:
+    assert _point(1000, 0, p99s=(5, 6, 7, 8, 12)).verdict(10) == "sustained"  # one run over is allowed
+    assert _point(1000, 0, p99s=(5, 6, 7, 11, 12)).verdict(10) == "missed"  # two are not
+    assert _point(1000, 0, p99s=(5, 6, 7, 8)).verdict(10) == "not_established"  # four runs decide nothing good
+    assert _point(1000, 0, p99s=(11, 12)).verdict(10) == "missed"  # but two misses already decide against it
+
+
+def test_a_p99_from_too_few_requests_is_neither_printed_nor_a_sustained_rate() -> None:
+    # 9,999 requests leave 99.99 beyond the p99: fewer than 100
+    thin = _point(500, 2, requests=9_999)
+    assert thin.verdict(10) == "not_established" and not thin.printable(0.99)
+    enough = _point(500, 2, requests=10_000)
+    assert enough.sustained(10) and enough.printable(0.99) and not enough.printable(0.999)
+    # short low rates that cannot be judged do not end the walk below a sustained rate
+    series = Series((_point(100, 1, requests=150), _point(1000, 2), _point(2000, 30)))
+    assert series.knee(10) == Knee(1000, "missed", 2000)
+    assert Series((_point(100, 1, requests=150), _point(2000, 30))).knee(10).end == "unknown"
+
+
+def test_a_lower_bound_is_never_ranked_and_gets_no_best_dot() -> None:
+    from report.results.latency import LatencyStats
+    from report.view import latency as latency_view
+
+    measured = Series((_point(1000, 2), _point(2000, 30)))
+    bound = Series((_point(1000, 2), _point(2000, 3, limited=True)))
+    slo = {"json": 10.0, "db": 25.0}
+    lat = LatencyStats(slo, {("json", "baseline", "go"): measured, ("json", "baseline", "bun"): bound}, {}, ["json"])
+    assert not lat.rankable("json", "baseline", ["go", "bun"])
+    assert latency_view.scorecard_cells(lat, "bun") == [{"text": "≥ 1,000", "win": False}]
+    assert latency_view.scorecard_cells(lat, "go") == [{"text": "1,000", "win": False}]
+    assert latency_view._sus(lat, "json", "baseline", "bun") == "above 1,000 req/s, this machine's limit"
+    both = LatencyStats(
+        slo, {("json", "baseline", "go"): measured, ("json", "baseline", "bun"): measured}, {}, ["json"]
+    )
+    assert both.rankable("json", "baseline", ["go", "bun"])
+    assert latency_view.scorecard_cells(both, "go") == [{"text": "1,000", "win": True}]
 
 
 def test_medians_over_runs_and_the_closed_loop_peak(data_dir: Path) -> None:
@@ -238,7 +304,9 @@ def test_medians_over_runs_and_the_closed_loop_peak(data_dir: Path) -> None:
     series = stats.series[("json", "baseline", "go")]
     assert [p.p99.median for p in series.points] == [9.0, 11.0]
     assert (series.points[0].p99.min, series.points[0].p99.max, series.runs) == (2.0, 30.0, 3)
-    assert stats.sustainable("json", "baseline", "go") == 1000.0
+    # three runs (and no request counts) establish no sustained rate; two of three over the SLO at 2,000 miss
+    assert stats.knee("json", "baseline", "go") == Knee(None, "unknown", 2000.0)
+    assert stats.sustainable("json", "baseline", "go") == 0.0
     assert stats.sustainable("json", "otel", "go") is None
     tp = bench.throughput
     top = tp.loc[(tp["stack"] == "go") & (tp["variant"] == "baseline")].groupby("concurrency")["requests_per_sec"]
@@ -254,7 +322,7 @@ def test_sections_appear_only_with_their_data(in_copy: Path) -> None:
     assert 'id="latency-under-load"' not in html and 'id="database"' not in html
     assert not any(key.startswith(("latency-load", "db-")) for key in charts)
     _db_throughput(in_copy)
-    _latency(in_copy, _ladder_rows(("json", "db")))
+    (in_copy / "benchmarks" / "latency.csv").write_text(_new_shape(("json", "db")), encoding="utf-8")
     for name in ("latency.md", "database.md"):
         shutil.copy(ROOT / "data" / "copy" / name, in_copy / "copy" / name)
     html, charts = render(load(in_copy), "a4")
@@ -293,3 +361,34 @@ def test_db_headline_and_sustainable_list_follow_the_tie_rule() -> None:
     lat = LatencyStats(slo_ms={"json": 10.0, "db": 25.0}, series={}, peaks=apart, endpoints=[])
     lead, _ = latency_view.db_claim(lat, ["go", "bun", "fastapi"], names) or ("", "")
     assert lead == "Go serves the most requests on /db"
+
+
+def test_a_closed_loop_figure_set_by_a_saturated_wrk_is_flagged_as_a_bound() -> None:
+    from report.results.latency import wrk_bounds
+
+    rows = [("json", "baseline", 100, "bun", run, 97_000.0, cpu) for run, cpu in ((1, 95.0), (2, 92.0), (3, 60.0))] + [
+        ("json", "baseline", 100, "go", run, 71_000.0, 70.0) for run in (1, 2, 3)
+    ]
+    tp = pd.DataFrame.from_records(
+        rows, columns=["endpoint", "variant", "concurrency", "stack", "run", "requests_per_sec", "generator_cpu_pct"]
+    )
+    assert wrk_bounds(tp) == {("json", "baseline", 100, "bun")}  # median 92 %: wrk set Bun's figure
+    assert wrk_bounds(tp.drop(columns="generator_cpu_pct")) == set()  # older files: nothing known
+    assert peaks(tp.assign(endpoint="db", latency_p99_ms=1.0))[("db", "baseline", "bun")].bound
+
+
+def test_no_chart_where_no_p99_came_from_enough_requests(data_dir: Path) -> None:
+    from report.results.latency import LatencyStats
+    from report.view import latency as latency_view
+
+    cfg = load(data_dir).config
+    thin = Series((_point(100, 1, requests=500), _point(200, 30, requests=900)))
+    wide = Series((_point(100, 1, requests=500), _point(20_000, 3)))
+    series = {("json", "baseline", s): thin for s in cfg.stack_ids}
+    lat = LatencyStats({"json": 10.0, "db": 25.0}, series, {}, ["json"])
+    index = {s: i for i, s in enumerate(cfg.stack_ids)}
+    assert latency_view.chart_jobs(cfg, lat, index) == []
+    series[("json", "baseline", cfg.stack_ids[0])] = wide
+    (job,) = latency_view.chart_jobs(cfg, LatencyStats({"json": 10.0, "db": 25.0}, series, {}, ["json"]), index)
+    # only the printable point is drawn: 20,000 req/s; the 100 req/s p99 from 500 requests is left out
+    assert job.args[1] == ((20_000,), (), ())

@@ -113,3 +113,17 @@ def test_limitations_show_each_harness_note_once() -> None:
     ]
     assert shown_notes(notes, drift) == ["Startup is exec to the first HTTP 200 on /health."]
     assert shown_notes(notes[1:2], []) == notes[1:2]
+
+
+def test_no_throughput_dot_when_wrk_itself_set_a_figure(results: Results) -> None:
+    """A closed-loop peak set by a saturated wrk is a lower bound: no stack gets the throughput column's dot."""
+    import dataclasses
+
+    column = next(i for i, c in enumerate(_model(results)["glance"]["columns"]) if c.startswith("Throughput"))
+    assert any(row["cells"][column]["win"] for row in _model(results)["glance"]["rows"])
+    assert results.latency is not None
+    top = results.stats.top_level
+    saturated = dataclasses.replace(
+        results, latency=dataclasses.replace(results.latency, wrk_bounds=frozenset({("json", "baseline", top, "bun")}))
+    )
+    assert not any(row["cells"][column]["win"] for row in _model(saturated)["glance"]["rows"])

@@ -1,0 +1,56 @@
+"""The bisection towards the knee: halve the bracket to 5 %, confirm a coarse pass, stop at the machine's limit."""
+
+from __future__ import annotations
+
+from report.bench.knee import next_knee_rate
+from report.bench.openloop import LadderRow
+
+
+def _rows(rate: int, p99: float, n: int = 5, phase: str = "ladder", limited: int = 0) -> list[LadderRow]:
+    return [
+        LadderRow(
+            "go",
+            "baseline",
+            "json",
+            rate,
+            run,
+            float(rate),
+            0.1,
+            0.2,
+            p99,
+            p99,
+            0,
+            0,
+            rate * 10,
+            10.0,
+            1.0,
+            20.0,
+            1.0,
+            limited,
+            10.0,
+            phase,
+        )
+        for run in range(1, n + 1)
+    ]
+
+
+def test_the_bisection_halves_the_bracket_then_confirms_a_coarse_pass() -> None:
+    coarse = [*_rows(1000, 2), *_rows(1200, 3), *_rows(1450, 30)]
+    # 1,200 passed and 1,450 missed (21 % apart): their geometric middle first
+    assert next_knee_rate(coarse, 10, 5) == 1319
+    # 1,319 missed: 1,200-1,319 is 9.9 % apart, so again the middle
+    assert next_knee_rate([*coarse, *_rows(1319, 12, phase="knee")], 10, 5) == 1258
+    # 1,258 missed too: 4.8 % apart, and 1,200 has only coarse runs: confirm it with knee runs
+    steps = [*coarse, *_rows(1319, 12, phase="knee"), *_rows(1258, 11, phase="knee")]
+    assert next_knee_rate(steps, 10, 5) == 1200
+    assert next_knee_rate([*steps, *_rows(1200, 4, phase="knee")], 10, 5) is None
+
+
+def test_the_bisection_stops_at_the_machine_s_limit_and_above_the_ladder() -> None:
+    # the generator fell behind at 1,450: the knee lies beyond this machine's limit, nothing above it is measured
+    assert next_knee_rate([*_rows(1000, 2), *_rows(1450, 3, limited=1)], 10, 5) is None
+    # every rate passed: the knee lies above the ladder (a bound; the report says so)
+    assert next_knee_rate([*_rows(1000, 2), *_rows(1450, 3)], 10, 5) is None
+    # knee runs decide over coarse runs at the same rate: a coarse pass the knee runs refute is a miss
+    refuted = [*_rows(1000, 2), *_rows(1200, 3), *_rows(1200, 15, phase="knee"), *_rows(1450, 30)]
+    assert next_knee_rate(refuted, 10, 5) == 1095
