@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs the command-line tools the tests use to read PDFs independently of our own code,
 # and Debian's Chromium + ChromeDriver for the preview's real-browser test (tests/test_preview.py).
-# Idempotent: does nothing when they are already there.
+# Also HarfBuzz's font subsetter, which the build itself needs (report/output/pdf.py refuses to build without it:
+# WeasyPrint's fallback would stamp the clock into the PDF's fonts). Idempotent: does nothing when all are there.
 set -euo pipefail
 need=()
+{ /sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null || true; } | grep -q 'libharfbuzz-subset\.so\.0 ' ||
+  need+=(libharfbuzz-subset0)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)

@@ -214,7 +214,8 @@ class SharedBuilds:
     def fresh_process(self) -> tuple[Path, Path]:
         """The bundled data built like "bundled-a4" but in a fresh `python -m report` process that differs in
         everything irrelevant: its own working folder, the data folder spelled relative to it, PYTHONHASHSEED,
-        no chart cache (every chart drawn anew) and a private TMPDIR. Returns the output folder and that TMPDIR."""
+        no chart cache (every chart drawn anew), a private TMPDIR and empty cache folders (matplotlib's font list is
+        built anew, as on a fresh machine). Returns the output folder and that TMPDIR."""
         root = self.root / "fresh-process"
         out, tmp = root / "out", root / "tmp"
         with FileLock(str(self.root / "fresh-process.lock")):
@@ -223,6 +224,7 @@ class SharedBuilds:
                 tmp.mkdir(parents=True)
                 data = os.path.relpath(BUNDLED, root)
                 env = {"PYTHONHASHSEED": "4242", "TMPDIR": str(tmp), "LEAD_MAGNET_CHART_CACHE": "off"}
+                env |= {"MPLCONFIGDIR": str(root / "mplconfig"), "XDG_CACHE_HOME": str(root / "cache")}
                 done = lm("build", "--data", data, "--out", "out", "--html", cwd=root, env=env)
                 assert done.returncode == 0, done.stderr
         return out, tmp

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import HTML
+from weasyprint.pdf import fonts as weasyprint_fonts
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -25,6 +26,22 @@ ASSET_TYPES = {
     ".jpeg": "image/jpeg",
     ".css": "text/css",
 }
+
+
+# Without HarfBuzz's subsetter WeasyPrint quietly subsets the embedded fonts with fontTools instead: other bytes, and
+# each font's head.modified set to the clock, so no two builds would match. Only a Debian package apart
+# (libharfbuzz-subset0 is not a dependency of Pango; a fresh machine often lacks it): refuse instead of varying.
+SUBSETTER_MISSING = (
+    "the PDF needs HarfBuzz's font subsetter, libharfbuzz-subset.so.0 4.1 or later (Debian and Ubuntu: "
+    "apt-get install libharfbuzz-subset0): without it WeasyPrint subsets the fonts with fontTools, which writes "
+    "the time of the build into every embedded font, so no two builds would have the same bytes"
+)
+
+
+def require_font_subsetter() -> None:
+    """Raise BuildError unless WeasyPrint will subset the fonts with HarfBuzz, the one subsetter that is repeatable."""
+    if weasyprint_fonts.harfbuzz_subset is None or not weasyprint_fonts.harfbuzz.hb_version_atleast(4, 1, 0):
+        raise BuildError(SUBSETTER_MISSING)
 
 
 class RefusedURL(ValueError):
@@ -63,6 +80,7 @@ def _type_of(url: str) -> str:
 
 def write_pdf(html: str, base_url: str, fetcher: SafeFetcher, options: Mapping[str, Any] | None = None) -> bytes:
     """Lay out and export the PDF bytes."""
+    require_font_subsetter()
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     # WeasyPrint copies every @font-face file into a temporary folder that it removes only when the
     # FontConfiguration is garbage-collected, which never happens at interpreter exit: own it and clean up.

@@ -48,3 +48,17 @@ def test_charts_are_served_from_memory_and_nothing_else_is_fetched(tmp_path: Pat
 def test_an_unknown_variant_is_one_clear_build_error(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match="the PDF could not be written"):
         _write(tmp_path, "<p>x</p>", {"pdf_variant": "pdf/none"})
+
+
+def test_without_harfbuzz_subset_the_pdf_is_refused_not_varied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # WeasyPrint's fallback, fontTools, stamps the clock into every embedded font: two builds a second apart differed
+    import weasyprint.pdf.fonts
+
+    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+    with pytest.raises(BuildError) as raised:
+        _write(tmp_path, "<p>x</p>", {})
+    assert str(raised.value) == (
+        "the PDF needs HarfBuzz's font subsetter, libharfbuzz-subset.so.0 4.1 or later (Debian and Ubuntu: "
+        "apt-get install libharfbuzz-subset0): without it WeasyPrint subsets the fonts with fontTools, which writes "
+        "the time of the build into every embedded font, so no two builds would have the same bytes"
+    )
