@@ -13,12 +13,12 @@ LM      := $(BIN)/lead-magnet
 # this toolchain from the Go module proxy. services/go/go.mod names the same toolchain.
 export GOTOOLCHAIN := go1.27.3
 
-.PHONY: pdf html check test test-fast fuzz lint typecheck clean distclean system-deps bench-deps bench look perf preview venv lock verify new-edition conformance conformance-deps
+.PHONY: pdf html check build-deps test test-fast fuzz lint typecheck clean distclean system-deps bench-deps bench look perf preview venv lock verify new-edition conformance conformance-deps
 
-pdf: $(STAMP)
+pdf: $(STAMP) build-deps
 	$(LM) build --data $(DATA) --out $(OUT)
 
-html: $(STAMP)
+html: $(STAMP) build-deps
 	$(LM) build --data $(DATA) --out $(OUT) --html
 
 check: $(STAMP)
@@ -27,7 +27,7 @@ check: $(STAMP)
 # Serve the report at http://127.0.0.1:$(PORT)/ and rebuild it on every save; Ctrl+C stops it.
 # Another port: make preview PORT=8001 (set here, not from the environment, so a stray $$PORT can't move it).
 PORT = 8000
-preview: $(STAMP)
+preview: $(STAMP) build-deps
 	$(LM) preview --data $(DATA) --port $(PORT)
 
 # Start the next edition: make new-edition EDITION=2027.01
@@ -57,6 +57,11 @@ verify: $(STAMP)
 # Command-line PDF checkers the tests call (poppler's pdftoppm/pdffonts, qpdf).
 system-deps:
 	@bash scripts/system-deps.sh
+
+# What the build itself needs from Debian: HarfBuzz's font subsetter (without it the PDF's fonts would carry the
+# build's clock time, so report/output/pdf.py refuses to build). Installed by `make pdf` on a fresh machine.
+build-deps:
+	@bash scripts/system-deps.sh --build
 
 # veraPDF, the reference PDF/A and PDF/UA validator, pinned and cached in ~/.cache/lead-magnet (needs Java 17;
 # Maven fetches it once from Maven Central). Without Java it says so and the conformance tests skip, except in CI.

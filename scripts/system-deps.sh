@@ -3,14 +3,17 @@
 # and Debian's Chromium + ChromeDriver for the preview's real-browser test (tests/test_preview.py).
 # Also HarfBuzz's font subsetter, which the build itself needs (report/output/pdf.py refuses to build without it:
 # WeasyPrint's fallback would stamp the clock into the PDF's fonts). Idempotent: does nothing when all are there.
+# With --build: only what building the PDF needs (make pdf, html, preview), so a fresh machine's `make pdf` works.
 set -euo pipefail
 need=()
 { /sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null || true; } | grep -q 'libharfbuzz-subset\.so\.0 ' ||
   need+=(libharfbuzz-subset0)
+if [ "${1:-}" != "--build" ]; then
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
