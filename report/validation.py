@@ -40,7 +40,10 @@ def read_text(path: Path) -> str:
 
 
 def load_yaml(path: Path, shown: str) -> tuple[Any, LineMap, list[Problem]]:
-    """Safely parse a YAML file, keeping each key's line; problems are returned, not raised."""
+    """Safely parse a YAML file, keeping each key's line; problems are returned, not raised.
+
+    Data comes back only when the whole file could be read: every way it can fail (syntax, anchors, nesting, a
+    key that is not text or a whole number, a value YAML cannot construct) is a problem with the file's name."""
     lines = LineMap()
     try:
         text = read_text(path)
@@ -49,22 +52,72 @@ def load_yaml(path: Path, shown: str) -> tuple[Any, LineMap, list[Problem]]:
     except UnicodeDecodeError as exc:
         return None, lines, [not_utf8(shown, exc)]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _Composer(text).get_single_node()
+    except _Refused as exc:
+        return None, lines, [Problem(shown, exc.line, format_loc(exc.loc), exc.message)]
     except yaml.YAMLError as exc:
         return None, lines, [yaml_problem(exc, shown, text)]
     if node is None:
         return None, lines, [Problem(shown, None, "", "the file is empty; expected YAML keys")]
-    problems: list[Problem] = []
-    _index(node, (), lines, shown, problems)
-    if problems and any(p.message.startswith(COMPLEX_KEY) for p in problems):
-        return None, lines, problems  # such a key cannot be read at all; the other problems still stand
+    index = _Index(lines, shown)
+    index.walk(node, ())
+    if index.unreadable:
+        return None, lines, index.problems  # a key or value that cannot be read; the other problems still stand
     try:
         data = yaml.SafeLoader("").construct_document(node)
     except yaml.YAMLError as exc:
-        return None, lines, [*problems, yaml_problem(exc, shown, text)]
-    except ValueError:  # a date that does not exist, like 2026-02-30, fails while being read
-        return None, lines, [*problems, *_impossible_dates(node, (), shown)]
-    return data, lines, problems
+        return None, lines, [*index.problems, yaml_problem(exc, shown, text)]
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # the walk checks every scalar; a net
+        return None, lines, [*index.problems, Problem(shown, None, "", f"this is not valid YAML ({exc})")]
+    return data, lines, index.problems
+
+
+MAX_DEPTH = 32  # lists and keys inside one another; the deepest file (rubric.yaml) needs 7
+ANCHOR = (
+    "anchors (&name) and aliases (*name) are not allowed; write each value out in full, and put a value that "
+    "starts with & or * in double quotes"
+)
+TOO_DEEP = f"expected lists and keys nested at most {MAX_DEPTH} deep, found more; check the brackets and indentation"
+
+
+class _Refused(Exception):
+    """What the composer will not build, where it starts."""
+
+    def __init__(self, line: int, loc: Loc, message: str) -> None:
+        super().__init__(message)
+        self.line, self.loc, self.message = line, loc, message
+
+
+class _Composer(yaml.SafeLoader):
+    """PyYAML's safe loader that stops at the first anchor and below MAX_DEPTH while composing.
+
+    An alias makes two places share one node, so a document can contain itself (`&a [*a]`) or expand to billions
+    of nodes from a few lines; refusing anchors before any node is shared keeps every later step linear in the
+    file's size. Nesting is bounded because composing recurses once per level."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._path: list[Loc] = []
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        loc: Loc = ()
+        if parent is not None:
+            loc = self._path[-1]
+            if isinstance(index, int):
+                loc = (*loc, index)
+            elif isinstance(index, yaml.ScalarNode):
+                loc = (*loc, str(index.value))
+        alias = self.check_event(yaml.AliasEvent)  # also reads the next event into current_event
+        event = self.current_event
+        if not alias and event.anchor is not None:
+            raise _Refused(event.start_mark.line + 1, loc, ANCHOR)
+        if len(self._path) >= MAX_DEPTH:
+            raise _Refused(event.start_mark.line + 1, loc, TOO_DEEP)
+        self._path.append(loc)
+        try:
+            return super().compose_node(parent, index)  # type: ignore[arg-type]  # the stub says int; nodes too
+        finally:
+            self._path.pop()
 
 
 COMPLEX_KEY = "expected a key name"
@@ -135,64 +188,129 @@ def _yaml_words(problem: str) -> str:
     return f" ({problem or 'unreadable'}); check indentation and quotes"
 
 
-def _impossible_dates(node: yaml.Node, loc: Loc, shown: str) -> list[Problem]:
-    if isinstance(node, yaml.MappingNode):
-        return [p for key, value in node.value for p in _impossible_dates(value, (*loc, key.value), shown)]
-    if isinstance(node, yaml.SequenceNode):
-        return [p for i, item in enumerate(node.value) for p in _impossible_dates(item, (*loc, i), shown)]
-    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":timestamp"):
-        try:
-            yaml.SafeLoader("").construct_yaml_timestamp(node)
-        except ValueError as exc:
-            where = format_loc(loc)
-            return [
-                Problem(shown, node.start_mark.line + 1, where, f"expected a real date, found '{node.value}' ({exc})")
-            ]
-    return []
+STR, INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
+# what YAML makes of an unquoted key that is not text, in words; other tags are refused when the file is read
+KEY_READS_AS = {
+    "tag:yaml.org,2002:null": "no value",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:float": "a number with decimals",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:merge": "a merge of another mapping",
+    "tag:yaml.org,2002:binary": "binary data",
+}
+_CONSTRUCTOR = yaml.SafeLoader("")
 
 
-def _index(node: yaml.Node, loc: Loc, lines: LineMap, shown: str, problems: list[Problem]) -> None:
-    lines.lines.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                kind = "a mapping ({...})" if isinstance(key_node, yaml.MappingNode) else "a list ([...])"
-                problems.append(
-                    Problem(
-                        shown,
-                        key_node.start_mark.line + 1,
-                        format_loc(loc),
-                        f"{COMPLEX_KEY}, found {kind} used as a key; delete it, or put the whole key in "
-                        'double quotes, like "{}": …',
+class _Index:
+    """One walk over the composed document: each key's line, duplicate keys, keys that are not text or whole
+    numbers, and scalars YAML cannot turn into values (2026-02-30, 0x_). Anchors are refused before, so the
+    document is a tree and the walk visits each node once."""
+
+    def __init__(self, lines: LineMap, shown: str) -> None:
+        self.lines, self.shown = lines, shown
+        self.problems: list[Problem] = []
+        self.unreadable = False  # a problem that keeps the file from being constructed at all
+
+    def refuse(self, node: yaml.Node, loc: Loc, message: str) -> None:
+        self.problems.append(Problem(self.shown, node.start_mark.line + 1, format_loc(loc), message))
+        self.unreadable = True
+
+    def walk(self, node: yaml.Node, loc: Loc) -> None:
+        self.lines.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str | int] = set()
+            for key_node, value_node in node.value:
+                key = self.key(key_node, loc)
+                if key is None:
+                    continue
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    self.problems.append(
+                        Problem(self.shown, line, format_loc((*loc, key)), "this key appears twice; keep one")
                     )
-                )
-                continue
-            key = key_node.value
-            if key in seen:
-                problems.append(
-                    Problem(
-                        shown, key_node.start_mark.line + 1, format_loc((*loc, key)), "this key appears twice; keep one"
-                    )
-                )
-            seen.add(key)
-            typed_key: str | int = _int_key(key_node) if key_node.tag.endswith(":int") else key
-            lines.lines[(*loc, typed_key)] = key_node.start_mark.line + 1
-            if typed_key != key:
-                lines.lines[(*loc, key)] = key_node.start_mark.line + 1
-            _index(value_node, (*loc, typed_key), lines, shown, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*loc, i), lines, shown, problems)
+                seen.add(key)
+                self.lines.lines[(*loc, key)] = line
+                if key != key_node.value:
+                    self.lines.lines[(*loc, str(key_node.value))] = line
+                self.walk(value_node, (*loc, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.walk(item, (*loc, i))
+        elif isinstance(node, yaml.ScalarNode):
+            self.scalar(node, loc)
+
+    def key(self, node: yaml.Node, loc: Loc) -> str | int | None:
+        """The key as the model will see it (text, or a whole number for levels and thresholds), or None."""
+        if not isinstance(node, yaml.ScalarNode):
+            kind = "a mapping ({...})" if isinstance(node, yaml.MappingNode) else "a list ([...])"
+            self.refuse(
+                node,
+                loc,
+                f"{COMPLEX_KEY}, found {kind} used as a key; delete it, or put the whole key in "
+                'double quotes, like "{}": …',
+            )
+            return None
+        if node.tag == STR:
+            return str(node.value)
+        reads_as = KEY_READS_AS.get(node.tag)
+        if node.tag == INT:
+            value, error = _construct(node)
+            if error is None and isinstance(value, int):  # YAML 1.1 also reads 0x1F, 017 and 1:30 as numbers
+                return value
+            reads_as = "a whole number, and it is not one"
+        if reads_as is None:
+            return str(node.value)  # another tag: refused with its own message when the file is constructed
+        if node.value == "" and node.tag.endswith(":null"):
+            self.refuse(node, loc, f"{COMPLEX_KEY}, found an empty key; write the key name before the ':'")
+            return None
+        if node.tag.endswith(":timestamp") and _construct(node)[1] is not None:
+            reads_as = "a date, and that date does not exist"
+        self.refuse(
+            node,
+            loc,
+            f"{COMPLEX_KEY}, found {describe(node.value)}, which YAML reads as {reads_as}; put the key in double "
+            "quotes if it is meant as text",
+        )
+        return None
+
+    def scalar(self, node: yaml.ScalarNode, loc: Loc) -> None:
+        """A whole number, date, number or true/false is checked as YAML will construct it."""
+        error = _construct(node)[1]
+        if error is None:
+            return
+        kind = _SCALAR_WORDS[node.tag]
+        if node.tag.endswith(":timestamp") and isinstance(error, ValueError):
+            message = f"expected a real date, found '{node.value}' ({error})"
+        elif node.tag == INT and "digits" in str(error):  # Python reads at most 4,300 digits into a whole number
+            message = f"expected a number of at most 4300 digits, found one of {len(str(node.value))} characters"
+        else:
+            message = f"expected {kind}, found {describe(node.value)}"
+        self.refuse(node, loc, message)
 
 
-def _int_key(node: yaml.ScalarNode) -> int | str:
-    # YAML 1.1 also reads 0x1F, 017, 0b101 and 1:30 as whole numbers; int() would not
+def _construct(node: yaml.ScalarNode) -> tuple[object, Exception | None]:
+    """The value YAML makes of a number, date or true/false scalar, or why it cannot (other scalars: as written)."""
+    constructor = _SCALAR_CONSTRUCTORS.get(node.tag)
+    if constructor is None:
+        return node.value, None
     try:
-        value = yaml.SafeLoader("").construct_yaml_int(node)
-    except ValueError:
-        return str(node.value)
-    return value if isinstance(value, int) else str(node.value)
+        return constructor(node), None
+    except (ValueError, KeyError, AttributeError, OverflowError) as exc:  # 2026-02-30, 0x_, !!bool maybe
+        return None, exc
+
+
+_SCALAR_CONSTRUCTORS: dict[str, typing.Callable[[yaml.ScalarNode], object]] = {
+    INT: _CONSTRUCTOR.construct_yaml_int,
+    "tag:yaml.org,2002:float": _CONSTRUCTOR.construct_yaml_float,
+    "tag:yaml.org,2002:timestamp": _CONSTRUCTOR.construct_yaml_timestamp,
+    "tag:yaml.org,2002:bool": _CONSTRUCTOR.construct_yaml_bool,
+}
+_SCALAR_WORDS = {
+    INT: "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:timestamp": "a date like 2026-11-21",
+    "tag:yaml.org,2002:bool": "true or false",
+}
 
 
 def format_loc(loc: Iterable[str | int]) -> str:
@@ -235,8 +353,10 @@ def translate(
     errors = [(err, _clean_loc(err["loc"], err["type"])) for err in exc.errors()]
     # A misspelt key is one mistake: say "did you mean" once, not also that the real key is missing.
     suggested = {(*loc[:-1], hint) for err, loc in errors if (hint := _suggested_key(err, model, loc))}
+    # A number written where a key name belongs most likely replaced one: the name it replaced is not reported.
+    numbered = {loc[:-1] for err, loc in errors if err["type"] == "invalid_key"}
     for err, loc in errors:
-        if err["type"] == "missing" and loc in suggested:
+        if err["type"] == "missing" and (loc in suggested or loc[:-1] in numbered):
             continue
         message = _message(err, model, loc)
         where = loc[:-1] if err["type"] == "invalid_key" else loc  # the key itself is what is wrong
@@ -300,6 +420,8 @@ def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
         return 'expected a colour in double quotes, like "#1A2B3C", found nothing (without quotes, # starts a comment)'
     if kind in {"string_type", "string_too_short"}:
         return f"expected text, found {found}"
+    if kind == "string_too_long":
+        return f"expected text of at most {ctx.get('max_length')} characters, found {found}"
     if kind == "string_pattern_mismatch":
         return f"expected {_pattern_words(str(ctx.get('pattern', '')))}, found {found}"
     if kind == "literal_error":

@@ -45,3 +45,28 @@ def test_a_missing_file_and_broken_yaml_are_problems(tmp_path: Path) -> None:
     assert model is None and [p.message for p in problems] == ["file not found"]
     model, broken = _load(tmp_path, "x: [1\n")
     assert model is None and len(broken) == 1 and broken[0][0] is not None
+
+
+def test_a_number_or_date_typed_over_a_key_is_one_problem(tmp_path: Path) -> None:
+    # the key the number replaced is not reported missing as well: one cause, one message
+    assert _load(tmp_path, "1: 5\ny: 2\n") == (
+        None,
+        [
+            (
+                1,
+                "",
+                "expected a key name in letters, found the number '1'; put it in double quotes if it is meant as text",
+            )
+        ],
+    )
+    assert _load(tmp_path, "2026-13-01: 5\ny: 2\n") == (
+        None,
+        [
+            (
+                1,
+                "",
+                "expected a key name, found '2026-13-01', which YAML reads as a date, and that date does not exist; "
+                "put the key in double quotes if it is meant as text",
+            )
+        ],
+    )
