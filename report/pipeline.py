@@ -13,8 +13,8 @@ from report import figures, offload, phrases, publish
 from report.atomic import remove_stale_temps
 from report.computed import Chart, Results
 from report.config import ReportConfig, load_config
-from report.data import Benchmarks, load_benchmarks
-from report.errors import Collector, InputError, Problem, display_path
+from report.data import Benchmarks, load_benchmarks_and_evidence
+from report.errors import BuildError, Collector, InputError, Problem, display_path
 from report.findings import measured_areas
 from report.fonts import FACES, FONT_DIRS
 from report.html import render_html
@@ -73,17 +73,23 @@ def load(data_dir: Path) -> Inputs:
     config, config_problems = load_config(data_dir, shown)
     problems.extend(config_problems)
     stack_ids = config.stack_ids if config else None
-    bench, bench_problems = load_benchmarks(data_dir, shown, stack_ids)
+    bench, evidence_rows, bench_problems = load_benchmarks_and_evidence(data_dir, shown, stack_ids)
     problems.extend(bench_problems)
+    # the rubric is checked against evidence.csv's valid rows even when another benchmark file has problems
     measures: dict[str, set[str]] | None = None
-    evidence: dict[tuple[str, str], tuple[float, str]] | None = None
-    if bench is not None:
-        measures, evidence = {}, {}
-        ev = bench.evidence
-        for stack, measure, value, unit in zip(ev["stack"], ev["measure"], ev["value"], ev["unit"], strict=True):
-            measures.setdefault(str(measure), set()).add(str(stack))
-            evidence[(str(stack), str(measure))] = (float(value), str(unit))
-    rubric, rubric_problems = load_rubric(data_dir, shown, stack_ids, measures, evidence)
+    evidence = evidence_rows.values if evidence_rows is not None else None
+    if evidence is not None:
+        measures = {}
+        for stack, measure in evidence:
+            measures.setdefault(measure, set()).add(stack)
+    rubric, rubric_problems = load_rubric(
+        data_dir,
+        shown,
+        stack_ids,
+        measures,
+        evidence,
+        evidence_complete=evidence_rows is not None and evidence_rows.complete,
+    )
     problems.extend(rubric_problems)
     categories = [c.id for c in rubric.categories] if rubric else []
     data_sections = []  # sections shown only when their data is there (older data folders lack it)
@@ -101,7 +107,8 @@ def load(data_dir: Path) -> Inputs:
     problems.extend(copy_problems)
     problems.extend(phrases.check())
     problems.raise_if_any()
-    assert config is not None and bench is not None and rubric is not None
+    if config is None or bench is None or rubric is None:  # each loader records why it returns nothing
+        raise BuildError("an input file was refused without a problem recorded; this is a bug in lead-magnet")
     return Inputs(data_dir, config, bench, rubric, copy)
 
 
