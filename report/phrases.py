@@ -17,7 +17,8 @@ from typing import Any
 
 from report.errors import InputError, Problem
 from report.paths import TEMPLATES
-from report.validation import LineMap, load_yaml
+from report.validation import LineMap
+from report.yaml_model import load_yaml
 
 FILE = "phrases.yaml"
 SHOWN = f"templates/{FILE}"
