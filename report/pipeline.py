@@ -9,10 +9,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from report.errors import Collector, InputError, Problem, display_path
+from report.errors import BuildError, Collector, InputError, Problem, display_path
 from report.inputs import phrases
 from report.inputs.config import ReportConfig, load_config
-from report.inputs.data import Benchmarks, load_benchmarks
+from report.inputs.data import Benchmarks, load_benchmarks_and_evidence
 from report.inputs.options import BuildOptions, same_url
 from report.inputs.paths import TEMPLATES
 from report.inputs.prose import CopyFile, expected_sections, load_copy, render_copy
@@ -75,17 +75,23 @@ def load(data_dir: Path) -> Inputs:
     config, config_problems = load_config(data_dir, shown)
     problems.extend(config_problems)
     stack_ids = config.stack_ids if config else None
-    bench, bench_problems = load_benchmarks(data_dir, shown, stack_ids)
+    bench, evidence_rows, bench_problems = load_benchmarks_and_evidence(data_dir, shown, stack_ids)
     problems.extend(bench_problems)
+    # the rubric is checked against evidence.csv's valid rows even when another benchmark file has problems
     measures: dict[str, set[str]] | None = None
-    evidence: dict[tuple[str, str], tuple[float, str]] | None = None
-    if bench is not None:
-        measures, evidence = {}, {}
-        ev = bench.evidence
-        for stack, measure, value, unit in zip(ev["stack"], ev["measure"], ev["value"], ev["unit"], strict=True):
-            measures.setdefault(str(measure), set()).add(str(stack))
-            evidence[(str(stack), str(measure))] = (float(value), str(unit))
-    rubric, rubric_problems = load_rubric(data_dir, shown, stack_ids, measures, evidence)
+    evidence = evidence_rows.values if evidence_rows is not None else None
+    if evidence is not None:
+        measures = {}
+        for stack, measure in evidence:
+            measures.setdefault(measure, set()).add(stack)
+    rubric, rubric_problems = load_rubric(
+        data_dir,
+        shown,
+        stack_ids,
+        measures,
+        evidence,
+        evidence_complete=evidence_rows is not None and evidence_rows.complete,
+    )
     problems.extend(rubric_problems)
     categories = [c.id for c in rubric.categories] if rubric else []
     data_sections = []  # sections shown only when their data is there (older data folders lack it)
@@ -103,7 +109,8 @@ def load(data_dir: Path) -> Inputs:
     problems.extend(copy_problems)
     problems.extend(phrases.check())
     problems.raise_if_any()
-    assert config is not None and bench is not None and rubric is not None
+    if config is None or bench is None or rubric is None:  # each loader records why it returns nothing
+        raise BuildError("an input file was refused without a problem recorded; this is a bug in lead-magnet")
     return Inputs(data_dir, config, bench, rubric, copy)
 
 

@@ -119,3 +119,16 @@ def test_the_bundled_measured_data_builds_without_the_sample_mark(shared: Shared
         assert " ".join(env["pinning"].split()) in text
     for stack, value in _medians("startup.csv", "startup_ms", root=BUNDLED).items():
         assert f"{value:,.1f}" in text, (stack, value)
+
+
+def test_a_loader_that_refuses_a_file_without_saying_why_stops_the_build_by_name(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every loader records a problem when it returns nothing; were one ever not to, `check` says so instead of
+    # going on with a missing input (an `assert` stood here, which `python -O` would have skipped)
+    from report import pipeline
+    from report.errors import BuildError
+
+    monkeypatch.setattr(pipeline, "load_rubric", lambda *_args, **_kwargs: (None, []))
+    with pytest.raises(BuildError, match="an input file was refused without a problem recorded"):
+        pipeline.load(data_dir)

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from report.errors import Problem
-from report.inputs.data_schema import SPECS, CsvSpec, Environment
+from report.inputs.data_schema import SPECS, CsvSpec, Environment, EvidenceRow
 from report.inputs.latency_checks import check_latency
 from report.inputs.validation import (
     Loc,
@@ -40,16 +40,38 @@ class Benchmarks:
     latency: pd.DataFrame  # empty when latency.csv is absent (older data folders)
 
 
+@dataclass(frozen=True)
+class EvidenceRows:
+    """The valid rows of evidence.csv, known even when another benchmark file has problems (the rubric's
+    measured scores are checked against them)."""
+
+    values: dict[tuple[str, str], tuple[float, str]]  # (stack, measure) -> (value, unit)
+    complete: bool  # False when a row was refused: a measure missing here may be in that row
+
+
 @dataclass
 class _Table:
     rows: list[BaseModel]
     lines: list[int]
+    complete: bool = True  # False when a row was refused: only the valid rows are here
 
 
 def load_benchmarks(
     data_dir: Path, shown_dir: str, stack_ids: Sequence[str] | None
 ) -> tuple[Benchmarks | None, list[Problem]]:
     """Read every benchmark file, checking each row and the files against each other."""
+    bench, _evidence, problems = load_benchmarks_and_evidence(data_dir, shown_dir, stack_ids)
+    return bench, problems
+
+
+def load_benchmarks_and_evidence(
+    data_dir: Path, shown_dir: str, stack_ids: Sequence[str] | None
+) -> tuple[Benchmarks | None, EvidenceRows | None, list[Problem]]:
+    """load_benchmarks, with evidence.csv's valid rows (None when the file cannot be read at all).
+
+    A bad row is reported and left out, not the whole file; checks that conclude something is absent (a stack
+    without rows, a missing concurrency level) run only on files without a refused row, since what is absent
+    may be in that row."""
     bench_dir = data_dir / BENCH
     shown_bench = f"{shown_dir}/{BENCH}"
     problems: list[Problem] = []
@@ -65,12 +87,22 @@ def load_benchmarks(
             tables[spec.name] = table
             if stack_ids is not None:
                 _check_stacks(table, f"{shown_bench}/{spec.name}", spec, stack_ids, problems)
-    if "throughput.csv" in tables:
+    evidence = tables.get("evidence.csv")
+    evidence_rows = (
+        EvidenceRows(
+            {(row.stack, row.measure): (row.value, row.unit) for row in evidence.rows if isinstance(row, EvidenceRow)},
+            evidence.complete,
+        )
+        if evidence is not None
+        else None
+    )
+    complete = {name for name, table in tables.items() if table.complete}
+    if "throughput.csv" in complete:
         _check_throughput_matrix(tables["throughput.csv"], f"{shown_bench}/throughput.csv", environment, problems)
-    if tables.get("latency.csv") and tables["latency.csv"].rows and "throughput.csv" in tables:
+    if {"latency.csv", "throughput.csv"} <= complete and tables["latency.csv"].rows:
         check_latency(tables["latency.csv"], tables["throughput.csv"], f"{shown_bench}/latency.csv", problems)
-    if problems or environment is None or len(tables) != len(SPECS):
-        return None, problems
+    if problems or environment is None or len(complete) != len(SPECS):
+        return None, evidence_rows, problems
     frames = {name: _frame(table, spec) for spec in SPECS for name, table in tables.items() if name == spec.name}
     return (
         Benchmarks(
@@ -81,6 +113,7 @@ def load_benchmarks(
             evidence=frames["evidence.csv"],
             latency=frames["latency.csv"],
         ),
+        evidence_rows,
         problems,
     )
 
@@ -155,6 +188,7 @@ def _load_csv(path: Path, shown: str, spec: CsvSpec, problems: list[Problem]) ->
         return None
     records: list[dict[str, str]] = []
     lines: list[int] = []
+    complete = True
     last_line = reader.line_num
     try:
         for row in reader:
@@ -171,38 +205,39 @@ def _load_csv(path: Path, shown: str, spec: CsvSpec, problems: list[Problem]) ->
                 problems.append(
                     Problem(shown, start, "", f"expected {len(header)} fields like the header, found {len(row)}{hint}")
                 )
+                complete = False
                 continue
             records.append({c: v.strip() for c, v in zip(header, row, strict=True)})
             lines.append(start)
-    except csv.Error as exc:
+    except csv.Error as exc:  # the rows above it stand
         problems.append(Problem(shown, reader.line_num, "", f"this is not valid CSV ({exc})"))
-        return None
-    if not records and not lines:
+        complete = False
+    if not records and complete:
         problems.append(Problem(shown, None, "", "no data rows; expected at least one row below the header"))
         return None
-    adapter = TypeAdapter(list[spec.model])  # type: ignore[name-defined]
-    try:
-        rows: list[BaseModel] = adapter.validate_python(records)
-    except ValidationError as exc:
-        for err in exc.errors():
-            index = err["loc"][0]
-            line = lines[index] if isinstance(index, int) else None
-            column = str(err["loc"][1]) if len(err["loc"]) > 1 else ""
-            single = ValidationError.from_exception_data(exc.title, [_without_index(err)])
-            for p in translate(single, shown, spec.model, _fixed_line(line)):
-                problems.append(Problem(shown, line, column or p.where, p.message))
-        return None
-    _check_duplicates(rows, lines, shown, spec, problems)
-    return _Table(rows, lines)
+    rows: list[BaseModel] = []
+    kept: list[int] = []
+    for record, line in zip(records, lines, strict=True):
+        try:
+            rows.append(spec.model.model_validate(record))
+            kept.append(line)
+        except ValidationError as exc:  # this row is left out; the others stand
+            complete = False
+            for err in exc.errors():
+                column = str(err["loc"][0]) if err["loc"] else ""
+                single = ValidationError.from_exception_data(exc.title, [_plain(err)])
+                for p in translate(single, shown, spec.model, _fixed_line(line)):
+                    problems.append(Problem(shown, line, column or p.where, p.message))
+    _check_duplicates(rows, kept, shown, spec, problems)
+    return _Table(rows, kept, complete)
 
 
 def _fixed_line(line: int | None) -> Callable[[Loc], int | None]:
     return lambda _loc: line
 
 
-def _without_index(err: Any) -> Any:
+def _plain(err: Any) -> Any:
     out = {k: v for k, v in err.items() if k in {"type", "loc", "input", "ctx"}}
-    out["loc"] = tuple(err["loc"][1:])
     if "ctx" in out and "error" in out["ctx"]:
         out["ctx"] = {**out["ctx"], "error": str(out["ctx"]["error"])}
     return out
@@ -230,8 +265,8 @@ def _check_stacks(table: _Table, shown: str, spec: CsvSpec, stack_ids: Sequence[
         seen.add(stack)
         if stack not in stack_ids:
             problems.append(Problem(shown, line, "stack", _unknown_stack(stack, stack_ids)))
-    if spec.name in ("evidence.csv", "latency.csv") and not table.rows:
-        return
+    if not table.complete or (spec.name in ("evidence.csv", "latency.csv") and not table.rows):
+        return  # a stack or phase without rows may be in a refused row
     for sid in stack_ids:
         if sid not in seen:
             problems.append(

@@ -17,7 +17,8 @@ from typing import Any
 
 from report.errors import InputError, Problem
 from report.inputs.paths import TEMPLATES
-from report.inputs.validation import LineMap, load_yaml
+from report.inputs.validation import LineMap
+from report.inputs.yaml_model import load_yaml
 
 FILE = "phrases.yaml"
 SHOWN = f"templates/{FILE}"

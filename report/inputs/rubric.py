@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from report.errors import Problem
+from report.errors import BuildError, Problem
 from report.inputs.validation import StackId, Strict, Text, format_loc
 from report.inputs.yaml_model import load_model
 
@@ -105,11 +105,16 @@ def load_rubric(
     stack_ids: Sequence[str] | None,
     measures: Mapping[str, set[str]] | None = None,
     evidence: Evidence | None = None,
+    *,
+    evidence_complete: bool = True,
 ) -> tuple[Rubric | None, list[Problem]]:
     """Read rubric.yaml and check it against the stacks and the evidence; measured criteria get their scores.
 
     A criterion with `score_from` is scored from its measure: a score left out is computed, a typed score that
     disagrees with the measure is an error, so no score can contradict the evidence printed beside it.
+    `evidence_complete=False` says evidence.csv had rows that could not be read (already reported): what is not in
+    `evidence` may be in them, so nothing is reported as missing from it, and no rubric is returned while a score
+    it should compute is unknown.
     """
     shown = f"{shown_dir}/rubric.yaml"
     rubric, lines, problems = load_model(data_dir / "rubric.yaml", shown, Rubric)
@@ -155,11 +160,13 @@ def load_rubric(
                 if sid not in criterion.scores:
                     add((*base, "scores"), f"stack '{sid}' has no score; every stack needs one")
             for mi, measure in enumerate(criterion.measures):
-                if measures is not None and measure not in measures:
+                if measures is not None and evidence_complete and measure not in measures:
                     known = ", ".join(sorted(measures)) or "none (there is no evidence.csv)"
                     add((*base, "measures", mi), f"unknown measure '{measure}'; evidence.csv has: {known}")
             if criterion.score_from is not None:
-                _check_score_from(criterion, base, scale, stack_ids, measures, evidence, add)
+                _check_score_from(
+                    criterion, criterion.score_from, base, scale, measures, evidence, evidence_complete, add
+                )
     if rubric.overall is not None:
         areas = [*MEASURED_AREAS, *category_ids]
         for area in rubric.overall:
@@ -173,20 +180,22 @@ def load_rubric(
             add(("overall",), f"expected the area weights to add up to 1, found {total:g}")
     if problems:
         return None, problems
-    return _with_measured_scores(rubric, evidence or {}), problems
+    scored = _with_measured_scores(rubric, evidence or {})
+    if any(e.score is None for c in scored.categories for k in c.criteria for e in k.scores.values()):
+        return None, problems  # evidence.csv's refused rows, reported with that file, hold the missing values
+    return scored, problems
 
 
 def _check_score_from(
     criterion: Criterion,
+    rule: ScoreFrom,
     base: tuple[str | int, ...],
     scale: Scale,
-    stack_ids: Sequence[str] | None,
     measures: Mapping[str, set[str]] | None,
     evidence: Evidence | None,
+    complete: bool,
     add: Callable[[tuple[str | int, ...], str], None],
 ) -> None:
-    rule = criterion.score_from
-    assert rule is not None
     where = (*base, "score_from")
     wanted = list(range(scale.min + 1, scale.max + 1))
     if sorted(rule.thresholds) != wanted:
@@ -206,14 +215,17 @@ def _check_score_from(
         return
     # without an evidence.csv (sample data) the typed scores stand; with one, the measure must be in it
     if measures and rule.measure not in measures:
-        known = ", ".join(sorted(measures)) or "none (there is no evidence.csv)"
-        add((*where, "measure"), f"unknown measure '{rule.measure}'; evidence.csv has: {known}")
+        if complete:
+            known = ", ".join(sorted(measures)) or "none (there is no evidence.csv)"
+            add((*where, "measure"), f"unknown measure '{rule.measure}'; evidence.csv has: {known}")
         return
     values = evidence or {}
     has = [sid for sid in criterion.scores if (sid, rule.measure) in values]
     for sid, entry in criterion.scores.items():
         loc = (*base, "scores", sid)
         if (sid, rule.measure) not in values:
+            if not complete:
+                continue  # the value may be in a refused row
             if has:
                 add(
                     loc,
@@ -234,7 +246,6 @@ def _check_score_from(
                 f"expected {level}, the level {rule.measure} = {value:g} {unit} reaches "
                 f"('{criterion.levels.get(level, '')}'), found {entry.score}; leave the score out to compute it",
             )
-    del stack_ids
 
 
 def _with_measured_scores(rubric: Rubric, evidence: Evidence) -> Rubric:
@@ -258,8 +269,9 @@ def _with_measured_scores(rubric: Rubric, evidence: Evidence) -> Rubric:
 
 
 def score_of(entry: StackScore) -> int:
-    """A resolved score (load_rubric fills every measured one)."""
-    assert entry.score is not None
+    """A resolved score: load_rubric computes every measured one, and returns no rubric while one is unknown."""
+    if entry.score is None:
+        raise BuildError("a measured score was read before load_rubric computed it from evidence.csv")
     return entry.score
 
 

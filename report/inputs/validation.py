@@ -1,4 +1,5 @@
-"""Shared input reading: YAML with line numbers, and pydantic errors turned into plain words."""
+"""Shared input reading: text files, each key's line, and pydantic errors turned into plain words (YAML itself is
+read by report/yaml_model.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -39,75 +39,6 @@ def read_text(path: Path) -> str:
     return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def load_yaml(path: Path, shown: str) -> tuple[Any, LineMap, list[Problem]]:
-    """Safely parse a YAML file, keeping each key's line; problems are returned, not raised."""
-    lines = LineMap()
-    try:
-        text = read_text(path)
-    except FileNotFoundError:
-        return None, lines, [Problem(shown, None, "", "file not found")]
-    except UnicodeDecodeError as exc:
-        return None, lines, [not_utf8(shown, exc)]
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        return None, lines, [yaml_problem(exc, shown, text)]
-    if node is None:
-        return None, lines, [Problem(shown, None, "", "the file is empty; expected YAML keys")]
-    problems: list[Problem] = []
-    _index(node, (), lines, shown, problems)
-    if problems and any(p.message.startswith(COMPLEX_KEY) for p in problems):
-        return None, lines, problems  # such a key cannot be read at all; the other problems still stand
-    try:
-        data = yaml.SafeLoader("").construct_document(node)
-    except yaml.YAMLError as exc:
-        return None, lines, [*problems, yaml_problem(exc, shown, text)]
-    except ValueError:  # a date that does not exist, like 2026-02-30, fails while being read
-        return None, lines, [*problems, *_impossible_dates(node, (), shown)]
-    return data, lines, problems
-
-
-COMPLEX_KEY = "expected a key name"
-
-
-def yaml_problem(exc: yaml.YAMLError, shown: str, text: str) -> Problem:
-    """One line with the line number for any YAML error: syntax, stray control characters, refused tags."""
-    if isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, max(exc.position, 0)) + 1
-        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
-        return Problem(
-            shown,
-            line,
-            "",
-            f"this is not valid YAML: the line contains the invisible control character U+{ord(char):04X}, "
-            "usually pasted from another program; delete it (retype the line if you cannot see it)",
-        )
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        at = mark.line + 1 if mark is not None else None
-        problem = " ".join((exc.problem or "").split())
-        tag = re.search(r"for the tag '([^']*)'", problem)
-        if tag:
-            shown_tag = tag[1].replace("tag:yaml.org,2002:", "!!")
-            return Problem(
-                shown,
-                at,
-                "",
-                f"this is not valid YAML: the tag '{shown_tag}' is not allowed; write plain text, numbers, "
-                "lists and keys only (put a value that starts with ! in double quotes)",
-            )
-        if "undefined alias" in problem:
-            return Problem(
-                shown,
-                at,
-                "",
-                "this is not valid YAML: a value starts with '*', which YAML reads as a reference; "
-                'put the value in double quotes, like "*note"',
-            )
-        return Problem(shown, at, "", f"this is not valid YAML{_yaml_words(problem)}")
-    return Problem(shown, None, "", f"this is not valid YAML ({' '.join(str(exc).split())})")
-
-
 def not_utf8(shown: str, exc: UnicodeDecodeError) -> Problem:
     """The problem for a file saved in another encoding (often Windows-1252 from Excel or Word)."""
     line = exc.object[: exc.start].count(b"\n") + 1
@@ -118,81 +49,6 @@ def not_utf8(shown: str, exc: UnicodeDecodeError) -> Problem:
         "",
         f"expected UTF-8 text, found a character saved in another encoding; save the file as UTF-8 ({how})",
     )
-
-
-def _yaml_words(problem: str) -> str:
-    # PyYAML describes the parser's state; say what the person most likely typed instead.
-    if "'\\t'" in problem or "\t" in problem:
-        return ": this line is indented with a tab; indent with spaces instead"
-    if "mapping values are not allowed" in problem:
-        return ": a value contains ': '; put the whole value in double quotes, like author: \"Name: Team\""
-    if "found '<block mapping start>'" in problem or "found '<block sequence start>'" in problem:
-        return (
-            ": this line is indented differently from the lines around it; line it up with the other keys at its level"
-        )
-    if "found '<scalar>'" in problem or "unexpected end of stream" in problem:
-        return ": a quote is opened but not closed here or on the line above, or the line is indented wrongly"
-    return f" ({problem or 'unreadable'}); check indentation and quotes"
-
-
-def _impossible_dates(node: yaml.Node, loc: Loc, shown: str) -> list[Problem]:
-    if isinstance(node, yaml.MappingNode):
-        return [p for key, value in node.value for p in _impossible_dates(value, (*loc, key.value), shown)]
-    if isinstance(node, yaml.SequenceNode):
-        return [p for i, item in enumerate(node.value) for p in _impossible_dates(item, (*loc, i), shown)]
-    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":timestamp"):
-        try:
-            yaml.SafeLoader("").construct_yaml_timestamp(node)
-        except ValueError as exc:
-            where = format_loc(loc)
-            return [
-                Problem(shown, node.start_mark.line + 1, where, f"expected a real date, found '{node.value}' ({exc})")
-            ]
-    return []
-
-
-def _index(node: yaml.Node, loc: Loc, lines: LineMap, shown: str, problems: list[Problem]) -> None:
-    lines.lines.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                kind = "a mapping ({...})" if isinstance(key_node, yaml.MappingNode) else "a list ([...])"
-                problems.append(
-                    Problem(
-                        shown,
-                        key_node.start_mark.line + 1,
-                        format_loc(loc),
-                        f"{COMPLEX_KEY}, found {kind} used as a key; delete it, or put the whole key in "
-                        'double quotes, like "{}": …',
-                    )
-                )
-                continue
-            key = key_node.value
-            if key in seen:
-                problems.append(
-                    Problem(
-                        shown, key_node.start_mark.line + 1, format_loc((*loc, key)), "this key appears twice; keep one"
-                    )
-                )
-            seen.add(key)
-            typed_key: str | int = _int_key(key_node) if key_node.tag.endswith(":int") else key
-            lines.lines[(*loc, typed_key)] = key_node.start_mark.line + 1
-            if typed_key != key:
-                lines.lines[(*loc, key)] = key_node.start_mark.line + 1
-            _index(value_node, (*loc, typed_key), lines, shown, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*loc, i), lines, shown, problems)
-
-
-def _int_key(node: yaml.ScalarNode) -> int | str:
-    # YAML 1.1 also reads 0x1F, 017, 0b101 and 1:30 as whole numbers; int() would not
-    try:
-        value = yaml.SafeLoader("").construct_yaml_int(node)
-    except ValueError:
-        return str(node.value)
-    return value if isinstance(value, int) else str(node.value)
 
 
 def format_loc(loc: Iterable[str | int]) -> str:
@@ -235,8 +91,10 @@ def translate(
     errors = [(err, _clean_loc(err["loc"], err["type"])) for err in exc.errors()]
     # A misspelt key is one mistake: say "did you mean" once, not also that the real key is missing.
     suggested = {(*loc[:-1], hint) for err, loc in errors if (hint := _suggested_key(err, model, loc))}
+    # A number written where a key name belongs most likely replaced one: the name it replaced is not reported.
+    numbered = {loc[:-1] for err, loc in errors if err["type"] == "invalid_key"}
     for err, loc in errors:
-        if err["type"] == "missing" and loc in suggested:
+        if err["type"] == "missing" and (loc in suggested or loc[:-1] in numbered):
             continue
         message = _message(err, model, loc)
         where = loc[:-1] if err["type"] == "invalid_key" else loc  # the key itself is what is wrong
@@ -300,6 +158,8 @@ def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
         return 'expected a colour in double quotes, like "#1A2B3C", found nothing (without quotes, # starts a comment)'
     if kind in {"string_type", "string_too_short"}:
         return f"expected text, found {found}"
+    if kind == "string_too_long":
+        return f"expected text of at most {ctx.get('max_length')} characters, found {found}"
     if kind == "string_pattern_mismatch":
         return f"expected {_pattern_words(str(ctx.get('pattern', '')))}, found {found}"
     if kind == "literal_error":

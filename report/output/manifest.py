@@ -123,9 +123,8 @@ def read(folder: Path) -> dict[str, Any]:
             [Problem(shown, line, "", f"expected JSON written by lead-magnet, found unreadable content ({exc})")]
         ) from None
     problems = check(raw, shown)
-    if problems:
+    if problems or not isinstance(raw, dict):  # check() reports anything but an object
         raise PublishError(problems)
-    assert isinstance(raw, dict)
     return raw
 
 
@@ -186,8 +185,8 @@ def check(raw: object, shown: str) -> list[Problem]:
         ),
     )
     files = raw.get("files")
-    if need("files", files, list, "a list of files", isinstance(files, list) and len(files) > 0):
-        assert isinstance(files, list)
+    listed_ok = need("files", files, list, "a list of files", isinstance(files, list) and len(files) > 0)
+    if listed_ok and isinstance(files, list):
         for i, entry in enumerate(files):
             where = f"files[{i}]"
             if not need(where, entry, dict, "an object with file, role, sha256 and bytes"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from report.inputs.data import load_benchmarks
+from report.inputs.data import EvidenceRows, load_benchmarks, load_benchmarks_and_evidence
 
 STACKS = ["go", "bun", "fastapi"]
 
@@ -107,3 +107,36 @@ def test_evidence_file_is_optional_and_validated_when_present(data_dir: Path) ->
         "data/benchmarks/evidence.csv:4: stack: unknown stack 'rust'; expected one of the ids in report.yaml: "
         "go, bun, fastapi",
     ]
+
+
+def test_a_bad_row_is_left_out_and_the_rows_around_it_are_still_checked(data_dir: Path) -> None:
+    path = data_dir / "benchmarks" / "startup.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    go = [i for i, line in enumerate(lines) if line.startswith("go,")]
+    for i in go:  # every go row unreadable: go's absence follows from them, and is not reported again
+        lines[i] = lines[i].rsplit(",", 1)[0] + ",fast"
+    bun = next(line for line in lines if line.startswith("bun,"))
+    lines.append(bun)  # a duplicate among the valid rows is its own problem, found all the same
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    bench, problems = load_benchmarks(data_dir, "data", STACKS)
+    assert bench is None
+    first_bun = lines.index(bun) + 1
+    assert [str(p) for p in problems] == [
+        *(f"data/benchmarks/startup.csv:{i + 1}: startup_ms: expected a number, found 'fast'" for i in go),
+        f"data/benchmarks/startup.csv:{len(lines)}: duplicate row for stack=bun, run=1; the same row is on line "
+        f"{first_bun}",
+    ]
+
+
+def test_evidence_rows_that_are_valid_are_known_when_others_are_not(data_dir: Path) -> None:
+    (data_dir / "benchmarks" / "evidence.csv").write_text(
+        "stack,measure,value,unit\ngo,size,4.6,MiB\nbun,size,many,MiB\nfastapi,size,45,MiB\n", encoding="utf-8"
+    )
+    bench, evidence, problems = load_benchmarks_and_evidence(data_dir, "data", STACKS)
+    assert bench is None
+    assert [str(p) for p in problems] == ["data/benchmarks/evidence.csv:3: value: expected a number, found 'many'"]
+    assert evidence == EvidenceRows({("go", "size"): (4.6, "MiB"), ("fastapi", "size"): (45.0, "MiB")}, False)
+    (data_dir / "benchmarks" / "evidence.csv").unlink()  # sample data: no evidence, and that is all of it
+    assert load_benchmarks_and_evidence(data_dir, "data", STACKS)[1] == EvidenceRows({}, True)
+    (data_dir / "benchmarks" / "evidence.csv").write_text("stack;measure\n", encoding="utf-8")
+    assert load_benchmarks_and_evidence(data_dir, "data", STACKS)[1] is None  # unreadable: nothing is known

@@ -16,7 +16,7 @@ import pytest
 from report.errors import display_path
 from report.inputs.options import BuildOptions
 from report.inputs.paths import TEMPLATES
-from tests.conftest import CliResult, edit
+from tests.conftest import BUNDLED, CliResult, edit
 
 SUMMARY_1 = "lead-magnet: 1 problem found; nothing was written.\n"
 
@@ -326,6 +326,43 @@ CASES: list[tuple[str, Breaker, str]] = [
         "error: data/rubric.yaml:5: scale: expected a key name, found a list ([...]) used as a key; delete it, or put "
         'the whole key in double quotes, like "{}": …\n' + SUMMARY_1,
     ),
+    # --- YAML that cannot be read as written: each is one line, however much would follow from it -----------
+    (
+        "yaml-self-referencing-alias",  # issue 23: this once recursed until Python gave up
+        _edit("benchmarks/environment.yaml", "  duration_s: 5", "  duration_s: &a [*a]"),
+        "error: data/benchmarks/environment.yaml:13: method.duration_s: anchors (&name) and aliases (*name) are not "
+        "allowed; write each value out in full, and put a value that starts with & or * in double quotes\n" + SUMMARY_1,
+    ),
+    (
+        "yaml-star-value",
+        _edit("report.yaml", 'author: "works-on-my.cloud"', "author: *team"),
+        "error: data/report.yaml:6: this is not valid YAML: a value starts with '*', which YAML reads as a reference; "
+        'put the value in double quotes, like "*note"\n' + SUMMARY_1,
+    ),
+    (
+        "yaml-impossible-date-as-key",  # issue 23: this once failed inside the YAML loader with no message
+        _edit("report.yaml", "    name: Bun", "    2026-13-01: Bun"),
+        "error: data/report.yaml:23: stacks[1]: expected a key name, found '2026-13-01', which YAML reads as a date, "
+        "and that date does not exist; put the key in double quotes if it is meant as text\n" + SUMMARY_1,
+    ),
+    (
+        "yaml-date-as-key",  # the key it replaced (name) is not also reported missing
+        _edit("report.yaml", "    name: Bun", "    2026-12-01: Bun"),
+        "error: data/report.yaml:23: stacks[1]: expected a key name, found '2026-12-01', which YAML reads as a date; "
+        "put the key in double quotes if it is meant as text\n" + SUMMARY_1,
+    ),
+    (
+        "yaml-number-over-a-key",
+        _edit("report.yaml", "    name: Bun", "    1: Bun"),
+        "error: data/report.yaml:23: stacks[1]: expected a key name in letters, found the number '1'; put it in "
+        "double quotes if it is meant as text\n" + SUMMARY_1,
+    ),
+    (
+        "yaml-impossible-date-in-rubric",
+        _edit("rubric.yaml", "  min: 1", "  2026-02-30: 1"),
+        "error: data/rubric.yaml:5: scale: expected a key name, found '2026-02-30', which YAML reads as a date, and "
+        "that date does not exist; put the key in double quotes if it is meant as text\n" + SUMMARY_1,
+    ),
     (
         "yaml-control-character",
         _edit("report.yaml", 'author: "works-on-my.cloud"', 'author: "works-on-my.cloud\x08"'),
@@ -449,3 +486,57 @@ def test_an_unknown_name_in_a_template_is_a_file_and_line(tmp_path: Path, data_d
     assert [str(p) for p in caught.value.problems()] == [
         f"{shown}:{line}: template error: 'dict object' has no attribute 'editon'"
     ]
+
+
+# --- one cause, one message: the shipped data (with evidence.csv and latency.csv), one row broken ----------------
+
+
+@pytest.fixture
+def bundled_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the shipped data/, named data/ in messages as it is for the reader."""
+    shutil.copytree(BUNDLED, tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "data"
+
+
+def _first_row(path: Path, change: Callable[[list[str]], list[str]]) -> None:
+    header, first, *rest = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join([header, ",".join(change(first.split(","))), *rest]), encoding="utf-8")
+
+
+def test_a_garbled_evidence_row_is_its_own_message_only(bundled_copy: Path, run_cli: Callable[..., CliResult]) -> None:
+    # issue 23: the rubric's scores computed from evidence.csv were each reported as "no score, and evidence.csv
+    # has no ... to compute it from" after the row's own message, though every measure was in the file
+    name = "artifact_size_mb_pasted_twice_artifact_s"  # 40 characters
+    _first_row(bundled_copy / "benchmarks" / "evidence.csv", lambda row: [row[0], name, *row[2:]])
+    result = run_cli("check", "--data", "data")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"error: data/benchmarks/evidence.csv:2: measure: expected text of at most 32 characters, found '{name}'\n"
+        + SUMMARY_1
+    )
+
+
+@pytest.mark.parametrize("name", ["startup.csv", "memory.csv", "throughput.csv", "evidence.csv", "latency.csv"])
+def test_a_short_row_in_any_benchmark_file_is_one_message(
+    name: str, bundled_copy: Path, run_cli: Callable[..., CliResult]
+) -> None:
+    # the row is left out; nothing that may have been in it (a stack's rows, a measure, a rate) is reported missing
+    path = bundled_copy / "benchmarks" / name
+    fields = len(path.read_text(encoding="utf-8").split("\n", 1)[0].split(","))
+    _first_row(path, lambda row: row[:-1])
+    result = run_cli("check", "--data", "data")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"error: data/benchmarks/{name}:2: expected {fields} fields like the header, found {fields - 1}\n" + SUMMARY_1
+    )
+
+
+def test_a_bad_value_in_startup_csv_does_not_question_the_rubric(
+    bundled_copy: Path, run_cli: Callable[..., CliResult]
+) -> None:
+    _first_row(bundled_copy / "benchmarks" / "startup.csv", lambda row: [*row[:-1], "fast"])
+    result = run_cli("check", "--data", "data")
+    assert (
+        result.err == "error: data/benchmarks/startup.csv:2: startup_ms: expected a number, found 'fast'\n" + SUMMARY_1
+    )

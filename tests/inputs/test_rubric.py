@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from report.inputs.rubric import Rubric, category_scores, load_rubric, overall_scores
+from report.errors import BuildError
+from report.inputs.rubric import Rubric, StackScore, category_scores, load_rubric, overall_scores, score_of
 from report.pipeline import load
 from tests.conftest import BUNDLED, edit
 
@@ -143,6 +144,42 @@ def test_a_measure_counted_for_some_stacks_only_is_an_error(data_dir: Path) -> N
     assert [p.message for p in problems] == [
         "evidence.csv has artifact_size_mb for go, bun but not for 'fastapi'; measure it for every stack or for none"
     ]
+
+
+def test_with_refused_evidence_rows_nothing_is_reported_missing_and_what_is_there_is_checked(data_dir: Path) -> None:
+    # evidence.csv had a row that could not be read (reported with that file): fastapi's value may be in it, so its
+    # absence is no problem of the rubric; go's typed score is still checked against go's value, which is there
+    _size_rule(data_dir)
+    edit(
+        data_dir / "rubric.yaml", "        weight: 0.35\n", "        weight: 0.35\n        measures: [otel_packages]\n"
+    )
+    partial = {("go", "artifact_size_mb"): (150.0, "MiB"), ("bun", "artifact_size_mb"): (104.2, "MiB")}
+    _, problems = load_rubric(
+        data_dir, "data", STACKS, {"artifact_size_mb": {"go", "bun"}}, partial, evidence_complete=False
+    )
+    assert [f"{p.where}: {p.message}" for p in problems] == [
+        "categories[1].criteria[1].scores.go.score: expected 2, the level artifact_size_mb = 150 MiB reaches "
+        "('100 to 200 MiB'), found 5; leave the score out to compute it"
+    ]
+    # and with no problem of its own, a rubric whose computed score is unknown is not returned
+    edit(
+        data_dir / "rubric.yaml",
+        '            score: 4\n            evidence: "Site-packages',
+        '            evidence: "Site-packages',
+    )
+    right = {**partial, ("go", "artifact_size_mb"): (4.25, "MiB")}
+    rubric, problems = load_rubric(
+        data_dir, "data", STACKS, {"artifact_size_mb": {"go", "bun"}}, right, evidence_complete=False
+    )
+    assert (rubric, problems) == (None, [])
+    # the same file against the whole evidence: what is not there is now missing
+    _, problems = load_rubric(data_dir, "data", STACKS, MEASURES, EVIDENCE)
+    assert [p.message for p in problems] == ["unknown measure 'otel_packages'; evidence.csv has: artifact_size_mb"]
+
+
+def test_a_score_not_yet_computed_is_never_read_as_a_number() -> None:
+    with pytest.raises(BuildError, match="a measured score was read before load_rubric computed it"):
+        score_of(StackScore(evidence="Measured."))
 
 
 @pytest.mark.parametrize(
