@@ -188,7 +188,7 @@ def grouped_bars(
                 )
             direct_label(
                 ax,
-                f"{series_labels[-1]} {values[-1]:,.{decimals}f} {unit}",
+                f"{series_labels[-1]} {fmt(values[-1], decimals)} {unit}",
                 max(values),
                 y,
                 dx=7,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from report.config import ReportConfig
 from report.data_schema import Environment as BenchEnvironment
 from report.latency import LatencyStats
+from report.reproduction import Reproduction
 from report.rubric import CategoryResult, Rubric
 from report.scoring import Robustness
 from report.stats import Stats
@@ -36,3 +37,4 @@ class Results:
     weights: dict[str, float]
     robustness: Robustness | None = None
     latency: LatencyStats | None = None
+    reproduction: Reproduction | None = None

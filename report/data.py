@@ -26,6 +26,7 @@ from report.validation import (
 from report.yaml_model import load_model
 
 BENCH = "benchmarks"
+REPRODUCTION = "benchmarks/reproduction"  # a second full run, from another machine and day (optional)
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,12 @@ class _Table:
 
 
 def load_benchmarks(
-    data_dir: Path, shown_dir: str, stack_ids: Sequence[str] | None
+    data_dir: Path, shown_dir: str, stack_ids: Sequence[str] | None, folder: str = BENCH
 ) -> tuple[Benchmarks | None, list[Problem]]:
-    """Read every benchmark file, checking each row and the files against each other."""
-    bench_dir = data_dir / BENCH
-    shown_bench = f"{shown_dir}/{BENCH}"
+    """Read every benchmark file in `folder` (benchmarks/, or a second run such as benchmarks/reproduction/),
+    checking each row and the files against each other."""
+    bench_dir = data_dir / folder
+    shown_bench = f"{shown_dir}/{folder}"
     problems: list[Problem] = []
     environment = _load_environment(bench_dir, shown_bench, stack_ids, problems)
     tables: dict[str, _Table] = {}

@@ -21,7 +21,7 @@ from report import claims, latency_view
 from report.computed import Chart, Results
 from report.findings import MEMORY_UNIT, Area, level_claims, measured_areas
 from report.marks import MAX_DOTS, Mark
-from report.numbers import decimals_for, percent, ratio
+from report.numbers import decimals_for, fmt, percent, ratio
 from report.offload import Child, cache_get, cache_set
 from report.view_context import mid_sentence
 
@@ -126,7 +126,7 @@ def plan(results: Results) -> list[ChartJob]:
                     f"Requests per second at {stats.top_level} connections",
                     tp,
                     names,
-                    f"{claims.lead_at_levels('throughput', lv['throughput'], names)}, {tp.gap(names)}",
+                    _claim_then_gap("throughput", lv["throughput"], names, tp.gap(names)),
                 ),
                 caption=f"{claims.lead_at_levels('throughput', lv['throughput'], names)}.",
                 source="throughput.csv, baseline variant; lines are medians, bands the range of runs.",
@@ -192,7 +192,7 @@ def plan(results: Results) -> list[ChartJob]:
             jobs.append(ChartJob(job.key, job.function, args, Chart(job.file, job.alt, job.caption, job.source)))
     scale = (results.rubric.scale.min, results.rubric.scale.max)
     overall = sorted(results.overall, key=lambda s: -results.overall[s])
-    listing = ", ".join(f"{names[s]} {results.overall[s]:.2f}" for s in overall)
+    listing = ", ".join(f"{names[s]} {fmt(results.overall[s], 2)}" for s in overall)
     jobs.insert(
         0,
         ChartJob(
@@ -210,7 +210,7 @@ def plan(results: Results) -> list[ChartJob]:
     )
     for category in results.categories:
         ranked = sorted(category.scores, key=lambda s: -category.scores[s])
-        listing = ", ".join(f"{names[s]} {category.scores[s]:.2f}" for s in ranked)
+        listing = ", ".join(f"{names[s]} {fmt(category.scores[s], 2)}" for s in ranked)
         jobs.append(
             ChartJob(
                 f"score-{category.id}",
@@ -219,7 +219,7 @@ def plan(results: Results) -> list[ChartJob]:
                 Chart(
                     f"score-{category.id}.svg",
                     alt=f"{category.title}, weighted rubric score from {scale[0]} to {scale[1]}: {listing}.",
-                    caption=f"{names[ranked[0]]} scores highest on {mid_sentence(category.title)}.",
+                    caption=f"{claims.score_lead(mid_sentence(category.title), category.scores, names)}.",
                     source="rubric.yaml, weighted sum of criterion scores.",
                 ),
             )
@@ -307,3 +307,9 @@ class Pending:
             if job.key in drawn:
                 self.svgs[job.key] = drawn[job.key]
                 cache_set(self.cache, job_key(job), drawn[job.key])
+
+
+def _claim_then_gap(kind: str, lv: claims.Levels, names: Mapping[str, str], gap: str) -> str:
+    """The top level's claim with its (top-level) gap, then what the other levels show."""
+    top, elsewhere = claims.lead_parts(kind, lv, names)
+    return f"{top}, {gap}; {elsewhere}" if elsewhere else f"{top}, {gap}"

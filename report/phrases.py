@@ -49,6 +49,13 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "calibration": ("median", "range"),
     "on_machine": ("day",),
     "on_machine_calibrated": ("day", "calibration"),
+    "repro_summary": ("a_cpu", "a_day", "b_cpu", "b_day", "held", "total", "moved"),
+    "repro_moved": ("list",),
+    "repro_none": ("day",),
+    "repro_startup": ("top", "bottom"),
+    "repro_memory": ("top", "bottom"),
+    "repro_throughput": ("top", "bottom"),
+    "repro_kept": ("top",),
 }
 COMPARISONS = ("startup", "memory", "memory_idle", "throughput", "latency", "kept", "cost")
 WORDS = ("one", "many", "than", "same")  # one, many: never empty; than, same: empty when not said

@@ -13,7 +13,7 @@ from report import figures, offload, phrases, publish
 from report.atomic import remove_stale_temps
 from report.computed import Chart, Results
 from report.config import ReportConfig, load_config
-from report.data import Benchmarks, load_benchmarks
+from report.data import REPRODUCTION, Benchmarks, load_benchmarks
 from report.errors import Collector, InputError, Problem, display_path
 from report.findings import measured_areas
 from report.fonts import FACES, FONT_DIRS
@@ -25,6 +25,7 @@ from report.options import BuildOptions, same_url
 from report.paths import TEMPLATES
 from report.pdf_worker import PdfWorker
 from report.prose import CopyFile, expected_sections, load_copy, render_copy
+from report.reproduction import compare
 from report.results import results_bytes
 from report.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores
 from report.scoring import measured_scores, robustness
@@ -48,6 +49,7 @@ class Inputs:
     benchmarks: Benchmarks
     rubric: Rubric
     copy: dict[str, CopyFile]
+    reproduction: Benchmarks | None = None  # data/benchmarks/reproduction/, when present
 
 
 @dataclass
@@ -75,6 +77,10 @@ def load(data_dir: Path) -> Inputs:
     stack_ids = config.stack_ids if config else None
     bench, bench_problems = load_benchmarks(data_dir, shown, stack_ids)
     problems.extend(bench_problems)
+    second: Benchmarks | None = None
+    if (data_dir / REPRODUCTION).is_dir():  # validated like the shipped run, by the same loaders
+        second, second_problems = load_benchmarks(data_dir, shown, stack_ids, REPRODUCTION)
+        problems.extend(second_problems)
     measures: dict[str, set[str]] | None = None
     evidence: dict[tuple[str, str], tuple[float, str]] | None = None
     if bench is not None:
@@ -102,7 +108,7 @@ def load(data_dir: Path) -> Inputs:
     problems.extend(phrases.check())
     problems.raise_if_any()
     assert config is not None and bench is not None and rubric is not None
-    return Inputs(data_dir, config, bench, rubric, copy)
+    return Inputs(data_dir, config, bench, rubric, copy, second)
 
 
 def compute(inputs: Inputs) -> Results:
@@ -132,6 +138,7 @@ def compute(inputs: Inputs) -> Results:
         latency=latency_stats(
             inputs.benchmarks, {str(k): v for k, v in inputs.config.latency_slo_ms.items()}, stack_ids
         ),
+        reproduction=compare(inputs.benchmarks, inputs.reproduction, stack_ids) if inputs.reproduction else None,
     )
 
 

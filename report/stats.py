@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from report.data import Benchmarks
+from report.drift import swing
+from report.intervals import median_interval
+
+ROUND_READING = re.compile(r"after load round (\d+)")  # the harness's calibration points between load rounds
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,16 @@ class Spread:
     max: float
     n: int
     values: tuple[float, ...]
+    ci_low: float | None = None  # the median's 95% bootstrap interval (report/intervals.py)
+    ci_high: float | None = None
+    drift: float = 0.0  # round-to-round range ÷ median after calibration, where rounds and calibration exist
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The median's confidence interval; the range of runs when none was computed."""
+        if self.ci_low is None or self.ci_high is None:
+            return self.min, self.max
+        return self.ci_low, self.ci_high
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,7 @@ def spread(values: Iterable[float]) -> Spread:
     """Median, quartiles and range of a series of runs (linear interpolation, as pandas' default)."""
     # plain Python: a Series per group cost more than the arithmetic at 12 stacks x 100 runs
     ordered = sorted(float(v) for v in values)
+    low, high = median_interval(ordered)
     return Spread(
         median=quantile(ordered, 0.5),
         q1=quantile(ordered, 0.25),
@@ -90,7 +108,30 @@ def spread(values: Iterable[float]) -> Spread:
         max=ordered[-1],
         n=len(ordered),
         values=tuple(ordered),
+        ci_low=low,
+        ci_high=high,
     )
+
+
+def round_drift(by_round: Sequence[tuple[int, float]], calibration: Mapping[int, float]) -> float:
+    """How far one stack's figure moved from round to round once the machine's speed is taken out: each round's
+    value times that round's calibration reading ÷ the readings' median (a slower machine reads longer), then
+    range ÷ median. 0 without two calibrated rounds."""
+    rounds = [(r, v) for r, v in by_round if r in calibration]
+    if len(rounds) < 2:
+        return 0.0
+    mid = statistics.median(calibration[r] for r, _ in rounds)
+    return swing([v * calibration[r] / mid for r, v in rounds])
+
+
+def round_calibration(readings: Iterable[tuple[str, float]]) -> dict[int, float]:
+    """The calibration reading after each load round, by round number ('after load round 2' -> 2)."""
+    out: dict[int, float] = {}
+    for at, ms in readings:
+        found = ROUND_READING.fullmatch(at.strip())
+        if found:
+            out[int(found[1])] = ms
+    return out
 
 
 def quantile(ordered: Sequence[float], q: float) -> float:
@@ -110,10 +151,13 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
     tp = bench.throughput
     tp = tp.loc[tp["endpoint"] == "json"]  # /db rows have their own section (report/latency.py)
     load: dict[tuple[str, int, str], LoadPoint] = {}
+    cal = bench.environment.calibration
+    per_round = round_calibration((r.at, r.ms) for r in cal.readings) if cal is not None else {}
     for key, group in tp.groupby(["variant", "concurrency", "stack"], sort=True):
         variant, level, sid = (str(part) for part in key)
+        by_round = list(zip((int(r) for r in group["run"]), map(float, group["requests_per_sec"]), strict=True))
         load[(variant, int(level), sid)] = LoadPoint(
-            rps=spread(group["requests_per_sec"]),
+            rps=dataclasses.replace(spread(group["requests_per_sec"]), drift=round_drift(by_round, per_round)),
             p50=float(group["latency_p50_ms"].median()),
             p90=float(group["latency_p90_ms"].median()),
             p99=float(group["latency_p99_ms"].median()),

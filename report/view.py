@@ -16,6 +16,7 @@ from report.computed import Chart, Results
 from report.findings import level_claims, measured_areas
 from report.numbers import fmt, join_names, percent, ratio
 from report.stats import ranking
+from report.typography import house_style
 from report.view_context import context, mid_sentence
 
 PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
@@ -39,7 +40,7 @@ def facts(results: Results) -> dict[str, str]:
         "env.warmup_s": f"{results.environment.method.warmup_s:g}",
         "env.cores": str(results.environment.machine.cores),
         "env.levels": join_names([str(c) for c in stats.levels]),
-        "env.load_tool": results.environment.load_tool,
+        "env.load_tool": house_style(results.environment.load_tool),
     }
     areas = measured_areas(stats)
     for key, area in areas.items():
@@ -58,6 +59,7 @@ def facts(results: Results) -> dict[str, str]:
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
     out.update(latency_view.facts(cfg, results.latency))
+    out["reproduction.summary"] = view_measured.reproduction(context(results))["summary"]
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)
         out[f"{category.id}.best"] = names[order[0]]
@@ -101,6 +103,7 @@ def view_model(
         "throughput": view_measured.throughput(ctx, charts),
         "latency_load": latency_view.view(cfg, results.latency, charts, stats.evidence, env.method),
         "otel_cost": view_measured.otel_cost(ctx, charts),
+        "reproduction": view_measured.reproduction(ctx),
         "categories": view_scores.categories(ctx, copy, charts),
         "choose": view_scores.choose(ctx),
         "scale": {"min": str(results.rubric.scale.min), "max": str(results.rubric.scale.max)},

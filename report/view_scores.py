@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from report.findings import MEMORY_UNIT, big_memory, big_ratio, leader_values, t
 from report.numbers import decimals_for, fmt, percent
 from report.rubric import MEASURED_AREAS, score_of
 from report.stats import ranking
+from report.typography import counted
 from report.view_context import Context, area_titles, mid_sentence, stacks_color, weights
 
 RULES = {
@@ -148,7 +150,11 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
             "scale_max": str(scale.max),
             "runner_up": names[overall_order[1]],
             "runner_up_score": fmt(results.overall[overall_order[1]], 2),
-            "robust": percent(results.robustness.wins[overall_order[0]]) if results.robustness else "",
+            "robust": (
+                share(results.robustness.wins[overall_order[0]], results.robustness.samples)
+                if results.robustness
+                else ""
+            ),
         },
     }
 
@@ -185,7 +191,7 @@ def choose(ctx: Context) -> list[dict[str, str]]:
                     [
                         names[s]
                         for s in ranking(r.scores, False)
-                        if round(r.scores[s], 2) == round(max(r.scores.values()), 2)
+                        if fmt(r.scores[s], 2) == fmt(max(r.scores.values()), 2)
                     ]
                 ),
                 "why": f"weighted score {fmt(max(r.scores.values()), 2)} of {scale.max}",
@@ -225,7 +231,7 @@ def _robustness_rows(ctx: Context, titles: Mapping[str, str]) -> dict[str, Any]:
         {
             "stack": ctx.names[s],
             "color": stacks_color(ctx.results.config, s),
-            "share": "under 1%" if 0 < rb.wins[s] < 0.005 else percent(rb.wins[s]),
+            "share": share(rb.wins[s], rb.samples),
             "leaning": (
                 "most weightings"
                 if rb.wins[s] >= 0.5
@@ -250,6 +256,7 @@ def _measure_text(measure: str, value: float, unit: str) -> str:
     if unit == "%":  # one way to print a percentage in the whole report
         return f"{name}: {percent(value / 100)}"
     number = fmt(value, 0) if float(value).is_integer() else fmt(value, decimals_for([value]))
+    unit = counted(value, unit)  # "1 span/request", not "1 spans/request"
     return f"{name}: {number}{(' ' + unit) if unit else ''}"
 
 
@@ -257,3 +264,9 @@ def _short_title(title: str) -> str:
     return {"OpenTelemetry integration complexity": "OTel score", "Deployment simplicity": "Deploy score"}.get(
         title, title
     )
+
+
+def share(fraction: float, samples: int) -> str:
+    """A share of `samples` weightings with the decimals that count resolves: of 1,000, one decimal (985 of
+    1,000 is 98.5%, never rounded to 99%)."""
+    return percent(fraction, max(0, math.ceil(math.log10(samples / 100)))) if samples > 0 else percent(fraction)
