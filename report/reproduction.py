@@ -61,7 +61,7 @@ def run_info(env: Environment) -> RunInfo:
     method = env.method
     return RunInfo(
         cpu=env.machine.cpu,
-        measured_at=env.measured_at.date().isoformat(),
+        measured_at=day_of(env.measured_at),
         rounds=method.rounds or method.runs,
         runs=method.runs,
         open_loop_runs=method.open_loop.runs if method.open_loop else None,
@@ -129,3 +129,10 @@ def _ratio(
         b_low,
         b_high,
     )
+
+
+def day_of(measured_at: object) -> str:
+    """The ISO day of a timestamp or a date."""
+    found = getattr(measured_at, "date", None)
+    day = found() if callable(found) else measured_at
+    return day.isoformat() if hasattr(day, "isoformat") else str(day)

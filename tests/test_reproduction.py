@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from report import pipeline
+from report.errors import InputError
 from tests.conftest import BUNDLED
 
 
@@ -27,7 +28,7 @@ def test_the_reproduction_is_validated_like_the_shipped_run(data_dir: Path) -> N
     (repro / "startup.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
         pipeline.load(data_dir)
-    except pipeline.InputError as exc:
+    except InputError as exc:
         found = [str(p) for p in exc.problems()]
     else:
         raise AssertionError("a bad reproduction file must stop the build")
