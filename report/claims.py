@@ -1,4 +1,5 @@
-"""Comparative claims under one rule: where two stacks' ranges of runs overlap, the report calls it a tie.
+"""Comparative claims under one rule: where two stacks' medians' confidence intervals overlap, or their gap is
+within either stack's round-to-round drift, the report calls it a tie.
 
 Every sentence that ranks stacks ("starts fastest", "the most requests", "keeps", "40× faster") is decided here,
 from the runs' ranges, so a headline, a caption, a placeholder and a table cannot disagree with each other or
@@ -80,7 +81,7 @@ def standing(spreads: Mapping[str, Spread], lower_is_better: bool) -> Standing:
 
 
 def lead(kind: str, st: Standing, names: Mapping[str, str], where: str = "") -> str:
-    """'Go starts fastest', or 'Go and Bun start fastest (ranges of runs overlap: a tie)'."""
+    """'Go starts fastest', or 'Go and Bun start fastest (within confidence intervals or drift: a tie)'."""
     w = words(kind)
     if not st.tie:
         leader = names[st.best]

@@ -169,7 +169,7 @@ def leader_values(area: Area) -> str:
 
 
 def tie_note(area: Area) -> str:
-    return "a tie: ranges of runs overlap; " if area.standing.tie else ""
+    return "a tie: within confidence intervals or drift; " if area.standing.tie else ""
 
 
 def big_ratio(area: Area, names: Mapping[str, str], on_machine: str, lv: claims.Levels | None = None) -> dict[str, str]:

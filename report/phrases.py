@@ -51,6 +51,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "on_machine_calibrated": ("day", "calibration"),
     "repro_summary": ("a_cpu", "a_day", "b_cpu", "b_day", "held", "total", "moved"),
     "repro_moved": ("list",),
+    "repro_glance": ("a_day", "b_day", "held", "total"),
     "repro_none": ("day",),
     "repro_startup": ("top", "bottom"),
     "repro_memory": ("top", "bottom"),

@@ -158,7 +158,8 @@ def reproduction(ctx: Context) -> dict[str, Any]:
     """The Reproducibility table: each headline ratio in run A and run B, with intervals, held or moved."""
     rep, names = ctx.results.reproduction, ctx.names
     if rep is None:
-        return {"rows": [], "summary": phrases().say("repro_none", day=ctx.measured_day)}
+        none = phrases().say("repro_none", day=ctx.measured_day)
+        return {"rows": [], "summary": none, "glance": none}
     rows = []
     for r in rep.ratios:
         cell = _kept_cell if r.area == "kept" else _ratio_cell
@@ -195,7 +196,14 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         }
         for name, info in (("A", rep.a), ("B", rep.b))
     ]
-    return {"rows": rows, "summary": summary, "runs": runs}
+    glance = phrases().say(
+        "repro_glance",
+        a_day=runs[0]["day"],
+        b_day=runs[1]["day"],
+        held=str(len(rep.ratios) - len(moved)),
+        total=str(len(rep.ratios)),
+    )
+    return {"rows": rows, "summary": summary, "runs": runs, "glance": glance}
 
 
 RATIO_DECIMALS = 2  # a ratio that moved by less than 0.05 must not print the same in both runs

@@ -19,9 +19,9 @@ from report.typography import counted
 from report.view_context import Context, area_titles, mid_sentence, stacks_color, weights
 
 RULES = {
-    "startup": "median startup time; each stack's range of runs is compared with the fastest stack's",
-    "memory": "median peak memory under load (the phase the headline uses); ranges compared with the smallest",
-    "throughput": "median requests/s at the highest concurrency; ranges compared with the most requests",
+    "startup": "median startup time; each stack's confidence interval is compared with the fastest stack's",
+    "memory": "median peak memory under load (the phase the headline uses); intervals compared with the smallest",
+    "throughput": "median requests/s at the highest concurrency; intervals and drift compared with the most requests",
 }
 
 
@@ -93,8 +93,12 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
     }
     leading = {key: set(area.standing.leaders) for key, area in areas.items()}  # a tie marks every leader
     scorecard = []
+    cost = stats.otel_cost()
+    kept_leaders = set(lv["kept"].top.leaders) if "kept" in lv else set()
     for s in cfg.stacks:
         sid = s.id
+        # the measured cost of tracing beside the OpenTelemetry score: the Part 32 reader deploys with traces
+        kept_cells = [{"text": percent(cost[sid]) if sid in cost else "–", "win": sid in kept_leaders}] if cost else []
         scorecard.append(
             {
                 "stack": s.name,
@@ -109,6 +113,7 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
                         "win": sid in leading["latency"],
                     },
                     *latency_view.scorecard_cells(results.latency, sid),
+                    *kept_cells,
                     *[{"text": fmt(c.scores[sid], 2), "win": winners[c.id] == sid} for c in results.categories],
                     {"text": fmt(results.overall[sid], 2), "win": winners["overall"] == sid},
                 ],
@@ -121,12 +126,12 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
         f"Throughput, /json at {stats.top_level} (req\u2060/\u2060s)",  # word joiners: the unit never wraps
         f"p99, /json at {stats.top_level} (ms)",
         *latency_view.scorecard_columns(results.latency),
+        *(["Kept with tracing"] if stats.otel_cost() else []),
         *[_short_title(c.title) for c in results.rubric.categories],
         f"Overall ({scale.min}–{scale.max})",
     ]
     big = [big_ratio(areas["startup"], names, ctx.on_machine), big_memory(areas["memory"], names)]
     big.append(big_ratio(areas["throughput"], names, ctx.on_machine, lv["throughput"]))
-    cost = stats.otel_cost()
     if cost and "cost" in lv:
         worst = lv["cost"].top
         big.append(
