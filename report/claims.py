@@ -191,6 +191,30 @@ def score_lead(what: str, scores: Mapping[str, float], names: Mapping[str, str])
     return say("score_lead" if len(first) == 1 else "score_tie", group=group(first), what=what)
 
 
+OTHER_PHASES = ("otel", "db", "otel_db")  # evidence.csv's {phase}_rss_load_peak_mb: traced, /db, traced /db
+
+
+def order_scope(load_order: Sequence[str], peaks: Mapping[str, Mapping[str, float]], names: Mapping[str, str]) -> str:
+    """Where the untraced /json order under load also holds: with tracing, on /db (peaks: phase -> stack -> MiB,
+    single peak readings, ranked by value). '' when no other phase was measured for every stack."""
+    held, moved = [], []
+    for phase in OTHER_PHASES:
+        values = peaks.get(phase, {})
+        if not values or any(s not in values for s in load_order):
+            continue
+        order = sorted(load_order, key=lambda s: (values[s], list(load_order).index(s)))
+        where = say(f"memory_{phase}")
+        if order == list(load_order):
+            held.append(where)
+        else:
+            moved.append(say("memory_phase_order", where=where, order=join_names([names[s] for s in order])))
+    if not held and not moved:
+        return ""
+    if not moved:
+        return say("memory_order_holds", phases=join_names(held))
+    return say("memory_order_untraced_only", elsewhere=say("elsewhere_separator").join(moved))
+
+
 def same_order(a: Standing, b: Standing, names: Mapping[str, str]) -> str:
     """Whether a second phase ranks the stacks as the first did: 'in the same order', or the new order."""
     if a.order == b.order:

@@ -56,6 +56,12 @@ def facts(results: Results) -> dict[str, str]:
     for key, lv in level_claims(stats).items():  # measured at several loads: the claim names where it holds
         out[f"{key}.lead"] = claims.lead_at_levels(key, lv, names)
     out["memory.order_under_load"] = claims.same_order(areas["memory_idle"].standing, areas["memory"].standing, names)
+    peaks = {
+        phase: {sid: value for (sid, m), (value, _unit) in stats.evidence.items() if m == f"{phase}_rss_load_peak_mb"}
+        for phase in claims.OTHER_PHASES
+    }
+    scope = claims.order_scope(areas["memory"].order, peaks, names)
+    out["memory.order_scope"] = f"; {scope}" if scope else ""
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
     out.update(latency_view.facts(cfg, results.latency))

@@ -6,7 +6,17 @@ import re
 from pathlib import Path
 
 from report import pipeline
-from report.claims import across, gap, lead, lead_at_levels, lead_parts, overlaps, score_lead, standing
+from report.claims import (
+    across,
+    gap,
+    lead,
+    lead_at_levels,
+    lead_parts,
+    order_scope,
+    overlaps,
+    score_lead,
+    standing,
+)
 from report.stats import Spread, spread
 from report.view import facts
 from tests.conftest import BUNDLED
@@ -136,3 +146,18 @@ def test_top_level_figures_follow_the_top_level_claim() -> None:
     top, elsewhere = lead_parts("latency", across(p99, lower_is_better=True), NAMES)
     assert top == "Bun has the lowest p99 latency at 100 connections only"
     assert elsewhere == "at 10 connections Go has the lowest p99 latency"
+
+
+def test_the_memory_order_is_claimed_only_where_it_holds() -> None:
+    peaks = {
+        "otel": {"go": 26.9, "bun": 85.1, "fastapi": 67.9},
+        "db": {"go": 15.3, "bun": 53.4, "fastapi": 53.0},
+    }
+    said = order_scope(["go", "bun", "fastapi"], peaks, NAMES)
+    assert said == (
+        "that order is the untraced /json service's only: with tracing it is Go, FastAPI and Bun; "
+        "on /db it is Go, FastAPI and Bun"
+    )
+    same = {"otel": {"go": 20.0, "bun": 40.0, "fastapi": 60.0}}
+    assert order_scope(["go", "bun", "fastapi"], same, NAMES) == "the same order holds with tracing"
+    assert order_scope(["go", "bun", "fastapi"], {}, NAMES) == ""
