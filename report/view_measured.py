@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from report.computed import Chart
+from report.drift import swing
 from report.findings import day, drift_flags
 from report.numbers import decimals_for, fmt, join_names, percent
 from report.phrases import phrases
@@ -139,7 +140,28 @@ def environment(ctx: Context) -> dict[str, Any]:
         "calibration": ctx.calibration,
         "day": ctx.measured_day,
         "drift": [house_style(flag) for flag in drift_flags(env, stats, ctx.names)],
+        "round_drift": round_drift_rows(ctx),
     }
+
+
+def round_drift_rows(ctx: Context) -> list[dict[str, str]]:
+    """Each stack's round-to-round drift of /json throughput at the top level, as measured and after calibration
+    (the figure the tie rule uses); empty when the run has one round or no calibration between rounds."""
+    stats = ctx.results.stats
+    rows = []
+    for sid in ctx.results.config.stack_ids:
+        cells = {}
+        for variant in stats.variants:
+            point = stats.load.get((variant, stats.top_level, sid))
+            if point is None or len(point.rps_by_run) < 2:
+                continue
+            cells[variant] = {
+                "raw": percent(swing([v for _r, v in point.rps_by_run])),
+                "calibrated": percent(point.rps.drift),
+            }
+        if cells and any(stats.load[(v, stats.top_level, sid)].rps.drift > 0 for v in cells):
+            rows.append({"stack": ctx.names[sid], "color": stacks_color(ctx.results.config, sid), **cells})
+    return rows
 
 
 # The template states this limitation itself, and more precisely (which figures it applies to). Harnesses before
