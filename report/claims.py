@@ -166,7 +166,9 @@ def lead_parts(kind: str, lv: Levels, names: Mapping[str, str]) -> tuple[str, st
     for c in lv.levels:
         if c not in holds:  # levels with the same outcome are said once: "at 10 and 50 connections …"
             st = lv.standings[c]
-            grouped.setdefault(st.leaders if st.tie else (st.best,), []).append(c)
+            # a tied group in display order, so the same tie at two levels is said once ("at 10 and 50 …")
+            tied = tuple(s for s in names if s in st.leaders)
+            grouped.setdefault(tied if st.tie else (st.best,), []).append(c)
     elsewhere = say("elsewhere_separator").join(
         _at(kind, levels, leaders, names) for leaders, levels in grouped.items()
     )

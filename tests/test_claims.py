@@ -161,3 +161,13 @@ def test_the_memory_order_is_claimed_only_where_it_holds() -> None:
     same = {"otel": {"go": 20.0, "bun": 40.0, "fastapi": 60.0}}
     assert order_scope(["go", "bun", "fastapi"], same, NAMES) == "the same order holds with tracing"
     assert order_scope(["go", "bun", "fastapi"], {}, NAMES) == ""
+
+
+def test_the_same_tie_at_two_levels_is_said_once() -> None:
+    p99 = {
+        10: {"go": runs(2.0, 2.1, 2.2), "bun": runs(2.05, 2.15, 2.25), "fastapi": runs(18, 19, 20)},
+        50: {"go": runs(3.05, 3.15, 3.25), "bun": runs(3.0, 3.1, 3.2), "fastapi": runs(18, 19, 20)},
+        100: {"go": runs(4.0, 4.1, 4.2), "bun": runs(3.6, 3.7, 3.8), "fastapi": runs(18, 19, 20)},
+    }
+    _top, elsewhere = lead_parts("latency", across(p99, lower_is_better=True), NAMES)
+    assert elsewhere == "at 10 and 50 connections Go and Bun tie"
