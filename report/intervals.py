@@ -7,6 +7,7 @@ percentile interval of a median never leaves the runs' own range.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,8 +18,18 @@ RESAMPLES = 2000
 SEED = 20261206  # fixed: the same runs always give the same interval
 
 
+@functools.lru_cache(maxsize=4096)
+def _cached(values: tuple[float, ...], seed: int) -> tuple[float, float]:
+    return _median_interval(values, seed)
+
+
 def median_interval(values: Sequence[float], seed: int = SEED) -> tuple[float, float]:
-    """The 95% bootstrap interval of the median of `values` (one value: that value, twice)."""
+    """The 95% bootstrap interval of the median of `values` (one value: that value, twice); the same runs are
+    bootstrapped once per process."""
+    return _cached(tuple(float(v) for v in values), seed)
+
+
+def _median_interval(values: Sequence[float], seed: int) -> tuple[float, float]:
     data = np.asarray(values, dtype=float)
     if len(data) < 2 or float(data.min()) == float(data.max()):
         return float(np.median(data)), float(np.median(data))

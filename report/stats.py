@@ -32,9 +32,9 @@ class Spread:
 
     @property
     def interval(self) -> tuple[float, float]:
-        """The median's confidence interval; the range of runs when none was computed."""
+        """The median's 95% bootstrap interval: as computed (`with_interval`), or computed now (cached)."""
         if self.ci_low is None or self.ci_high is None:
-            return self.min, self.max
+            return median_interval(self.values)
         return self.ci_low, self.ci_high
 
 
@@ -99,7 +99,6 @@ def spread(values: Iterable[float]) -> Spread:
     """Median, quartiles and range of a series of runs (linear interpolation, as pandas' default)."""
     # plain Python: a Series per group cost more than the arithmetic at 12 stacks x 100 runs
     ordered = sorted(float(v) for v in values)
-    low, high = median_interval(ordered)
     return Spread(
         median=quantile(ordered, 0.5),
         q1=quantile(ordered, 0.25),
@@ -108,9 +107,15 @@ def spread(values: Iterable[float]) -> Spread:
         max=ordered[-1],
         n=len(ordered),
         values=tuple(ordered),
-        ci_low=low,
-        ci_high=high,
     )
+
+
+def with_interval(s: Spread) -> Spread:
+    """The spread with its median's bootstrap interval filled in, as the results JSON gives it. Only the report's
+    compared figures get one up front (a bootstrap per ladder rate would cost a build seconds); any other spread
+    computes its interval when a comparison asks (`Spread.interval`)."""
+    low, high = median_interval(s.values)
+    return dataclasses.replace(s, ci_low=low, ci_high=high)
 
 
 def round_drift(by_round: Sequence[tuple[int, float]], calibration: Mapping[int, float]) -> float:
@@ -144,10 +149,18 @@ def quantile(ordered: Sequence[float], q: float) -> float:
 
 def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
     """Summarise every table, keyed by stack id in display order."""
-    startup = {sid: spread(bench.startup.loc[bench.startup["stack"] == sid, "startup_ms"]) for sid in stack_ids}
+    startup = {
+        sid: with_interval(spread(bench.startup.loc[bench.startup["stack"] == sid, "startup_ms"])) for sid in stack_ids
+    }
     mem = bench.memory
-    idle = {sid: spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "idle"), "rss_mb"]) for sid in stack_ids}
-    load_mem = {sid: spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "load"), "rss_mb"]) for sid in stack_ids}
+    idle = {
+        sid: with_interval(spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "idle"), "rss_mb"]))
+        for sid in stack_ids
+    }
+    load_mem = {
+        sid: with_interval(spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "load"), "rss_mb"]))
+        for sid in stack_ids
+    }
     tp = bench.throughput
     tp = tp.loc[tp["endpoint"] == "json"]  # /db rows have their own section (report/latency.py)
     load: dict[tuple[str, int, str], LoadPoint] = {}
@@ -157,12 +170,14 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
         variant, level, sid = (str(part) for part in key)
         by_round = list(zip((int(r) for r in group["run"]), map(float, group["requests_per_sec"]), strict=True))
         load[(variant, int(level), sid)] = LoadPoint(
-            rps=dataclasses.replace(spread(group["requests_per_sec"]), drift=round_drift(by_round, per_round)),
+            rps=dataclasses.replace(
+                with_interval(spread(group["requests_per_sec"])), drift=round_drift(by_round, per_round)
+            ),
             p50=float(group["latency_p50_ms"].median()),
             p90=float(group["latency_p90_ms"].median()),
             p99=float(group["latency_p99_ms"].median()),
             errors=int(group["errors"].sum()),
-            p99_runs=spread(group["latency_p99_ms"]),
+            p99_runs=with_interval(spread(group["latency_p99_ms"])),
             rps_by_run=tuple(
                 sorted(zip((int(r) for r in group["run"]), map(float, group["requests_per_sec"]), strict=True))
             ),
