@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -118,7 +119,9 @@ def load_config(data_dir: Path, shown_dir: str) -> tuple[ReportConfig | None, li
 
 def stack_order_problem(text: str, names: list[str]) -> str | None:
     """Why a text that names every stack names them out of the order the cover and tables use, or None."""
-    found = {name: at for name in names if (at := text.find(name)) >= 0}
+    # whole words only: "Go" is not in "Google"
+    hits = {name: re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) for name in names}
+    found = {name: hit.start() for name, hit in hits.items() if hit}
     if len(found) < len(names):
         return None  # a text that names some stacks only is not a list of them
     said = sorted(found, key=found.__getitem__)
