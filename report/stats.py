@@ -7,6 +7,7 @@ import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from report.data import Benchmarks
 from report.drift import swing
@@ -140,11 +141,19 @@ def round_calibration(readings: Iterable[tuple[str, float]]) -> dict[int, float]
 
 
 def quantile(ordered: Sequence[float], q: float) -> float:
-    """Linear-interpolation quantile of sorted values (the same rule as pandas' default)."""
+    """Linear-interpolation quantile of sorted values (the same rule as pandas' default), worked out on the values'
+    decimal text: the median of 50.8 and 50.9 is 50.85, which prints 50.9 half up, where binary arithmetic gives
+    50.849999… and 50.8."""
     position = (len(ordered) - 1) * q
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    a, b = Decimal(repr(float(ordered[low]))), Decimal(repr(float(ordered[high])))
+    return float(a + (b - a) * Decimal(repr(position - low)))
+
+
+def median(values: Iterable[float]) -> float:
+    """The median, on the values' decimal text (see `quantile`)."""
+    return quantile(sorted(float(v) for v in values), 0.5)
 
 
 def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
@@ -173,9 +182,9 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
             rps=dataclasses.replace(
                 with_interval(spread(group["requests_per_sec"])), drift=round_drift(by_round, per_round)
             ),
-            p50=float(group["latency_p50_ms"].median()),
-            p90=float(group["latency_p90_ms"].median()),
-            p99=float(group["latency_p99_ms"].median()),
+            p50=median(group["latency_p50_ms"]),
+            p90=median(group["latency_p90_ms"]),
+            p99=median(group["latency_p99_ms"]),
             errors=int(group["errors"].sum()),
             p99_runs=with_interval(spread(group["latency_p99_ms"])),
             rps_by_run=tuple(
