@@ -144,13 +144,13 @@ def environment(ctx: Context) -> dict[str, Any]:
     }
 
 
-def round_drift_rows(ctx: Context) -> list[dict[str, str]]:
+def round_drift_rows(ctx: Context) -> list[dict[str, Any]]:
     """Each stack's round-to-round drift of /json throughput at the top level, as measured and after calibration
     (the figure the tie rule uses); empty when the run has one round or no calibration between rounds."""
     stats = ctx.results.stats
     rows = []
     for sid in ctx.results.config.stack_ids:
-        cells = {}
+        cells: dict[str, dict[str, str]] = {}
         for variant in stats.variants:
             point = stats.load.get((variant, stats.top_level, sid))
             if point is None or len(point.rps_by_run) < 2:
