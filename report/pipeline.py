@@ -12,7 +12,7 @@ from markupsafe import Markup
 from report.errors import BuildError, Collector, InputError, Problem, display_path
 from report.inputs import phrases
 from report.inputs.config import ReportConfig, load_config
-from report.inputs.data import Benchmarks, load_benchmarks_and_evidence
+from report.inputs.data import REPRODUCTION, Benchmarks, load_benchmarks, load_benchmarks_and_evidence
 from report.inputs.options import BuildOptions, same_url
 from report.inputs.paths import TEMPLATES
 from report.inputs.prose import CopyFile, expected_sections, load_copy, render_copy
@@ -28,6 +28,7 @@ from report.results.computed import Chart, Results
 from report.results.export import results_bytes
 from report.results.findings import measured_areas
 from report.results.latency import compute as latency_stats
+from report.results.reproduction import compare
 from report.results.scoring import measured_scores, robustness
 from report.results.stats import compute as compute_stats
 from report.view import figures, offload
@@ -50,6 +51,7 @@ class Inputs:
     benchmarks: Benchmarks
     rubric: Rubric
     copy: dict[str, CopyFile]
+    reproduction: Benchmarks | None = None  # data/benchmarks/reproduction/, when present
 
 
 @dataclass
@@ -77,6 +79,10 @@ def load(data_dir: Path) -> Inputs:
     stack_ids = config.stack_ids if config else None
     bench, evidence_rows, bench_problems = load_benchmarks_and_evidence(data_dir, shown, stack_ids)
     problems.extend(bench_problems)
+    second: Benchmarks | None = None
+    if (data_dir / REPRODUCTION).is_dir():  # validated like the shipped run, by the same loaders
+        second, second_problems = load_benchmarks(data_dir, shown, stack_ids, REPRODUCTION)
+        problems.extend(second_problems)
     # the rubric is checked against evidence.csv's valid rows even when another benchmark file has problems
     measures: dict[str, set[str]] | None = None
     evidence = evidence_rows.values if evidence_rows is not None else None
@@ -111,7 +117,7 @@ def load(data_dir: Path) -> Inputs:
     problems.raise_if_any()
     if config is None or bench is None or rubric is None:  # each loader records why it returns nothing
         raise BuildError("an input file was refused without a problem recorded; this is a bug in lead-magnet")
-    return Inputs(data_dir, config, bench, rubric, copy)
+    return Inputs(data_dir, config, bench, rubric, copy, second)
 
 
 def compute(inputs: Inputs) -> Results:
@@ -141,6 +147,7 @@ def compute(inputs: Inputs) -> Results:
         latency=latency_stats(
             inputs.benchmarks, {str(k): v for k, v in inputs.config.latency_slo_ms.items()}, stack_ids
         ),
+        reproduction=compare(inputs.benchmarks, inputs.reproduction, stack_ids) if inputs.reproduction else None,
     )
 
 

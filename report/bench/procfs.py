@@ -132,5 +132,5 @@ def cpu_model() -> str:
 
 
 def memory_gb() -> float:
-    """Total memory in GiB from /proc/meminfo."""
+    """Total memory in GiB (binary: /proc/meminfo's kB are KiB), as the report labels it; the key keeps its old name."""
     return round(parse_status_kb(_read(PROC / "meminfo") or "", "MemTotal") / 1024 / 1024, 1)

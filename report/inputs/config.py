@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -109,7 +110,24 @@ def load_config(data_dir: Path, shown_dir: str) -> tuple[ReportConfig | None, li
     logo_problem = check_asset(data_dir, config.brand.logo, LOGO_TYPES)
     if logo_problem:
         problems.append(Problem(shown, lines.line_for(("brand", "logo")), "brand.logo", logo_problem))
+    for key in ("title", "subtitle"):
+        order_problem = stack_order_problem(getattr(config, key) or "", [s.name for s in config.stacks])
+        if order_problem:
+            problems.append(Problem(shown, lines.line_for((key,)), key, order_problem))
     return (None if problems else config), problems
+
+
+def stack_order_problem(text: str, names: list[str]) -> str | None:
+    """Why a text that names every stack names them out of the order the cover and tables use, or None."""
+    # whole words only: "Go" is not in "Google"
+    hits = {name: re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) for name in names}
+    found = {name: hit.start() for name, hit in hits.items() if hit}
+    if len(found) < len(names):
+        return None  # a text that names some stacks only is not a list of them
+    said = sorted(found, key=found.__getitem__)
+    if said == names:
+        return None
+    return f"expected the stacks in the order of `stacks` ({', '.join(names)}), found {', '.join(said)}"
 
 
 def check_asset(data_dir: Path, relative: str, types: set[str]) -> str | None:

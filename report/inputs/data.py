@@ -26,6 +26,7 @@ from report.inputs.validation import (
 from report.inputs.yaml_model import load_model
 
 BENCH = "benchmarks"
+REPRODUCTION = "benchmarks/reproduction"  # a second full run, from another machine and day (optional)
 
 
 @dataclass(frozen=True)
@@ -57,23 +58,24 @@ class _Table:
 
 
 def load_benchmarks(
-    data_dir: Path, shown_dir: str, stack_ids: Sequence[str] | None
+    data_dir: Path, shown_dir: str, stack_ids: Sequence[str] | None, folder: str = BENCH
 ) -> tuple[Benchmarks | None, list[Problem]]:
-    """Read every benchmark file, checking each row and the files against each other."""
-    bench, _evidence, problems = load_benchmarks_and_evidence(data_dir, shown_dir, stack_ids)
+    """Read every benchmark file in `folder` (benchmarks/, or a second run such as benchmarks/reproduction/),
+    checking each row and the files against each other."""
+    bench, _evidence, problems = load_benchmarks_and_evidence(data_dir, shown_dir, stack_ids, folder)
     return bench, problems
 
 
 def load_benchmarks_and_evidence(
-    data_dir: Path, shown_dir: str, stack_ids: Sequence[str] | None
+    data_dir: Path, shown_dir: str, stack_ids: Sequence[str] | None, folder: str = BENCH
 ) -> tuple[Benchmarks | None, EvidenceRows | None, list[Problem]]:
     """load_benchmarks, with evidence.csv's valid rows (None when the file cannot be read at all).
 
     A bad row is reported and left out, not the whole file; checks that conclude something is absent (a stack
     without rows, a missing concurrency level) run only on files without a refused row, since what is absent
     may be in that row."""
-    bench_dir = data_dir / BENCH
-    shown_bench = f"{shown_dir}/{BENCH}"
+    bench_dir = data_dir / folder
+    shown_bench = f"{shown_dir}/{folder}"
     problems: list[Problem] = []
     environment = _load_environment(bench_dir, shown_bench, stack_ids, problems)
     tables: dict[str, _Table] = {}

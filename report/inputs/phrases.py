@@ -63,6 +63,23 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "db_placement_load": (),
     "db_placement_server": (),
     "db_placement_split": (),
+    "db_gap_same": ("top", "bottom", "json_ratio", "db_ratio"),
+    "db_gap_narrows": ("top", "bottom", "json_ratio", "db_ratio"),
+    "db_gap_widens": ("top", "bottom", "json_ratio", "db_ratio"),
+    "memory_otel": (),
+    "memory_db": (),
+    "memory_otel_db": (),
+    "memory_phase_order": ("where", "order"),
+    "memory_order_holds": ("phases",),
+    "memory_order_untraced_only": ("elsewhere",),
+    "repro_summary": ("a_cpu", "a_day", "b_cpu", "b_day", "held", "total", "moved"),
+    "repro_moved": ("list",),
+    "repro_glance": ("a_day", "b_day", "held", "total"),
+    "repro_none": ("day",),
+    "repro_startup": ("top", "bottom"),
+    "repro_memory": ("top", "bottom"),
+    "repro_throughput": ("top", "bottom"),
+    "repro_kept": ("top",),
 }
 COMPARISONS = ("startup", "memory", "memory_idle", "throughput", "latency", "kept", "cost")
 WORDS = ("one", "many", "than", "same")  # one, many: never empty; than, same: empty when not said

@@ -48,13 +48,17 @@ class ScoreFrom(Strict):
     # Every level above the scale's minimum has one; a value that reaches none scores the minimum.
     thresholds: dict[int, Annotated[float, Field(allow_inf_nan=False)]]
     unit: Annotated[str, Field(max_length=20)] | None = None  # the unit the bounds are in; must match evidence.csv
+    # A value within this share of a bound reaches it: no knife edge (a 10.0041 MiB binary is "under 10 MiB" within
+    # 5%), as measured areas tie within their noise.
+    tie_margin: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
 
     def level(self, value: float, scale: Scale) -> int:
-        """The highest level whose bound the value reaches."""
+        """The highest level whose bound the value reaches, within the tie margin."""
+        m = self.tie_margin
         reached = [
             level
             for level, bound in self.thresholds.items()
-            if (value < bound if self.better == "lower" else value >= bound)
+            if (value < bound * (1 + m) if self.better == "lower" else value >= bound * (1 - m))
         ]
         return max(reached, default=scale.min)
 
@@ -69,6 +73,9 @@ class Criterion(Strict):
     scores: dict[str, StackScore]
     measures: list[StackId] = Field(default_factory=list)
     score_from: ScoreFrom | None = None
+    # The measures decide the score: stacks with identical measured evidence must score the same. False only where
+    # the measures are context shown beside a judgement they do not make (e.g. maturity, judged from the docs).
+    evidence_decides: bool = True
 
 
 class Category(Strict):
@@ -167,6 +174,8 @@ def load_rubric(
                 _check_score_from(
                     criterion, criterion.score_from, base, scale, measures, evidence, evidence_complete, add
                 )
+            elif criterion.evidence_decides and criterion.measures and evidence:
+                _check_same_evidence_same_score(criterion, base, evidence, add)
     if rubric.overall is not None:
         areas = [*MEASURED_AREAS, *category_ids]
         for area in rubric.overall:
@@ -245,6 +254,29 @@ def _check_score_from(
                 (*loc, "score"),
                 f"expected {level}, the level {rule.measure} = {value:g} {unit} reaches "
                 f"('{criterion.levels.get(level, '')}'), found {entry.score}; leave the score out to compute it",
+            )
+
+
+def _check_same_evidence_same_score(
+    criterion: Criterion,
+    base: tuple[str | int, ...],
+    evidence: Evidence,
+    add: Callable[[tuple[str | int, ...], str], None],
+) -> None:
+    """Stacks whose every measure of the criterion is equal must have equal scores."""
+    groups: dict[tuple[tuple[float, str], ...], list[str]] = {}
+    for sid in criterion.scores:
+        if all((sid, m) in evidence for m in criterion.measures):
+            groups.setdefault(tuple(evidence[(sid, m)] for m in criterion.measures), []).append(sid)
+    for values, sids in groups.items():
+        scores = {sid: criterion.scores[sid].score for sid in sids}
+        if len(set(scores.values())) > 1:
+            said = ", ".join(f"{m} = {v:g} {u}" for m, (v, u) in zip(criterion.measures, values, strict=True))
+            found = ", ".join(f"{sid} {score}" for sid, score in scores.items())
+            add(
+                (*base, "scores"),
+                f"expected one score for stacks with identical measured evidence ({said}), found {found}; "
+                "score them alike, or set evidence_decides: false if the measures do not decide this criterion",
             )
 
 

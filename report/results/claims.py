@@ -1,4 +1,5 @@
-"""Comparative claims under one rule: where two stacks' ranges of runs overlap, the report calls it a tie.
+"""Comparative claims under one rule: where two stacks' medians' confidence intervals overlap, or their gap is
+within either stack's round-to-round drift, the report calls it a tie.
 
 Every sentence that ranks stacks ("starts fastest", "the most requests", "keeps", "40× faster") is decided here,
 from the runs' ranges, so a headline, a caption, a placeholder and a table cannot disagree with each other or
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from report.inputs.phrases import Words, phrases
-from report.results.numbers import join_names, ratio
+from report.results.numbers import fmt, join_names, ratio
 from report.results.stats import Spread
 
 
@@ -37,8 +39,13 @@ def group(names: Sequence[str]) -> str:
 
 
 def overlaps(a: Spread, b: Spread) -> bool:
-    """Whether two stacks' ranges of runs (min to max) overlap: the report's tie rule."""
-    return a.min <= b.max and b.min <= a.max
+    """The report's tie rule: the two medians' confidence intervals overlap, or the gap between the medians is
+    no larger than either stack's round-to-round drift after calibration (the machine moved more than that)."""
+    (a_low, a_high), (b_low, b_high) = a.interval, b.interval
+    if a_low <= b_high and b_low <= a_high:
+        return True
+    low, high = sorted((a.median, b.median))
+    return low > 0 and high / low - 1 <= max(a.drift, b.drift)
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ def standing(spreads: Mapping[str, Spread], lower_is_better: bool) -> Standing:
 
 
 def lead(kind: str, st: Standing, names: Mapping[str, str], where: str = "") -> str:
-    """'Go starts fastest', or 'Go and Bun start fastest (ranges of runs overlap: a tie)'."""
+    """'Go starts fastest', or 'Go and Bun start fastest (within confidence intervals or drift: a tie)'."""
     w = words(kind)
     if not st.tie:
         leader = names[st.best]
@@ -139,23 +146,33 @@ def across(per_level: Mapping[int, Mapping[str, Spread]], lower_is_better: bool)
 
 def lead_at_levels(kind: str, lv: Levels, names: Mapping[str, str]) -> str:
     """The top level's claim, naming the level(s) it holds at: every level, some, or the top one only."""
+    top, elsewhere = lead_parts(kind, lv, names)
+    return say("holds_some", lead=top, elsewhere=elsewhere) if elsewhere else top
+
+
+def lead_parts(kind: str, lv: Levels, names: Mapping[str, str]) -> tuple[str, str]:
+    """The top level's claim and, apart, what the other levels show ('' when the claim holds at all of them).
+
+    Kept apart so figures measured at the top level follow the top level's claim, never a clause about another
+    level ("at 10 connections Go has the lowest p99: 3.7 ms" printed the 100-connection values after it).
+    """
     top_level = lv.levels[-1]
     if lv.top.tie or len(lv.levels) == 1:
-        return lead(kind, lv.top, names, say("level", levels=str(top_level)))
+        return lead(kind, lv.top, names, say("level", levels=str(top_level))), ""
     holds = lv.holds()
     if holds == lv.levels:
-        return lead(kind, lv.top, names, say("every_level", levels=_levels(lv.levels)))
+        return lead(kind, lv.top, names, say("every_level", levels=_levels(lv.levels))), ""
     grouped: dict[tuple[str, ...], list[int]] = {}
     for c in lv.levels:
         if c not in holds:  # levels with the same outcome are said once: "at 10 and 50 connections …"
             st = lv.standings[c]
-            grouped.setdefault(st.leaders if st.tie else (st.best,), []).append(c)
+            # a tied group in display order, so the same tie at two levels is said once ("at 10 and 50 …")
+            tied = tuple(s for s in names if s in st.leaders)
+            grouped.setdefault(tied if st.tie else (st.best,), []).append(c)
     elsewhere = say("elsewhere_separator").join(
         _at(kind, levels, leaders, names) for leaders, levels in grouped.items()
     )
-    return say(
-        "holds_some", lead=lead(kind, lv.top, names, say("only_levels", levels=_levels(holds))), elsewhere=elsewhere
-    )
+    return lead(kind, lv.top, names, say("only_levels", levels=_levels(holds))), elsewhere
 
 
 def _at(kind: str, levels: Sequence[int], leaders: Sequence[str], names: Mapping[str, str]) -> str:
@@ -170,9 +187,34 @@ def _levels(levels: Sequence[int]) -> str:
 
 def score_lead(what: str, scores: Mapping[str, float], names: Mapping[str, str]) -> str:
     """'FastAPI scores highest on deployment simplicity'; equal scores (to the printed two decimals) tie."""
-    top = max(round(v, 2) for v in scores.values())
-    first = [names[s] for s in scores if round(scores[s], 2) == top]
+    printed = {s: Decimal(fmt(v, 2).replace(",", "")) for s, v in scores.items()}  # as printed, half up
+    top = max(printed.values())
+    first = [names[s] for s in scores if printed[s] == top]
     return say("score_lead" if len(first) == 1 else "score_tie", group=group(first), what=what)
+
+
+OTHER_PHASES = ("otel", "db", "otel_db")  # evidence.csv's {phase}_rss_load_peak_mb: traced, /db, traced /db
+
+
+def order_scope(load_order: Sequence[str], peaks: Mapping[str, Mapping[str, float]], names: Mapping[str, str]) -> str:
+    """Where the untraced /json order under load also holds: with tracing, on /db (peaks: phase -> stack -> MiB,
+    single peak readings, ranked by value). '' when no other phase was measured for every stack."""
+    held, moved = [], []
+    for phase in OTHER_PHASES:
+        values = peaks.get(phase, {})
+        if not values or any(s not in values for s in load_order):
+            continue
+        order = sorted(load_order, key=lambda s: (values[s], list(load_order).index(s)))
+        where = say(f"memory_{phase}")
+        if order == list(load_order):
+            held.append(where)
+        else:
+            moved.append(say("memory_phase_order", where=where, order=join_names([names[s] for s in order])))
+    if not held and not moved:
+        return ""
+    if not moved:
+        return say("memory_order_holds", phases=join_names(held))
+    return say("memory_order_untraced_only", elsewhere=say("elsewhere_separator").join(moved))
 
 
 def same_order(a: Standing, b: Standing, names: Mapping[str, str]) -> str:

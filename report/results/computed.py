@@ -8,6 +8,7 @@ from report.inputs.config import ReportConfig
 from report.inputs.data_schema import Environment as BenchEnvironment
 from report.inputs.rubric import CategoryResult, Rubric
 from report.results.latency import LatencyStats
+from report.results.reproduction import Reproduction
 from report.results.scoring import Robustness
 from report.results.stats import Stats
 
@@ -36,3 +37,4 @@ class Results:
     weights: dict[str, float]
     robustness: Robustness | None = None
     latency: LatencyStats | None = None
+    reproduction: Reproduction | None = None

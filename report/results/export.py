@@ -17,6 +17,7 @@ from typing import Any
 from report import __version__
 from report.inputs.rubric import score_of
 from report.results.computed import Results
+from report.results.findings import measured_areas
 from report.results.stats import ranking
 
 RESULTS_NAME = "backend-language-comparison.json"
@@ -43,6 +44,8 @@ def document(results: Results) -> dict[str, Any]:
     ids = cfg.stack_ids
     order = ranking(results.overall, lower_is_better=False)
     measures = _measures(results, ids)
+    for sid, extra in _printed_measures(results, ids).items():
+        measures[sid].update(extra)
     stacks = []
     for stack in cfg.stacks:
         sid = stack.id
@@ -57,6 +60,8 @@ def document(results: Results) -> dict[str, Any]:
                         "weight": c.weight,
                         "score": score_of(c.scores[sid]),
                         "meaning": c.levels.get(score_of(c.scores[sid]), ""),
+                        "evidence": c.scores[sid].evidence,
+                        "levels": {str(k): v for k, v in sorted(c.levels.items())},
                     }
                     for c in category.criteria
                 },
@@ -87,11 +92,77 @@ def document(results: Results) -> dict[str, Any]:
         "scale": {"min": rubric.scale.min, "max": rubric.scale.max},
         "weights": dict(results.weights),
         "units": UNITS,
-        "environment": env.model_dump(mode="json", exclude={"measured_at", "sample", "notes"}),
+        "environment": env.model_dump(mode="json", exclude={"measured_at", "sample"}),
         "levels": list(results.stats.levels),
         "top_level": results.stats.top_level,
         "stacks": stacks,
+        "robustness": _robustness(results),
+        "reproduction": _reproduction(results),
     }
+
+
+def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The figures the PDF prints beyond the plain spreads, with the statistic the PDF uses: throughput kept with
+    tracing (median traced ÷ median untraced req/s at the top level), sustainable rates (lower bounds flagged) and
+    the closed-loop peaks per endpoint (/db included)."""
+    stats, lat = results.stats, results.latency
+    out: dict[str, dict[str, Any]] = {sid: {} for sid in ids}
+    for key, area in measured_areas(stats).items():  # "37× faster than", "6.9× less than": against the best
+        best = area.values[area.best]
+        for sid, value in area.values.items():
+            if best > 0 and value > 0:
+                out[sid].setdefault("times_the_best", {})[key] = max(value, best) / min(value, best)
+    for sid, kept in stats.otel_cost().items():
+        out[sid]["kept_with_tracing"] = {"concurrency": stats.top_level, "ratio": kept}
+    if lat is None:
+        return out
+    for sid in ids:
+        sustainable = []
+        for endpoint, variant, stack in sorted(lat.series):
+            if stack != sid:
+                continue
+            rate = lat.sustainable(endpoint, variant, sid)
+            peak = lat.peaks.get((endpoint, variant, stack))
+            point = lat.series[(endpoint, variant, stack)].sustainable(lat.slo_ms[endpoint])
+            sustainable.append(
+                {
+                    "endpoint": endpoint,
+                    "variant": variant,
+                    "slo_ms": lat.slo_ms[endpoint],
+                    "rps": rate,
+                    "lower_bound": lat.capped(endpoint, variant, sid),
+                    "p99": _plain(point.p99) if point else None,  # its runs' p99s, as the table prints them
+                    "share_of_peak": point.offered / peak.rps.median if point and peak else None,
+                }
+            )
+        if sustainable:
+            out[sid]["sustainable"] = sustainable
+        peaks = [
+            {"endpoint": e, "variant": v, **_plain(peak)}
+            for (e, v, stack), peak in sorted(lat.peaks.items())
+            if stack == sid
+        ]
+        if peaks:
+            out[sid]["peaks"] = peaks
+    return out
+
+
+def _reproduction(results: Results) -> dict[str, Any] | None:
+    rep = results.reproduction
+    if rep is None:
+        return None
+    return {
+        "a": _plain(rep.a),
+        "b": _plain(rep.b),
+        "ratios": [{**_plain(r), "held": r.held} for r in rep.ratios],
+    }
+
+
+def _robustness(results: Results) -> dict[str, Any] | None:
+    rb = results.robustness
+    if rb is None:
+        return None
+    return {"samples": rb.samples, "seed": rb.seed, "wins": dict(rb.wins), "leaning": dict(rb.leaning)}
 
 
 def to_bytes(doc: Mapping[str, Any]) -> bytes:

@@ -169,15 +169,18 @@ def leader_values(area: Area) -> str:
 
 
 def tie_note(area: Area) -> str:
-    return "a tie: ranges of runs overlap; " if area.standing.tie else ""
+    return "a tie: within confidence intervals or drift; " if area.standing.tie else ""
 
 
 def big_ratio(area: Area, names: Mapping[str, str], on_machine: str, lv: claims.Levels | None = None) -> dict[str, str]:
     """A headline figure that reproduces on other machines: the ratio, with the absolute values as this run's."""
     st = area.standing
     times = claims.times(st, area.spreads)
-    lead = claims.lead_at_levels(area.kind, lv, names) if lv is not None else area.lead(names)
+    # the figures are the top level's: they follow its claim, and what other levels show comes after them
+    lead, elsewhere = claims.lead_parts(area.kind, lv, names) if lv is not None else (area.lead(names), "")
     values = f"{leader_values(area)} against {area.text(area.worst)} {on_machine}"
+    if elsewhere:
+        values = f"{values}{phrases().say('elsewhere_separator')}{elsewhere}"
     if times is None:  # no separated gap to state: the figure is the leaders' value
         number, _, unit = area.text(area.best).partition(" ")
         return {"number": number, "unit": unit, "label": lead, "detail": values}

@@ -1,8 +1,8 @@
 """Measured areas turned into scores, and how robust the overall ranking is to its weights.
 
-The transform: a stack whose range of runs overlaps the best stack's scores the maximum (the report's tie rule,
+The transform: a stack that ties with the best stack scores the maximum (the report's tie rule, report/claims.py,
 so noise cannot cost points); any other stack loses one point for every doubling of the gap to the best
-(max − log2(ratio)), down to the scale's minimum. A ratio is what reproduces between machines, a log ratio treats
+(max − log2(ratio)), down to the scale's minimum. A ratio travels better than an absolute figure, a log ratio treats
 "twice as slow" the same in every area, and a 40× gap cannot swamp the other areas by more than the scale allows.
 """
 

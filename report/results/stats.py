@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from report.inputs.data import Benchmarks
+from report.results.drift import swing
+from report.results.intervals import median_interval
+
+ROUND_READING = re.compile(r"after load round (\d+)")  # the harness's calibration points between load rounds
 
 
 @dataclass(frozen=True)
@@ -19,6 +27,16 @@ class Spread:
     max: float
     n: int
     values: tuple[float, ...]
+    ci_low: float | None = None  # the median's 95% bootstrap interval (report/intervals.py)
+    ci_high: float | None = None
+    drift: float = 0.0  # round-to-round range ÷ median after calibration, where rounds and calibration exist
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The median's 95% bootstrap interval: as computed (`with_interval`), or computed now (cached)."""
+        if self.ci_low is None or self.ci_high is None:
+            return median_interval(self.values)
+        return self.ci_low, self.ci_high
 
 
 @dataclass(frozen=True)
@@ -93,32 +111,82 @@ def spread(values: Iterable[float]) -> Spread:
     )
 
 
+def with_interval(s: Spread) -> Spread:
+    """The spread with its median's bootstrap interval filled in, as the results JSON gives it. Only the report's
+    compared figures get one up front (a bootstrap per ladder rate would cost a build seconds); any other spread
+    computes its interval when a comparison asks (`Spread.interval`)."""
+    low, high = median_interval(s.values)
+    return dataclasses.replace(s, ci_low=low, ci_high=high)
+
+
+def round_drift(by_round: Sequence[tuple[int, float]], calibration: Mapping[int, float]) -> float:
+    """How far one stack's figure moved from round to round once the machine's speed is taken out: each round's
+    value times that round's calibration reading ÷ the readings' median (a slower machine reads longer), then
+    range ÷ median. 0 without two calibrated rounds."""
+    rounds = [(r, v) for r, v in by_round if r in calibration]
+    if len(rounds) < 2:
+        return 0.0
+    mid = statistics.median(calibration[r] for r, _ in rounds)
+    return swing([v * calibration[r] / mid for r, v in rounds])
+
+
+def round_calibration(readings: Iterable[tuple[str, float]]) -> dict[int, float]:
+    """The calibration reading after each load round, by round number ('after load round 2' -> 2)."""
+    out: dict[int, float] = {}
+    for at, ms in readings:
+        found = ROUND_READING.fullmatch(at.strip())
+        if found:
+            out[int(found[1])] = ms
+    return out
+
+
 def quantile(ordered: Sequence[float], q: float) -> float:
-    """Linear-interpolation quantile of sorted values (the same rule as pandas' default)."""
+    """Linear-interpolation quantile of sorted values (the same rule as pandas' default), worked out on the values'
+    decimal text: the median of 50.8 and 50.9 is 50.85, which prints 50.9 half up, where binary arithmetic gives
+    50.849999… and 50.8."""
     position = (len(ordered) - 1) * q
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    a, b = Decimal(repr(float(ordered[low]))), Decimal(repr(float(ordered[high])))
+    return float(a + (b - a) * Decimal(repr(position - low)))
+
+
+def median(values: Iterable[float]) -> float:
+    """The median, on the values' decimal text (see `quantile`)."""
+    return quantile(sorted(float(v) for v in values), 0.5)
 
 
 def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
     """Summarise every table, keyed by stack id in display order."""
-    startup = {sid: spread(bench.startup.loc[bench.startup["stack"] == sid, "startup_ms"]) for sid in stack_ids}
+    startup = {
+        sid: with_interval(spread(bench.startup.loc[bench.startup["stack"] == sid, "startup_ms"])) for sid in stack_ids
+    }
     mem = bench.memory
-    idle = {sid: spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "idle"), "rss_mb"]) for sid in stack_ids}
-    load_mem = {sid: spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "load"), "rss_mb"]) for sid in stack_ids}
+    idle = {
+        sid: with_interval(spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "idle"), "rss_mb"]))
+        for sid in stack_ids
+    }
+    load_mem = {
+        sid: with_interval(spread(mem.loc[(mem["stack"] == sid) & (mem["phase"] == "load"), "rss_mb"]))
+        for sid in stack_ids
+    }
     tp = bench.throughput
     tp = tp.loc[tp["endpoint"] == "json"]  # /db rows have their own section (report/results/latency.py)
     load: dict[tuple[str, int, str], LoadPoint] = {}
+    cal = bench.environment.calibration
+    per_round = round_calibration((r.at, r.ms) for r in cal.readings) if cal is not None else {}
     for key, group in tp.groupby(["variant", "concurrency", "stack"], sort=True):
         variant, level, sid = (str(part) for part in key)
+        by_round = list(zip((int(r) for r in group["run"]), map(float, group["requests_per_sec"]), strict=True))
         load[(variant, int(level), sid)] = LoadPoint(
-            rps=spread(group["requests_per_sec"]),
-            p50=float(group["latency_p50_ms"].median()),
-            p90=float(group["latency_p90_ms"].median()),
-            p99=float(group["latency_p99_ms"].median()),
+            rps=dataclasses.replace(
+                with_interval(spread(group["requests_per_sec"])), drift=round_drift(by_round, per_round)
+            ),
+            p50=median(group["latency_p50_ms"]),
+            p90=median(group["latency_p90_ms"]),
+            p99=median(group["latency_p99_ms"]),
             errors=int(group["errors"].sum()),
-            p99_runs=spread(group["latency_p99_ms"]),
+            p99_runs=with_interval(spread(group["latency_p99_ms"])),
             rps_by_run=tuple(
                 sorted(zip((int(r) for r in group["run"]), map(float, group["requests_per_sec"]), strict=True))
             ),

@@ -188,7 +188,7 @@ def grouped_bars(
                 )
             direct_label(
                 ax,
-                f"{series_labels[-1]} {values[-1]:,.{decimals}f} {unit}",
+                f"{series_labels[-1]} {fmt(values[-1], decimals)} {unit}",
                 max(values),
                 y,
                 dx=7,
@@ -297,11 +297,11 @@ def rate_curves(
                 ends.append((rates[k][-1], p99[k][-1], mark.label, k))
         ax.set_xscale("log")
         ax.set_yscale("log")
-        fmt = FuncFormatter(lambda v, _p: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+        ticks = FuncFormatter(lambda v, _p: fmt(v, 0) if v >= 1 else f"{v:g}")
         for axis in (ax.xaxis, ax.yaxis):
             # plain numbers at 1, 2 and 5 of each decade: no "6 × 10¹" minor labels
             axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-            axis.set_major_formatter(fmt)
+            axis.set_major_formatter(ticks)
             axis.set_minor_formatter(NullFormatter())
         ax.axhline(slo_ms, color=INK, linewidth=1.0, linestyle=(0, (1, 1.5)), zorder=1)
         lo_x, hi_x = ax.get_xlim()

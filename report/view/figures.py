@@ -20,7 +20,7 @@ from typing import Any
 from report.results import claims
 from report.results.computed import Chart, Results
 from report.results.findings import MEMORY_UNIT, Area, level_claims, measured_areas
-from report.results.numbers import decimals_for, percent, ratio
+from report.results.numbers import decimals_for, fmt, percent, ratio
 from report.view import latency as latency_view
 from report.view.context import mid_sentence
 from report.view.marks import MAX_DOTS, Mark
@@ -128,7 +128,7 @@ def plan(results: Results) -> list[ChartJob]:
                     f"Requests per second at {stats.top_level} connections",
                     tp,
                     names,
-                    f"{claims.lead_at_levels('throughput', lv['throughput'], names)}, {tp.gap(names)}",
+                    _claim_then_gap("throughput", lv["throughput"], names, tp.gap(names)),
                 ),
                 caption=f"{claims.lead_at_levels('throughput', lv['throughput'], names)}.",
                 source="throughput.csv, baseline variant; lines are medians, bands the range of runs.",
@@ -194,7 +194,7 @@ def plan(results: Results) -> list[ChartJob]:
             jobs.append(ChartJob(job.key, job.function, args, Chart(job.file, job.alt, job.caption, job.source)))
     scale = (results.rubric.scale.min, results.rubric.scale.max)
     overall = sorted(results.overall, key=lambda s: -results.overall[s])
-    listing = ", ".join(f"{names[s]} {results.overall[s]:.2f}" for s in overall)
+    listing = ", ".join(f"{names[s]} {fmt(results.overall[s], 2)}" for s in overall)
     jobs.insert(
         0,
         ChartJob(
@@ -212,7 +212,7 @@ def plan(results: Results) -> list[ChartJob]:
     )
     for category in results.categories:
         ranked = sorted(category.scores, key=lambda s: -category.scores[s])
-        listing = ", ".join(f"{names[s]} {category.scores[s]:.2f}" for s in ranked)
+        listing = ", ".join(f"{names[s]} {fmt(category.scores[s], 2)}" for s in ranked)
         jobs.append(
             ChartJob(
                 f"score-{category.id}",
@@ -221,7 +221,7 @@ def plan(results: Results) -> list[ChartJob]:
                 Chart(
                     f"score-{category.id}.svg",
                     alt=f"{category.title}, weighted rubric score from {scale[0]} to {scale[1]}: {listing}.",
-                    caption=f"{names[ranked[0]]} scores highest on {mid_sentence(category.title)}.",
+                    caption=f"{claims.score_lead(mid_sentence(category.title), category.scores, names)}.",
                     source="rubric.yaml, weighted sum of criterion scores.",
                 ),
             )
@@ -309,3 +309,9 @@ class Pending:
             if job.key in drawn:
                 self.svgs[job.key] = drawn[job.key]
                 cache_set(self.cache, job_key(job), drawn[job.key])
+
+
+def _claim_then_gap(kind: str, lv: claims.Levels, names: Mapping[str, str], gap: str) -> str:
+    """The top level's claim with its (top-level) gap, then what the other levels show."""
+    top, elsewhere = claims.lead_parts(kind, lv, names)
+    return f"{top}, {gap}; {elsewhere}" if elsewhere else f"{top}, {gap}"

@@ -12,8 +12,9 @@ from typing import Any
 from report.inputs.config import ReportConfig
 from report.inputs.phrases import phrases
 from report.results import claims, sustained
+from report.results.intervals import ratio_interval
 from report.results.latency import LatencyStats, Series
-from report.results.numbers import decimals_for, fmt, join_names, percent
+from report.results.numbers import decimals_for, fmt, join_names, percent, ratio
 from report.results.sustained import Knee
 
 TITLES = {"json": "/json (hello world)", "db": "/db (one PostgreSQL row)"}
@@ -76,6 +77,26 @@ def db_claim(lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, st
         return None
     st = claims.standing(spreads, lower_is_better=False)
     return claims.lead("throughput", st, names, "on /db"), claims.gap("throughput", st, spreads, names)
+
+
+def db_against_json(lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, str]) -> str:
+    """Whether the /db gap between the most and the fewest requests is narrower or wider than on /json, from the
+    closed-loop peaks: the two ratios' bootstrap intervals must not overlap for 'narrows' or 'widens'."""
+    db = {s: lat.peaks[("db", "baseline", s)].rps for s in stack_ids if ("db", "baseline", s) in lat.peaks}
+    js = {s: lat.peaks[("json", "baseline", s)].rps for s in stack_ids if ("json", "baseline", s) in lat.peaks}
+    have = [s for s in stack_ids if s in db and s in js]
+    if len(have) < 2:
+        return ""
+    top = max(have, key=lambda s: db[s].median)
+    bottom = min(have, key=lambda s: db[s].median)
+    json_low, json_high = ratio_interval(js[top].values, js[bottom].values)
+    db_low, db_high = ratio_interval(db[top].values, db[bottom].values)
+    json_ratio, db_ratio = js[top].median / js[bottom].median, db[top].median / db[bottom].median
+    if json_low <= db_high and db_low <= json_high:
+        key = "db_gap_same"
+    else:
+        key = "db_gap_narrows" if db_ratio < json_ratio else "db_gap_widens"
+    return claims.say(key, top=names[top], bottom=names[bottom], json_ratio=ratio(json_ratio), db_ratio=ratio(db_ratio))
 
 
 def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -> list[Job]:
@@ -223,6 +244,7 @@ def facts(cfg: ReportConfig, lat: LatencyStats | None) -> dict[str, str]:
     claim = db_claim(lat, cfg.stack_ids, names)
     if claim:
         out["db.lead"], out["db.gap"] = claim
+        out["db.against_json"] = db_against_json(lat, cfg.stack_ids, names)
     db = {s: lat.peaks[("db", "baseline", s)] for s in cfg.stack_ids if ("db", "baseline", s) in lat.peaks}
     if db:
         order = sorted(db, key=lambda s: -db[s].rps.median)

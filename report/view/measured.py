@@ -3,15 +3,18 @@ environment they were measured in. Plain, formatted values; the templates comput
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from report.results import claims
+from report.inputs.phrases import phrases
 from report.results.computed import Chart
-from report.results.findings import drift_flags
+from report.results.drift import swing
+from report.results.findings import day, drift_flags
 from report.results.numbers import decimals_for, fmt, join_names, percent
 from report.results.stats import ranking
 from report.view.context import Context, headline, spread_cells, stacks_color, versions, winner_row
+from report.view.typography import house_style
 
 
 def startup(ctx: Context, charts: Mapping[str, Chart]) -> dict[str, Any]:
@@ -81,9 +84,9 @@ def throughput(ctx: Context, charts: Mapping[str, Chart]) -> dict[str, Any]:
         "level": str(stats.top_level),
         "groups": groups,
         "latency": winner_row(ctx, areas["latency"]),
-        "headline": headline(ctx, areas["throughput"], claims.lead_at_levels("throughput", lv["throughput"], names))
+        "headline": headline(ctx, areas["throughput"], lv["throughput"])
         + " "
-        + headline(ctx, areas["latency"], claims.lead_at_levels("latency", lv["latency"], names)),
+        + headline(ctx, areas["latency"], lv["latency"]),
         "chart": charts["throughput"],
         "latency_chart": charts["latency"],
     }
@@ -120,7 +123,7 @@ def environment(ctx: Context) -> dict[str, Any]:
     return {
         "measured_at": measured_at.isoformat() if hasattr(measured_at, "isoformat") else str(measured_at),
         "machine": env.machine.model_dump(),
-        "load_tool": env.load_tool,
+        "load_tool": house_style(env.load_tool),
         "method": {
             "runs": env.method.runs,
             "warmup_s": f"{env.method.warmup_s:g}",
@@ -129,15 +132,36 @@ def environment(ctx: Context) -> dict[str, Any]:
             "startup_runs": str(min(s.n for s in stats.startup.values())),
         },
         "versions": versions(cfg, env.versions),
-        "notes": shown_notes(env.notes, env.drift),
-        "pinning": env.pinning or "",
+        "notes": [house_style(n) for n in shown_notes(env.notes, env.drift)],
+        "pinning": house_style(env.pinning or ""),
         "tracing": env.tracing.model_dump() if env.tracing else None,
         "measured_by": env.measured_by or "",
         "has_otel": bool(stats.otel_cost()),
         "calibration": ctx.calibration,
         "day": ctx.measured_day,
-        "drift": drift_flags(env, stats, ctx.names),
+        "drift": [house_style(flag) for flag in drift_flags(env, stats, ctx.names)],
+        "round_drift": round_drift_rows(ctx),
     }
+
+
+def round_drift_rows(ctx: Context) -> list[dict[str, Any]]:
+    """Each stack's round-to-round drift of /json throughput at the top level, as measured and after calibration
+    (the figure the tie rule uses); empty when the run has one round or no calibration between rounds."""
+    stats = ctx.results.stats
+    rows = []
+    for sid in ctx.results.config.stack_ids:
+        cells: dict[str, dict[str, str]] = {}
+        for variant in stats.variants:
+            point = stats.load.get((variant, stats.top_level, sid))
+            if point is None or len(point.rps_by_run) < 2:
+                continue
+            cells[variant] = {
+                "raw": percent(swing([v for _r, v in point.rps_by_run])),
+                "calibrated": percent(point.rps.drift),
+            }
+        if cells and any(stats.load[(v, stats.top_level, sid)].rps.drift > 0 for v in cells):
+            rows.append({"stack": ctx.names[sid], "color": stacks_color(ctx.results.config, sid), **cells})
+    return rows
 
 
 # The template states this limitation itself, and more precisely (which figures it applies to). Harnesses before
@@ -150,3 +174,70 @@ def shown_notes(notes: list[str], drift: list[str]) -> list[str]:
     """The harness's method notes the Limitations list shows: drift flags have their own list, and the closed-loop
     caveat is the template's own first limitation, so neither is printed twice."""
     return [n for n in notes if n not in drift and not n.startswith(CLOSED_LOOP_NOTE)]
+
+
+def reproduction(ctx: Context) -> dict[str, Any]:
+    """The Reproducibility table: each headline ratio in run A and run B, with intervals, held or moved."""
+    rep, names = ctx.results.reproduction, ctx.names
+    if rep is None:
+        none = phrases().say("repro_none", day=ctx.measured_day)
+        return {"rows": [], "summary": none, "glance": none}
+    rows = []
+    for r in rep.ratios:
+        cell = _kept_cell if r.area == "kept" else _ratio_cell
+        rows.append(
+            {
+                "area": r.area,
+                "top": names[r.top],
+                "bottom": names.get(r.bottom, ""),
+                "a": cell(r.a, r.a_low, r.a_high, RATIO_DECIMALS),
+                "b": cell(r.b, r.b_low, r.b_high, RATIO_DECIMALS),
+                "held": r.held,
+            }
+        )
+    moved = [r for r in rep.ratios if not r.held]
+    listing = join_names([_ratio_name(r.area, names[r.top], names.get(r.bottom, "")) for r in moved])
+    summary = phrases().say(
+        "repro_summary",
+        a_cpu=rep.a.cpu,
+        a_day=day(dt.date.fromisoformat(rep.a.measured_at)),
+        b_cpu=rep.b.cpu,
+        b_day=day(dt.date.fromisoformat(rep.b.measured_at)),
+        held=str(len(rep.ratios) - len(moved)),
+        total=str(len(rep.ratios)),
+        moved=phrases().say("repro_moved", list=listing) if moved else "",
+    )
+    runs = [
+        {
+            "name": name,
+            "cpu": info.cpu,
+            "day": day(dt.date.fromisoformat(info.measured_at)),
+            "rounds": str(info.rounds),
+            "runs": str(info.runs),
+            "open_loop_runs": str(info.open_loop_runs or "–"),
+        }
+        for name, info in (("A", rep.a), ("B", rep.b))
+    ]
+    glance = phrases().say(
+        "repro_glance",
+        a_day=runs[0]["day"],
+        b_day=runs[1]["day"],
+        held=str(len(rep.ratios) - len(moved)),
+        total=str(len(rep.ratios)),
+    )
+    return {"rows": rows, "summary": summary, "runs": runs, "glance": glance}
+
+
+RATIO_DECIMALS = 2  # a ratio that moved by less than 0.05 must not print the same in both runs
+
+
+def _ratio_cell(value: float, low: float, high: float, d: int) -> str:
+    return f"{fmt(value, d)}× ({fmt(low, d)}–{fmt(high, d)})"
+
+
+def _kept_cell(value: float, low: float, high: float, _d: int) -> str:
+    return f"{percent(value)} ({percent(low)}–{percent(high)})"
+
+
+def _ratio_name(area: str, top: str, bottom: str) -> str:
+    return phrases().say(f"repro_{area}", top=top, bottom=bottom)

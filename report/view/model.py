@@ -20,6 +20,7 @@ from report.view import latency as latency_view
 from report.view import measured as view_measured
 from report.view import scores as view_scores
 from report.view.context import context, mid_sentence
+from report.view.typography import house_style
 
 PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
 PAGE_HEIGHTS = {"a4": "297mm", "letter": "279.4mm"}  # the full-bleed cover fills exactly one page
@@ -42,7 +43,7 @@ def facts(results: Results) -> dict[str, str]:
         "env.warmup_s": f"{results.environment.method.warmup_s:g}",
         "env.cores": str(results.environment.machine.cores),
         "env.levels": join_names([str(c) for c in stats.levels]),
-        "env.load_tool": results.environment.load_tool,
+        "env.load_tool": house_style(results.environment.load_tool),
     }
     areas = measured_areas(stats)
     for key, area in areas.items():
@@ -58,10 +59,17 @@ def facts(results: Results) -> dict[str, str]:
     for key, lv in level_claims(stats).items():  # measured at several loads: the claim names where it holds
         out[f"{key}.lead"] = claims.lead_at_levels(key, lv, names)
     out["memory.order_under_load"] = claims.same_order(areas["memory_idle"].standing, areas["memory"].standing, names)
+    peaks = {
+        phase: {sid: value for (sid, m), (value, _unit) in stats.evidence.items() if m == f"{phase}_rss_load_peak_mb"}
+        for phase in claims.OTHER_PHASES
+    }
+    scope = claims.order_scope(areas["memory"].order, peaks, names)
+    out["memory.order_scope"] = f"; {scope}" if scope else ""
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
     out.update(latency_view.facts(cfg, results.latency))
     out.update(latency_view.method_facts(results.environment))
+    out["reproduction.summary"] = view_measured.reproduction(context(results))["summary"]
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)
         out[f"{category.id}.best"] = names[order[0]]
@@ -105,6 +113,7 @@ def view_model(
         "throughput": view_measured.throughput(ctx, charts),
         "latency_load": latency_view.view(cfg, results.latency, charts, stats.evidence, env.method),
         "otel_cost": view_measured.otel_cost(ctx, charts),
+        "reproduction": view_measured.reproduction(ctx),
         "categories": view_scores.categories(ctx, copy, charts),
         "choose": view_scores.choose(ctx),
         "scale": {"min": str(results.rubric.scale.min), "max": str(results.rubric.scale.max)},

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,11 +17,12 @@ from report.results.numbers import decimals_for, fmt, percent
 from report.results.stats import ranking
 from report.view import latency as latency_view
 from report.view.context import Context, area_titles, mid_sentence, stacks_color, weights
+from report.view.typography import counted
 
 RULES = {
-    "startup": "median startup time; each stack's range of runs is compared with the fastest stack's",
-    "memory": "median peak memory under load (the phase the headline uses); ranges compared with the smallest",
-    "throughput": "median requests/s at the highest concurrency; ranges compared with the most requests",
+    "startup": "median startup time; each stack's confidence interval is compared with the fastest stack's",
+    "memory": "median peak memory under load (the phase the headline uses); intervals compared with the smallest",
+    "throughput": "median requests/s at the highest concurrency; intervals and drift compared with the most requests",
 }
 
 
@@ -95,8 +97,12 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
     if any(("json", "baseline", stats.top_level, s.id) in bounds for s in cfg.stacks):
         leading["throughput"] = set()  # a peak wrk itself set is a lower bound: no stack is best on it
     scorecard = []
+    cost = stats.otel_cost()
+    kept_leaders = set(lv["kept"].top.leaders) if "kept" in lv else set()
     for s in cfg.stacks:
         sid = s.id
+        # the measured cost of tracing beside the OpenTelemetry score: the Part 32 reader deploys with traces
+        kept_cells = [{"text": percent(cost[sid]) if sid in cost else "–", "win": sid in kept_leaders}] if cost else []
         scorecard.append(
             {
                 "stack": s.name,
@@ -111,6 +117,7 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
                         "win": sid in leading["latency"],
                     },
                     *latency_view.scorecard_cells(results.latency, sid),
+                    *kept_cells,
                     *[{"text": fmt(c.scores[sid], 2), "win": winners[c.id] == sid} for c in results.categories],
                     {"text": fmt(results.overall[sid], 2), "win": winners["overall"] == sid},
                 ],
@@ -123,12 +130,12 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
         f"Throughput, /json at {stats.top_level} (req\u2060/\u2060s)",  # word joiners: the unit never wraps
         f"p99, /json at {stats.top_level} (ms)",
         *latency_view.scorecard_columns(results.latency),
+        *(["Kept with tracing"] if stats.otel_cost() else []),
         *[_short_title(c.title) for c in results.rubric.categories],
         f"Overall ({scale.min}–{scale.max})",
     ]
     big = [big_ratio(areas["startup"], names, ctx.on_machine), big_memory(areas["memory"], names)]
     big.append(big_ratio(areas["throughput"], names, ctx.on_machine, lv["throughput"]))
-    cost = stats.otel_cost()
     if cost and "cost" in lv:
         worst = lv["cost"].top
         big.append(
@@ -152,7 +159,11 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
             "scale_max": str(scale.max),
             "runner_up": names[overall_order[1]],
             "runner_up_score": fmt(results.overall[overall_order[1]], 2),
-            "robust": percent(results.robustness.wins[overall_order[0]]) if results.robustness else "",
+            "robust": (
+                share(results.robustness.wins[overall_order[0]], results.robustness.samples)
+                if results.robustness
+                else ""
+            ),
         },
     }
 
@@ -189,7 +200,7 @@ def choose(ctx: Context) -> list[dict[str, str]]:
                     [
                         names[s]
                         for s in ranking(r.scores, False)
-                        if round(r.scores[s], 2) == round(max(r.scores.values()), 2)
+                        if fmt(r.scores[s], 2) == fmt(max(r.scores.values()), 2)
                     ]
                 ),
                 "why": f"weighted score {fmt(max(r.scores.values()), 2)} of {scale.max}",
@@ -229,7 +240,7 @@ def _robustness_rows(ctx: Context, titles: Mapping[str, str]) -> dict[str, Any]:
         {
             "stack": ctx.names[s],
             "color": stacks_color(ctx.results.config, s),
-            "share": "under 1%" if 0 < rb.wins[s] < 0.005 else percent(rb.wins[s]),
+            "share": share(rb.wins[s], rb.samples),
             "leaning": (
                 "most weightings"
                 if rb.wins[s] >= 0.5
@@ -254,6 +265,7 @@ def _measure_text(measure: str, value: float, unit: str) -> str:
     if unit == "%":  # one way to print a percentage in the whole report
         return f"{name}: {percent(value / 100)}"
     number = fmt(value, 0) if float(value).is_integer() else fmt(value, decimals_for([value]))
+    unit = counted(value, unit)  # "1 span/request", not "1 spans/request"
     return f"{name}: {number}{(' ' + unit) if unit else ''}"
 
 
@@ -261,3 +273,9 @@ def _short_title(title: str) -> str:
     return {"OpenTelemetry integration complexity": "OTel score", "Deployment simplicity": "Deploy score"}.get(
         title, title
     )
+
+
+def share(fraction: float, samples: int) -> str:
+    """A share of `samples` weightings with the decimals that count resolves: of 1,000, one decimal (985 of
+    1,000 is 98.5%, never rounded to 99%)."""
+    return percent(fraction, max(0, math.ceil(math.log10(samples / 100)))) if samples > 0 else percent(fraction)

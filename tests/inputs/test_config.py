@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report.inputs.config import LOGO_TYPES, check_asset, load_config
+from report.inputs.config import LOGO_TYPES, check_asset, load_config, stack_order_problem
 from tests.conftest import edit
 
 
@@ -55,3 +55,16 @@ def test_check_asset_names_each_way_a_path_can_be_unusable(data_dir: Path) -> No
     assert "inside the data folder" in str(check_asset(data_dir, "/etc/logo.svg", LOGO_TYPES))
     assert "expected a file ending in" in str(check_asset(data_dir, "report.yaml", LOGO_TYPES))
     assert "file not found" in str(check_asset(data_dir, "brand/missing.svg", LOGO_TYPES))
+
+
+def test_a_title_that_lists_the_stacks_lists_them_in_the_report_order(data_dir: Path) -> None:
+    edit(data_dir / "report.yaml", 'subtitle: "Go vs Bun vs FastAPI:', 'subtitle: "Bun vs FastAPI vs Go:')
+    _config, problems = load_config(data_dir, "data")
+    assert [str(p) for p in problems] == [
+        "data/report.yaml:3: subtitle: expected the stacks in the order of `stacks` (Go, Bun, FastAPI), "
+        "found Bun, FastAPI, Go"
+    ]
+
+
+def test_a_name_inside_another_word_is_not_a_listed_stack() -> None:
+    assert stack_order_problem("Good for Bun and FastAPI", ["Go", "Bun", "FastAPI"]) is None

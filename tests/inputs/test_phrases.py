@@ -48,7 +48,7 @@ def test_a_dropped_and_an_invented_placeholder_name_the_file_line_and_key(tmp_pa
 
 def test_every_problem_at_once_unknown_missing_and_unbalanced(tmp_path: Path) -> None:
     text = SOUND.replace("same_order:", "same_ordr:").replace(
-        'tie: "ranges of runs overlap: a tie"', 'tie: "ranges of runs overlap: {a tie"'
+        'tie: "within confidence intervals or drift: a tie"', 'tie: "within confidence intervals or drift: {a tie"'
     )
     text = text.replace("  startup: {one: starts fastest,", "  startup: {one: starts fastest, fast: quick,")
     found = problems_of(tmp_path, text)

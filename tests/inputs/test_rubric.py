@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from report.errors import BuildError
-from report.inputs.rubric import Rubric, StackScore, category_scores, load_rubric, overall_scores, score_of
+from report import pipeline
+from report.errors import BuildError, InputError
+from report.inputs.rubric import (
+    Rubric,
+    Scale,
+    ScoreFrom,
+    StackScore,
+    category_scores,
+    load_rubric,
+    overall_scores,
+    score_of,
+)
 from report.pipeline import load
 from tests.conftest import BUNDLED, edit
 
@@ -231,3 +242,66 @@ def test_every_measured_score_in_the_bundled_rubric_follows_its_evidence() -> No
         assert rule is not None
         for sid, entry in criterion.scores.items():
             assert entry.score == rule.level(evidence[(sid, rule.measure)], inputs.rubric.scale), (criterion.id, sid)
+
+
+def _rubric_with(tmp_path: Path, edit_from: str, edit_to: str) -> list[str]:
+    data = tmp_path / "data"
+    shutil.copytree(BUNDLED, data)
+    path = data / "rubric.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert edit_from in text
+    path.write_text(text.replace(edit_from, edit_to, 1), encoding="utf-8")
+    try:
+        pipeline.load(data)
+    except InputError as exc:
+        return [str(p) for p in exc.problems()]
+    return []
+
+
+def test_identical_measured_evidence_gives_identical_scores(tmp_path: Path) -> None:
+    # Go, Bun and FastAPI all measure 1 server span per request with http.route on 100% (evidence.csv)
+    found = _rubric_with(
+        tmp_path,
+        '            score: 4\n            evidence: "Measured: FastAPI\'s built-in OpenTelemetry makes one server span',
+        '            score: 5\n            evidence: "Measured: FastAPI\'s built-in OpenTelemetry makes one server span',
+    )
+    assert len(found) == 1
+    assert found[0].endswith(
+        "categories[0].criteria[1].scores: expected one score for stacks with identical measured evidence "
+        "(otel_auto_server_spans_per_req = 1 spans/request, otel_server_span_has_route = 1 ratio), "
+        "found go 4, bun 4, fastapi 5; score them alike, or set evidence_decides: false if the measures do not "
+        "decide this criterion"
+    ), found
+
+
+def test_every_shipped_criterion_scores_identical_evidence_alike() -> None:
+    rubric = pipeline.load(BUNDLED).rubric
+    evidence = pipeline.compute(pipeline.load(BUNDLED)).stats.evidence
+    for category in rubric.categories:
+        for criterion in category.criteria:
+            if not criterion.evidence_decides or not criterion.measures:
+                continue
+            by_evidence: dict[tuple[tuple[float, str], ...], set[int | None]] = {}
+            for sid, entry in criterion.scores.items():
+                if any((sid, m) not in evidence for m in criterion.measures):
+                    continue
+                key = tuple(evidence[(sid, m)] for m in criterion.measures)
+                by_evidence.setdefault(key, set()).add(entry.score)
+            assert all(len(scores) == 1 for scores in by_evidence.values()), criterion.id
+
+
+def test_setup_effort_is_scored_from_the_measured_setup_lines() -> None:
+    rubric = pipeline.load(BUNDLED).rubric
+    setup = next(c for c in rubric.categories[0].criteria if c.id == "setup")
+    # FastAPI's measured variant: 13 setup lines in the service, so "a few lines", not zero-code
+    assert setup.scores["fastapi"].score == 4
+
+
+def test_a_threshold_has_a_tie_margin_so_4_kib_costs_no_level() -> None:
+    rule = ScoreFrom(
+        measure="artifact_size_mb", better="lower", thresholds={2: 200, 3: 100, 4: 40, 5: 10}, tie_margin=0.05
+    )
+    scale = Scale(min=1, max=5)
+    assert rule.level(10.0041, scale) == 5
+    assert rule.level(10.6, scale) == 4
+    assert ScoreFrom(measure="m", better="lower", thresholds={2: 200, 3: 100, 4: 40, 5: 10}).level(10.0041, scale) == 4

@@ -141,7 +141,7 @@ def test_the_cover_and_the_callouts_read_in_order_without_the_watermark(built: d
         "EDITION",
         "Backend Language",
         "Go",
-        "Bun vs FastAPI vs Go:",
+        "Go vs Bun vs FastAPI:",
         "Sample data.",
         "Go starts fastest",
     ]

@@ -6,7 +6,17 @@ import re
 from pathlib import Path
 
 from report import pipeline
-from report.results.claims import across, gap, lead, lead_at_levels, overlaps, score_lead, standing
+from report.results.claims import (
+    across,
+    gap,
+    lead,
+    lead_at_levels,
+    lead_parts,
+    order_scope,
+    overlaps,
+    score_lead,
+    standing,
+)
 from report.results.stats import Spread, spread
 from report.view.model import facts
 from tests.conftest import BUNDLED
@@ -24,7 +34,7 @@ def test_overlapping_ranges_are_a_tie_even_when_one_median_is_lower() -> None:
     st = standing(p99, lower_is_better=True)
     assert st.best == "bun" and st.leaders == ("bun", "go") and st.tie
     sentence = lead("latency", st, NAMES)
-    assert sentence == "Bun and Go have the lowest p99 latency (ranges of runs overlap: a tie)"
+    assert sentence == "Bun and Go have the lowest p99 latency (within confidence intervals or drift: a tie)"
     assert "Bun has the lowest" not in sentence
 
 
@@ -88,21 +98,22 @@ def test_a_tie_at_the_top_level_names_that_level() -> None:
 
 def test_equal_scores_tie() -> None:
     assert score_lead("deployment", {"go": 4.0, "bun": 4.001, "fastapi": 2.0}, NAMES) == (
-        "Go and Bun tie for the highest score on deployment"
+        "Go and Bun tie for the best score on deployment"
     )
-    assert score_lead("deployment", {"go": 5.0, "bun": 4.0}, NAMES) == "Go scores highest on deployment"
+    assert score_lead("deployment", {"go": 5.0, "bun": 4.0}, NAMES) == "Go has the best score on deployment"
 
 
 def test_the_report_uses_tie_wording_when_the_data_overlaps(data_dir: Path) -> None:
-    # give Bun one start as fast as Go's slowest: the startup claim becomes a tie everywhere it is made
+    # give Bun Go's own starts: the medians' confidence intervals coincide, a tie everywhere the claim is made
     text = (data_dir / "benchmarks" / "startup.csv").read_text(encoding="utf-8").splitlines()
-    go_max = max(float(line.split(",")[2]) for line in text[1:] if line.startswith("go,"))
+    go = [line.split(",")[2] for line in text[1:] if line.startswith("go,")]
     bun_rows = [i for i, line in enumerate(text) if line.startswith("bun,")]
-    stack, run, _ = text[bun_rows[0]].split(",")
-    text[bun_rows[0]] = f"{stack},{run},{go_max}"
+    for n, i in enumerate(bun_rows):
+        stack, run, _ = text[i].split(",")
+        text[i] = f"{stack},{run},{go[n % len(go)]}"
     (data_dir / "benchmarks" / "startup.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
     f = facts(pipeline.check(data_dir))
-    assert f["startup.lead"] == "Go and Bun start fastest (ranges of runs overlap: a tie)"
+    assert f["startup.lead"] == "Go and Bun start fastest (within confidence intervals or drift: a tie)"
     assert f["startup.best"] == "Go and Bun"
 
 
@@ -111,3 +122,52 @@ def test_the_shipped_report_has_none_of_the_old_slips() -> None:
     for slip in ("20+ runs", "Simplest: ", "Under load the order can change", "not fork-safe", "15.4 %"):
         assert slip not in html
     assert not re.search(r"\d (MB|GB)\b|\((MB|GB)\)", html), "binary units are labelled MiB and GiB"
+
+
+def test_the_shipped_report_has_none_of_issue_19s_slips() -> None:
+    html, _ = pipeline.render(pipeline.load(BUNDLED), "a4")
+    text = re.sub(r"<[^>]+>", "", html)
+    assert not re.search(r"\d %", text), "one percent style: 99%, never 99 %"
+    assert "(s)" not in text, "proper plurals, never thread(s)"
+    assert not re.search(r"\b1 spans\b", text)
+    assert "narrows the gaps" not in text and "changes the picture" not in text
+    assert "reproduce on other machines" not in text and "drift hits every stack alike" not in text
+    assert "scores highest on" not in text, "'highest on … complexity' reads as the most complex"
+    assert "Go vs Bun vs FastAPI" in text and "Bun vs FastAPI vs Go" not in text, "one stack order"
+    # a claim about another level is never followed by the top level's figures
+    assert not re.search(r"at 10 connections Go has the lowest p99 latency: \d", text)
+
+
+def test_top_level_figures_follow_the_top_level_claim() -> None:
+    p99 = {
+        10: {"go": runs(2.2, 2.3, 2.4), "bun": runs(3.0, 3.1, 3.2), "fastapi": runs(18, 19, 20)},
+        100: {"go": runs(4.0, 4.1, 4.2), "bun": runs(3.6, 3.7, 3.8), "fastapi": runs(18, 19, 20)},
+    }
+    top, elsewhere = lead_parts("latency", across(p99, lower_is_better=True), NAMES)
+    assert top == "Bun has the lowest p99 latency at 100 connections only"
+    assert elsewhere == "at 10 connections Go has the lowest p99 latency"
+
+
+def test_the_memory_order_is_claimed_only_where_it_holds() -> None:
+    peaks = {
+        "otel": {"go": 26.9, "bun": 85.1, "fastapi": 67.9},
+        "db": {"go": 15.3, "bun": 53.4, "fastapi": 53.0},
+    }
+    said = order_scope(["go", "bun", "fastapi"], peaks, NAMES)
+    assert said == (
+        "that order is the untraced /json service's only: with tracing it is Go, FastAPI and Bun; "
+        "on /db it is Go, FastAPI and Bun"
+    )
+    same = {"otel": {"go": 20.0, "bun": 40.0, "fastapi": 60.0}}
+    assert order_scope(["go", "bun", "fastapi"], same, NAMES) == "the same order holds with tracing"
+    assert order_scope(["go", "bun", "fastapi"], {}, NAMES) == ""
+
+
+def test_the_same_tie_at_two_levels_is_said_once() -> None:
+    p99 = {
+        10: {"go": runs(2.0, 2.1, 2.2), "bun": runs(2.05, 2.15, 2.25), "fastapi": runs(18, 19, 20)},
+        50: {"go": runs(3.05, 3.15, 3.25), "bun": runs(3.0, 3.1, 3.2), "fastapi": runs(18, 19, 20)},
+        100: {"go": runs(4.0, 4.1, 4.2), "bun": runs(3.6, 3.7, 3.8), "fastapi": runs(18, 19, 20)},
+    }
+    _top, elsewhere = lead_parts("latency", across(p99, lower_is_better=True), NAMES)
+    assert elsewhere == "at 10 and 50 connections Go and Bun tie"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -20,9 +21,11 @@ import yaml
 from report import pipeline
 from report.output import publish
 from report.output.atomic import file_sha256
-from report.output.manifest import RESULTS_NAME
+from report.output.manifest import PDF_NAME, RESULTS_NAME
 from report.results import export as results
+from report.results.numbers import fmt
 from tests.conftest import BUNDLED, DATA, SharedBuilds
+from tests.pdf_text import Char, read_pages
 
 
 @pytest.fixture(scope="module", params=["sample", "bundled"])
@@ -99,8 +102,12 @@ def _expected_score(criterion: dict[str, Any], stack: str, evidence: dict[tuple[
     if rule is None or (stack, rule["measure"]) not in evidence:
         return int(criterion["scores"][stack]["score"])
     value = evidence[(stack, rule["measure"])]
-    lower = rule["better"] == "lower"
-    reached = [int(lv) for lv, bound in rule["thresholds"].items() if (value < bound if lower else value >= bound)]
+    lower, margin = rule["better"] == "lower", rule.get("tie_margin", 0.0)
+    reached = [
+        int(lv)
+        for lv, bound in rule["thresholds"].items()
+        if (value < bound * (1 + margin) if lower else value >= bound * (1 - margin))
+    ]
     return max(reached, default=1)
 
 
@@ -151,3 +158,66 @@ def test_the_bytes_are_deterministic(built: tuple[Path, Path]) -> None:
     again = results.results_bytes(pipeline.check(data))
     assert again == (out / RESULTS_NAME).read_bytes()
     assert again == results.to_bytes(json.loads(again))  # sorted keys, fixed indent, final newline
+
+
+def _json_figures(value: object, out: set[str]) -> set[str]:
+    """Every way the report prints a number the JSON holds: fixed decimals 0–3, as a percentage, as written in a
+    string (notes, evidence), and plain integers (a seed, a year)."""
+    if isinstance(value, bool):
+        return out
+    if isinstance(value, int | float):
+        for d in range(4):
+            out.add(fmt(value, d))
+            out.add(fmt(value * 100, d))
+        if float(value).is_integer():
+            out.add(str(int(value)))
+    elif isinstance(value, str):
+        out.update(re.findall(NUMBER, value))
+    elif isinstance(value, dict):
+        for v in value.values():
+            _json_figures(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _json_figures(v, out)
+    return out
+
+
+NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+
+
+def _words(chars: list[Char]) -> list[str]:
+    """The PDF's words, split where the characters' boxes leave a gap or the line changes."""
+    words: list[str] = []
+    word: list[str] = []
+    prev: Char | None = None
+    for c in chars:
+        gap = prev is not None and (abs(c.top - prev.top) > 1 or c.x0 - prev.x1 > 0.8)
+        if (gap or not c.text.strip()) and word:
+            words.append("".join(word))
+            word = []
+        if c.text.strip():
+            word.append(c.text)
+        prev = c
+    if word:
+        words.append("".join(word))
+    return words
+
+
+def _axis_tick(number: str) -> bool:
+    """A chart's scale mark (20,000, 60, 2,000): an integer with one or two significant digits, not a figure."""
+    digits = number.replace(",", "")
+    return digits.isdigit() and len(digits.rstrip("0")) <= 2 and digits.endswith("0")
+
+
+def test_every_number_the_pdf_prints_is_in_the_results_json(shared: SharedBuilds) -> None:
+    out = shared.out("bundled-a4")
+    known = _json_figures(json.loads((out / RESULTS_NAME).read_text(encoding="utf-8")), set())
+    missing = []
+    for n, page in enumerate(read_pages(out / PDF_NAME), 1):
+        for word in _words(page.chars):
+            if re.fullmatch(r"0\d", word):  # the contents page's chapter numbers
+                continue
+            for number in re.findall(NUMBER, word):
+                if number not in known and not _axis_tick(number):
+                    missing.append(f"page {n}: {number} in {word!r}")
+    assert missing == []

@@ -354,7 +354,7 @@ def test_db_headline_and_sustainable_list_follow_the_tie_rule() -> None:
     }
     lat = LatencyStats(slo_ms={"json": 10.0, "db": 25.0}, series={}, peaks=peaks, endpoints=[])
     lead, gap = latency_view.db_claim(lat, ["go", "bun", "fastapi"], names) or ("", "")
-    assert lead == "Go and Bun serve the most requests on /db (ranges of runs overlap: a tie)"
+    assert lead == "Go and Bun serve the most requests on /db (within confidence intervals or drift: a tie)"
     assert gap == "at least 4.7× as many as FastAPI"  # Bun, the smaller leader: 8,480 ÷ 1,820
     apart = dict(peaks)
     apart[("db", "baseline", "bun")] = Peak(50, spread(5000, 5100, 5200), 13.5)

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from report.inputs.data import load_benchmarks
-from report.results.stats import compute, ranking, spread
+from report.results.numbers import fmt
+from report.results.stats import compute, median, ranking, spread
 
 STACKS = ["go", "bun", "fastapi"]
 
@@ -41,3 +42,9 @@ def test_medians_match_the_csv(data_dir: Path) -> None:
 def test_ranking_orders_best_first_and_keeps_display_order_on_ties() -> None:
     assert ranking({"a": 3.0, "b": 1.0, "c": 2.0}, lower_is_better=True) == ["b", "c", "a"]
     assert ranking({"a": 3.0, "b": 1.0, "c": 3.0}, lower_is_better=False) == ["a", "c", "b"]
+
+
+def test_a_median_between_two_runs_is_the_decimal_midpoint() -> None:
+    # 50.8 and 50.9 MiB: the median is 50.85 and prints 50.9 (binary arithmetic gave 50.849999… and 50.8)
+    assert fmt(spread([50.8, 50.9]).median, 1) == "50.9"
+    assert fmt(median([0.958, 0.971]), 3) == "0.965"

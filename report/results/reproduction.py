@@ -1,0 +1,138 @@
+"""A second full run beside the shipped one (data/benchmarks/reproduction/): each headline ratio in both runs,
+with its bootstrap interval, and whether the two intervals overlap (held) or not (moved).
+
+Indifferent to which run is which: run A is whatever data/benchmarks/ holds, run B whatever reproduction/ holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from statistics import median
+
+from report.inputs.data import Benchmarks
+from report.inputs.data_schema import Environment
+from report.results.intervals import ratio_interval
+from report.results.stats import Stats, compute
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Where and how one run was measured."""
+
+    cpu: str
+    measured_at: str  # ISO date
+    rounds: int
+    runs: int  # closed-loop runs per stack and level
+    open_loop_runs: int | None  # open-loop runs per offered rate
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """One headline ratio in both runs, with each run's 95% bootstrap interval."""
+
+    area: str  # startup, memory, throughput, kept
+    top: str  # stack id of the numerator
+    bottom: str  # stack id of the denominator ("" for kept with tracing: traced ÷ untraced of `top`)
+    a: float
+    a_low: float
+    a_high: float
+    b: float
+    b_low: float
+    b_high: float
+
+    @property
+    def held(self) -> bool:
+        """Whether the two runs' intervals overlap."""
+        return self.a_low <= self.b_high and self.b_low <= self.a_high
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """Run A (the shipped data) against run B (the reproduction)."""
+
+    a: RunInfo
+    b: RunInfo
+    ratios: tuple[Ratio, ...]
+
+
+def run_info(env: Environment) -> RunInfo:
+    """A run's machine, day and plan, from its environment.yaml."""
+    method = env.method
+    return RunInfo(
+        cpu=env.machine.cpu,
+        measured_at=day_of(env.measured_at),
+        rounds=method.rounds or method.runs,
+        runs=method.runs,
+        open_loop_runs=method.open_loop.runs if method.open_loop else None,
+    )
+
+
+def _samples(stats: Stats, top_level: int) -> dict[str, dict[str, tuple[float, ...]]]:
+    """Per area, each stack's runs; every area ordered so that the ratio is ≥ 1 against the best."""
+    return {
+        "startup": {s: sp.values for s, sp in stats.startup.items()},
+        "memory": {s: sp.values for s, sp in stats.memory_load.items()},
+        "throughput": {s: p.rps.values for (v, c, s), p in stats.load.items() if v == "baseline" and c == top_level},
+    }
+
+
+LOWER_IS_BETTER = {"startup": True, "memory": True, "throughput": False}
+
+
+def compare(a: Benchmarks, b: Benchmarks, stack_ids: Sequence[str]) -> Reproduction:
+    """Each stack against run A's best in every measured area, and each stack's throughput kept with tracing."""
+    sa, sb = compute(a, stack_ids), compute(b, stack_ids)
+    level = sa.top_level
+    ratios: list[Ratio] = []
+    runs_a, runs_b = _samples(sa, level), _samples(sb, sb.top_level if level not in sb.levels else level)
+    for area, lower in LOWER_IS_BETTER.items():
+        have = [s for s in stack_ids if s in runs_a[area] and s in runs_b[area]]
+        if len(have) < 2:
+            continue
+        medians = {s: median(runs_a[area][s]) for s in have}
+        best = min(have, key=medians.__getitem__) if lower else max(have, key=medians.__getitem__)
+        for sid in have:
+            if sid == best:
+                continue
+            top, bottom = (sid, best) if lower else (best, sid)  # "FastAPI ÷ Go" on time, "Bun ÷ FastAPI" on rps
+            ratios.append(_ratio(area, top, bottom, runs_a[area], runs_b[area]))
+    for sid in stack_ids:
+        pairs = [
+            (st.load.get(("otel", lv, sid)), st.load.get(("baseline", lv, sid)))
+            for st, lv in ((sa, level), (sb, level))
+        ]
+        if all(t is not None and u is not None for t, u in pairs):
+            (ta, ua), (tb, ub) = pairs
+            assert ta is not None and ua is not None and tb is not None and ub is not None
+            ratios.append(
+                _ratio(
+                    "kept", sid, "", {sid: ta.rps.values, "": ua.rps.values}, {sid: tb.rps.values, "": ub.rps.values}
+                )
+            )
+    return Reproduction(run_info(a.environment), run_info(b.environment), tuple(ratios))
+
+
+def _ratio(
+    area: str, top: str, bottom: str, a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]]
+) -> Ratio:
+    a_low, a_high = ratio_interval(a[top], a[bottom])
+    b_low, b_high = ratio_interval(b[top], b[bottom])
+    return Ratio(
+        area,
+        top,
+        bottom,
+        median(a[top]) / median(a[bottom]),
+        a_low,
+        a_high,
+        median(b[top]) / median(b[bottom]),
+        b_low,
+        b_high,
+    )
+
+
+def day_of(measured_at: object) -> str:
+    """The ISO day of a timestamp or a date."""
+    found = getattr(measured_at, "date", None)
+    day = found() if callable(found) else measured_at
+    return day.isoformat() if hasattr(day, "isoformat") else str(day)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from report import pipeline
+from report.errors import InputError
+from tests.conftest import BUNDLED
+
+
+def test_the_reproduction_run_is_loaded_and_compared() -> None:
+    rep = pipeline.compute(pipeline.load(BUNDLED)).reproduction
+    assert rep is not None
+    assert (rep.a.measured_at, rep.b.measured_at) == ("2026-11-29", "2026-12-06")
+    assert (rep.b.rounds, rep.b.open_loop_runs) == (3, 5)
+    tp = {(r.top, r.bottom): r for r in rep.ratios if r.area == "throughput"}
+    assert round(tp[("bun", "fastapi")].a, 2) == 8.43 and round(tp[("bun", "fastapi")].b, 2) == 13.58
+    assert not tp[("bun", "fastapi")].held and tp[("bun", "go")].held
+
+
+def test_the_reproduction_is_validated_like_the_shipped_run(data_dir: Path) -> None:
+    repro = data_dir / "benchmarks" / "reproduction"
+    repro.mkdir(parents=True, exist_ok=True)
+    for f in (BUNDLED / "benchmarks" / "reproduction").iterdir():
+        (repro / f.name).write_bytes(f.read_bytes())
+    lines = (repro / "startup.csv").read_text(encoding="utf-8").splitlines()
+    stack, run, _ = lines[5].split(",")
+    lines[5] = f"{stack},{run},abc"
+    (repro / "startup.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        pipeline.load(data_dir)
+    except InputError as exc:
+        found = [str(p) for p in exc.problems()]
+    else:
+        raise AssertionError("a bad reproduction file must stop the build")
+    assert any(
+        p.endswith("benchmarks/reproduction/startup.csv:6: startup_ms: expected a number, found 'abc'") for p in found
+    ), found

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from report.results.latency import LatencyStats, Peak
+from report.results.stats import spread
+from report.view.latency import db_against_json
+
+NAMES = {"go": "Go", "bun": "Bun", "fastapi": "FastAPI"}
+
+
+def _stats(json: dict[str, list[float]], db: dict[str, list[float]]) -> LatencyStats:
+    found = {("json", "baseline", s): Peak(100, spread(v), 1.0) for s, v in json.items()}
+    found |= {("db", "baseline", s): Peak(50, spread(v), 1.0) for s, v in db.items()}
+    return LatencyStats({"json": 10.0, "db": 25.0}, {}, found, [])
+
+
+def test_a_gap_that_stays_within_its_intervals_is_said_to_stay() -> None:
+    # Bun ÷ FastAPI 8.43× on /json and 8.39× on /db: the database does not narrow anything
+    lat = _stats(
+        {"bun": [84000, 84300, 84600], "fastapi": [9900, 10000, 10100]},
+        {"bun": [41800, 41950, 42100], "fastapi": [4950, 5000, 5050]},
+    )
+    said = db_against_json(lat, ["bun", "fastapi"], NAMES)
+    assert said.startswith("The database leaves the gap about where it was: Bun serves 8.4× as many requests")
+
+
+def test_a_gap_that_moves_past_its_intervals_narrows() -> None:
+    lat = _stats(
+        {"bun": [84000, 84300, 84600], "fastapi": [9900, 10000, 10100]},
+        {"bun": [20000, 20100, 20200], "fastapi": [4950, 5000, 5050]},
+    )
+    said = db_against_json(lat, ["bun", "fastapi"], NAMES)
+    assert said == "The database narrows the gap: Bun serves 8.4× as many requests as FastAPI on /json, 4.0× on /db"
