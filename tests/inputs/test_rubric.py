@@ -262,8 +262,8 @@ def test_identical_measured_evidence_gives_identical_scores(tmp_path: Path) -> N
     # Go, Bun and FastAPI all measure 1 server span per request with http.route on 100% (evidence.csv)
     found = _rubric_with(
         tmp_path,
-        '            score: 4\n            evidence: "Measured: FastAPI\'s built-in OpenTelemetry makes one server span',
-        '            score: 5\n            evidence: "Measured: FastAPI\'s built-in OpenTelemetry makes one server span',
+        "            score: 4\n            evidence: \"Measured: FastAPI's built-in OpenTelemetry makes one server span",
+        "            score: 5\n            evidence: \"Measured: FastAPI's built-in OpenTelemetry makes one server span",
     )
     assert len(found) == 1
     assert found[0].endswith(
