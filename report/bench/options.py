@@ -40,6 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ladder-duration", type=int, help="seconds per offered rate (default 4; --quick 0.5)")
     parser.add_argument("--db-concurrency", help="comma-separated wrk connection counts on /db (default 50)")
     parser.add_argument("--no-db", action="store_true", help="skip the /db endpoint and PostgreSQL")
+    parser.add_argument(
+        "--traces-only",
+        action="store_true",
+        help="only the span probes: capture one trace per stack, variant and endpoint and write traces.json alone",
+    )
 
 
 def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> Plan:

@@ -6,6 +6,7 @@ run, except under CI=true, where a missing toolchain fails.
 
 from __future__ import annotations
 
+import html
 import http.client
 import os
 import signal
@@ -17,9 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from report.bench.capture import representative, trace_record
 from report.bench.receiver import Receiver, make_server
 from report.bench.service import free_port, health_ok
 from report.bench.stacks import Paths, build, go_binary, launch
+from report.charts import trace_waterfall
+from report.marks import Mark
+from report.traces import Trace, server_checks, tree_rows
 
 pytestmark = pytest.mark.slow  # runs the real services (seconds each)
 
@@ -104,6 +109,23 @@ def test_traced_variant_exports_otlp_protobuf_server_span_with_route(
     assert got["bad_content_type"] == 0 and got["bad_payloads"] == 0
     assert got["server_span_names"].get("GET /json") == 5, got["server_span_names"]
     assert got["server_spans"] == got["server_spans_with_route"] == 6  # 5 x /json + the /health check
+    _captured_and_drawn(stack, rec)
+
+
+def _captured_and_drawn(stack: str, rec: Receiver) -> None:
+    """The probe's capture on the real spans: one trace of GET /json, valid for `check`, drawn as a waterfall."""
+    found = representative(rec.kept(stack), "/json")
+    assert found is not None, f"{stack}: no complete trace of GET /json among {len(rec.kept(stack))} spans"
+    spans, chosen_from = found
+    assert chosen_from == 3  # the second half of the five requests
+    trace = Trace.model_validate(trace_record(stack, "otel", "json", spans, chosen_from))
+    root = trace.spans[0]
+    assert (root.parent, root.kind, root.name, root.start_ms) == (None, "server", "GET /json", 0.0)
+    assert server_checks(trace) >= 3  # a server span named after its route, carrying http.route
+    assert trace.resource.get("service.name")
+    bars = tuple((s.name, depth, s.kind, s.start_ms, s.duration_ms) for s, depth in tree_rows(trace))
+    svg = html.unescape(trace_waterfall(Mark(stack, "#0072B2", 0), bars, 3).decode())
+    assert svg.startswith("<?xml") and all(s.name in svg for s in trace.spans)
 
 
 def test_no_jaeger_left_in_the_services_harness_or_copy() -> None:
