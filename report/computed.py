@@ -10,6 +10,7 @@ from report.latency import LatencyStats
 from report.rubric import CategoryResult, Rubric
 from report.scoring import Robustness
 from report.stats import Stats
+from report.traces import Trace
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,4 @@ class Results:
     weights: dict[str, float]
     robustness: Robustness | None = None
     latency: LatencyStats | None = None
+    traces: tuple[Trace, ...] = ()  # the captured traces (traces.json); empty in older data folders

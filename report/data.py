@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from report.data_schema import SPECS, CsvSpec, Environment
 from report.errors import Problem
 from report.latency_checks import check_latency
+from report.traces import Trace, load_traces
 from report.validation import (
     Loc,
     not_utf8,
@@ -38,6 +39,7 @@ class Benchmarks:
     throughput: pd.DataFrame
     evidence: pd.DataFrame
     latency: pd.DataFrame  # empty when latency.csv is absent (older data folders)
+    traces: tuple[Trace, ...] = ()  # empty when traces.json is absent (older data folders)
 
 
 @dataclass
@@ -69,6 +71,8 @@ def load_benchmarks(
         _check_throughput_matrix(tables["throughput.csv"], f"{shown_bench}/throughput.csv", environment, problems)
     if tables.get("latency.csv") and tables["latency.csv"].rows and "throughput.csv" in tables:
         check_latency(tables["latency.csv"], tables["throughput.csv"], f"{shown_bench}/latency.csv", problems)
+    traces, trace_problems = load_traces(bench_dir, shown_bench, stack_ids)
+    problems.extend(trace_problems)
     if problems or environment is None or len(tables) != len(SPECS):
         return None, problems
     frames = {name: _frame(table, spec) for spec in SPECS for name, table in tables.items() if name == spec.name}
@@ -80,6 +84,7 @@ def load_benchmarks(
             throughput=frames["throughput.csv"],
             evidence=frames["evidence.csv"],
             latency=frames["latency.csv"],
+            traces=traces,
         ),
         problems,
     )

@@ -31,6 +31,7 @@ from report.scoring import measured_scores, robustness
 from report.sources import Sources, for_build
 from report.stats import compute as compute_stats
 from report.timings import Timings, since_process_start
+from report.traces import trace_measures
 from report.view import facts, view_model
 
 HTML_NAME = "backend-language-comparison.html"
@@ -83,6 +84,10 @@ def load(data_dir: Path) -> Inputs:
         for stack, measure, value, unit in zip(ev["stack"], ev["measure"], ev["value"], ev["unit"], strict=True):
             measures.setdefault(str(measure), set()).add(str(stack))
             evidence[(str(stack), str(measure))] = (float(value), str(unit))
+        # Measures computed from the captured traces (traces.json) score like evidence.csv's.
+        for (stack, measure), value_unit in trace_measures(bench.traces, stack_ids or ()).items():
+            measures.setdefault(measure, set()).add(stack)
+            evidence[(stack, measure)] = value_unit
     rubric, rubric_problems = load_rubric(data_dir, shown, stack_ids, measures, evidence)
     problems.extend(rubric_problems)
     categories = [c.id for c in rubric.categories] if rubric else []
@@ -132,6 +137,7 @@ def compute(inputs: Inputs) -> Results:
         latency=latency_stats(
             inputs.benchmarks, {str(k): v for k, v in inputs.config.latency_slo_ms.items()}, stack_ids
         ),
+        traces=inputs.benchmarks.traces,
     )
 
 

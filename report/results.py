@@ -17,7 +17,9 @@ from typing import Any
 from report import __version__
 from report.computed import Results
 from report.rubric import score_of
+from report.semconv import Coverage, package_version
 from report.stats import ranking
+from report.traces import StackTraces, summarise, traced
 
 RESULTS_NAME = "backend-language-comparison.json"
 SCHEMA_VERSION = 1
@@ -61,8 +63,12 @@ def document(results: Results) -> dict[str, Any]:
                     for c in category.criteria
                 },
             }
+        entry: dict[str, Any] = {}
+        if traced(results.traces, sid, "json") is not None:
+            entry["traces"] = _traces(summarise(results.traces, sid))
         stacks.append(
             {
+                **entry,
                 "id": sid,
                 "name": stack.name,
                 "framework": stack.framework,
@@ -91,6 +97,23 @@ def document(results: Results) -> dict[str, Any]:
         "levels": list(results.stats.levels),
         "top_level": results.stats.top_level,
         "stacks": stacks,
+    }
+
+
+def _traces(summary: StackTraces) -> dict[str, Any]:
+    def cov(c: Coverage | None) -> dict[str, Any] | None:
+        if c is None:
+            return None
+        missing = sum(1 for m in c.marks.values() if m == "missing")
+        return {"set": c.set_count, "old_name": c.old_count, "missing": missing, "attributes": dict(c.marks)}
+
+    return {
+        "spans": dict(summary.spans),
+        "server_spans": dict(summary.server_spans),
+        "db_spans": summary.db_spans,
+        "server_span_checks": summary.server_checks,
+        "old_names": list(summary.old_names),
+        "semconv": {"package": package_version(), "http": cov(summary.http), "db": cov(summary.db)},
     }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from report.data import Benchmarks
+from report.traces import trace_measures
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
             strict=True,
         )
     }
+    evidence.update(trace_measures(bench.traces, stack_ids))  # measures from the captured traces (traces.json)
     su = bench.startup.sort_values("run", kind="stable")
     by_run = {sid: tuple(float(v) for v in su.loc[su["stack"] == sid, "startup_ms"]) for sid in stack_ids}
     return Stats(startup, idle, load_mem, levels, variants, load, evidence, by_run)

@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from report import claims, latency_view, view_measured, view_scores
+from report import claims, latency_view, view_measured, view_scores, view_traces
 from report.computed import Chart, Results
 from report.findings import level_claims, measured_areas
 from report.numbers import fmt, join_names, percent, ratio
@@ -101,6 +101,7 @@ def view_model(
         "throughput": view_measured.throughput(ctx, charts),
         "latency_load": latency_view.view(cfg, results.latency, charts, stats.evidence, env.method),
         "otel_cost": view_measured.otel_cost(ctx, charts),
+        "traces": view_traces.view(results, charts),
         "categories": view_scores.categories(ctx, copy, charts),
         "choose": view_scores.choose(ctx),
         "scale": {"min": str(results.rubric.scale.min), "max": str(results.rubric.scale.max)},

@@ -149,3 +149,21 @@ def test_the_bytes_are_deterministic(built: tuple[Path, Path]) -> None:
     again = results.results_bytes(pipeline.check(data))
     assert again == (out / RESULTS_NAME).read_bytes()
     assert again == results.to_bytes(json.loads(again))  # sorted keys, fixed indent, final newline
+
+
+def test_span_counts_equal_the_captured_traces(built: tuple[Path, Path]) -> None:
+    data, out = built
+    path = data / "benchmarks" / "traces.json"
+    stacks = {s["id"]: s for s in _doc(out)["stacks"]}
+    if not path.exists():  # the sample data has no traces: no traces entry
+        assert all("traces" not in s for s in stacks.values())
+        return
+    captured = json.loads(path.read_text(encoding="utf-8"))["traces"]
+    for sid, stack in stacks.items():
+        mine = {t["endpoint"]: t for t in captured if t["stack"] == sid and t["variant"] == "otel"}
+        assert stack["traces"]["spans"] == {e: len(t["spans"]) for e, t in mine.items()}
+        assert stack["traces"]["server_spans"] == {
+            e: sum(1 for s in t["spans"] if s["kind"] == "server") for e, t in mine.items()
+        }
+        http = stack["traces"]["semconv"]["http"]
+        assert http["set"] + http["old_name"] + http["missing"] == len(http["attributes"])
