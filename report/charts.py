@@ -434,6 +434,6 @@ def trace_waterfall(mark: Mark, spans: Sequence[SpanBar], decimals: int) -> byte
         ax.set_yticks(range(n), [spans[n - 1 - y][2] for y in range(n)])
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_xlim(0, end * 1.9)
-        ax.xaxis.set_major_formatter(value_formatter(decimals))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))  # ticks as short as they can be
         ax.set_xlabel(f"ms from the start of the request ({mark.label}; solid: server span, light: other kinds)")
         return to_svg(fig)

@@ -172,6 +172,20 @@ def db_spans(trace: Trace) -> list[TraceSpan]:
     return [s for s in trace.spans if any(k.startswith("db.") for k in s.attributes)]
 
 
+def db_span(trace: Trace) -> TraceSpan | None:
+    """The database span the table checks: of the spans with db.* attributes, the first CLIENT span with the most
+    of them (a query rather than a connect or pool span)."""
+    spans = db_spans(trace)
+    if not spans:
+        return None
+
+    def weight(span: TraceSpan) -> tuple[bool, int]:
+        return span.kind == "client", sum(1 for k in span.attributes if k.startswith("db."))
+
+    best = max(weight(sp) for sp in spans)
+    return next(sp for sp in spans if weight(sp) == best)
+
+
 @dataclass(frozen=True)
 class StackTraces:
     """One stack's captured traces in numbers: spans per kind, and semantic-convention coverage."""
@@ -181,7 +195,7 @@ class StackTraces:
     server_spans: dict[str, int]  # endpoint -> SERVER spans
     db_spans: int  # spans with db.* attributes in the /db trace
     http: Coverage | None  # the /json server span against the HTTP convention
-    db: Coverage | None  # the first database span of the /db trace against the database convention
+    db: Coverage | None  # the /db trace's database span (db_span) against the database convention
     old_names: tuple[str, ...]  # deprecated names set on the /json server span or the database span
     server_checks: int  # TRACE_MEASURES["trace_server_span_checks"]
 
@@ -197,8 +211,9 @@ def summarise(traces: Sequence[Trace], stack: str) -> StackTraces:
     json_trace, db_trace = traced(traces, stack, "json"), traced(traces, stack, "db")
     server = server_span(json_trace) if json_trace else None
     dbs = db_spans(db_trace) if db_trace else []
+    checked = db_span(db_trace) if db_trace else None
     olds = sorted(
-        set(old_names(server.attributes) if server else []) | set(old_names(dbs[0].attributes) if dbs else [])
+        set(old_names(server.attributes) if server else []) | set(old_names(checked.attributes) if checked else [])
     )
     return StackTraces(
         stack=stack,
@@ -206,7 +221,7 @@ def summarise(traces: Sequence[Trace], stack: str) -> StackTraces:
         server_spans=servers,
         db_spans=len(dbs),
         http=coverage("http", server.attributes) if server else None,
-        db=coverage("db", dbs[0].attributes) if dbs else None,
+        db=coverage("db", checked.attributes) if checked else None,
         old_names=tuple(olds),
         server_checks=server_checks(json_trace) if json_trace else 0,
     )

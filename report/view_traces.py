@@ -7,7 +7,7 @@ from typing import Any
 
 from report.computed import Chart, Results
 from report.semconv import package_version, stable_names
-from report.traces import ENDPOINTS, db_spans, server_span, summarise, traced
+from report.traces import ENDPOINTS, db_span, server_span, summarise, traced
 
 # Which span of each endpoint's trace the table checks, and against which convention.
 _CHECKED = {"json": "http", "db": "db"}
@@ -35,7 +35,7 @@ def view(results: Results, charts: Mapping[str, Chart]) -> dict[str, Any]:
         for s in stacks:
             trace = traced(results.traces, s.id, endpoint)
             assert trace is not None
-            checked = server_span(trace) if convention == "http" else next(iter(db_spans(trace)), None)
+            checked = server_span(trace) if convention == "http" else db_span(trace)
             counts.append(
                 {
                     "spans": str(len(trace.spans)),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from report.errors import InputError
 from report.pipeline import load
 from report.rubric import Rubric, category_scores, load_rubric, overall_scores
+from report.traces import trace_measures
 from tests.conftest import BUNDLED, edit
 
 STACKS = ["go", "bun", "fastapi"]
@@ -187,10 +190,34 @@ def test_every_measured_score_in_the_bundled_rubric_follows_its_evidence() -> No
             strict=True,
         )
     }
+    # the server-span criterion is scored from the captured traces (traces.json)
+    evidence.update({k: v for k, (v, _unit) in trace_measures(inputs.benchmarks.traces, STACKS).items()})
     measured = [c for cat in inputs.rubric.categories for c in cat.criteria if c.score_from is not None]
-    assert {c.id for c in measured} >= {"size", "footprint"}
+    assert {c.id for c in measured} >= {"size", "footprint", "server_spans"}
     for criterion in measured:
         rule = criterion.score_from
         assert rule is not None
         for sid, entry in criterion.scores.items():
             assert entry.score == rule.level(evidence[(sid, rule.measure)], inputs.rubric.scale), (criterion.id, sid)
+
+
+def test_a_typed_server_span_score_that_disagrees_with_the_captured_trace_is_an_error(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(BUNDLED, data)
+    checks = trace_measures(load(data).benchmarks.traces, ["go"])[("go", "trace_server_span_checks")][0]
+    typed = 1 if checks else 5
+    edit(
+        data / "rubric.yaml",
+        '          go:\n            evidence: "Each net/http route',
+        f'          go:\n            score: {typed}\n            evidence: "Each net/http route',
+    )
+    with pytest.raises(InputError) as caught:
+        load(data)
+    level = {0: 1, 1: 2, 2: 3, 3: 4, 4: 5}[int(checks)]
+    meaning = load(BUNDLED).rubric.categories[0].criteria[1].levels[level]
+    line = (data / "rubric.yaml").read_text(encoding="utf-8").splitlines().index(f"            score: {typed}") + 1
+    assert [str(p) for p in caught.value.problems()] == [
+        f"{data}/rubric.yaml:{line}: categories[0].criteria[1].scores.go.score: expected {level}, the level "
+        f"trace_server_span_checks = {checks:g} checks reaches ('{meaning}'), found {typed}; leave the score out to "
+        "compute it"
+    ]
