@@ -44,7 +44,7 @@ def _code_salt() -> bytes:
     # a chart's bytes depend on the drawing code, matplotlib and the fonts: a change to any invalidates the cache
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("charts.py", "chart_style.py", "marks.py", "fonts.py", "numbers.py", "stats.py"):
+    for name in ("charts.py", "trace_chart.py", "chart_style.py", "marks.py", "fonts.py", "numbers.py", "stats.py"):
         digest.update((here / name).read_bytes())
     for package in ("matplotlib", "fontpkg-fira-sans", "fontpkg-ibm-plex-mono", "numpy"):
         try:

@@ -20,6 +20,7 @@ import yaml
 from report import pipeline, publish, results
 from report.atomic import file_sha256
 from report.manifest import RESULTS_NAME
+from report.semconv import replaced_by
 from tests.conftest import BUNDLED, DATA, SharedBuilds
 
 
@@ -88,7 +89,31 @@ def _evidence(data: Path) -> dict[tuple[str, str], float]:
     if not path.exists():
         return {}
     with path.open(encoding="utf-8", newline="") as f:
-        return {(row["stack"], row["measure"]): float(row["value"]) for row in csv.DictReader(f)}
+        found = {(row["stack"], row["measure"]): float(row["value"]) for row in csv.DictReader(f)}
+    return found | _trace_checks(data)
+
+
+def _trace_checks(data: Path) -> dict[tuple[str, str], float]:
+    """trace_server_span_checks worked out here from traces.json: a SERVER span, http.route on it, named
+    'GET <route>', and no attribute the conventions package marks deprecated; counted until one fails."""
+    path = data / "benchmarks" / "traces.json"
+    if not path.exists():
+        return {}
+    deprecated = set(replaced_by())
+    out = {}
+    for t in json.loads(path.read_text(encoding="utf-8"))["traces"]:
+        if t["variant"] != "otel" or t["endpoint"] != "json":
+            continue
+        server = next((s for s in t["spans"] if s["kind"] == "server"), None)
+        attrs = server["attributes"] if server else {}
+        steps = [
+            server is not None,
+            bool(attrs.get("http.route")),
+            server is not None and server["name"] == f"GET {attrs.get('http.route')}",
+            not deprecated & set(attrs),
+        ]
+        out[(t["stack"], "trace_server_span_checks")] = float(next((i for i, ok in enumerate(steps) if not ok), 4))
+    return out
 
 
 def _expected_score(criterion: dict[str, Any], stack: str, evidence: dict[tuple[str, str], float]) -> int:

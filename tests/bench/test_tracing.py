@@ -22,8 +22,8 @@ from report.bench.capture import representative, trace_record
 from report.bench.receiver import Receiver, make_server
 from report.bench.service import free_port, health_ok
 from report.bench.stacks import Paths, build, go_binary, launch
-from report.charts import trace_waterfall
 from report.marks import Mark
+from report.trace_chart import trace_waterfall
 from report.traces import Trace, server_checks, tree_rows
 
 pytestmark = pytest.mark.slow  # runs the real services (seconds each)
