@@ -17,6 +17,7 @@ from report.inputs.options import BuildOptions, same_url
 from report.inputs.paths import TEMPLATES
 from report.inputs.prose import CopyFile, expected_sections, load_copy, render_copy
 from report.inputs.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores
+from report.inputs.traces import trace_measures
 from report.output import publish
 from report.output.atomic import remove_stale_temps
 from report.output.lock import locked
@@ -85,18 +86,23 @@ def load(data_dir: Path) -> Inputs:
         problems.extend(second_problems)
     # the rubric is checked against evidence.csv's valid rows even when another benchmark file has problems
     measures: dict[str, set[str]] | None = None
-    evidence = evidence_rows.values if evidence_rows is not None else None
+    evidence = dict(evidence_rows.values) if evidence_rows is not None else None
     if evidence is not None:
         measures = {}
         for stack, measure in evidence:
             measures.setdefault(measure, set()).add(stack)
+        if bench is not None:  # measures computed from the captured traces (traces.json) score like evidence.csv's
+            for (stack, measure), value_unit in trace_measures(bench.traces, stack_ids or ()).items():
+                measures.setdefault(measure, set()).add(stack)
+                evidence[(stack, measure)] = value_unit
     rubric, rubric_problems = load_rubric(
         data_dir,
         shown,
         stack_ids,
         measures,
         evidence,
-        evidence_complete=evidence_rows is not None and evidence_rows.complete,
+        # without the benchmark set (another file refused) the trace measures are unknown: not reported as missing
+        evidence_complete=evidence_rows is not None and evidence_rows.complete and bench is not None,
     )
     problems.extend(rubric_problems)
     categories = [c.id for c in rubric.categories] if rubric else []
@@ -148,6 +154,7 @@ def compute(inputs: Inputs) -> Results:
             inputs.benchmarks, {str(k): v for k, v in inputs.config.latency_slo_ms.items()}, stack_ids
         ),
         reproduction=compare(inputs.benchmarks, inputs.reproduction, stack_ids) if inputs.reproduction else None,
+        traces=inputs.benchmarks.traces,
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from report.bench.calibration import Probe
+from report.bench.capture import traces_text
 from report.bench.derived import derived_evidence
 from report.bench.environment import environment_document
 from report.bench.errors import BenchError
@@ -93,6 +94,13 @@ def _run(args: argparse.Namespace) -> int:
             bench = Bench(paths, plan, registry, pinning, progress, log_dir)
             progress.planned_s = predicted_s = bench.planned_seconds()
             bench.on_checkpoint = probe.record
+            if args.traces_only:
+                progress.planned_s = bench.planned_trace_seconds()
+                results = bench.run_traces()
+                progress.finish()
+                write_all(out_dir, {"traces.json": traces_text(results.traces)})
+                print(f"lead-magnet bench: wrote traces.json to {out_dir}", file=sys.stderr)
+                return 0
             ladder_s = plan.ladder.seconds(len(stacks) * len(plan.ladder.variants) * (1 + plan.db))
             print(
                 f"lead-magnet bench: planned {progress.planned_s / 60:.1f} min of measurement at most "

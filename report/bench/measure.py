@@ -23,12 +23,27 @@ class Bench(ClosedLoop, SpanProbes):
         servers = n * len(VARIANTS_RUN) * p.rounds
         settle = n * p.rounds * len(p.concurrency) * 2 * settle_quiet_s(p)
         load = servers * (len(p.concurrency) * (p.warmup_s + p.duration_s) + p.idle_settle_s + 1) + settle
-        extra = len(BUN_CANDIDATES) * ("bun" in p.stacks) + len(FASTAPI_CANDIDATES) * ("fastapi" in p.stacks)
-        probes = (n + extra - ("bun" in p.stacks) - ("fastapi" in p.stacks) + (n if p.db else 0)) * probe_seconds(p)
+        probes = self.planned_trace_seconds()
         endpoints = 2 if p.db else 1
         variants = len(p.ladder.variants)
         db = (3 + n * variants * p.rounds * (1 + len(p.db_concurrency) * (p.warmup_s + p.duration_s))) * p.db
         return startup + load + probes + db + p.ladder.seconds(n * variants * endpoints)
+
+    def planned_trace_seconds(self) -> float:
+        """The time budget of the span probes alone (--traces-only)."""
+        p = self.plan
+        n = len(p.stacks)
+        extra = len(BUN_CANDIDATES) * ("bun" in p.stacks) + len(FASTAPI_CANDIDATES) * ("fastapi" in p.stacks)
+        return (n + extra - ("bun" in p.stacks) - ("fastapi" in p.stacks) + (n if p.db else 0)) * probe_seconds(p)
+
+    def run_traces(self) -> Results:
+        """Only the span probes, on /json and (with PostgreSQL) /db: what traces.json is made from."""
+        self.receiver = ReceiverClient(self.registry, self.pinning.load)
+        self.probe_spans()
+        if self.plan.db:
+            with postgres.cluster(self.registry, self.paths.work, self.log_dir, self.pinning.load) as db:
+                self.probe_db_spans(phases.db_env(db))
+        return self.results
 
     def run(self) -> Results:
         """The span probes, then startup, then the load matrix."""

@@ -49,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="split",
         help="PostgreSQL's cores: split over both (default), the load core, or the service's core",
     )
+    parser.add_argument(
+        "--traces-only",
+        action="store_true",
+        help="only the span probes: capture one trace per stack, variant and endpoint and write traces.json alone",
+    )
 
 
 def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> Plan:

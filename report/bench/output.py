@@ -12,10 +12,19 @@ from typing import Any
 
 import yaml
 
+from report.bench.capture import traces_text
 from report.bench.derived import delivered_enough
 from report.bench.results import Results
 
-FILES = ("environment.yaml", "startup.csv", "memory.csv", "throughput.csv", "evidence.csv", "latency.csv")
+FILES = (
+    "environment.yaml",
+    "startup.csv",
+    "memory.csv",
+    "throughput.csv",
+    "evidence.csv",
+    "latency.csv",
+    "traces.json",
+)
 THROUGHPUT_COLUMNS = (
     "stack",
     "concurrency",
@@ -68,6 +77,7 @@ def file_texts(
         "latency.csv": csv_text(
             list(LATENCY_COLUMNS), [tuple(getattr(r, c) for c in LATENCY_COLUMNS) for r in results.latency]
         ),
+        "traces.json": traces_text(results.traces),
     }
     assert set(texts) == set(FILES)
     return texts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 
+from report.bench.capture import representative, trace_record
 from report.bench.errors import BenchError
 from report.bench.plan import Plan
 from report.bench.service import get
@@ -50,6 +51,7 @@ class SpanProbes(Session):
             self.registry.stop(running.proc)
         # whatever the SDK still held is flushed on SIGTERM
         got = self.receiver.wait_for(stack, got["spans"], FLUSH_WAIT_S + quiet, quiet_s=quiet)
+        self._capture(stack, candidate or "otel", path)
         names = self.receiver.server_span_names(stack)
         server = got["server_spans"]
         named = names.get("GET /json", 0) + names.get("GET /health", 0)
@@ -60,6 +62,17 @@ class SpanProbes(Session):
             "named_route": named / server if server else 0.0,
             "bad_payloads": got["bad_payloads"],
         }
+
+    def _capture(self, stack: str, variant: str, path: str) -> None:
+        """Keep the probe's representative trace (report/bench/capture.py) for traces.json."""
+        assert self.receiver is not None
+        found = representative(self.receiver.spans(stack), path)
+        if found is None:
+            if variant != "otel":
+                return  # a candidate without a trace is a finding of its own probe figures, not a failed run
+            raise BenchError(f"{stack} {variant}: no complete trace of GET {path} reached the span receiver")
+        spans, chosen_from = found
+        self.results.traces.append(trace_record(stack, variant, path.strip("/"), spans, chosen_from))
 
     def probe_spans(self) -> None:
         """Spans per request, server spans, span names and http.route for every traced variant and candidate."""

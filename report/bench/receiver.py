@@ -17,6 +17,15 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 _ROUTE_KEY = "http.route"
 _MAX_NAMES = 50  # distinct server span names kept per stack: a probe needs a few, not one per URL
+_MAX_KEPT_SPANS = 20_000  # spans kept whole per stack in detail mode: a probe's requests, not a load run's
+_KINDS = {
+    Span.SPAN_KIND_INTERNAL: "internal",
+    Span.SPAN_KIND_SERVER: "server",
+    Span.SPAN_KIND_CLIENT: "client",
+    Span.SPAN_KIND_PRODUCER: "producer",
+    Span.SPAN_KIND_CONSUMER: "consumer",
+}
+_STATUS = {0: "unset", 1: "ok", 2: "error"}
 
 
 @dataclass
@@ -78,6 +87,51 @@ def count_otlp_protobuf(body: bytes, detail: bool = True) -> SpanCounts:
     return counts
 
 
+def _value(v: Any) -> Any:
+    """An OTLP AnyValue as a JSON value: scalars as they are, arrays as lists, anything else as text."""
+    which = v.WhichOneof("value")
+    if which in ("string_value", "bool_value", "int_value", "double_value"):
+        return getattr(v, which)
+    if which == "array_value":
+        return [_value(x) for x in v.array_value.values]
+    if which == "bytes_value":
+        return v.bytes_value.hex()
+    if which == "kvlist_value":
+        return json.dumps({kv.key: _value(kv.value) for kv in v.kvlist_value.values}, sort_keys=True)
+    return None
+
+
+def _attributes(pairs: Any) -> dict[str, Any]:
+    return {kv.key: _value(kv.value) for kv in pairs}
+
+
+def spans_of(body: bytes) -> list[dict[str, Any]]:
+    """Every span of an OTLP protobuf export, whole: ids, name, kind, times, status, scope, attributes, resource."""
+    out: list[dict[str, Any]] = []
+    for rs in _request(body).resource_spans:
+        resource = _attributes(rs.resource.attributes)
+        for ss in rs.scope_spans:
+            for span in ss.spans:
+                out.append(
+                    {
+                        "trace_id": span.trace_id.hex(),
+                        "span_id": span.span_id.hex(),
+                        "parent_span_id": span.parent_span_id.hex(),
+                        "name": span.name,
+                        "kind": _KINDS.get(span.kind, "unspecified"),
+                        "start_ns": span.start_time_unix_nano,
+                        "end_ns": span.end_time_unix_nano,
+                        "status": _STATUS.get(span.status.code, "unset"),
+                        "status_message": span.status.message,
+                        "scope": ss.scope.name,
+                        "scope_version": ss.scope.version,
+                        "attributes": _attributes(span.attributes),
+                        "resource": resource,
+                    }
+                )
+    return out
+
+
 def count_payload(content_type: str, body: bytes, detail: bool = True) -> SpanCounts:
     """Count the spans in one export request: every traced variant exports OTLP/HTTP protobuf."""
     if "protobuf" not in content_type:
@@ -94,7 +148,8 @@ MODES = ("detail", "count", "store", "discard")
 class Receiver:
     """Span counts per stack, keyed by the first path segment of the export URL (/go/v1/traces).
 
-    Modes: `detail` inspects every span (kind, route); `count` only counts; `store` keeps the raw payloads and
+    Modes: `detail` inspects every span (kind, route) and keeps it whole for the trace capture
+    (report/bench/capture.py); `count` only counts; `store` keeps the raw payloads and
     counts them when asked, so the receiver does little work while the services are under load; `discard`
     counts exports and bytes only.
     """
@@ -103,6 +158,7 @@ class Receiver:
         self._lock = threading.Lock()
         self._counts: dict[str, SpanCounts] = {}
         self._stored: list[tuple[str, str, bytes]] = []
+        self._kept: dict[str, list[dict[str, Any]]] = {}
         self.mode = "detail"
 
     def accept(self, stack: str, content_type: str, body: bytes) -> None:
@@ -115,7 +171,21 @@ class Receiver:
         if mode == "discard":
             self.record(stack, SpanCounts(exports=1, bytes=len(body)))
             return
-        self.record(stack, _safe_count(content_type, body, mode == "detail"))
+        counts = _safe_count(content_type, body, mode == "detail")
+        self.record(stack, counts)
+        if mode == "detail" and not (counts.bad_payloads or counts.bad_content_type):
+            self.keep(stack, spans_of(body))
+
+    def keep(self, stack: str, spans: list[dict[str, Any]]) -> None:
+        """Keep whole spans for the trace capture, up to a bound per stack."""
+        with self._lock:
+            kept = self._kept.setdefault(stack, [])
+            kept.extend(spans[: max(0, _MAX_KEPT_SPANS - len(kept))])
+
+    def kept(self, stack: str) -> list[dict[str, Any]]:
+        """The whole spans kept for one stack since the last reset."""
+        with self._lock:
+            return list(self._kept.get(stack, []))
 
     def record(self, stack: str, counts: SpanCounts) -> None:
         """Add one export's counts to its stack."""
@@ -136,6 +206,7 @@ class Receiver:
         with self._lock:
             self._counts.clear()
             self._stored.clear()
+            self._kept.clear()
 
 
 def _safe_count(content_type: str, body: bytes, detail: bool) -> SpanCounts:
@@ -181,6 +252,8 @@ def make_server(receiver: Receiver, port: int = 0) -> ThreadingHTTPServer:
         def do_GET(self) -> None:
             if self.path == "/counts":
                 self._reply(200, json.dumps(receiver.snapshot()).encode())
+            elif self.path.startswith("/spans/"):
+                self._reply(200, json.dumps(receiver.kept(self.path.rsplit("/", 1)[1])).encode())
             else:
                 self._reply(404, b"{}")
 

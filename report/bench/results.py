@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from report.bench.openloop import LadderRow
 
@@ -43,6 +44,7 @@ class Results:
     throughput: list[ThroughputRow] = field(default_factory=list)
     extra_memory: list[tuple[str, str, str, int, float]] = field(default_factory=list)  # stack, variant, what, run, MB
     spans: dict[str, dict[str, float]] = field(default_factory=dict)  # stack -> probe figures
+    traces: list[dict[str, Any]] = field(default_factory=list)  # one captured trace per stack, variant, endpoint
     latency: list[LadderRow] = field(default_factory=list)  # open-loop ladder runs
     ladder_retries: int = 0  # ladder points measured again because the load core was contended
     retries: int = 0

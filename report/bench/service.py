@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from report.bench.errors import BenchError
 from report.bench.processes import ProcessRegistry
@@ -154,6 +155,11 @@ class ReceiverClient:
         """How many server spans carried each name (a bounded set, filled in detail mode)."""
         got = json.loads(self._call("GET", "/counts")).get(stack, {})
         return {str(k): int(v) for k, v in (got.get("server_span_names") or {}).items()}
+
+    def spans(self, stack: str) -> list[dict[str, Any]]:
+        """Every span kept whole for one stack in detail mode since the last reset (receiver.Receiver.keep)."""
+        got = json.loads(self._call("GET", f"/spans/{stack}"))
+        return list(got) if isinstance(got, list) else []
 
     def reset(self) -> None:
         """Forget all counts."""

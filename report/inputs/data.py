@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from report.errors import Problem
 from report.inputs.data_schema import SPECS, CsvSpec, Environment, EvidenceRow
 from report.inputs.latency_checks import check_latency
+from report.inputs.traces import Trace, load_traces
 from report.inputs.validation import (
     Loc,
     not_utf8,
@@ -39,6 +40,7 @@ class Benchmarks:
     throughput: pd.DataFrame
     evidence: pd.DataFrame
     latency: pd.DataFrame  # empty when latency.csv is absent (older data folders)
+    traces: tuple[Trace, ...] = ()  # empty when traces.json is absent (older data folders)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def load_benchmarks_and_evidence(
         _check_throughput_matrix(tables["throughput.csv"], f"{shown_bench}/throughput.csv", environment, problems)
     if {"latency.csv", "throughput.csv"} <= complete and tables["latency.csv"].rows:
         check_latency(tables["latency.csv"], tables["throughput.csv"], f"{shown_bench}/latency.csv", problems)
+    traces, trace_problems = load_traces(bench_dir, shown_bench, stack_ids)
+    problems.extend(trace_problems)
     if problems or environment is None or len(complete) != len(SPECS):
         return None, evidence_rows, problems
     frames = {name: _frame(table, spec) for spec in SPECS for name, table in tables.items() if name == spec.name}
@@ -114,6 +118,7 @@ def load_benchmarks_and_evidence(
             throughput=frames["throughput.csv"],
             evidence=frames["evidence.csv"],
             latency=frames["latency.csv"],
+            traces=traces,
         ),
         evidence_rows,
         problems,

@@ -33,6 +33,7 @@ BYTE_SHAPERS = (
     "pypdfium2",
     "jinja2",
     "markdown-it-py",
+    "opentelemetry-semantic-conventions",  # the stable attribute names the trace tables list
 )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from report.inputs.config import ReportConfig
 from report.inputs.data_schema import Environment as BenchEnvironment
 from report.inputs.rubric import CategoryResult, Rubric
+from report.inputs.traces import Trace
 from report.results.latency import LatencyStats
 from report.results.reproduction import Reproduction
 from report.results.scoring import Robustness
@@ -38,3 +39,4 @@ class Results:
     robustness: Robustness | None = None
     latency: LatencyStats | None = None
     reproduction: Reproduction | None = None
+    traces: tuple[Trace, ...] = ()  # the captured traces (traces.json); empty in older data folders

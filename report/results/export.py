@@ -16,6 +16,8 @@ from typing import Any
 
 from report import __version__
 from report.inputs.rubric import score_of
+from report.inputs.semconv import Coverage, package_version
+from report.inputs.traces import ENDPOINTS, StackTraces, summarise, traced, tree_rows
 from report.results.computed import Results
 from report.results.findings import measured_areas
 from report.results.stats import ranking
@@ -66,8 +68,13 @@ def document(results: Results) -> dict[str, Any]:
                     for c in category.criteria
                 },
             }
+        entry: dict[str, Any] = {}
+        if traced(results.traces, sid, "json") is not None:
+            entry["traces"] = _traces(summarise(results.traces, sid))
+            entry["traces"]["waterfall"] = _waterfalls(results, sid)
         stacks.append(
             {
+                **entry,
                 "id": sid,
                 "name": stack.name,
                 "framework": stack.framework,
@@ -163,6 +170,36 @@ def _robustness(results: Results) -> dict[str, Any] | None:
     if rb is None:
         return None
     return {"samples": rb.samples, "seed": rb.seed, "wins": dict(rb.wins), "leaning": dict(rb.leaning)}
+
+
+def _traces(summary: StackTraces) -> dict[str, Any]:
+    def cov(c: Coverage | None) -> dict[str, Any] | None:
+        if c is None:
+            return None
+        missing = sum(1 for m in c.marks.values() if m == "missing")
+        return {"set": c.set_count, "old_name": c.old_count, "missing": missing, "attributes": dict(c.marks)}
+
+    return {
+        "spans": dict(summary.spans),
+        "server_spans": dict(summary.server_spans),
+        "db_spans": summary.db_spans,
+        "server_span_checks": summary.server_checks,
+        "old_names": list(summary.old_names),
+        "semconv": {"package": package_version(), "http": cov(summary.http), "db": cov(summary.db)},
+    }
+
+
+def _waterfalls(results: Results, sid: str) -> dict[str, list[dict[str, Any]]]:
+    """The captured trace of each endpoint as the OpenTelemetry chapter draws it: spans depth-first, times in ms."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for endpoint in ENDPOINTS:
+        trace = traced(results.traces, sid, endpoint)
+        if trace is not None:
+            out[endpoint] = [
+                {"name": s.name, "kind": s.kind, "depth": depth, "start_ms": s.start_ms, "duration_ms": s.duration_ms}
+                for s, depth in tree_rows(trace)
+            ]
+    return out
 
 
 def to_bytes(doc: Mapping[str, Any]) -> bytes:

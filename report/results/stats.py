@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from report.inputs.data import Benchmarks
+from report.inputs.traces import trace_measures
 from report.results.drift import swing
 from report.results.intervals import median_interval
 
@@ -203,6 +204,7 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
             strict=True,
         )
     }
+    evidence.update(trace_measures(bench.traces, stack_ids))  # measures from the captured traces (traces.json)
     su = bench.startup.sort_values("run", kind="stable")
     by_run = {sid: tuple(float(v) for v in su.loc[su["stack"] == sid, "startup_ms"]) for sid in stack_ids}
     return Stats(startup, idle, load_mem, levels, variants, load, evidence, by_run)

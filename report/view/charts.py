@@ -24,6 +24,7 @@ from report.view.chart_style import (
     value_formatter,
 )
 from report.view.marks import MAX_DOTS, Mark
+from report.view.trace_chart import trace_waterfall as trace_waterfall  # drawn by name like the charts below
 
 
 def strip_chart(marks: Sequence[Mark], runs: Sequence[Sequence[float]], unit: str, log: bool, decimals: int) -> bytes:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from report.inputs.traces import ENDPOINTS, traced, tree_rows
 from report.results import claims
 from report.results.computed import Chart, Results
 from report.results.findings import MEMORY_UNIT, Area, level_claims, measured_areas
@@ -44,7 +45,7 @@ def _code_salt() -> bytes:
     # a chart's bytes depend on the drawing code, matplotlib and the fonts: a change to any invalidates the cache
     root = Path(__file__).resolve().parent.parent  # report/
     digest = hashlib.sha256()
-    drawing = ("view/charts.py", "view/chart_style.py", "view/marks.py", "view/fonts.py")
+    drawing = ("view/charts.py", "view/chart_style.py", "view/marks.py", "view/fonts.py", "view/trace_chart.py")
     for name in (*drawing, "results/numbers.py", "results/stats.py"):
         digest.update((root / name).read_bytes())
     for package in ("matplotlib", "fontpkg-fira-sans", "fontpkg-ibm-plex-mono", "numpy"):
@@ -192,6 +193,7 @@ def plan(results: Results) -> list[ChartJob]:
         for job in latency_view.chart_jobs(cfg, results.latency, index):
             args = (tuple(Mark(*m) for m in job.args[0]), *job.args[1:])
             jobs.append(ChartJob(job.key, job.function, args, Chart(job.file, job.alt, job.caption, job.source)))
+    jobs += trace_jobs(results, marks)
     scale = (results.rubric.scale.min, results.rubric.scale.max)
     overall = sorted(results.overall, key=lambda s: -results.overall[s])
     listing = ", ".join(f"{names[s]} {fmt(results.overall[s], 2)}" for s in overall)
@@ -226,6 +228,43 @@ def plan(results: Results) -> list[ChartJob]:
                 ),
             )
         )
+    return jobs
+
+
+def trace_jobs(results: Results, marks: Callable[[Sequence[str]], tuple[Mark, ...]]) -> list[ChartJob]:
+    """A waterfall per stack and endpoint from the captured traces (traces.json), in the stacks' order."""
+    jobs = []
+    names = {s.id: s.name for s in results.config.stacks}
+    for endpoint in ENDPOINTS:
+        for sid in results.config.stack_ids:
+            trace = traced(results.traces, sid, endpoint)
+            if trace is None:
+                continue
+            rows = tree_rows(trace)
+            bars = tuple((s.name, depth, s.kind, s.start_ms, s.duration_ms) for s, depth in rows)
+            decimals = decimals_for([s.duration_ms for s, _ in rows if s.duration_ms > 0] or [trace.duration_ms])
+            listing = "; ".join(
+                f"{s.name} ({s.kind}{', inside ' + trace.spans[s.parent].name if s.parent is not None else ''}) "
+                f"{fmt(s.duration_ms, decimals)} ms from {fmt(s.start_ms, decimals)} ms"
+                for s, _depth in rows
+            )
+            count = f"{len(rows)} span{'s' if len(rows) != 1 else ''}"
+            jobs.append(
+                ChartJob(
+                    f"trace-{endpoint}-{sid}",
+                    "trace_waterfall",
+                    (marks([sid])[0], bars, decimals),
+                    Chart(
+                        f"trace-{endpoint}-{sid}.svg",
+                        alt=f"Trace of one GET /{endpoint} request to the traced {names[sid]} service, {count}: "
+                        f"{listing}.",
+                        caption=f"{names[sid]}: {count} for one GET /{endpoint}, "
+                        f"{fmt(trace.duration_ms, decimals)} ms end to end.",
+                        source=f"traces.json: of {trace.chosen_from} traces from the second, steady-state half of the "
+                        "span probe's sequential requests, the one with the median duration.",
+                    ),
+                )
+            )
     return jobs
 
 

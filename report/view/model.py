@@ -19,6 +19,7 @@ from report.results.stats import ranking
 from report.view import latency as latency_view
 from report.view import measured as view_measured
 from report.view import scores as view_scores
+from report.view import traces as view_traces
 from report.view.context import context, mid_sentence
 from report.view.typography import house_style
 
@@ -114,6 +115,7 @@ def view_model(
         "latency_load": latency_view.view(cfg, results.latency, charts, stats.evidence, env.method),
         "otel_cost": view_measured.otel_cost(ctx, charts),
         "reproduction": view_measured.reproduction(ctx),
+        "traces": view_traces.view(results, charts),
         "categories": view_scores.categories(ctx, copy, charts),
         "choose": view_scores.choose(ctx),
         "scale": {"min": str(results.rubric.scale.min), "max": str(results.rubric.scale.max)},

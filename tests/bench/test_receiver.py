@@ -126,3 +126,18 @@ def test_store_mode_counts_later_and_reset_clears(server: tuple[int, Receiver]) 
     _post(port, "/reset", b"", "text/plain")
     assert _counts(port) == {}
     assert _post(port, "/mode/bogus", b"", "text/plain") == 400
+
+
+def test_detail_mode_spans_are_served_whole_per_stack(server: tuple[int, Receiver]) -> None:
+    port, _receiver = server
+    _post(port, "/go/v1/traces", pb_request([pb_span(2, "/json")]), "application/x-protobuf")
+    _post(port, "/go/v1/traces", b"\xff\x00", "application/x-protobuf")  # bad: counted, nothing kept
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    c.request("GET", "/spans/go")
+    kept = json.loads(c.getresponse().read())
+    c.request("GET", "/spans/bun")
+    assert json.loads(c.getresponse().read()) == []
+    c.close()
+    assert [(s["name"], s["kind"], s["attributes"]) for s in kept] == [
+        ("GET /json", "server", {"http.request.method": "GET", "http.route": "/json"})
+    ]

@@ -21,6 +21,7 @@ from filelock import FileLock
 from report.bench.cli import LOCK_NAME
 from report.bench.derived import DB_MEASURES
 from report.bench.evidence import MEASURES
+from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE
 from tests.bench.conftest import WORK, harness
 from tests.bench.test_processes import marked_pids, wait_gone
 
@@ -45,9 +46,17 @@ def quick_run(toolchain: None, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
-def test_writes_the_six_files(quick_run: Path) -> None:
+def test_writes_the_seven_files(quick_run: Path) -> None:
     assert sorted(p.name for p in quick_run.iterdir()) == sorted(
-        ["environment.yaml", "startup.csv", "memory.csv", "throughput.csv", "evidence.csv", "latency.csv"]
+        [
+            "environment.yaml",
+            "startup.csv",
+            "memory.csv",
+            "throughput.csv",
+            "evidence.csv",
+            "latency.csv",
+            "traces.json",
+        ]
     )
 
 
@@ -155,6 +164,13 @@ def test_report_loader_accepts_the_files(quick_run: Path) -> None:
     benchmarks, problems = data.load_benchmarks(quick_run.parent, "data", ["go", "bun", "fastapi"])
     assert problems == []
     assert benchmarks is not None
+    # one captured trace per stack and endpoint (and per Bun candidate on /json), each rooted in a server span
+    got = sorted((t.stack, t.variant, t.endpoint) for t in benchmarks.traces)
+    assert got == sorted(
+        [(s, "otel", e) for s in ("go", "bun", "fastapi") for e in ("json", "db")]
+        + [("bun", c, "json") for c in BUN_CANDIDATES if c != BUN_CHOICE]
+    )
+    assert all(t.spans[0].kind == "server" for t in benchmarks.traces if t.variant == "otel")
 
 
 def test_bad_stack_is_a_clear_error() -> None:

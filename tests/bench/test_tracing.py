@@ -7,6 +7,7 @@ run, except under CI=true, where a missing toolchain fails.
 
 from __future__ import annotations
 
+import html
 import http.client
 import os
 import signal
@@ -18,9 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from report.bench.capture import representative, trace_record
 from report.bench.receiver import Receiver, make_server
 from report.bench.service import free_port, health_ok
 from report.bench.stacks import Paths, build, go_binary, launch
+from report.inputs.traces import Trace, server_checks, tree_rows
+from report.view.marks import Mark
+from report.view.trace_chart import trace_waterfall
 
 pytestmark = pytest.mark.slow  # runs the real services (seconds each)
 
@@ -110,6 +115,23 @@ def test_traced_variant_exports_one_server_span_per_request_named_after_the_rout
     # Like for like: nothing but the server span, in every stack (no ASGI send/receive or per-operation spans;
     # with the contrib instrumentor FastAPI's built-in tracing steps aside instead of adding a second server span).
     assert got["spans"] == 6, got
+    _captured_and_drawn(stack, rec)
+
+
+def _captured_and_drawn(stack: str, rec: Receiver) -> None:
+    """The probe's capture on the real spans: one trace of GET /json, valid for `check`, drawn as a waterfall."""
+    found = representative(rec.kept(stack), "/json")
+    assert found is not None, f"{stack}: no complete trace of GET /json among {len(rec.kept(stack))} spans"
+    spans, chosen_from = found
+    assert chosen_from == 3  # the second half of the five requests
+    trace = Trace.model_validate(trace_record(stack, "otel", "json", spans, chosen_from))
+    root = trace.spans[0]
+    assert (root.parent, root.kind, root.name, root.start_ms) == (None, "server", "GET /json", 0.0)
+    assert server_checks(trace) >= 3  # a server span named after its route, carrying http.route
+    assert trace.resource.get("service.name")
+    bars = tuple((s.name, depth, s.kind, s.start_ms, s.duration_ms) for s, depth in tree_rows(trace))
+    svg = html.unescape(trace_waterfall(Mark(stack, "#0072B2", 0), bars, 3).decode())
+    assert svg.startswith("<?xml") and all(s.name in svg for s in trace.spans)
 
 
 def test_no_jaeger_left_in_the_services_harness_or_copy() -> None:

@@ -19,6 +19,7 @@ from report.inputs.rubric import (
     overall_scores,
     score_of,
 )
+from report.inputs.traces import trace_measures
 from report.pipeline import load
 from tests.conftest import BUNDLED, edit
 
@@ -235,8 +236,10 @@ def test_every_measured_score_in_the_bundled_rubric_follows_its_evidence() -> No
             strict=True,
         )
     }
+    # the server-span criterion is scored from the captured traces (traces.json)
+    evidence.update({k: v for k, (v, _unit) in trace_measures(inputs.benchmarks.traces, STACKS).items()})
     measured = [c for cat in inputs.rubric.categories for c in cat.criteria if c.score_from is not None]
-    assert {c.id for c in measured} >= {"size", "footprint"}
+    assert {c.id for c in measured} >= {"size", "footprint", "server_spans"}
     for criterion in measured:
         rule = criterion.score_from
         assert rule is not None
@@ -244,32 +247,22 @@ def test_every_measured_score_in_the_bundled_rubric_follows_its_evidence() -> No
             assert entry.score == rule.level(evidence[(sid, rule.measure)], inputs.rubric.scale), (criterion.id, sid)
 
 
-def _rubric_with(tmp_path: Path, edit_from: str, edit_to: str) -> list[str]:
+def test_identical_measured_evidence_gives_identical_scores(tmp_path: Path) -> None:
+    # Bun measured like Go on the deployable-artifact criterion (no shared libraries, no installed runtime), yet
+    # scored 4 against Go's 5: the typed scores must follow the evidence
     data = tmp_path / "data"
     shutil.copytree(BUNDLED, data)
-    path = data / "rubric.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert edit_from in text
-    path.write_text(text.replace(edit_from, edit_to, 1), encoding="utf-8")
-    try:
-        pipeline.load(data)
-    except InputError as exc:
-        return [str(p) for p in exc.problems()]
-    return []
-
-
-def test_identical_measured_evidence_gives_identical_scores(tmp_path: Path) -> None:
-    # Go, Bun and FastAPI all measure 1 server span per request with http.route on 100% (evidence.csv)
-    found = _rubric_with(
-        tmp_path,
-        "            score: 4\n            evidence: \"Measured: FastAPI's built-in OpenTelemetry makes one server span",
-        "            score: 5\n            evidence: \"Measured: FastAPI's built-in OpenTelemetry makes one server span",
+    edit(
+        data / "benchmarks" / "evidence.csv", "bun,shared_libraries,5.0,libraries", "bun,shared_libraries,0.0,libraries"
     )
+    with pytest.raises(InputError) as caught:
+        pipeline.load(data)
+    found = [str(p) for p in caught.value.problems()]
     assert len(found) == 1
     assert found[0].endswith(
-        "categories[0].criteria[1].scores: expected one score for stacks with identical measured evidence "
-        "(otel_auto_server_spans_per_req = 1 spans/request, otel_server_span_has_route = 1 ratio), "
-        "found go 4, bun 4, fastapi 5; score them alike, or set evidence_decides: false if the measures do not "
+        "categories[1].criteria[0].scores: expected one score for stacks with identical measured evidence "
+        "(shared_libraries = 0 libraries, needs_installed_runtime = 0 bool), "
+        "found go 5, bun 4; score them alike, or set evidence_decides: false if the measures do not "
         "decide this criterion"
     ), found
 
@@ -305,3 +298,25 @@ def test_a_threshold_has_a_tie_margin_so_4_kib_costs_no_level() -> None:
     assert rule.level(10.0041, scale) == 5
     assert rule.level(10.6, scale) == 4
     assert ScoreFrom(measure="m", better="lower", thresholds={2: 200, 3: 100, 4: 40, 5: 10}).level(10.0041, scale) == 4
+
+
+def test_a_typed_server_span_score_that_disagrees_with_the_captured_trace_is_an_error(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(BUNDLED, data)
+    checks = trace_measures(load(data).benchmarks.traces, ["go"])[("go", "trace_server_span_checks")][0]
+    typed = 1 if checks else 5
+    edit(
+        data / "rubric.yaml",
+        '          go:\n            evidence: "In otelhttp v0.72',
+        f'          go:\n            score: {typed}\n            evidence: "In otelhttp v0.72',
+    )
+    with pytest.raises(InputError) as caught:
+        load(data)
+    level = {0: 1, 1: 2, 2: 3, 3: 4, 4: 5}[int(checks)]
+    meaning = load(BUNDLED).rubric.categories[0].criteria[1].levels[level]
+    line = (data / "rubric.yaml").read_text(encoding="utf-8").splitlines().index(f"            score: {typed}") + 1
+    assert [str(p) for p in caught.value.problems()] == [
+        f"{data}/rubric.yaml:{line}: categories[0].criteria[1].scores.go.score: expected {level}, the level "
+        f"trace_server_span_checks = {checks:g} checks reaches ('{meaning}'), found {typed}; leave the score out to "
+        "compute it"
+    ]

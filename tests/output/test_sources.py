@@ -13,7 +13,7 @@ from report.inputs.options import BuildOptions, OutputOptions
 from report.output import publish
 from report.output.manifest import COVER_NAME, PDF_NAME
 from report.output.sources import for_build, make_escape, write_depfile
-from tests.conftest import DATA, ROOT, SharedBuilds, lm
+from tests.conftest import BUNDLED, DATA, ROOT, SharedBuilds, lm
 
 
 @pytest.fixture
@@ -48,6 +48,7 @@ def test_the_list_covers_data_templates_fonts_the_tool_and_every_byte_shaping_op
     settings = dict(sources.settings)
     assert settings["page_size"] == "a4" and settings["pdf_variant"] == "pdf/ua-1" and settings["html"] == "false"
     assert "package/weasyprint" in settings
+    assert "package/opentelemetry-semantic-conventions" in settings  # the trace tables' attribute names
     digest = sources.digest()
     assert for_build(_options(DATA, tmp_path, page_size="letter")).digest() != digest
     assert for_build(_options(DATA, tmp_path, html=True)).digest() != digest
@@ -66,6 +67,11 @@ def test_the_up_to_date_check_notices_changed_inputs_and_changed_outputs(out: Pa
     assert publish.up_to_date(out, for_build(_options(DATA, out, page_size="letter"))) is None
     (out / COVER_NAME).write_bytes(b"\x89PNG not the cover")
     assert publish.up_to_date(out, for_build(_options(DATA, out))) is None
+
+
+def test_the_captured_traces_are_a_build_input(tmp_path: Path) -> None:
+    names = [name for name, _path in for_build(_options(BUNDLED, tmp_path)).files]
+    assert "data/benchmarks/traces.json" in names
 
 
 def test_inputs_sha256_does_not_depend_on_where_the_data_lives(tmp_path: Path) -> None:

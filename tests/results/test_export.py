@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from report import pipeline
+from report.inputs.semconv import replaced_by
 from report.output import publish
 from report.output.atomic import file_sha256
 from report.output.manifest import PDF_NAME, RESULTS_NAME
@@ -93,7 +94,31 @@ def _evidence(data: Path) -> dict[tuple[str, str], float]:
     if not path.exists():
         return {}
     with path.open(encoding="utf-8", newline="") as f:
-        return {(row["stack"], row["measure"]): float(row["value"]) for row in csv.DictReader(f)}
+        found = {(row["stack"], row["measure"]): float(row["value"]) for row in csv.DictReader(f)}
+    return found | _trace_checks(data)
+
+
+def _trace_checks(data: Path) -> dict[tuple[str, str], float]:
+    """trace_server_span_checks worked out here from traces.json: a SERVER span, http.route on it, named
+    'GET <route>', and no attribute the conventions package marks deprecated; counted until one fails."""
+    path = data / "benchmarks" / "traces.json"
+    if not path.exists():
+        return {}
+    deprecated = set(replaced_by())
+    out = {}
+    for t in json.loads(path.read_text(encoding="utf-8"))["traces"]:
+        if t["variant"] != "otel" or t["endpoint"] != "json":
+            continue
+        server = next((s for s in t["spans"] if s["kind"] == "server"), None)
+        attrs = server["attributes"] if server else {}
+        steps = [
+            server is not None,
+            bool(attrs.get("http.route")),
+            server is not None and server["name"] == f"GET {attrs.get('http.route')}",
+            not deprecated & set(attrs),
+        ]
+        out[(t["stack"], "trace_server_span_checks")] = float(next((i for i, ok in enumerate(steps) if not ok), 4))
+    return out
 
 
 def _expected_score(criterion: dict[str, Any], stack: str, evidence: dict[tuple[str, str], float]) -> int:
@@ -204,8 +229,11 @@ def _words(chars: list[Char]) -> list[str]:
 
 
 def _axis_tick(number: str) -> bool:
-    """A chart's scale mark (20,000, 60, 2,000): an integer with one or two significant digits, not a figure."""
+    """A chart's scale mark, not a figure: an integer with one or two significant digits ending in 0 (20,000, 60,
+    2,000), or a fraction below 1 with one or two significant digits (a waterfall's 0.006 or 0.035 ms tick)."""
     digits = number.replace(",", "")
+    if digits.startswith("0.") and len(digits) > 2:
+        return len(digits[2:].lstrip("0")) <= 2
     return digits.isdigit() and len(digits.rstrip("0")) <= 2 and digits.endswith("0")
 
 
@@ -221,3 +249,21 @@ def test_every_number_the_pdf_prints_is_in_the_results_json(shared: SharedBuilds
                 if number not in known and not _axis_tick(number):
                     missing.append(f"page {n}: {number} in {word!r}")
     assert missing == []
+
+
+def test_span_counts_equal_the_captured_traces(built: tuple[Path, Path]) -> None:
+    data, out = built
+    path = data / "benchmarks" / "traces.json"
+    stacks = {s["id"]: s for s in _doc(out)["stacks"]}
+    if not path.exists():  # the sample data has no traces: no traces entry
+        assert all("traces" not in s for s in stacks.values())
+        return
+    captured = json.loads(path.read_text(encoding="utf-8"))["traces"]
+    for sid, stack in stacks.items():
+        mine = {t["endpoint"]: t for t in captured if t["stack"] == sid and t["variant"] == "otel"}
+        assert stack["traces"]["spans"] == {e: len(t["spans"]) for e, t in mine.items()}
+        assert stack["traces"]["server_spans"] == {
+            e: sum(1 for s in t["spans"] if s["kind"] == "server") for e, t in mine.items()
+        }
+        http = stack["traces"]["semconv"]["http"]
+        assert http["set"] + http["old_name"] + http["missing"] == len(http["attributes"])
