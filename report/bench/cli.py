@@ -13,6 +13,7 @@ import uuid
 from dataclasses import asdict
 from pathlib import Path
 
+import yaml
 from filelock import FileLock, Timeout
 
 from report.bench.calibration import Probe
@@ -20,7 +21,9 @@ from report.bench.derived import derived_evidence
 from report.bench.environment import environment_document
 from report.bench.errors import BenchError
 from report.bench.evidence import static_evidence
+from report.bench.hosts import Hosts, load_hosts
 from report.bench.measure import Bench
+from report.bench.multihost import check_all, deploy_artefacts, hosts_environment, locked, service_artefacts
 from report.bench.oha import oha_binary, oha_version
 from report.bench.options import add_arguments, make_plan, parse_stacks
 from report.bench.output import FILES, file_texts, write_all
@@ -41,6 +44,8 @@ LOCK_NAME = "bench.lock"  # in services/.work: one harness run at a time
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark; 0 on success, 1 on an expected failure (printed without a traceback)."""
     try:
+        # validated before anything starts: a bad hosts file is one line per problem and nothing else
+        hosts = load_hosts(Path(args.hosts)) if getattr(args, "hosts", None) else None
         work = Paths(repo_root()).work
         work.mkdir(parents=True, exist_ok=True)
         # Two runs at once would share the services' builds, logs and PostgreSQL pointer (each would stop the
@@ -54,12 +59,33 @@ def run(args: argparse.Namespace) -> int:
                 "wait for it to finish"
             ) from None
         try:
-            return _run(args)
+            return _run(args) if hosts is None else run_hosts(args, hosts)
         finally:
             lock.release()
     except BenchError as exc:
-        print(f"lead-magnet bench: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"lead-magnet bench: error: {line}", file=sys.stderr)
         return 1
+
+
+def run_hosts(args: argparse.Namespace, hosts: Hosts) -> int:
+    """`--hosts`: check every host, lock them, build and deploy the artefacts, describe the hosts. Measuring
+    across hosts is not built yet, so the run then stops with one line and writes nothing."""
+    paths = Paths(repo_root())
+    stacks = parse_stacks(args.stacks)
+    make_plan(args, stacks, 1)  # the options are checked before anything starts, as in the local mode
+    facts = check_all(hosts)
+    with locked(hosts):
+        print(f"lead-magnet bench: building reference services in {paths.work}", file=sys.stderr)
+        build(paths, stacks)
+        placed = deploy_artefacts(paths, hosts.service, service_artefacts(paths, stacks))
+        placed.update(deploy_artefacts(paths, hosts.load, [oha_binary(paths.work)]))
+        print(f"lead-magnet bench: deployed {len(placed)} artefacts", file=sys.stderr)
+        print(yaml.safe_dump({"hosts": hosts_environment(hosts, facts)}, sort_keys=False), end="")
+    raise BenchError(
+        "--hosts: the hosts are checked and the artefacts deployed, but measuring across hosts is not built yet "
+        "(issue 22); nothing was measured or written"
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ladder-duration", type=int, help="seconds per offered rate (default 4; --quick 0.5)")
     parser.add_argument("--db-concurrency", help="comma-separated wrk connection counts on /db (default 50)")
     parser.add_argument("--no-db", action="store_true", help="skip the /db endpoint and PostgreSQL")
+    parser.add_argument(
+        "--hosts", help="a hosts file naming the service, load and database hosts (SSH); see services/README.md"
+    )
 
 
 def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> Plan:

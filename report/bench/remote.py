@@ -124,7 +124,8 @@ echo "cores=$(nproc)"
 echo "cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
 for t in @TOOLS@; do
-  if [ "$t" = postgresql ]; then p=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n1); else p=$(command -v "$t"); fi
+  if [ "$t" = postgresql ]; then p=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n1)
+  else p=$(command -v "$t"); fi
   echo "tool:$t=$p"
 done
 """
@@ -200,7 +201,10 @@ class RemoteLock:
     def __init__(self, host: Host) -> None:
         self.host = host
         path = f"{host.workdir}/bench.lock"
-        command = f"mkdir -p {shlex.quote(host.workdir)} && exec flock -n {shlex.quote(path)} -c 'echo locked; exec cat >/dev/null'"
+        command = (
+            f"mkdir -p {shlex.quote(host.workdir)} && "
+            f"exec flock -n {shlex.quote(path)} -c 'echo locked; exec cat >/dev/null'"
+        )
         self.proc = subprocess.Popen(
             ssh_argv(host, command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
