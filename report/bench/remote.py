@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import platform
+import select
 import shlex
 import subprocess
 import threading
@@ -27,7 +28,8 @@ from report.bench.processes import ProcessRegistry
 CONNECT_TIMEOUT_S = 5
 COMMAND_TIMEOUT_S = 60.0
 HEARTBEAT_S = 1.0
-DEAD_AFTER_S = 5  # the supervisor's read timeout: five missed heartbeats
+# the supervisor's read timeout: ten missed heartbeats (a busy harness machine may delay a few, never ten)
+DEAD_AFTER_S = 10
 TERM_GRACE_S = 3
 
 # No prompt ever (BatchMode), a bounded connect, and a client that notices a dead server within ~6 s.
@@ -191,6 +193,17 @@ def check_host(host: Host, roles: Sequence[str], local_arch: str | None = None) 
     return got
 
 
+def first_line(proc: subprocess.Popen[bytes], timeout_s: float) -> str:
+    """The first line a remote command prints, waiting at most `timeout_s` ('' when it ends or hangs first; a
+    command that hangs is killed, so that its session, and the remote side with it, ends)."""
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+    if not ready:
+        proc.kill()
+        return ""
+    return proc.stdout.readline().decode(errors="replace").strip()
+
+
 # --- the per-host lock ----------------------------------------------------------------------------------
 
 
@@ -209,16 +222,18 @@ class RemoteLock:
             ssh_argv(host, command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         assert self.proc.stdout is not None
-        first = self.proc.stdout.readline().decode().strip()
+        first = first_line(self.proc, COMMAND_TIMEOUT_S)
         if first != "locked":
             code = self.proc.wait(timeout=COMMAND_TIMEOUT_S)
             err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
             if code == 255:
                 raise BenchError(f"{host.label}: unreachable over SSH ({_last_line(err)})")
-            raise BenchError(
-                f"another `lead-magnet bench` is running against {host.label} ({path} is locked there); "
-                "wait for it to finish"
-            )
+            if code == 1 and not err.strip():  # flock -n: held by someone else
+                raise BenchError(
+                    f"another `lead-magnet bench` is running against {host.label} ({path} is locked there); "
+                    "wait for it to finish"
+                )
+            raise BenchError(f"{host.label}: could not take the lock {path}: {_last_line(err)}")
 
     def release(self) -> None:
         """Close the session; the lock goes with it."""
@@ -291,7 +306,7 @@ class RemoteProcess:
         )
         self.registry = registry
         assert self.proc.stdout is not None
-        first = self.proc.stdout.readline().decode().strip()
+        first = first_line(self.proc, COMMAND_TIMEOUT_S)
         if not first.startswith("pid "):
             code = self.proc.wait(timeout=COMMAND_TIMEOUT_S)
             err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""

@@ -202,3 +202,15 @@ def test_ctrl_c_sigterm_or_a_killed_harness_leave_nothing_on_any_host(lab: Lab, 
     child.send_signal(sig)
     child.wait(timeout=30)
     assert lab.wait_clean() == {}
+
+
+def test_a_workdir_that_cannot_be_made_is_one_line(lab: Lab) -> None:
+    path = lab.hosts_yaml()
+    path.write_text(path.read_text().replace(f"{lab.root}/host0/work", "/proc/lead-magnet"))
+    host = load_hosts(path).service
+    with pytest.raises(BenchError) as err:
+        remote.RemoteLock(host)
+    assert str(err.value) == (
+        f"{host.label}: could not take the lock /proc/lead-magnet/bench.lock: "
+        "mkdir: cannot create directory '/proc/lead-magnet': No such file or directory"
+    )
