@@ -1,5 +1,5 @@
-"""Driving a host over SSH with the OpenSSH client (`ssh`, `scp`): one-shot commands, checks before anything
-starts, the per-host lock, copying artefacts, and processes that die with the harness.
+"""Driving a host over SSH with the OpenSSH client (`ssh`): one-shot commands, checks before anything
+starts, the per-host lock, copying artefacts (a tar stream), and processes that die with the harness.
 
 Every remote process runs under a small bash supervisor on its host. The supervisor starts the command in its
 own session (optionally pinned with `taskset`), prints its pid, and then reads the SSH channel: the harness
@@ -106,7 +106,7 @@ def run(host: Host, command: str, timeout_s: float = COMMAND_TIMEOUT_S, stdin: b
 # --- checks before anything starts -------------------------------------------------------------------------
 
 # Every host needs these for the supervisor, the lock and pinning; each role adds its own.
-BASE_TOOLS = ("bash", "setsid", "taskset", "flock", "sha256sum")
+BASE_TOOLS = ("bash", "setsid", "taskset", "flock", "sha256sum", "tar")
 ROLE_TOOLS: Mapping[str, tuple[str, ...]] = {
     "service": (),
     "load": ("wrk", "python3"),
@@ -251,22 +251,32 @@ class RemoteLock:
 
 
 def deploy(host: Host, local: Path, remote_dir: str) -> str:
-    """Copy a file or directory tree to `remote_dir` on `host` over SSH (scp -r, symlinks followed as scp does)
-    and return its remote path."""
-    run(host, f"mkdir -p {shlex.quote(remote_dir)}")
-    argv = ["scp", "-q", "-r", "-p", *SSH_OPTIONS]
-    if host.ssh_config is not None:
-        argv += ["-F", str(host.ssh_config)]
-    if host.port is not None:
-        argv += ["-P", str(host.port)]
+    """Copy a file or directory tree into `remote_dir` on `host` and return its remote path: a tar stream over
+    SSH, so symbolic links stay links (a venv's `bin/python` keeps pointing at its interpreter) and modes stay."""
     target = f"{remote_dir}/{local.name}"
-    done = subprocess.run(
-        [*argv, str(local), f"{host.destination}:{remote_dir}/"],
+    pack = subprocess.Popen(
+        ["tar", "-C", str(local.parent), "-cf", "-", local.name],
         stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=600,
-        check=False,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
+    try:
+        done = subprocess.run(
+            ssh_argv(host, f"mkdir -p {shlex.quote(remote_dir)} && tar -C {shlex.quote(remote_dir)} -xf -"),
+            stdin=pack.stdout,
+            capture_output=True,
+            timeout=600,
+            check=False,
+        )
+    finally:
+        if pack.stdout:
+            pack.stdout.close()
+        packed = pack.wait(timeout=600)
+    err = pack.stderr.read().decode(errors="replace") if pack.stderr else ""
+    if packed != 0:
+        raise BenchError(f"{host.label}: copying {local} failed: tar: {_last_line(err)}")
+    if done.returncode == 255:
+        raise BenchError(f"{host.label}: unreachable over SSH ({_last_line(done.stderr.decode(errors='replace'))})")
     if done.returncode != 0:
         raise BenchError(f"{host.label}: copying {local} failed: {_last_line(done.stderr.decode(errors='replace'))}")
     return target

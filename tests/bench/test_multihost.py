@@ -170,7 +170,15 @@ def test_cli_deploys_and_describes_the_hosts_then_says_what_is_not_built(lab: La
     env = yaml.safe_load(out)["hosts"]
     assert [env[r]["address"] for r in ("service", "load", "database")] == [h.address for h in lab.hosts]
     hosts = load_hosts(path)
-    go = remote.run(hosts.service, f"{hosts.service.workdir}/artefacts/services/.work/go/server -h 2>&1; echo $?")
-    assert go.strip()  # the copied binary runs on the service host
+    art = f"{hosts.service.workdir}/artefacts/services/.work"
+    local = ROOT / "services" / ".work" / "go" / "server"
+    assert remote.run(hosts.service, f"sha256sum {art}/go/server").split()[0] == (
+        hashlib.sha256(local.read_bytes()).hexdigest()
+    )
+    # the copied FastAPI environment works on the service host, from where it was copied to
+    prefix = remote.run(hosts.service, f"{art}/fastapi-venv/bin/python -c 'import fastapi, sys; print(sys.prefix)'")
+    assert prefix.strip() == f"{art}/fastapi-venv"
+    oha = f"{hosts.load.workdir}/artefacts/services/.work/oha/bin/oha"
+    assert remote.run(hosts.load, f"{oha} --version").startswith("oha ")
     assert lab.wait_clean() == {}
     remote.RemoteLock(hosts.service).release()  # the run released its locks

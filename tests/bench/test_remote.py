@@ -121,11 +121,13 @@ def test_deploy_copies_a_tree_over_ssh(lab: Lab, tmp_path: Path) -> None:
     payload = os.urandom(300_000)
     (art / "bin" / "server").write_bytes(payload)
     (art / "bin" / "server").chmod(0o755)
+    (art / "bin" / "python").symlink_to("/usr/bin/env")  # a venv's interpreter link must stay a link
     target = remote.deploy(host, art, f"{host.workdir}/deploy")
     assert target == f"{host.workdir}/deploy/artefact"
     out = remote.run(host, f"sha256sum {target}/bin/server; test -x {target}/bin/server && echo executable")
     assert out.split()[0] == hashlib.sha256(payload).hexdigest()
     assert out.split()[-1] == "executable"
+    assert remote.run(host, f"readlink {target}/bin/python").strip() == "/usr/bin/env"
 
 
 def test_a_remote_process_is_pinned_read_and_stopped(lab: Lab) -> None:
