@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -10,6 +11,7 @@ import shutil
 import statistics
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -46,26 +48,34 @@ def run(args: argparse.Namespace) -> int:
     try:
         # validated before anything starts: a bad hosts file is one line per problem and nothing else
         hosts = load_hosts(Path(args.hosts)) if getattr(args, "hosts", None) else None
-        work = Paths(repo_root()).work
-        work.mkdir(parents=True, exist_ok=True)
-        # Two runs at once would share the services' builds, logs and PostgreSQL pointer (each would stop the
-        # other's cluster as a leftover) and measure each other's load: the second one refuses at once.
-        lock = FileLock(str(work / LOCK_NAME), timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise BenchError(
-                f"another `lead-magnet bench` is running on this machine ({work / LOCK_NAME} is locked); "
-                "wait for it to finish"
-            ) from None
-        try:
-            return _run(args) if hosts is None else run_hosts(args, hosts)
-        finally:
-            lock.release()
+        if hosts is not None:
+            return run_hosts(args, hosts)
+        with local_lock(Paths(repo_root()).work):
+            return _run(args)
     except BenchError as exc:
         for line in str(exc).splitlines():
             print(f"lead-magnet bench: error: {line}", file=sys.stderr)
         return 1
+
+
+@contextlib.contextmanager
+def local_lock(work: Path) -> Iterator[None]:
+    """One harness run at a time on this machine."""
+    work.mkdir(parents=True, exist_ok=True)
+    # Two runs at once would share the services' builds, logs and PostgreSQL pointer (each would stop the
+    # other's cluster as a leftover) and measure each other's load: the second one refuses at once.
+    lock = FileLock(str(work / LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BenchError(
+            f"another `lead-magnet bench` is running on this machine ({work / LOCK_NAME} is locked); "
+            "wait for it to finish"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def run_hosts(args: argparse.Namespace, hosts: Hosts) -> int:
@@ -75,7 +85,7 @@ def run_hosts(args: argparse.Namespace, hosts: Hosts) -> int:
     stacks = parse_stacks(args.stacks)
     make_plan(args, stacks, 1)  # the options are checked before anything starts, as in the local mode
     facts = check_all(hosts)
-    with locked(hosts):
+    with locked(hosts), local_lock(paths.work):  # the build and its logs are this machine's
         print(f"lead-magnet bench: building reference services in {paths.work}", file=sys.stderr)
         build(paths, stacks)
         placed = deploy_artefacts(paths, hosts.service, service_artefacts(paths, stacks))

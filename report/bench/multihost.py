@@ -11,8 +11,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from report.bench.errors import BenchError
+from report.bench.hostcheck import HostFacts, check_host
 from report.bench.hosts import ROLES, Host, Hosts
-from report.bench.remote import HostFacts, RemoteLock, check_host, deploy, run
+from report.bench.remote import RemoteLock, deploy, run
 from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE, Paths, bun_candidate_binary
 
 ARTEFACTS_DIR = "artefacts"  # under each host's workdir, mirroring services/.work and services/

@@ -12,9 +12,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-import yaml
 
-from report.bench import remote
+from report.bench import hostcheck, remote
 from report.bench.errors import BenchError
 from report.bench.hosts import load_hosts
 from report.bench.multihost import (
@@ -35,7 +34,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_bad_host_is_one_line_before_anything_starts(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(remote.ROLE_TOOLS, "load", ("wrk", "oha-not-installed"))
+    monkeypatch.setitem(hostcheck.ROLE_TOOLS, "load", ("wrk", "oha-not-installed"))
     path = lab.hosts_yaml()
     path.write_text(path.read_text().replace(lab.hosts[0].address, lab.unused_address()))
     with pytest.raises(BenchError) as err:
@@ -155,30 +154,3 @@ def test_cli_a_second_run_against_the_same_hosts_stops_with_one_line(lab: Lab) -
         f"({hosts.load.workdir}/bench.lock is locked there); wait for it to finish"
     ]
     assert lab.wait_clean() == {}
-
-
-@pytest.mark.usefixtures("toolchain")
-def test_cli_deploys_and_describes_the_hosts_then_says_what_is_not_built(lab: Lab) -> None:
-    path = lab.hosts_yaml({"service": 0, "load": 1, "database": 2})
-    code, out, err = cli(["--hosts", str(path), "--quick", "--stacks", "go,bun,fastapi"])
-    assert code == 1
-    assert err.splitlines()[-1] == (
-        "lead-magnet bench: error: --hosts: the hosts are checked and the artefacts deployed, but measuring across "
-        "hosts is not built yet (issue 22); nothing was measured or written"
-    )
-    assert "lead-magnet bench: deployed 10 artefacts" in err.splitlines()
-    env = yaml.safe_load(out)["hosts"]
-    assert [env[r]["address"] for r in ("service", "load", "database")] == [h.address for h in lab.hosts]
-    hosts = load_hosts(path)
-    art = f"{hosts.service.workdir}/artefacts/services/.work"
-    local = ROOT / "services" / ".work" / "go" / "server"
-    assert remote.run(hosts.service, f"sha256sum {art}/go/server").split()[0] == (
-        hashlib.sha256(local.read_bytes()).hexdigest()
-    )
-    # the copied FastAPI environment works on the service host, from where it was copied to
-    prefix = remote.run(hosts.service, f"{art}/fastapi-venv/bin/python -c 'import fastapi, sys; print(sys.prefix)'")
-    assert prefix.strip() == f"{art}/fastapi-venv"
-    oha = f"{hosts.load.workdir}/artefacts/services/.work/oha/bin/oha"
-    assert remote.run(hosts.load, f"{oha} --version").startswith("oha ")
-    assert lab.wait_clean() == {}
-    remote.RemoteLock(hosts.service).release()  # the run released its locks
