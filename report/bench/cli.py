@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -10,9 +11,11 @@ import shutil
 import statistics
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
+import yaml
 from filelock import FileLock, Timeout
 
 from report.bench.calibration import Probe
@@ -21,7 +24,9 @@ from report.bench.derived import derived_evidence
 from report.bench.environment import environment_document
 from report.bench.errors import BenchError
 from report.bench.evidence import static_evidence
+from report.bench.hosts import Hosts, load_hosts
 from report.bench.measure import Bench
+from report.bench.multihost import check_all, deploy_artefacts, hosts_environment, locked, service_artefacts
 from report.bench.oha import oha_binary, oha_version
 from report.bench.options import add_arguments, make_plan, parse_stacks
 from report.bench.output import FILES, file_texts, write_all
@@ -42,25 +47,56 @@ LOCK_NAME = "bench.lock"  # in services/.work: one harness run at a time
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark; 0 on success, 1 on an expected failure (printed without a traceback)."""
     try:
-        work = Paths(repo_root()).work
-        work.mkdir(parents=True, exist_ok=True)
-        # Two runs at once would share the services' builds, logs and PostgreSQL pointer (each would stop the
-        # other's cluster as a leftover) and measure each other's load: the second one refuses at once.
-        lock = FileLock(str(work / LOCK_NAME), timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise BenchError(
-                f"another `lead-magnet bench` is running on this machine ({work / LOCK_NAME} is locked); "
-                "wait for it to finish"
-            ) from None
-        try:
+        # validated before anything starts: a bad hosts file is one line per problem and nothing else
+        hosts = load_hosts(Path(args.hosts)) if getattr(args, "hosts", None) else None
+        if hosts is not None:
+            return run_hosts(args, hosts)
+        with local_lock(Paths(repo_root()).work):
             return _run(args)
-        finally:
-            lock.release()
     except BenchError as exc:
-        print(f"lead-magnet bench: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"lead-magnet bench: error: {line}", file=sys.stderr)
         return 1
+
+
+@contextlib.contextmanager
+def local_lock(work: Path) -> Iterator[None]:
+    """One harness run at a time on this machine."""
+    work.mkdir(parents=True, exist_ok=True)
+    # Two runs at once would share the services' builds, logs and PostgreSQL pointer (each would stop the
+    # other's cluster as a leftover) and measure each other's load: the second one refuses at once.
+    lock = FileLock(str(work / LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BenchError(
+            f"another `lead-magnet bench` is running on this machine ({work / LOCK_NAME} is locked); "
+            "wait for it to finish"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def run_hosts(args: argparse.Namespace, hosts: Hosts) -> int:
+    """`--hosts`: check every host, lock them, build and deploy the artefacts, describe the hosts. Measuring
+    across hosts is not built yet, so the run then stops with one line and writes nothing."""
+    paths = Paths(repo_root())
+    stacks = parse_stacks(args.stacks)
+    make_plan(args, stacks, 1)  # the options are checked before anything starts, as in the local mode
+    facts = check_all(hosts)
+    with locked(hosts), local_lock(paths.work):  # the build and its logs are this machine's
+        print(f"lead-magnet bench: building reference services in {paths.work}", file=sys.stderr)
+        build(paths, stacks)
+        placed = deploy_artefacts(paths, hosts.service, service_artefacts(paths, stacks))
+        placed.update(deploy_artefacts(paths, hosts.load, [oha_binary(paths.work)]))
+        print(f"lead-magnet bench: deployed {len(placed)} artefacts", file=sys.stderr)
+        print(yaml.safe_dump({"hosts": hosts_environment(hosts, facts)}, sort_keys=False), end="")
+    raise BenchError(
+        "--hosts: the hosts are checked and the artefacts deployed, but measuring across hosts is not built yet "
+        "(issue 22); nothing was measured or written"
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -54,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="only the span probes: capture one trace per stack, variant and endpoint and write traces.json alone",
     )
+    parser.add_argument(
+        "--hosts", help="a hosts file naming the service, load and database hosts (SSH); see services/README.md"
+    )
 
 
 def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> Plan:

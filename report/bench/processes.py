@@ -42,6 +42,7 @@ class ProcessRegistry:
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
         cpus: set[int] | None = None,
+        stdin: int | None = subprocess.DEVNULL,
         stdout: int | None = subprocess.DEVNULL,
         stderr: int | None = subprocess.DEVNULL,
     ) -> subprocess.Popen[bytes]:
@@ -59,7 +60,7 @@ class ProcessRegistry:
                 list(argv),
                 env=full_env,
                 cwd=cwd,
-                stdin=subprocess.DEVNULL,
+                stdin=stdin,
                 stdout=stdout,
                 stderr=stderr,
                 start_new_session=True,

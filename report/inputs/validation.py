@@ -192,6 +192,9 @@ def _pattern_words(pattern: str) -> str:
         r"^#[0-9A-Fa-f]{6}$": "a colour like #1A2B3C",
         r"^[a-z][a-z0-9_-]*$": "an id of lower-case letters, digits, '-' or '_' starting with a letter",
         r"^https?://[^\s<>\"']+$": "a web address starting with https://",
+        r"^([A-Za-z0-9._][A-Za-z0-9._-]*@)?[A-Za-z0-9][A-Za-z0-9._-]*$": "an SSH destination like bench@10.0.0.11",
+        r"^[A-Za-z0-9][A-Za-z0-9.-]*$": "a host name or IPv4 address",
+        r"^(/[A-Za-z0-9_][A-Za-z0-9._-]*)+$": "an absolute directory like /tmp/lead-magnet-bench",
     }
     return known.get(pattern, f"text matching {pattern}")
 

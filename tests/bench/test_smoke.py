@@ -6,6 +6,7 @@ allows one run at a time (services/.work/bench.lock), and two at once would shar
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import signal
 import subprocess
@@ -18,14 +19,19 @@ import pytest
 import yaml
 from filelock import FileLock
 
+from report.bench import remote
 from report.bench.cli import LOCK_NAME
 from report.bench.derived import DB_MEASURES
 from report.bench.evidence import MEASURES
+from report.bench.hosts import load_hosts
 from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE
 from tests.bench.conftest import WORK, harness
+from tests.bench.netns_hosts import Lab, lab
+from tests.bench.test_multihost import cli
 from tests.bench.test_processes import marked_pids, wait_gone
 
 pytestmark = pytest.mark.slow  # runs the real services (seconds each)
+__all__ = ["lab"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -228,3 +234,33 @@ def test_a_second_run_at_the_same_time_is_refused_in_one_line(toolchain: None, t
     )
     assert "Traceback" not in stderr and "building reference services" not in stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- across hosts (tests/bench/test_multihost.py has the rest; this one builds, so it runs in turn here) ---
+
+
+@pytest.mark.usefixtures("toolchain")
+def test_hosts_run_deploys_and_describes_the_hosts_then_says_what_is_not_built(lab: Lab) -> None:
+    path = lab.hosts_yaml({"service": 0, "load": 1, "database": 2})
+    code, out, err = cli(["--hosts", str(path), "--quick", "--stacks", "go,bun,fastapi"])
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        "lead-magnet bench: error: --hosts: the hosts are checked and the artefacts deployed, but measuring across "
+        "hosts is not built yet (issue 22); nothing was measured or written"
+    )
+    assert "lead-magnet bench: deployed 10 artefacts" in err.splitlines()
+    env = yaml.safe_load(out)["hosts"]
+    assert [env[r]["address"] for r in ("service", "load", "database")] == [h.address for h in lab.hosts]
+    hosts = load_hosts(path)
+    art = f"{hosts.service.workdir}/artefacts/services/.work"
+    local = WORK / "go" / "server"
+    assert remote.run(hosts.service, f"sha256sum {art}/go/server").split()[0] == (
+        hashlib.sha256(local.read_bytes()).hexdigest()
+    )
+    # the copied FastAPI environment works on the service host, from where it was copied to
+    prefix = remote.run(hosts.service, f"{art}/fastapi-venv/bin/python -c 'import fastapi, sys; print(sys.prefix)'")
+    assert prefix.strip() == f"{art}/fastapi-venv"
+    oha = f"{hosts.load.workdir}/artefacts/services/.work/oha/bin/oha"
+    assert remote.run(hosts.load, f"{oha} --version").startswith("oha ")
+    assert lab.wait_clean() == {}
+    remote.RemoteLock(hosts.service).release()  # the run released its locks
