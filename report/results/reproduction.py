@@ -25,6 +25,7 @@ class RunInfo:
     rounds: int
     runs: int  # closed-loop runs per stack and level
     open_loop_runs: int | None  # open-loop runs per offered rate
+    versions: tuple[tuple[str, str], ...] = ()  # each stack's toolchain and tracing line, as environment.yaml says
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,13 @@ class Reproduction:
     b: RunInfo
     ratios: tuple[Ratio, ...]
 
+    @property
+    def method_differs(self) -> tuple[str, ...]:
+        """The stacks whose toolchain or tracing line differs between the runs: there a moved ratio may be the
+        method's doing, not the machine's."""
+        a, b = dict(self.a.versions), dict(self.b.versions)
+        return tuple(sid for sid in a if sid in b and a[sid] != b[sid])
+
 
 def run_info(env: Environment) -> RunInfo:
     """A run's machine, day and plan, from its environment.yaml."""
@@ -65,6 +73,7 @@ def run_info(env: Environment) -> RunInfo:
         rounds=method.rounds or method.runs,
         runs=method.runs,
         open_loop_runs=method.open_loop.runs if method.open_loop else None,
+        versions=tuple(sorted(env.versions.items())),
     )
 
 

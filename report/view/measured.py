@@ -207,6 +207,9 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         total=str(len(rep.ratios)),
         moved=phrases().say("repro_moved", list=listing) if moved else "",
     )
+    if rep.method_differs:  # run B measured other toolchains or another tracing setup for these stacks
+        differs = join_names([names[sid] for sid in rep.method_differs if sid in names])
+        summary = f"{summary} {phrases().say('repro_method_differs', stacks=differs)}"
     runs = [
         {
             "name": name,
@@ -219,7 +222,7 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         for name, info in (("A", rep.a), ("B", rep.b))
     ]
     glance = phrases().say(
-        "repro_glance",
+        "repro_glance_method" if rep.method_differs else "repro_glance",
         a_day=runs[0]["day"],
         b_day=runs[1]["day"],
         held=str(len(rep.ratios) - len(moved)),

@@ -35,3 +35,14 @@ def test_the_reproduction_is_validated_like_the_shipped_run(data_dir: Path) -> N
     assert any(
         p.endswith("benchmarks/reproduction/startup.csv:6: startup_ms: expected a number, found 'abc'") for p in found
     ), found
+
+
+def test_a_run_of_another_method_is_named_not_hidden() -> None:
+    from report.results.reproduction import Reproduction, RunInfo
+
+    def info(go: str, bun: str) -> RunInfo:
+        return RunInfo("cpu", "2026-12-06", 3, 3, 5, (("bun", bun), ("go", go)))
+
+    same = Reproduction(info("go1.27.3", "bun 1.4.5"), info("go1.27.3", "bun 1.4.5"), ())
+    other = Reproduction(info("go1.27.3", "bun 1.4.5"), info("go1.26.8", "bun 1.4.5"), ())
+    assert same.method_differs == () and other.method_differs == ("go",)
