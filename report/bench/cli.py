@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         hosts = load_hosts(Path(args.hosts)) if getattr(args, "hosts", None) else None
         if hosts is not None:
             return run_hosts(args, hosts)
+        parse_stacks(args.stacks)  # before the lock: a typo is its own one line even while another run holds it
         with local_lock(Paths(repo_root()).work):
             return _run(args)
     except BenchError as exc:
