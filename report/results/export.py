@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from report import __version__
+from report.inputs.data_schema import Environment as BenchEnvironment
 from report.inputs.rubric import score_of
 from report.inputs.semconv import Coverage, package_version
 from report.inputs.traces import ENDPOINTS, StackTraces, summarise, traced, tree_rows
 from report.results.computed import Results
-from report.results.findings import measured_areas
+from report.results.findings import calibration_summary, measured_areas
 from report.results.stats import ranking
 
 RESULTS_NAME = "backend-language-comparison.json"
@@ -100,6 +101,8 @@ def document(results: Results) -> dict[str, Any]:
         "weights": dict(results.weights),
         "units": UNITS,
         "environment": env.model_dump(mode="json", exclude={"measured_at", "sample"}),
+        "calibration": _calibration(env),
+        "load_generator_reach": _reach(results),
         "levels": list(results.stats.levels),
         "top_level": results.stats.top_level,
         "stacks": stacks,
@@ -136,7 +139,7 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
                     "endpoint": endpoint,
                     "variant": variant,
                     "slo_ms": lat.slo_ms[endpoint],
-                    "rps": rate,
+                    "rps": rate or None,  # None: no rate sustained (not established), as the PDF says
                     "lower_bound": lat.capped(endpoint, variant, sid),
                     "p99": _plain(point.p99) if point else None,  # its runs' p99s, as the table prints them
                     "share_of_peak": point.offered / peak.rps.median if point and peak else None,
@@ -151,6 +154,9 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
         ]
         if peaks:
             out[sid]["peaks"] = peaks
+        db, db_traced = lat.peaks.get(("db", "baseline", sid)), lat.peaks.get(("db", "otel", sid))
+        if db is not None and db_traced is not None and db.rps.median > 0:  # the database chapter's "kept"
+            out[sid]["kept_with_tracing_db"] = {"ratio": db_traced.rps.median / db.rps.median}
     return out
 
 
@@ -163,6 +169,24 @@ def _reproduction(results: Results) -> dict[str, Any] | None:
         "b": _plain(rep.b),
         "ratios": [{**_plain(r), "held": r.held} for r in rep.ratios],
     }
+
+
+def _reach(results: Results) -> dict[str, dict[str, float | int | None]]:
+    """What the open-loop runs show of the load generator per endpoint, as the Methodology prints it."""
+    lat = results.latency
+    out: dict[str, dict[str, float | int | None]] = {}
+    for endpoint in lat.endpoints if lat is not None else ():
+        found = lat.generator_reach(endpoint) if lat is not None else None
+        if found is not None:
+            top, behind, n = found
+            out[endpoint] = {"highest_offered_rps": top, "first_behind_rps": behind, "runs_behind": n}
+    return out
+
+
+def _calibration(env: BenchEnvironment) -> dict[str, float] | None:
+    """The reference workload's median and range as the PDF prints them (the readings are under environment)."""
+    summary = calibration_summary(env)
+    return None if summary is None else {"median_ms": summary[0], "range": summary[1]}
 
 
 def _robustness(results: Results) -> dict[str, Any] | None:

@@ -141,14 +141,22 @@ def day(measured_at: object) -> str:
     return f"{day.day} {day:%B %Y}" if hasattr(day, "day") else str(day)
 
 
-def calibration_text(env: BenchEnvironment) -> str:
-    """'412 ms reference workload, ±3% through the run', or '' when the run recorded no calibration."""
+def calibration_summary(env: BenchEnvironment) -> tuple[float, float] | None:
+    """The reference workload's median time (ms) over the run and its range as a share of that median."""
     cal = env.calibration
     if cal is None or not cal.readings:
-        return ""
+        return None
     values = [r.ms for r in cal.readings]
     median = statistics.median(values)
-    swing = (max(values) - min(values)) / median
+    return median, (max(values) - min(values)) / median
+
+
+def calibration_text(env: BenchEnvironment) -> str:
+    """'412 ms reference workload, ±3% through the run', or '' when the run recorded no calibration."""
+    summary = calibration_summary(env)
+    if summary is None:
+        return ""
+    median, swing = summary
     return phrases().say("calibration", median=fmt(median, decimals_for([median])), range=percent(swing))
 
 

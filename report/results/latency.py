@@ -99,6 +99,22 @@ class LatencyStats:
     # (endpoint, variant, concurrency, stack) whose closed-loop figure a saturated wrk set: never ranked
     wrk_bounds: frozenset[tuple[str, str, int, str]] = frozenset()
 
+    def generator_reach(self, endpoint: str) -> tuple[float, float | None, int] | None:
+        """What the runs show of the load generator on an endpoint: the highest rate offered, the lowest rate at
+        which it fell behind its schedule in any run (None: it never did), and how many runs it fell behind in.
+        Measured in the runs themselves, so no figure the report keeps can lie beyond it unexplained."""
+        runs = [
+            (p.offered, r.kept_schedule)
+            for (e, _v, _s), series in self.series.items()
+            if e == endpoint
+            for p in series.points
+            for r in p.runs
+        ]
+        if not runs:
+            return None
+        behind = [rate for rate, kept in runs if not kept]
+        return max(rate for rate, _k in runs), (min(behind) if behind else None), len(behind)
+
     def sustainable(self, endpoint: str, variant: str, stack: str) -> float | None:
         """Sustainable requests/s, 0 when no rate is sustained, None when not measured."""
         series = self.series.get((endpoint, variant, stack))

@@ -362,15 +362,22 @@ def view(
     }
 
 
-def method_facts(environment: Any) -> dict[str, str]:
-    """The Methodology's placeholders for the rule for "sustained" and the load generator's measured ceiling."""
+def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str, str]:
+    """The Methodology's placeholders for the rule for "sustained" and what the runs show of the load generator's
+    reach (from the open-loop runs themselves, not an extrapolation)."""
     say = phrases().say
-    generator = getattr(environment, "load_generator", None)
-    ceiling = (
-        join_names([say("ceiling_endpoint", rate=fmt(v, 0), endpoint=e) for e, v in generator.ceiling_rps.items()])
-        if generator is not None and generator.ceiling_rps
-        else say("ceiling_unmeasured")
-    )
+    reach = []
+    for endpoint in lat.endpoints if lat is not None else ():
+        found = lat.generator_reach(endpoint) if lat is not None else None
+        if found is None:
+            continue
+        top, behind, n = found
+        if behind is None:
+            reach.append(say("generator_kept", endpoint=endpoint, rate=fmt(top, 0)))
+        else:
+            runs = say("runs_one") if n == 1 else say("runs_many", n=str(n))
+            reach.append(say("generator_behind", endpoint=endpoint, rate=fmt(behind, 0), runs=runs))
+    ceiling = join_names(reach) if reach else say("ceiling_unmeasured")
     return {
         "sustained.min_runs": str(sustained.MIN_RUNS),
         "sustained.max_over": str(sustained.MAX_OVER),

@@ -69,7 +69,7 @@ def facts(results: Results) -> dict[str, str]:
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
     out.update(latency_view.facts(cfg, results.latency))
-    out.update(latency_view.method_facts(results.environment))
+    out.update(latency_view.method_facts(results.environment, results.latency))
     out["reproduction.summary"] = view_measured.reproduction(context(results))["summary"]
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)

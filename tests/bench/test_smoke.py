@@ -24,7 +24,7 @@ from report.bench.cli import LOCK_NAME
 from report.bench.derived import DB_MEASURES
 from report.bench.evidence import MEASURES
 from report.bench.hosts import load_hosts
-from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE
+from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE, FASTAPI_CANDIDATES, FASTAPI_CHOICE
 from tests.bench.conftest import WORK, harness
 from tests.bench.netns_hosts import Lab, lab
 from tests.bench.test_multihost import cli
@@ -175,6 +175,7 @@ def test_report_loader_accepts_the_files(quick_run: Path) -> None:
     assert got == sorted(
         [(s, "otel", e) for s in ("go", "bun", "fastapi") for e in ("json", "db")]
         + [("bun", c, "json") for c in BUN_CANDIDATES if c != BUN_CHOICE]
+        + [("fastapi", c, "json") for c in FASTAPI_CANDIDATES if c != FASTAPI_CHOICE]
     )
     assert all(t.spans[0].kind == "server" for t in benchmarks.traces if t.variant == "otel")
 

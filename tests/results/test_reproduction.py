@@ -10,11 +10,15 @@ from tests.conftest import BUNDLED
 def test_the_reproduction_run_is_loaded_and_compared() -> None:
     rep = pipeline.compute(pipeline.load(BUNDLED)).reproduction
     assert rep is not None
-    assert (rep.a.measured_at, rep.b.measured_at) == ("2026-11-29", "2026-12-06")
-    assert (rep.b.rounds, rep.b.open_loop_runs) == (3, 5)
+    # run A: this edition's full plan; run B: the earlier method's full plan on another machine, the same day
+    assert (rep.a.measured_at, rep.b.measured_at) == ("2026-12-06", "2026-12-06")
+    assert (rep.a.rounds, rep.a.open_loop_runs, rep.b.rounds, rep.b.open_loop_runs) == (3, 5, 3, 5)
+    assert rep.method_differs == ("fastapi", "go")  # Go 1.26 -> 1.27, FastAPI's contrib -> built-in tracing
     tp = {(r.top, r.bottom): r for r in rep.ratios if r.area == "throughput"}
-    assert round(tp[("bun", "fastapi")].a, 2) == 8.43 and round(tp[("bun", "fastapi")].b, 2) == 13.58
-    assert not tp[("bun", "fastapi")].held and tp[("bun", "go")].held
+    assert round(tp[("bun", "fastapi")].a, 2) == 11.58 and round(tp[("bun", "fastapi")].b, 2) == 13.58
+    assert tp[("bun", "fastapi")].held and tp[("bun", "go")].held
+    kept = {r.top: r for r in rep.ratios if r.area == "kept"}
+    assert not kept["fastapi"].held  # 3 spans a request in run B, 1 in run A
 
 
 def test_the_reproduction_is_validated_like_the_shipped_run(data_dir: Path) -> None:
