@@ -13,7 +13,7 @@ other YAML type (null, true/false, numbers, dates that exist and dates that do n
 mappings), and dates, valid and invalid, as values. Applied alone to a sound file, each is one problem naming
 that file (a date value may be accepted): one cause, one message, however much would follow from it.
 
-The examples are derandomised, so CI runs the same cases every time. `make test` runs 200 of them (a quick
+The examples are derandomised, so CI runs the same cases every time. `make test` runs 300 of them (a quick
 pass); `make fuzz` runs the deep pass of 2,000 (LEAD_MAGNET_FUZZ_EXAMPLES=2000), which is how a fresh clone once
 found a crash the quick pass would have missed; set LEAD_MAGNET_FUZZ_EXAMPLES higher still to look further.
 """
