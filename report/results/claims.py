@@ -9,6 +9,7 @@ says that with are templates/phrases.yaml's (report/inputs/phrases.py).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -196,15 +197,24 @@ def score_lead(what: str, scores: Mapping[str, float], names: Mapping[str, str])
 OTHER_PHASES = ("otel", "db", "otel_db")  # evidence.csv's {phase}_rss_load_peak_mb: traced, /db, traced /db
 
 
-def order_scope(load_order: Sequence[str], peaks: Mapping[str, Mapping[str, float]], names: Mapping[str, str]) -> str:
+def order_scope(
+    load_order: Sequence[str],
+    peaks: Mapping[str, Mapping[str, float]],
+    names: Mapping[str, str],
+    tie_share: float = 0.0,
+) -> str:
     """Where the untraced /json order under load also holds: with tracing, on /db (peaks: phase -> stack -> MiB,
-    single peak readings, ranked by value). '' when no other phase was measured for every stack."""
+    single peak readings, ranked by value). A phase where two neighbours lie within `tie_share` of each other (the
+    repeated measurement's run-to-run range) is left out: one reading each cannot order them. '' when no other
+    phase was measured for every stack, or none could be ordered."""
     held, moved = [], []
     for phase in OTHER_PHASES:
         values = peaks.get(phase, {})
         if not values or any(s not in values for s in load_order):
             continue
         order = sorted(load_order, key=lambda s: (values[s], list(load_order).index(s)))
+        if any(values[b] - values[a] <= tie_share * values[a] for a, b in itertools.pairwise(order)):
+            continue
         where = say(f"memory_{phase}")
         if order == list(load_order):
             held.append(where)

@@ -64,7 +64,10 @@ def facts(results: Results) -> dict[str, str]:
         phase: {sid: value for (sid, m), (value, _unit) in stats.evidence.items() if m == f"{phase}_rss_load_peak_mb"}
         for phase in claims.OTHER_PHASES
     }
-    scope = claims.order_scope(areas["memory"].order, peaks, names)
+    # the single readings of the other phases are ordered only where they lie further apart than the repeated
+    # untraced /json readings' run-to-run range (the largest of any stack's, as a share of its median)
+    ranges = [(max(sp.values) - min(sp.values)) / sp.median for sp in stats.memory_load.values() if sp.median > 0]
+    scope = claims.order_scope(areas["memory"].order, peaks, names, max(ranges, default=0.0))
     out["memory.order_scope"] = f"; {scope}" if scope else ""
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)

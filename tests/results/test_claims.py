@@ -171,3 +171,14 @@ def test_the_same_tie_at_two_levels_is_said_once() -> None:
     }
     _top, elsewhere = lead_parts("latency", across(p99, lower_is_better=True), NAMES)
     assert elsewhere == "at 10 and 50 connections Go and Bun tie"
+
+
+def test_single_readings_closer_than_the_run_to_run_range_order_nothing() -> None:
+    # /db: Bun 53.4 against FastAPI 53.0 MiB is 0.8% apart, inside a 2.4% run-to-run range: that phase says nothing
+    peaks = {
+        "otel": {"go": 26.9, "bun": 85.1, "fastapi": 67.9},
+        "db": {"go": 15.3, "bun": 53.4, "fastapi": 53.0},
+    }
+    said = order_scope(["go", "bun", "fastapi"], peaks, NAMES, tie_share=0.024)
+    assert said == "that order is the untraced /json service's only: with tracing it is Go, FastAPI and Bun"
+    assert order_scope(["go", "bun", "fastapi"], {"db": peaks["db"]}, NAMES, tie_share=0.024) == ""
