@@ -325,36 +325,39 @@ MEASURES: dict[str, tuple[str, str]] = {
         "exports the receiver could not decode as OTLP/HTTP protobuf, or sent in another encoding (should be 0)",
     ),
 }
-# The FastAPI candidates measured side by side (services/fastapi/app_otel.py, services/fastapi/candidates/): the
-# built-in OpenTelemetry and the contrib instrumentor with exclude_spans. Stack `fastapi` only.
-for _c, _what in (
-    ("builtin", "FastAPI's built-in OpenTelemetry"),
-    ("contrib", "opentelemetry-instrumentation-fastapi with exclude_spans"),
-):
-    MEASURES.update(
-        {
-            f"fastapi_{_c}_server_spans": ("spans/request", f"{_what}: SERVER-kind spans per request"),
-            f"fastapi_{_c}_spans_per_req": ("spans/request", f"{_what}: all spans per request"),
-            f"fastapi_{_c}_named_route": ("ratio", f"{_what}: share of server spans named `GET <route>`"),
-            f"fastapi_{_c}_has_route": ("ratio", f"{_what}: share of server spans carrying http.route"),
-            f"fastapi_{_c}_setup_lines": ("lines", f"{_what}: source lines added over the untraced app.py"),
-            f"fastapi_{_c}_packages_added": ("packages", f"{_what}: pip distributions tracing adds over the baseline"),
-        }
-    )
-# The Bun candidates measured side by side (services/bun/candidates/, services/bun/server-otel.ts): Bun.serve with a
-# hand-started span, Hono with @hono/otel, Elysia with @elysiajs/opentelemetry. Stack `bun` only.
-for _c, _what in (
-    ("bunserve", "Bun.serve with a hand-started server span"),
-    ("hono", "Hono with @hono/otel"),
-    ("elysia", "Elysia with @elysiajs/opentelemetry"),
-):
-    MEASURES.update(
-        {
-            f"bun_{_c}_server_spans": ("spans/request", f"{_what}: SERVER-kind spans per request"),
-            f"bun_{_c}_spans_per_req": ("spans/request", f"{_what}: all spans per request"),
-            f"bun_{_c}_named_route": ("ratio", f"{_what}: share of server spans named `GET <route>`"),
-            f"bun_{_c}_has_route": ("ratio", f"{_what}: share of server spans carrying http.route"),
-            f"bun_{_c}_setup_lines": ("lines", f"{_what}: source lines added over its untraced baseline"),
-            f"bun_{_c}_packages_added": ("packages", f"{_what}: npm packages tracing adds (from the lockfile)"),
-        }
-    )
+# The candidates measured side by side, per stack: FastAPI's built-in OpenTelemetry and the contrib instrumentor with
+# exclude_spans (services/fastapi/app_otel.py, services/fastapi/candidates/); Bun.serve with a hand-started span,
+# Hono with @hono/otel and Elysia with @elysiajs/opentelemetry (services/bun/candidates/, services/bun/server-otel.ts).
+_CANDIDATE_MEASURES = (
+    (
+        "fastapi",
+        (
+            ("builtin", "FastAPI's built-in OpenTelemetry"),
+            ("contrib", "opentelemetry-instrumentation-fastapi with exclude_spans"),
+        ),
+        "over the untraced app.py",
+        "pip distributions tracing adds over the baseline",
+    ),
+    (
+        "bun",
+        (
+            ("bunserve", "Bun.serve with a hand-started server span"),
+            ("hono", "Hono with @hono/otel"),
+            ("elysia", "Elysia with @elysiajs/opentelemetry"),
+        ),
+        "over its untraced baseline",
+        "npm packages tracing adds (from the lockfile)",
+    ),
+)
+for _stack, _candidates, _baseline, _packages in _CANDIDATE_MEASURES:
+    for _c, _what in _candidates:
+        MEASURES.update(
+            {
+                f"{_stack}_{_c}_server_spans": ("spans/request", f"{_what}: SERVER-kind spans per request"),
+                f"{_stack}_{_c}_spans_per_req": ("spans/request", f"{_what}: all spans per request"),
+                f"{_stack}_{_c}_named_route": ("ratio", f"{_what}: share of server spans named `GET <route>`"),
+                f"{_stack}_{_c}_has_route": ("ratio", f"{_what}: share of server spans carrying http.route"),
+                f"{_stack}_{_c}_setup_lines": ("lines", f"{_what}: source lines added {_baseline}"),
+                f"{_stack}_{_c}_packages_added": ("packages", f"{_what}: {_packages}"),
+            }
+        )

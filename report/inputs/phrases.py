@@ -57,7 +57,6 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "rate_behind": (),
     "rate_none": (),
     "rate_not_measured": (),
-    "ceiling_endpoint": ("rate", "endpoint"),
     "generator_kept": ("endpoint", "rate"),
     "generator_behind": ("endpoint", "rate", "runs"),
     "runs_one": (),
