@@ -37,6 +37,7 @@ THROUGHPUT_COLUMNS = (
     "variant",
     "endpoint",
     "generator_cpu_pct",
+    "load_core_busy_pct",
 )
 LATENCY_COLUMNS = (
     "stack",

@@ -54,6 +54,8 @@ class ThroughputRow(Strict):
     endpoint: Endpoint = "json"
     # wrk's CPU as a share of its core(s) (issue 19): at 90 % or more the peak is wrk's ceiling, a bound
     generator_cpu_pct: NonNegativeFloat | None = None
+    # how busy the load core(s) were over the run: wrk, and on traced runs the span receiver beside it
+    load_core_busy_pct: NonNegativeFloat | None = None
 
     @field_validator("variant", mode="before")
     @classmethod
@@ -135,7 +137,10 @@ class OpenLoop(Strict):
 class LoadGenerator(Strict):
     """What the load side could offer on this machine (environment.yaml's load_generator, issue 19)."""
 
-    ceiling_rps: dict[str, PositiveFloat]  # per endpoint: the most oha could offer on the load core on schedule
+    # per endpoint: an extrapolated ceiling that runs before 2026-12-07 wrote (no longer written: the measured
+    # highest_on_schedule_rps and lowest_behind_rps replace it)
+    ceiling_rps: dict[str, PositiveFloat] = Field(default_factory=dict)
+    highest_on_schedule_rps: dict[str, PositiveFloat] = Field(default_factory=dict)  # every run kept schedule
     cpu_us_per_request: dict[str, PositiveFloat]  # oha's CPU per request, median over runs that kept schedule
     lowest_behind_rps: dict[str, PositiveFloat] = Field(default_factory=dict)  # lowest rate a run fell behind at
     wrk_saturated_runs: NonNegativeInt = 0  # closed-loop runs where wrk used at least 90 % of its core(s)

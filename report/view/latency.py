@@ -378,6 +378,8 @@ def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str,
             runs = say("runs_one") if n == 1 else say("runs_many", n=str(n))
             reach.append(say("generator_behind", endpoint=endpoint, rate=fmt(behind, 0), runs=runs))
     ceiling = join_names(reach) if reach else say("ceiling_unmeasured")
+    open_loop = getattr(getattr(environment, "method", None), "open_loop", None)
+    knee_s = getattr(open_loop, "knee_duration_s", None) or sustained.KNEE_MIN_S
     return {
         "sustained.min_runs": str(sustained.MIN_RUNS),
         "sustained.max_over": str(sustained.MAX_OVER),
@@ -388,6 +390,7 @@ def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str,
         "generator.ceiling": ceiling,
         "db.placement": say(f"db_placement_{environment.method.db_placement}"),
         "sustained.step": percent(sustained.KNEE_STEP_PCT / 100),
+        "sustained.knee_s": f"{knee_s:g} s",
     }
 
 
