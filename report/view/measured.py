@@ -207,9 +207,23 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         total=str(len(rep.ratios)),
         moved=phrases().say("repro_moved", list=listing) if moved else "",
     )
-    if rep.method_differs:  # run B measured other toolchains or another tracing setup for these stacks
+    changes = rep.version_changes()
+    other_method = bool(rep.method_differs) and changes is None
+    if other_method:  # run B measured other toolchains or another tracing setup for these stacks
         differs = join_names([names[sid] for sid in rep.method_differs if sid in names])
         summary = f"{summary} {phrases().say('repro_method_differs', stacks=differs)}"
+    elif changes:  # the same method; only some components' releases differ
+        say = phrases().say
+        listed = [
+            say(
+                "repro_version_stack",
+                stack=names[sid],
+                list=join_names([say("repro_version_item", name=n, old=o, new=v) for n, o, v in items]),
+            )
+            for sid, items in changes.items()
+            if sid in names and items
+        ]
+        summary = f"{summary} {say('repro_versions_differ', changes='; '.join(listed))}"
     runs = [
         {
             "name": name,
@@ -222,7 +236,7 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         for name, info in (("A", rep.a), ("B", rep.b))
     ]
     glance = phrases().say(
-        "repro_glance_method" if rep.method_differs else "repro_glance",
+        "repro_glance_method" if other_method else "repro_glance",
         a_day=runs[0]["day"],
         b_day=runs[1]["day"],
         held=str(len(rep.ratios) - len(moved)),
