@@ -109,18 +109,21 @@ def _planned_minutes(*argv: str) -> float:
 
 def test_the_full_run_is_planned_within_an_hour_and_the_smoke_run_within_two_minutes() -> None:
     full, quick = _planned_minutes(), _planned_minutes("--quick")
-    # an upper bound of the measuring time (the knee bisection never overruns its budget); room for the services'
-    # builds and the closed-loop retries inside the 60-minute budget
-    assert 30 < full <= 57, full
+    # an upper bound of the measuring time (the knee bisection never overruns its budget); a minute left for the
+    # services' cached builds inside the 60-minute budget
+    assert 30 < full <= 59, full
     assert quick <= 2.0, quick
     assert _planned_minutes("--no-db") < full
 
 
 def test_the_full_plan_has_five_runs_per_rate_and_a_knee_of_five_ten_second_runs() -> None:
     p = FULL_LADDER
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert make_plan(parser.parse_args([]), ["go"], 1).duration_s >= 15  # TechEmpower's floor per closed-loop level
     assert p.runs >= 5 and p.knee_runs >= 5 and p.knee_duration_s >= 10 and p.knee_step_pct <= 5
-    # two bisection steps fit the budget at a fast rate, so a coarse gap of 21 % reaches 5 %
-    assert 2 * p.knee_step_seconds(50_000) <= p.knee_budget_s
+    # at a fast rate a series' own share holds a missed step (stopped after 2 runs) and a full passing one
+    assert p.knee_step_seconds(50_000) * (5 + 2) / 5 <= p.knee_budget_s
     assert max(b / a for a, b in itertools.pairwise(FULL_LADDER_PCT[2:])) ** 0.25 <= 1.0 + p.knee_step_pct / 100
     # a slow rate runs long enough for 100 requests beyond its p99, within the bounds
     assert p.knee_run_s(50_000) == 10 and p.knee_run_s(700) == 14.3 and p.knee_run_s(100) == 20
