@@ -123,8 +123,8 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
         listing = ", ".join(f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in order)
         limited = tuple(tuple(p.load_limited for p in b.points) if b else () for b in base)
         any_limited = any(any(row) for row in limited)
-        counts = {b.runs for b in (line("baseline", s) for s in order) if b is not None}
-        runs = f"{min(counts)}" if len(counts) == 1 else f"at least {min(counts)}"  # "5", never "5+"
+        counts = {p.p99.n for b in (line("baseline", s) for s in order) if b is not None for p in b.points}
+        runs = f"{min(counts)}" if len(counts) == 1 else f"{min(counts)}–{max(counts)}"  # "5", never "5+"
         jobs.append(
             Job(
                 f"latency-load-{endpoint}",
@@ -293,7 +293,7 @@ def view(
                         else "–",
                         "otel": _cell(lat.knee(endpoint, "otel", sid)),
                         "rates": str(len(series.points)),
-                        "n": str(series.runs),
+                        "n": fmt(sum(p.p99.n for p in series.points), 0),
                     }
                 )
             sections.append(
@@ -357,6 +357,8 @@ def view(
             "runs": str(ol.runs) if ol else "",
             "duration_s": f"{ol.duration_s:g}" if ol else "",
             "warmup_s": f"{ol.warmup_s:g}" if ol else "",
+            "knee_s": f"{ol.knee_duration_s or sustained.KNEE_MIN_S:g}" if ol else "",
+            "min_runs": str(sustained.MIN_RUNS),
             "db_placement": method_facts_placement(method),
         },
     }
