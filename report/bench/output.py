@@ -57,6 +57,7 @@ LATENCY_COLUMNS = (
     "generator_cpu_pct",
     "runqueue_wait_pct",
     "phase",
+    "load_core_busy_pct",
 )
 
 

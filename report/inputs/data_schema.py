@@ -89,6 +89,8 @@ class LatencyRow(Strict):
     duration_s: PositiveFloat | None = None  # the run's planned length
     generator_cpu_pct: NonNegativeFloat | None = None  # oha's CPU as a share of one core
     runqueue_wait_pct: NonNegativeFloat | None = None  # share of the run oha's threads waited for a CPU
+    # how busy the load core(s) were over the run: oha, the span receiver, PostgreSQL's share, the harness
+    load_core_busy_pct: NonNegativeFloat | None = None
     phase: Literal["ladder", "knee"] = "ladder"  # the coarse ladder, or a bisection step near the knee
 
     @field_validator("latency_p90_ms", "latency_p99_ms", "latency_p999_ms")
