@@ -86,6 +86,8 @@ def test_toolchain_note_reads_cpython_from_the_fastapi_version_line() -> None:
     python, node = toolchain_notes({"fastapi": line})
     assert python.startswith("The FastAPI services ran on CPython 3.13.0,") and node.startswith("Node.js ")
     assert toolchain_notes({"go": "go1.27.3 net/http"}) == []
+    *_, go = toolchain_notes({"fastapi": line, "go": "go1.27.3 net/http, CGO_ENABLED=0 static binary"})
+    assert go.startswith("The Go services were built with go1.27.3; Go 1.27 is the newest major release")
 
 
 def test_the_document_is_what_the_report_reads(monkeypatch: pytest.MonkeyPatch) -> None:
