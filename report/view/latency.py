@@ -121,7 +121,13 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
             for s in order
         ]
         listing = ", ".join(f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in order)
-        limited = tuple(tuple(p.load_limited for p in b.points) if b else () for b in base)
+        traced_sustained = [
+            (lat.sustainable(endpoint, "otel", s) or 0.0) if not lat.capped(endpoint, "otel", s) else 0.0 for s in order
+        ]
+        # crossed: a rate the generator fell behind at, so it counts neither way (report/sustained.py's "limited")
+        limited = tuple(
+            tuple(p.load_limited or p.verdict(slo) == "limited" for p in b.points) if b else () for b in base
+        )
         any_limited = any(any(row) for row in limited)
         counts = {p.p99.n for b in (line("baseline", s) for s in order) if b is not None for p in b.points}
         runs = f"{min(counts)}" if len(counts) == 1 else f"{min(counts)}–{max(counts)}"  # "5", never "5+"
@@ -138,6 +144,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     tuple(sustained),
                     slo,
                     limited,
+                    tuple(traced_sustained),
                 ),
                 f"latency-load-{endpoint}.svg",
                 alt=f"p99 latency against offered requests per second on {TITLES[endpoint]}, log scales, with the "
@@ -150,7 +157,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     else ""
                 ),
                 source=f"latency.csv, medians of {runs} open-loop runs per rate; dashed lines with tracing, "
-                "rings the highest rate sustained.",
+                "rings the highest rate sustained, without and with tracing.",
             )
         )
     base_peaks = {s: lat.peaks[("db", "baseline", s)] for s in cfg.stack_ids if ("db", "baseline", s) in lat.peaks}
