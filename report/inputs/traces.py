@@ -2,7 +2,7 @@
 
 The harness writes it (report/bench/capture.py); `lead-magnet check` validates it with every problem as
 `file:line: key: message` (the file is JSON written one key per line, read by the same safe loader as YAML);
-the report draws each trace and checks its spans against the stable semantic conventions (report/semconv.py),
+the report draws each trace and checks its spans against the stable semantic conventions (report/inputs/semconv.py),
 and the server-span criterion is scored from it (`trace_*` measures, see TRACE_MEASURES).
 """
 
@@ -229,8 +229,14 @@ def summarise(traces: Sequence[Trace], stack: str) -> StackTraces:
 
 def server_checks(trace: Trace) -> int:
     """How many of the server-span checks the trace passes, in order, stopping at the first it fails:
-    1 a SERVER span; 2 it carries http.route; 3 it is named after the route (`GET /json`);
-    4 none of its attributes uses a name the conventions have deprecated."""
+    1 a SERVER span; 2 it carries http.route; 3 it is named after the route (`GET /json`); 4 it sets every
+    attribute the stable HTTP server span convention marks Required (semconv_levels.yaml), and none of its
+    attributes uses a name the conventions have deprecated.
+
+    Of the Conditionally Required attributes only http.route is checked (check 2): its condition, "if it's
+    available", holds wherever the framework routes the request, and every service declares its routes. The model
+    states the others' conditions as free text about one request (an error, a query string, a non-standard method);
+    the report's table shows them with that text, unscored, and Recommended attributes likewise."""
     server = server_span(trace)
     if server is None:
         return 0
@@ -239,7 +245,7 @@ def server_checks(trace: Trace) -> int:
         True,
         isinstance(route, str) and bool(route),
         server.name == f"GET {route}",
-        not old_names(server.attributes),
+        not old_names(server.attributes) and not coverage("http", server.attributes).missing_required,
     ]
     count = 0
     for ok in passed:
