@@ -256,7 +256,9 @@ def server_checks(trace: Trace) -> int:
 
 
 # Measures computed from traces.json, for rubric `score_from` and `measures` like evidence.csv's: name -> unit.
-TRACE_MEASURES = {"trace_server_span_checks": "checks"}
+# trace_server_missing_required: the Required attributes of the stable HTTP server span convention that the
+# /json server span does not set under their current name (0 without a server span: check 1 already fails).
+TRACE_MEASURES = {"trace_server_span_checks": "checks", "trace_server_missing_required": "attributes"}
 
 
 def trace_measures(traces: Sequence[Trace], stack_ids: Sequence[str]) -> dict[tuple[str, str], tuple[float, str]]:
@@ -265,8 +267,14 @@ def trace_measures(traces: Sequence[Trace], stack_ids: Sequence[str]) -> dict[tu
     for sid in stack_ids:
         trace = traced(traces, sid, "json")
         if trace is not None:
+            server = server_span(trace)
+            missing = len(coverage("http", server.attributes).missing_required) if server is not None else 0
             out[(sid, "trace_server_span_checks")] = (
                 float(server_checks(trace)),
                 TRACE_MEASURES["trace_server_span_checks"],
+            )
+            out[(sid, "trace_server_missing_required")] = (
+                float(missing),
+                TRACE_MEASURES["trace_server_missing_required"],
             )
     return out

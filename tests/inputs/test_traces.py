@@ -181,4 +181,9 @@ def test_summary_counts_and_marks_old_names() -> None:
     assert s.http.marks["url.scheme"] == "missing"
     assert (s.db.marks["db.query.text"], s.db.marks["db.system.name"]) == ("db.statement", "db.system")
     assert s.old_names == ("db.statement", "db.system", "http.method", "http.target")
-    assert trace_measures(traces, ["fastapi", "go"]) == {("fastapi", "trace_server_span_checks"): (3.0, "checks")}
+    # http.request.method and url.path only under old names (http.method, http.target), url.scheme not at all:
+    # three Required attributes missing under their current names
+    assert trace_measures(traces, ["fastapi", "go"]) == {
+        ("fastapi", "trace_server_span_checks"): (3.0, "checks"),
+        ("fastapi", "trace_server_missing_required"): (3.0, "attributes"),
+    }

@@ -173,6 +173,9 @@ def test_the_convention_table_prints_each_level_and_the_missing_required_in_bold
     rows = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.strip().startswith("url.")}
     assert rows["url.path"] == ["Required", "set", "missing", "set"]
     assert rows["url.scheme"] == ["Required", "set", "missing", "set"]
+    # beside Bun's score, the count of what held it below 5; Go's and FastAPI's spans lack none
+    measured = re.findall(r"Measured: trace server missing required: (\d+) attributes?", text)
+    assert sorted(measured) == ["0", "0", "2"]
     html = (shared.out("bundled-a4") / "backend-language-comparison.html").read_text(encoding="utf-8")
     row = re.search(r"<tr><th scope=\"row\"><code>url\.path</code></th>(.*?)</tr>", html)
     assert row is not None
