@@ -88,6 +88,12 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "repro_memory": ("top", "bottom"),
     "repro_throughput": ("top", "bottom"),
     "repro_kept": ("top",),
+    "semconv_required": (),
+    "semconv_conditionally_required": (),
+    "semconv_recommended": (),
+    "semconv_opt_in": (),
+    "semconv_legend_http": ("version",),
+    "semconv_legend_db": ("version",),
 }
 COMPARISONS = ("startup", "memory", "memory_idle", "throughput", "latency", "kept", "cost")
 WORDS = ("one", "many", "than", "same")  # one, many: never empty; than, same: empty when not said
