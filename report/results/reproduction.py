@@ -28,6 +28,7 @@ class RunInfo:
     runs: int  # closed-loop runs per stack and level
     open_loop_runs: int | None  # open-loop runs per offered rate
     versions: tuple[tuple[str, str], ...] = ()  # each stack's toolchain and tracing line, as environment.yaml says
+    duration_s: float = 0.0  # seconds per measured closed-loop run
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def run_info(env: Environment) -> RunInfo:
         runs=method.runs,
         open_loop_runs=method.open_loop.runs if method.open_loop else None,
         versions=tuple(sorted(env.versions.items())),
+        duration_s=float(method.duration_s),
     )
 
 

@@ -113,6 +113,16 @@ class Knee:
     end: Literal["missed", "limited", "top", "none", "unknown"]
     next_rate: float | None  # the rate that ended the search (missed or limited), when there is one
 
+    def coarse(self, step_pct: float = KNEE_STEP_PCT) -> bool:
+        """Whether the search stopped before narrowing a measured knee to `step_pct` (the harness's bisection
+        criterion): the knee lies between `rate` and `next_rate`."""
+        return (
+            self.end == "missed"
+            and self.rate is not None
+            and self.next_rate is not None
+            and self.next_rate > self.rate * (1 + step_pct / 100.0)
+        )
+
     @property
     def bound(self) -> bool:
         """Whether `rate` is only a lower bound (the knee was not reached): never ranked."""

@@ -223,7 +223,10 @@ def reproduction(ctx: Context) -> dict[str, Any]:
             for sid, items in changes.items()
             if sid in names and items
         ]
-        summary = f"{summary} {say('repro_versions_differ', changes='; '.join(listed))}"
+        key = "repro_versions_differ" if moved else "repro_versions_differ_held"
+        summary = f"{summary} {say(key, changes='; '.join(listed))}"
+    if rep.a.duration_s != rep.b.duration_s:
+        summary = f"{summary} {phrases().say('repro_duration', a=f'{rep.a.duration_s:g}', b=f'{rep.b.duration_s:g}')}"
     runs = [
         {
             "name": name,
@@ -232,6 +235,7 @@ def reproduction(ctx: Context) -> dict[str, Any]:
             "rounds": str(info.rounds),
             "runs": str(info.runs),
             "open_loop_runs": str(info.open_loop_runs or "–"),
+            "duration_s": f"{info.duration_s:g}",
         }
         for name, info in (("A", rep.a), ("B", rep.b))
     ]

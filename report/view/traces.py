@@ -49,6 +49,8 @@ def view(results: Results, charts: Mapping[str, Chart]) -> dict[str, Any]:
                 "counts": counts,
                 "rows": rows(convention, covs),
                 "legend": say(f"semconv_legend_{convention}", version=levels().version),
+                # no stack's trace has the span the convention is about: one sentence instead of an empty table
+                "none": "" if any(c["checked"] for c in counts) else say(f"semconv_none_{convention}"),
             }
         )
     return {"endpoints": endpoints, "package": package_version() if endpoints else ""}
