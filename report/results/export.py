@@ -180,6 +180,19 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
                     if knee is not None and knee.end in ("missed", "unknown", "none")
                     else None,
                     "coarse": knee.coarse() if knee is not None else False,
+                    # the highest rate between it and next_missed_rps that passed the runs it got, too few to count
+                    "provisional_rps": max(
+                        (
+                            p.offered
+                            for p in series.points
+                            if knee is not None
+                            and knee.coarse()
+                            and knee.rate is not None
+                            and knee.next_rate is not None
+                            and knee.rate < p.offered < knee.next_rate
+                        ),
+                        default=None,
+                    ),
                     "rates": len(series.points),
                     "runs": sum(p.p99.n for p in series.points),
                 }

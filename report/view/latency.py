@@ -81,7 +81,10 @@ def db_claim(lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, st
 
 
 def db_against_json(
-    lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, str], json_at: Mapping[tuple[int, str], Spread]
+    lat: LatencyStats,
+    stack_ids: Sequence[str],
+    names: Mapping[str, str],
+    json_at: Mapping[tuple[int, str], Spread] | None = None,
 ) -> str:
     """Whether the /db gap between the most and the fewest requests is narrower or wider than on /json, at the
     same connection count (/db's closed-loop level; `json_at` maps (level, stack) to /json's requests/s there, the
@@ -90,7 +93,7 @@ def db_against_json(
     peaks = {s: lat.peaks[("db", "baseline", s)] for s in stack_ids if ("db", "baseline", s) in lat.peaks}
     db = {s: p.rps for s, p in peaks.items()}
     js = {
-        s: json_at.get((peaks[s].level, s), lat.peaks[("json", "baseline", s)].rps)
+        s: (json_at or {}).get((peaks[s].level, s), lat.peaks[("json", "baseline", s)].rps)
         for s in peaks
         if ("json", "baseline", s) in lat.peaks
     }

@@ -271,7 +271,7 @@ def test_a_lower_bound_is_never_ranked_and_gets_no_best_dot() -> None:
     from report.results.latency import LatencyStats
     from report.view import latency as latency_view
 
-    measured = Series((_point(1000, 2), _point(2000, 30)))
+    measured = Series((_point(1000, 2), _point(1040, 30)))  # a knee narrowed to 4 %
     bound = Series((_point(1000, 2), _point(2000, 3, limited=True)))
     slo = {"json": 10.0, "db": 25.0}
     lat = LatencyStats(slo, {("json", "baseline", "go"): measured, ("json", "baseline", "bun"): bound}, {}, ["json"])
@@ -284,6 +284,11 @@ def test_a_lower_bound_is_never_ranked_and_gets_no_best_dot() -> None:
     )
     assert both.rankable("json", "baseline", ["go", "bun"])
     assert latency_view.scorecard_cells(both, "go") == [{"text": "1,000", "win": True}]
+    # a knee left wider than 5 % is marked, and a rate it might reach keeps the other from the best dot
+    wide = Series((_point(800, 2), _point(2000, 30)))
+    mixed = LatencyStats(slo, {("json", "baseline", "go"): measured, ("json", "baseline", "bun"): wide}, {}, ["json"])
+    assert latency_view.scorecard_cells(mixed, "bun") == [{"text": "800†", "win": False}]
+    assert latency_view.scorecard_cells(mixed, "go") == [{"text": "1,000", "win": False}]
 
 
 def test_medians_over_runs_and_the_closed_loop_peak(data_dir: Path) -> None:

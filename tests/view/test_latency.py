@@ -29,4 +29,13 @@ def test_a_gap_that_moves_past_its_intervals_narrows() -> None:
         {"bun": [20000, 20100, 20200], "fastapi": [4950, 5000, 5050]},
     )
     said = db_against_json(lat, ["bun", "fastapi"], NAMES)
-    assert said == "The database narrows the gap: Bun serves 8.4× as many requests as FastAPI on /json, 4.0× on /db"
+    assert said == (
+        "The database narrows the gap: Bun serves 8.4× as many requests as FastAPI on /json, 4.0× on /db, "
+        "both at 50 connections"
+    )
+    # /json taken at /db's connection count where it was measured there, not at its own peak's
+    at_50 = {(50, "bun"): spread([30000, 30100, 30200]), (50, "fastapi"): spread([9900, 10000, 10100])}
+    assert db_against_json(lat, ["bun", "fastapi"], NAMES, at_50) == (
+        "The database widens the gap: Bun serves 3.0× as many requests as FastAPI on /json, 4.0× on /db, "
+        "both at 50 connections"
+    )
