@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from report.bench import knee
+from report.bench import knee, procfs
 from report.bench.errors import BenchError
 from report.bench.oha import TIMEOUT_S, OhaResult, ProcCost, oha_command, parse_oha, watch
 from report.bench.processes import ProcessRegistry
@@ -162,23 +162,6 @@ def _median(values: Sequence[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def _busy_ticks(cores: set[int] | None) -> tuple[int, int]:
-    """(busy, total) clock ticks of the given cores from /proc/stat (all cores when None)."""
-    busy = total = 0
-    with open("/proc/stat") as f:
-        for line in f:
-            name, *fields = line.split()
-            if not name.startswith("cpu") or name == "cpu":
-                continue
-            if cores is not None and int(name[3:]) not in cores:
-                continue
-            v = [int(x) for x in fields[:8]] + [0] * (8 - len(fields[:8]))
-            idle = v[3] + v[4]
-            busy += sum(v) - idle
-            total += sum(v)
-    return busy, total
-
-
 class LadderRunner:
     """Runs the ladder for one endpoint; services come from `start` and are stopped through the registry."""
 
@@ -205,7 +188,7 @@ class LadderRunner:
         # one tokio worker per load core: oha defaults to one per physical core of the machine
         threads = len(self.load_cores) if self.load_cores else os.cpu_count() or 1
         argv = oha_command(self.oha, f"http://127.0.0.1:{running.port}{path}", rate, duration_s, threads)
-        before = _busy_ticks(self.load_cores)
+        before = procfs.cores_busy(self.load_cores)
         proc = self.registry.start(argv, cpus=self.load_cores, stdout=subprocess.PIPE)
         try:
             # oha stops itself; the bound guards against a hung one
@@ -215,7 +198,7 @@ class LadderRunner:
             raise BenchError(f"oha did not finish a {duration_s:g} s run against {running.stack}") from exc
         finally:
             self.registry.stop(proc)
-        after = _busy_ticks(self.load_cores)
+        after = procfs.cores_busy(self.load_cores)
         if proc.returncode != 0:
             raise BenchError(f"oha exited with code {proc.returncode} against {running.stack} ({path})")
         if running.proc.poll() is not None:

@@ -45,9 +45,18 @@ class Pinning:
 
     server: set[int] | None
     load: set[int] | None
+    hosts: tuple[str, str] | None = None  # with --hosts: the service host's and the load host's address
 
     def describe(self) -> str:
         """A sentence for environment.yaml."""
+        if self.hosts is not None:
+            return sentence(
+                "pinning_hosts",
+                server=_cores(self.server) if self.server else "none (all cores)",
+                load=_cores(self.load) if self.load else "none (all cores)",
+                service_host=self.hosts[0],
+                load_host=self.hosts[1],
+            )
         if self.server is None or self.load is None:
             return sentence("pinning_none")
         return sentence("pinning_cores", server=_cores(self.server), load=_cores(self.load))

@@ -33,6 +33,8 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
 
 const BODY = { message: "hello", ok: true, items: [1, 2, 3] };
 const port = Number(process.env.PORT ?? "8080");
+// LISTEN_ADDRESS: where to listen (the harness's --hosts runs set the service host's address); loopback by default
+const hostname = process.env.LISTEN_ADDRESS || "127.0.0.1";
 // Bun's built-in PostgreSQL client connects lazily, on the first query: startup never includes a DB connect.
 const url = process.env.DATABASE_URL;
 const sql = url ? new SQL({ url, max: Number(process.env.DB_POOL_SIZE ?? "8") || 8 }) : undefined;
@@ -48,4 +50,4 @@ app.get("/db", async (c) => {
   return c.json({ id: row.id, randomNumber: row.randomnumber });
 });
 
-Bun.serve({ hostname: "127.0.0.1", port, fetch: app.fetch });
+Bun.serve({ hostname, port, fetch: app.fetch });

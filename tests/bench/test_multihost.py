@@ -64,7 +64,7 @@ def fake_checkout(root: Path, home: str) -> Paths:
     (paths.work / "go").mkdir(parents=True)
     for name in ("server", "server-otel"):
         (paths.work / "go" / name).write_bytes(os.urandom(100_000))
-    for venv in ("fastapi-venv", "fastapi-otel-venv"):
+    for venv in ("fastapi-venv", "fastapi-otel-venv", "fastapi-contrib-venv"):
         (paths.work / venv / "lib").mkdir(parents=True)
         (paths.work / venv / "pyvenv.cfg").write_text(f"home = {home}\nversion = 3\n")
         (paths.work / venv / "lib" / "site.py").write_text("x = 1\n")

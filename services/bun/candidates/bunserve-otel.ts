@@ -43,9 +43,11 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
 
 const BODY = JSON.stringify({ message: "hello", ok: true, items: [1, 2, 3] });
 const port = Number(process.env.PORT ?? "8080");
+// LISTEN_ADDRESS: where to listen (the harness's --hosts runs set the service host's address); loopback by default
+const hostname = process.env.LISTEN_ADDRESS || "127.0.0.1";
 
 Bun.serve({
-  hostname: "127.0.0.1",
+  hostname,
   port,
   fetch(req: Request): Response {
     const path = new URL(req.url).pathname;

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -97,6 +98,11 @@ func main() {
 	if port == "" {
 		port = "8080"
 	}
+	// LISTEN_ADDRESS: where to listen (the harness's --hosts runs set the service host's address); loopback by default
+	host := os.Getenv("LISTEN_ADDRESS")
+	if host == "" {
+		host = "127.0.0.1"
+	}
 	tp, err := setupTracing(context.Background())
 	if err != nil {
 		log.Fatal(err)
@@ -118,7 +124,7 @@ func main() {
 		_, _ = w.Write(body)
 	})
 	handleFunc("GET /db", dbHandler(pool))
-	srv := &http.Server{Addr: "127.0.0.1:" + port, Handler: mux}
+	srv := &http.Server{Addr: net.JoinHostPort(host, port), Handler: mux}
 	go func() {
 		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Fatal(err)

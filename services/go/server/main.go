@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"log"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -66,6 +67,11 @@ func main() {
 	if port == "" {
 		port = "8080"
 	}
+	// LISTEN_ADDRESS: where to listen (the harness's --hosts runs set the service host's address); loopback by default
+	host := os.Getenv("LISTEN_ADDRESS")
+	if host == "" {
+		host = "127.0.0.1"
+	}
 	pool, err := openPool()
 	if err != nil {
 		log.Fatal(err)
@@ -80,5 +86,5 @@ func main() {
 		_, _ = w.Write(body)
 	})
 	mux.HandleFunc("GET /db", dbHandler(pool))
-	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, mux))
+	log.Fatal(http.ListenAndServe(net.JoinHostPort(host, port), mux))
 }

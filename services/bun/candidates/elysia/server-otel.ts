@@ -9,9 +9,11 @@ import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 
 const BODY = { message: "hello", ok: true, items: [1, 2, 3] };
 const port = Number(process.env.PORT ?? "8080");
+// LISTEN_ADDRESS: where to listen (the harness's --hosts runs set the service host's address); loopback by default
+const hostname = process.env.LISTEN_ADDRESS || "127.0.0.1";
 
 new Elysia()
   .use(opentelemetry({ serviceName: "bench-bun", spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] }))
   .get("/health", () => "ok")
   .get("/json", () => BODY)
-  .listen({ hostname: "127.0.0.1", port });
+  .listen({ hostname, port });
