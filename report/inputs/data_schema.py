@@ -171,6 +171,34 @@ class Calibration(Strict):
     readings: Annotated[list[CalibrationReading], Field(min_length=1)]
 
 
+Role = Literal["service", "load", "database"]
+
+
+class HostMachine(Strict):
+    """One role's machine in a multi-host run (`lead-magnet bench --hosts`): environment.yaml's hosts.<role>."""
+
+    address: Text  # where the other hosts reached it
+    ssh: Text  # the SSH destination the harness used
+    arch: Text
+    cpu: Text
+    cores: PositiveInt
+    kernel: Text
+    clocksource: Annotated[str, Field(max_length=100)]
+    tools: dict[str, Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=dict)
+    memory_gb: PositiveFloat | None = None
+    os: Text | None = None
+    shared_with: list[Role] = Field(default_factory=list)  # other roles on the same machine
+    calibration: list[CalibrationReading] = Field(default_factory=list)  # the workload's times on this machine
+
+
+class Hosts(Strict):
+    """Which machine played which role (optional: only a multi-host run writes it)."""
+
+    service: HostMachine
+    load: HostMachine
+    database: HostMachine
+
+
 class Tracing(Strict):
     """How the traced variants export spans: the same for every stack."""
 
@@ -201,6 +229,7 @@ class Environment(Strict):
     calibration: Calibration | None = None
     drift: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
     load_generator: LoadGenerator | None = None
+    hosts: Hosts | None = None  # a multi-host run's machines; `machine` is then the service host
 
     @field_validator("versions", mode="before")
     @classmethod

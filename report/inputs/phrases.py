@@ -85,6 +85,9 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "repro_memory": ("top", "bottom"),
     "repro_throughput": ("top", "bottom"),
     "repro_kept": ("top",),
+    "methodology_hosts": ("service", "load", "database"),
+    "host_machine": ("cores", "cpu", "address"),
+    "host_shared": ("role",),
 }
 COMPARISONS = ("startup", "memory", "memory_idle", "throughput", "latency", "kept", "cost")
 WORDS = ("one", "many", "than", "same")  # one, many: never empty; than, same: empty when not said
