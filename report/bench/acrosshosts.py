@@ -194,12 +194,12 @@ class RemoteLadderRunner(LadderRunner):
         finally:
             self.registry.stop(proc)
         after = agent.busy()
-        if code != 0:
-            raise BenchError(f"oha exited with code {code} against {running.stack} ({path})")
-        if running.proc.poll() is not None:
+        if running.proc.poll() is not None:  # first: a dead service is also why oha would fail
             raise BenchError(
                 f"{running.stack} ({running.variant}) crashed under load on {path} (exit {running.proc.returncode})"
             )
+        if code != 0:
+            raise BenchError(f"oha exited with code {code} against {running.stack} ({path})")
         ticks = after[1] - before[1]
         busy_pct = 100.0 * (after[0] - before[0]) / ticks if ticks > 0 else 0.0
         return parse_oha(agent.read(out)), ProcCost(float(cpu_s), float(wall_s), float(runqueue_s)), busy_pct
@@ -215,6 +215,7 @@ class RemoteBench(Bench):
         self.place = place
         self.on_checkpoint = place.calibrate
         self._wrk_runs = 0
+        self.running: Running | None = None  # the service started last (one runs at a time)
         return self
 
     def logs_hint(self) -> str:
@@ -280,7 +281,10 @@ class RemoteBench(Bench):
             if str(exc) == str(agent.lost()):
                 raise
             raise BenchError(f"{stack} ({variant}) on {exc!s}; see {self.logs_hint()}") from None
-        return Running(stack, variant, port, RemoteService(proc, agent), 0, round(float(ms) * 1e6), host.address)
+        self.running = Running(
+            stack, variant, port, RemoteService(proc, agent), 0, round(float(ms) * 1e6), host.address
+        )
+        return self.running
 
     def _wrk(
         self, port: int, connections: int, duration_s: int, server_pid: int, sample: bool, path: str = "/json"
@@ -308,6 +312,9 @@ class RemoteBench(Bench):
         finally:
             self.registry.stop(proc)
         if code != 0:
+            # a service that died first is the cause (wrk cannot connect to it): say that
+            if self.running is not None and self.running.port == port and self.running.proc.poll() is not None:
+                raise self.crashed(self.running)
             raise BenchError(f"wrk exited with code {code} against port {port}")
         local = self.log_dir / "wrk-report.json"
         local.write_text(p.agents["load"].read(report))

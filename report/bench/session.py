@@ -91,6 +91,13 @@ class Session:
         receiver_pid = self.receiver.proc.pid if self.receiver else None
         return Sampler(running.proc.pid, lambda: [q for q in (receiver_pid, os.getpid()) if q]).take
 
+    def crashed(self, running: Running) -> BenchError:
+        """The one line for a service that ended under load."""
+        return BenchError(
+            f"{running.stack} ({running.variant}) crashed under load "
+            f"(exit {running.proc.returncode}); see {self.logs_hint()}"
+        )
+
     def logs_hint(self) -> str:
         """Where the services' logs are, for a message."""
         return str(self.log_dir)
@@ -208,10 +215,7 @@ class Session:
             if contended:
                 self.results.contended_runs += 1
             if running.proc.poll() is not None:
-                raise BenchError(
-                    f"{running.stack} ({running.variant}) crashed under load "
-                    f"(exit {running.proc.returncode}); see {self.logs_hint()}"
-                )
+                raise self.crashed(running)
             return ThroughputRow(
                 running.stack,
                 running.variant,
