@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,11 +37,11 @@ class Agent:
         assert self.proc.stdout is not None
         self.pid = json.loads(self.proc.stdout.readline())["ok"]
 
-    def ask(self, op: str, **args: object) -> dict[str, object]:
+    def ask(self, op: str, **args: object) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
         self.proc.stdin.flush()
-        answer: dict[str, object] = json.loads(self.proc.stdout.readline())
+        answer: dict[str, Any] = json.loads(self.proc.stdout.readline())
         return answer
 
 
@@ -69,9 +70,9 @@ def test_it_says_its_pid_then_answers_each_request_and_ends_with_its_input(agent
     assert agent.pid == agent.proc.pid
     assert agent.ask("alive", pid=agent.pid) == {"ok": True}
     assert agent.ask("alive", pid=2**22 + 1) == {"ok": False}
-    rss, pss = agent.ask("memory", pid=agent.pid)["ok"]  # type: ignore[misc]
+    rss, pss = agent.ask("memory", pid=agent.pid)["ok"]
     assert rss > 5 and pss > 0
-    busy, total = agent.ask("busy")["ok"]  # type: ignore[misc]
+    busy, total = agent.ask("busy")["ok"]
     assert 0 < busy < total
     assert agent.ask("read", path="/nonexistent/file") == {"ok": ""}
     # an unknown request or a failing one is one error line, and the agent goes on answering
@@ -84,12 +85,12 @@ def test_it_says_its_pid_then_answers_each_request_and_ends_with_its_input(agent
 
 
 def test_samples_travel_as_json_and_come_back_equal(agent: Agent) -> None:
-    sample = decode(agent.ask("take", pid=agent.pid, ours=[])["ok"])  # type: ignore[arg-type]
+    sample = decode(agent.ask("take", pid=agent.pid, ours=[])["ok"])
     assert agent.pid in sample.ours and sample.rss_mb > 0
     assert decode(json.loads(json.dumps(encode(sample)))) == sample
     assert agent.ask("sample_start", pid=agent.pid, ours=[], interval=0.05) == {"ok": None}
     time.sleep(0.5)
-    samples = [decode(s) for s in agent.ask("sample_stop")["ok"]]  # type: ignore[union-attr]
+    samples = [decode(s) for s in agent.ask("sample_stop")["ok"]]
     assert len(samples) >= 3 and [s.t for s in samples] == sorted(s.t for s in samples)
     assert Sampler(agent.pid, list, samples=samples).verdict(agent.pid).window_s > 0
 
@@ -113,6 +114,6 @@ def test_a_service_s_startup_is_timed_from_its_recorded_exec_to_its_first_200(ag
 
 def test_a_watched_process_s_cpu_and_wall_time_are_read_until_it_ends(agent: Agent) -> None:
     busy = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\nwhile time.time() - t < 0.6: pass"])
-    cpu_s, wall_s, runqueue_s = agent.ask("watch", pid=busy.pid, timeout=30)["ok"]  # type: ignore[misc]
+    cpu_s, wall_s, runqueue_s = agent.ask("watch", pid=busy.pid, timeout=30)["ok"]
     busy.wait()
     assert 0.3 < cpu_s <= wall_s + 0.1 and runqueue_s >= 0
