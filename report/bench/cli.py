@@ -13,7 +13,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,8 @@ def run_hosts(args: argparse.Namespace, hosts: Hosts) -> int:
         registry = ProcessRegistry({RUN_ID_ENV: os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex})
         with managed(registry), placement(registry, hosts, bundles, cores) as place:
             pinning = Pinning(place.service_cpus, place.load_cpus, (hosts.service.address, hosts.load.address))
-            plan = make_plan(args, stacks, len(place.load_cpus or ()) or 1)
+            # PostgreSQL has a host of its own: no --db-placement on the service's or the load's cores
+            plan = replace(make_plan(args, stacks, len(place.load_cpus or ()) or 1), db_placement="host")
             progress = Progress(0.0)
             bench = RemoteBench(paths, plan, registry, pinning, progress, log_dir).attach(place)
             progress.planned_s = predicted_s = bench.planned_seconds()

@@ -35,7 +35,8 @@ class Plan:
     # every traced variant's batch span processor delay; the span waits scale with it (session.settle_quiet_s)
     bsp_schedule_delay_ms: int = BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"]
     # where PostgreSQL runs for /db: "load" (the load core), "server" (the service's core) or "split" (both, the
-    # scheduler decides); "split" chosen from measurements in services/README.md
+    # scheduler decides); "split" chosen from measurements in services/README.md; "host": the database host of a
+    # --hosts run
     db_placement: str = "split"
 
 

@@ -154,7 +154,7 @@ class Method(Strict):
     open_loop: OpenLoop | None = None
     predicted_min: PositiveFloat | None = None  # the plan's predicted measuring time (report/bench/plan.py)
     # where PostgreSQL ran for /db (issue 19); files without it come from the harness that always used the load core
-    db_placement: Literal["load", "server", "split"] = "load"
+    db_placement: Literal["load", "server", "split", "host"] = "load"  # host: a multi-host run's database host
 
 
 class CalibrationReading(Strict):

@@ -66,6 +66,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "db_placement_load": (),
     "db_placement_server": (),
     "db_placement_split": (),
+    "db_placement_host": (),
     "db_gap_same": ("top", "bottom", "json_ratio", "db_ratio"),
     "db_gap_narrows": ("top", "bottom", "json_ratio", "db_ratio"),
     "db_gap_widens": ("top", "bottom", "json_ratio", "db_ratio"),

@@ -282,6 +282,8 @@ def test_a_quick_run_across_three_hosts_measures_every_phase_there(lab: Lab, tmp
     assert env["machine"]["cores"] == env["hosts"]["service"]["cores"] == os.cpu_count()
     assert all(len(env["hosts"][r]["calibration"]) >= 4 for r in ("service", "load", "database"))
     assert env["pinning"].startswith(f"server on the service host ({service.address}) pinned to core 0")
+    assert env["method"]["db_placement"] == "host"  # PostgreSQL had a machine of its own
+    assert any(n.startswith("PostgreSQL runs on the database host, a machine of its own") for n in env["notes"])
     # each role ran where the hosts file put it: the services' logs on the service host, the receiver's and wrk's on
     # the load host, PostgreSQL's on the database host
     hosts = load_hosts(lab.hosts_yaml({"service": 0, "load": 1, "database": 2}))
