@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from report.bench import oha
 from report.bench.agent import decode, encode
 from report.bench.sampler import Sampler
 
@@ -113,7 +114,10 @@ def test_a_service_s_startup_is_timed_from_its_recorded_exec_to_its_first_200(ag
 
 
 def test_a_watched_process_s_cpu_and_wall_time_are_read_until_it_ends(agent: Agent) -> None:
-    busy = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\nwhile time.time() - t < 0.6: pass"])
-    cpu_s, wall_s, runqueue_s = agent.ask("watch", pid=busy.pid, timeout=30)["ok"]
+    # it ends once it has used 0.5 s of CPU, however busy the machine is
+    spin = "import time\nwhile time.process_time() < 0.5: pass"
+    busy = subprocess.Popen([sys.executable, "-c", spin])
+    cpu_s, wall_s, runqueue_s = agent.ask("watch", pid=busy.pid, timeout=60)["ok"]
     busy.wait()
-    assert 0.3 < cpu_s <= wall_s + 0.1 and runqueue_s >= 0
+    # read every 50 ms until it ended: its last reading lies at most one interval before its end
+    assert 0.5 - oha.SAMPLE_S - 0.02 <= cpu_s <= 0.6 and wall_s >= cpu_s - 0.02 and runqueue_s >= 0

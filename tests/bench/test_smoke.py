@@ -335,3 +335,19 @@ def test_a_connection_cut_mid_run_stops_the_run_in_one_line_and_leaves_nothing(l
     assert lab.wait_clean(timeout_s=40) == {}
     assert wait_gone(token) == []
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.usefixtures("toolchain")
+def test_ctrl_c_mid_run_across_hosts_leaves_nothing_on_any_host(lab: Lab, tmp_path: Path) -> None:
+    token = uuid.uuid4().hex
+    proc = hosts_run(lab, ["--quick", "--stacks", "go", "--duration", "5", "--out", str(tmp_path / "out")], token)
+    read_until(proc, "round 1/1: go (baseline) c=10 measuring 5s")
+    assert lab.leftovers() != {}  # the service, wrk, the receiver and the agents run on their hosts
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    assert rest.splitlines()[-1] == "lead-magnet bench: error: interrupted by SIGINT"
+    assert "Traceback" not in rest
+    assert lab.wait_clean() == {}
+    assert wait_gone(token) == []
+    assert not (tmp_path / "out").exists()
