@@ -38,6 +38,7 @@ from report.bench.processes import ProcessRegistry, managed
 from report.bench.progress import Progress
 from report.bench.results import Results
 from report.bench.stacks import Paths, build, repo_root, versions
+from report.bench.wording import sentence
 
 RUN_ID_ENV = "LEAD_MAGNET_BENCH_RUN"
 
@@ -132,6 +133,8 @@ def run_hosts(args: argparse.Namespace, hosts: Hosts) -> int:
         env_doc["machine"] = machine(facts[hosts.service.key])
         env_doc["tracing"]["exporter"] = "OTLP/HTTP protobuf to one span receiver on the load host"
         env_doc["hosts"] = hosts_environment(hosts, facts, {r: p.readings for r, p in place.probes.items()})
+        addresses = {role: hosts.role(role).address for role in ROLES}
+        env_doc["notes"].insert(0, sentence("hosts_note", **addresses))
         return _write(args, paths, plan, results, env_doc, stacks)
 
 

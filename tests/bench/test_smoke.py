@@ -283,6 +283,11 @@ def test_a_quick_run_across_three_hosts_measures_every_phase_there(lab: Lab, tmp
     assert all(len(env["hosts"][r]["calibration"]) >= 4 for r in ("service", "load", "database"))
     assert env["pinning"].startswith(f"server on the service host ({service.address}) pinned to core 0")
     assert env["method"]["db_placement"] == "host"  # PostgreSQL had a machine of its own
+    assert env["notes"][0].startswith(
+        f"Measured across separate machines (lead-magnet bench --hosts): the services on the service host "
+        f"({service.address}), wrk, oha and the span receiver on the load host ({load.address}), PostgreSQL on the "
+        f"database host ({database.address})."
+    )
     assert any(n.startswith("PostgreSQL runs on the database host, a machine of its own") for n in env["notes"])
     # each role ran where the hosts file put it: the services' logs on the service host, the receiver's and wrk's on
     # the load host, PostgreSQL's on the database host
