@@ -356,3 +356,22 @@ def test_ctrl_c_mid_run_across_hosts_leaves_nothing_on_any_host(lab: Lab, tmp_pa
     assert lab.wait_clean() == {}
     assert wait_gone(token) == []
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.usefixtures("toolchain")
+def test_roles_may_share_one_host_and_keep_the_local_pinning_there(lab: Lab, tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks"
+    token = uuid.uuid4().hex
+    path = lab.hosts_yaml({"service": 0, "load": 0, "database": 0})
+    proc = harness(["--hosts", str(path), "--quick", "--stacks", "go", "--out", str(out)], token)
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert lab.wait_clean() == {} and wait_gone(token) == []
+    env = yaml.safe_load((out / "environment.yaml").read_text())
+    assert env["hosts"]["load"]["shared_with"] == ["service", "database"]
+    address = lab.hosts[0].address
+    # one machine: the service on its first core, the load side on the others, as the local mode splits them
+    assert env["pinning"].startswith(
+        f"server on the service host ({address}) pinned to core 0 (taskset); wrk, oha and the span receiver on the "
+        f"load host ({address}), core(s) {','.join(str(c) for c in range(1, os.cpu_count() or 2))};"
+    )
