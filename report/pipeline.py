@@ -17,6 +17,7 @@ from report.inputs.options import BuildOptions, same_url
 from report.inputs.paths import TEMPLATES
 from report.inputs.prose import CopyFile, expected_sections, load_copy, render_copy
 from report.inputs.rubric import MEASURED_AREAS, Rubric, category_scores, load_rubric, overall_scores
+from report.inputs.semconv import check_levels
 from report.inputs.traces import trace_measures
 from report.output import publish
 from report.output.atomic import remove_stale_temps
@@ -120,6 +121,7 @@ def load(data_dir: Path) -> Inputs:
     )
     problems.extend(copy_problems)
     problems.extend(phrases.check())
+    problems.extend(check_levels())  # the semantic conventions' requirement levels the trace tables and scores use
     problems.raise_if_any()
     if config is None or bench is None or rubric is None:  # each loader records why it returns nothing
         raise BuildError("an input file was refused without a problem recorded; this is a bug in lead-magnet")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from report.bench import remotedb
+from report.bench import procfs, remotedb
 from report.bench.calibration import Probe
 from report.bench.errors import BenchError
 from report.bench.hostagent import AcrossHosts, HostAgent, RemoteSampling, python_command
@@ -182,7 +182,7 @@ class RemoteLadderRunner(LadderRunner):
         threads = len(self.load_cores) if self.load_cores else 1
         argv = oha_command(self.oha, f"http://{running.host}:{running.port}{path}", rate, duration_s, threads)
         out = f"{self.place.logs('load')}/oha.json"
-        before = agent.busy()
+        before = agent.busy(self.load_cores)
         proc = RemoteProcess(
             self.registry, host, ["sh", "-c", 'exec "$@" >"$0"', out, *argv], cpus=self.load_cores,
             log=f"{self.place.logs('load')}/oha.log",
@@ -193,16 +193,15 @@ class RemoteLadderRunner(LadderRunner):
             code = wait_exit(proc, 10.0)
         finally:
             self.registry.stop(proc)
-        after = agent.busy()
+        after = agent.busy(self.load_cores)
         if running.proc.poll() is not None:  # first: a dead service is also why oha would fail
             raise BenchError(
                 f"{running.stack} ({running.variant}) crashed under load on {path} (exit {running.proc.returncode})"
             )
         if code != 0:
             raise BenchError(f"oha exited with code {code} against {running.stack} ({path})")
-        ticks = after[1] - before[1]
-        busy_pct = 100.0 * (after[0] - before[0]) / ticks if ticks > 0 else 0.0
-        return parse_oha(agent.read(out)), ProcCost(float(cpu_s), float(wall_s), float(runqueue_s)), busy_pct
+        cost = ProcCost(float(cpu_s), float(wall_s), float(runqueue_s))
+        return parse_oha(agent.read(out)), cost, procfs.busy_pct(before, after)
 
 
 class RemoteBench(Bench):
@@ -288,7 +287,7 @@ class RemoteBench(Bench):
 
     def _wrk(
         self, port: int, connections: int, duration_s: int, server_pid: int, sample: bool, path: str = "/json"
-    ) -> tuple[Path, Sampler | None, int]:
+    ) -> tuple[Path, Sampler | None, int, float]:
         p = self.place
         self._wrk_runs += 1
         report = f"{p.logs('load')}/wrk-report-{self._wrk_runs}.json"
@@ -296,6 +295,7 @@ class RemoteBench(Bench):
         url = f"http://{p.hosts.service.address}:{port}{path}"
         argv = wrk_command("wrk", Path(lua), url, connections, duration_s, self.plan.wrk_threads)
         env = {"WRK_REPORT_FILE": report}
+        ticks = p.agents["load"].busy(p.load_cpus)  # the load side's cores: wrk and, on traced runs, the receiver
         proc = RemoteProcess(
             self.registry, p.hosts.load, argv, env=env, cpus=p.load_cpus, log=f"{p.logs('load')}/wrk.log"
         )
@@ -321,4 +321,4 @@ class RemoteBench(Bench):
         sampler: Sampler | None = None
         if samplings:
             sampler = AcrossHosts(server_pid, list, samples=samplings[0].samples, load_samples=samplings[1].samples)
-        return local, sampler, proc.pid
+        return local, sampler, proc.pid, procfs.busy_pct(ticks, p.agents["load"].busy(p.load_cpus))

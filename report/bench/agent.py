@@ -138,9 +138,9 @@ class Agent:
             s.bind((address, 0))
             return int(s.getsockname()[1])
 
-    def busy(self) -> list[int]:
-        """(busy, total) CPU ticks of the whole host."""
-        return list(procfs.cores_busy(None))
+    def busy(self, cores: list[int] | None = None) -> list[int]:
+        """(busy, total) CPU ticks of these cores (all of the host's when None)."""
+        return list(procfs.core_ticks(set(cores) if cores else None))
 
     def watch(self, pid: int, timeout: float) -> list[float]:
         """Until `pid` ends: its CPU seconds, wall seconds and its threads' run-queue wait (oha.watch's figures for

@@ -35,27 +35,25 @@ def derived_evidence(res: Results, stacks: list[str]) -> list[tuple[str, str, fl
             (stack, "otel_rss_idle_mb", mem("otel", "rss_idle"), "MiB"),
             (stack, "otel_rss_load_peak_mb", mem("otel", "rss_load_peak"), "MiB"),
         ]
-        ratios = []
-        for conc in sorted({r.concurrency for r in res.throughput}):
-            base = _median(
-                [
-                    r.requests_per_sec
-                    for r in res.throughput
-                    if r.stack == stack and r.variant == "baseline" and r.concurrency == conc
-                ]
-            )
-            # Cost of tracing only from traced runs that delivered ≥ 99 % of their spans.
-            otel = _median(
-                [
-                    r.requests_per_sec
-                    for r in res.throughput
-                    if r.stack == stack and r.variant == "otel" and r.concurrency == conc and delivered_enough(r)
-                ]
-            )
-            if base > 0 and otel > 0:
-                ratios.append(otel / base)
-        if ratios:
-            rows.append((stack, "otel_throughput_ratio", _median(ratios), "ratio"))
+        # the report's "kept with tracing": at the highest concurrency level, the level its table prints
+        top = max((r.concurrency for r in res.throughput), default=0)
+        base = _median(
+            [
+                r.requests_per_sec
+                for r in res.throughput
+                if r.stack == stack and r.variant == "baseline" and r.concurrency == top
+            ]
+        )
+        # Cost of tracing only from traced runs that delivered ≥ 99 % of their spans.
+        otel = _median(
+            [
+                r.requests_per_sec
+                for r in res.throughput
+                if r.stack == stack and r.variant == "otel" and r.concurrency == top and delivered_enough(r)
+            ]
+        )
+        if base > 0 and otel > 0:
+            rows.append((stack, "otel_throughput_ratio", otel / base, "ratio"))
         delivered = [r.delivered_pct for r in res.throughput if r.stack == stack and r.delivered_pct is not None]
         if delivered:
             rows.append((stack, "otel_spans_delivered_pct", min(delivered), "%"))

@@ -55,7 +55,8 @@ def toolchain_notes(stack_versions: dict[str, str]) -> list[str]:
     match = re.search(r"CPython (\S+?)[;,]", stack_versions.get("fastapi", ""))
     if match is None:
         return []
-    return toolchains_notes(match.group(1), tool_version(["node", "--version"]))
+    go = re.match(r"(go\d+\.\d+(?:\.\d+)?)\b", stack_versions.get("go", ""))
+    return toolchains_notes(match.group(1), tool_version(["node", "--version"]), go.group(1) if go else None)
 
 
 def dist_version(name: str) -> str:

@@ -295,7 +295,10 @@ MEASURES: dict[str, tuple[str, str]] = {
     "rss_load_median_mb": ("MiB", "median RSS of the process tree during the measured wrk runs"),
     "otel_rss_idle_mb": ("MiB", "idle RSS of the traced variant"),
     "otel_rss_load_peak_mb": ("MiB", "peak RSS of the traced variant under load"),
-    "otel_throughput_ratio": ("ratio", "traced / baseline requests per second (median over concurrency levels)"),
+    "otel_throughput_ratio": (
+        "ratio",
+        "traced / baseline requests per second at the highest concurrency level (the report's kept with tracing)",
+    ),
     "otel_spans_per_req": ("spans/request", "spans the receiver got per request, sequential requests"),
     "otel_db_spans_per_req": (
         "spans/request",

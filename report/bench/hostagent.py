@@ -119,9 +119,9 @@ class HostAgent:
         """Whether a process there still runs."""
         return bool(self.call("alive", pid=pid))
 
-    def busy(self) -> tuple[int, int]:
-        """(busy, total) CPU ticks of the host."""
-        busy, total = self.call("busy")
+    def busy(self, cores: set[int] | None = None) -> tuple[int, int]:
+        """(busy, total) CPU ticks of these cores there (all when None)."""
+        busy, total = self.call("busy", cores=sorted(cores) if cores else None)
         return int(busy), int(total)
 
     def read(self, path: str) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from report.results.sustained import Run, Verdict, verdict
+
+DOWN_LIMIT = 8  # below the lowest coarse rate, the downward search halves at most to this fraction of it
 
 
 class LadderRow(Protocol):
@@ -28,7 +31,8 @@ class LadderRow(Protocol):
     def phase(self) -> str: ...
 
 
-def _runs(rows: Sequence[LadderRow]) -> list[Run]:
+def runs_of(rows: Sequence[LadderRow]) -> list[Run]:
+    """The rule's view of ladder rows (report/sustained.py's Run)."""
     return [
         Run(
             float(r.offered_rps),
@@ -48,20 +52,38 @@ def rate_verdicts(rows: Sequence[LadderRow], slo_ms: float) -> dict[int, Verdict
     for rate in sorted({r.offered_rps for r in rows}):
         at = [r for r in rows if r.offered_rps == rate]
         knee_runs = [r for r in at if r.phase == "knee"]
-        out[rate] = verdict(_runs(knee_runs or at), slo_ms)
+        out[rate] = verdict(runs_of(knee_runs or at), slo_ms)
     return out
 
 
-def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float) -> int | None:
+@dataclass(frozen=True)
+class KneeStep:
+    """The next bisection step: a rate and how many knee runs it may take.
+
+    An exploring step (`confirm` False) ends early once it is decided either way (report/bench/openloop.py's
+    `step_done`); a confirming step tops the highest passing rate up to the full `knee_runs`, since only that
+    rate is printed.
+    """
+
+    rate: int
+    runs: int
+    confirm: bool
+
+
+def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, knee_runs: int = 5) -> KneeStep | None:
     """The next rate to measure with knee runs, or None when the knee is found (or lies beyond the machine).
 
     Walking up the rates (report/sustained.py's knee): a rate missed or limited ends the walk. While the highest
     rate below it that passed and the failing one are more than `step_pct` apart, their geometric middle; then the
-    passing rate itself, when only the short coarse runs measured it (they can pass by luck). A limited end is the
-    machine's limit: nothing above it is measured.
+    passing rate itself, topped up to `knee_runs` knee runs (the short coarse runs, or an exploring step's first
+    runs, can pass by luck). When the lowest rate measured already missed, half of it, down to 1/DOWN_LIMIT of the
+    coarse ladder's lowest rate. A limited end is the machine's limit: nothing above it is measured.
     """
     verdicts = rate_verdicts(rows, slo_ms)
-    knee_measured = {r.offered_rps for r in rows if r.phase == "knee"}
+    knee_count: dict[int, int] = {}
+    for r in rows:
+        if r.phase == "knee":
+            knee_count[r.offered_rps] = knee_count.get(r.offered_rps, 0) + 1
     passing: int | None = None
     failing: int | None = None
     for rate, v in sorted(verdicts.items()):
@@ -71,10 +93,16 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float) ->
             failing = rate
             break
         passing = rate  # sustained, or not established (too short to judge by p99 alone)
-    if passing is None or failing is None:
-        return None  # nothing passes, or every rate offered passed: the knee lies above the ladder
+    if failing is None:
+        return None  # every rate offered passed (or none was measured): the knee lies above the ladder
+    if passing is None:  # the lowest rate measured already missed: look below it
+        coarse = [r.offered_rps for r in rows if r.phase != "knee"]
+        floor = min(coarse, default=failing) / DOWN_LIMIT
+        down = round(failing / 2)
+        return KneeStep(down, knee_runs, False) if down >= max(1.0, floor) and down not in verdicts else None
     middle = round(math.sqrt(passing * failing))
     if failing > passing * (1 + step_pct / 100.0) and passing < middle < failing:
-        return middle
-    # the bracket is narrow enough: confirm a passing rate only the short coarse runs measured (budget allowing)
-    return passing if passing not in knee_measured else None
+        return KneeStep(middle, knee_runs, False)
+    # the bracket is narrow enough: top the passing rate up to the full knee runs (budget allowing)
+    have = knee_count.get(passing, 0)
+    return KneeStep(passing, knee_runs - have, True) if have < knee_runs else None

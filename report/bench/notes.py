@@ -128,16 +128,20 @@ def release_line(version: str, parts: int) -> str:
 
 def support_status(tool: str, version: str) -> str:
     """The support status of `tool`'s release line (notes.yaml's support_<tool>_<line>), or that it is not on file."""
-    line = release_line(version, 2 if tool == "python" else 1)
+    line = release_line(version, 1 if tool == "node" else 2)
     return templates().get(f"support_{tool}_{line}", templates()["support_unknown"])
 
 
-def toolchains_notes(python: str, node: str) -> list[str]:
-    """What CPython the FastAPI services ran on and what Node ran npm, each with its release's support status."""
-    return [
+def toolchains_notes(python: str, node: str, go: str | None = None) -> list[str]:
+    """What CPython the FastAPI services ran on, what Node ran npm and (when measured) what Go built the Go
+    services, each with its release's support status."""
+    out = [
         note("toolchain_python", python=python, python_status=support_status("python", python)),
         note("toolchain_node", node=node.lstrip("v"), node_status=support_status("node", node)),
     ]
+    if go:
+        out.append(note("toolchain_go", go=go, go_status=support_status("go", go.removeprefix("go"))))
+    return out
 
 
 def tool_versions_note(tools: list[str]) -> str:

@@ -9,8 +9,11 @@ closed-loop rounds. oha's own CPU time and run-queue wait are read from /proc wh
 
 After that coarse ladder the harness looks for the knee (report/sustained.py's rule): between the highest rate
 sustained and the lowest one missed it bisects, each step `knee_runs` runs of at least `knee_duration_s` on fresh
-servers, until the two are within `knee_step_pct` of each other or the series' knee budget is spent. A rate where
-the generator fell behind ends the search: the knee lies beyond this machine's limit and is reported as a bound.
+servers, until the two are within `knee_step_pct` of each other or the series' share of the endpoint's knee time is
+spent; where even the lowest coarse rate missed, it first halves the rate until one passes. An exploring step stops
+once it is decided (report/sustained.py's `decided`); the rate printed is topped up to `knee_runs` runs. A rate
+where the generator fell behind ends the search: the knee lies beyond this machine's limit and is reported as a
+bound.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from report.bench.oha import TIMEOUT_S, OhaResult, ProcCost, oha_command, parse_
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
 from report.bench.service import Running
-from report.results.sustained import KNEE_STEP_PCT, RUNQUEUE_LIMIT_PCT, TAIL_SAMPLES, kept_schedule
+from report.results.sustained import KNEE_MIN_S, KNEE_STEP_PCT, RUNQUEUE_LIMIT_PCT, TAIL_SAMPLES, decided, kept_schedule
 
 # Coarse steps of at most 21 % near the peak, so two bisection steps reach 5 %
 FULL_LADDER_PCT = (25, 50, 70, 85, 100, 115)
@@ -43,6 +46,7 @@ DRAIN_S = 0.4  # planned allowance per point for the last responses to come back
 START_S = 1.0  # planned allowance for a fresh server to start and answer
 VARIANTS = ("baseline", "otel")
 KNEE_MIN_REQUESTS = round(TAIL_SAMPLES / 0.01)  # a knee run long enough for 100 requests beyond its p99
+EXPLORE_RUNS = 3  # runs after which an exploring knee step with none over the SLO (or one limited) is decided
 
 
 @dataclass(frozen=True)
@@ -56,11 +60,11 @@ class LadderPlan:
     variants: tuple[str, ...] = ("baseline", "otel")  # also the variants /db is measured in
     retry_budget: int = RETRY_BUDGET  # rates measured again per endpoint when the load core was contended
     knee_runs: int = 5  # runs per rate while bisecting towards the knee (0: no bisection)
-    knee_duration_s: float = 10.0  # shortest knee run; longer at slow rates (KNEE_MIN_REQUESTS, up to the max)
+    knee_duration_s: float = KNEE_MIN_S  # shortest knee run; longer at slow rates (KNEE_MIN_REQUESTS, up to the max)
     knee_max_duration_s: float = 20.0
     knee_warmup_s: float = 1.0
     knee_step_pct: float = KNEE_STEP_PCT  # bisect until the passing and the failing rate are this close
-    knee_budget_s: float = 124.0  # bisection time per series (stack, variant, endpoint): bounds the plan
+    knee_budget_s: float = 105.0  # bisection time per series (stack, variant, endpoint), pooled per endpoint
 
     def coarse_seconds(self) -> float:
         """Planned time of one series' coarse ladder: a fresh server per run, every rate."""
@@ -113,7 +117,7 @@ class LadderRow:
     phase: str = "ladder"  # "ladder": the coarse ladder; "knee": a bisection step near the knee
 
 
-# 5 runs of 6 rates, 1.5 s each after a 1 s warm-up, then up to 124 s of 5 × 10-20 s knee runs per series: what
+# 5 runs of 6 rates, 1.5 s each after a 1 s warm-up, then 10-20 s knee runs, 105 s per series pooled per endpoint: what
 # fits the 60-minute budget on two cores (tests/bench/test_openloop.py proves the arithmetic)
 FULL_LADDER = LadderPlan(FULL_LADDER_PCT, runs=5, warmup_s=1, duration_s=1.5)
 # the smoke run: baseline only, two rates of half a second, one run, no re-measured rates, one short knee step
@@ -188,7 +192,7 @@ class LadderRunner:
         # one tokio worker per load core: oha defaults to one per physical core of the machine
         threads = len(self.load_cores) if self.load_cores else os.cpu_count() or 1
         argv = oha_command(self.oha, f"http://127.0.0.1:{running.port}{path}", rate, duration_s, threads)
-        before = procfs.cores_busy(self.load_cores)
+        before = procfs.core_ticks(self.load_cores)
         proc = self.registry.start(argv, cpus=self.load_cores, stdout=subprocess.PIPE)
         try:
             # oha stops itself; the bound guards against a hung one
@@ -198,16 +202,14 @@ class LadderRunner:
             raise BenchError(f"oha did not finish a {duration_s:g} s run against {running.stack}") from exc
         finally:
             self.registry.stop(proc)
-        after = procfs.cores_busy(self.load_cores)
+        after = procfs.core_ticks(self.load_cores)
         if proc.returncode != 0:
             raise BenchError(f"oha exited with code {proc.returncode} against {running.stack} ({path})")
         if running.proc.poll() is not None:
             raise BenchError(
                 f"{running.stack} ({running.variant}) crashed under load on {path} (exit {running.proc.returncode})"
             )
-        ticks = after[1] - before[1]
-        busy_pct = 100.0 * (after[0] - before[0]) / ticks if ticks > 0 else 0.0
-        return parse_oha(out.decode(errors="replace")), cost, busy_pct
+        return parse_oha(out.decode(errors="replace")), cost, procfs.busy_pct(before, after)
 
     def run(
         self,
@@ -220,10 +222,18 @@ class LadderRunner:
         """The coarse ladder of every stack and variant on `endpoint`, then (with an SLO) the bisection to its knee."""
         rows = self.coarse(endpoint, stacks, peaks, env)
         if slo_ms is not None and self.plan.knee_runs:
-            for variant in self.plan.variants:
-                for stack in stacks:
-                    mine = [r for r in rows if r.stack == stack and r.variant == variant]
-                    rows += self.bisect(endpoint, stack, variant, peaks[(endpoint, variant, stack)], mine, env, slo_ms)
+            # one pool of knee time for the endpoint's series: each may spend its fair share of what is left, so
+            # a series whose knee is found quickly (or lies beyond the machine) leaves time to the later ones
+            series = [(variant, stack) for variant in self.plan.variants for stack in stacks]
+            pool = self.plan.knee_budget_s * len(series)
+            for i, (variant, stack) in enumerate(series):
+                mine = [r for r in rows if r.stack == stack and r.variant == variant]
+                allowance = pool / (len(series) - i)
+                steps, spent = self.bisect(
+                    endpoint, stack, variant, peaks[(endpoint, variant, stack)], mine, env, slo_ms, allowance
+                )
+                rows += steps
+                pool -= spent
         return rows
 
     def coarse(
@@ -279,32 +289,49 @@ class LadderRunner:
         coarse: Sequence[LadderRow],
         env: dict[str, str],
         slo_ms: float,
-    ) -> list[LadderRow]:
-        """Knee steps for one series until the bracket is within knee_step_pct or its budget is spent."""
+        allowance: float,
+    ) -> tuple[list[LadderRow], float]:
+        """Knee steps for one series until the bracket is within knee_step_pct or `allowance` seconds are spent.
+
+        A step starts only when all its runs fit what is left of the allowance (never a half-measured step); an
+        exploring step ends as soon as it is decided (report/sustained.py's `decided`). Returns the rows and the
+        planned seconds the runs made took.
+        """
         p = self.plan
         path = f"/{endpoint}"
         rows: list[LadderRow] = []
         spent = 0.0
         while True:
-            rate = knee.next_knee_rate([*coarse, *rows], slo_ms, p.knee_step_pct)
-            if rate is None or spent + p.knee_step_seconds(rate) > p.knee_budget_s:
-                return rows
-            spent += p.knee_step_seconds(rate)
-            seconds = p.knee_run_s(rate)
+            step = knee.next_knee_rate([*coarse, *rows], slo_ms, p.knee_step_pct, p.knee_runs)
+            if step is None:
+                return rows, spent
+            seconds = p.knee_run_s(step.rate)
+            run_cost = START_S + p.knee_warmup_s + seconds + DRAIN_S
+            if spent + step.runs * run_cost > allowance:
+                return rows, spent
             # numbered after the runs already made at this rate, so (stack, variant, endpoint, rate, run) stays a key
-            first = max((r.run for r in [*coarse, *rows] if r.offered_rps == rate), default=0)
-            for run in range(first + 1, first + p.knee_runs + 1):
-                what = f"knee {path}: {stack} ({variant}) at {rate:,} req/s, run {run - first}/{p.knee_runs}"
-                self.progress.step(what, START_S + p.knee_warmup_s + seconds + DRAIN_S)
+            first = max((r.run for r in [*coarse, *rows] if r.offered_rps == step.rate), default=0)
+            earlier = [r for r in rows if r.offered_rps == step.rate]  # a confirming step's exploring runs
+            made: list[LadderRow] = []
+            for run in range(first + 1, first + step.runs + 1):
+                what = f"knee {path}: {stack} ({variant}) at {step.rate:,} req/s, run {run - first}/{step.runs}"
+                self.progress.step(what, run_cost)
                 running = self.start(stack, variant, env)
                 try:
                     self.check(running)
                     if p.knee_warmup_s:
                         self._one(running, path, max(1, round(peak / 2)), p.knee_warmup_s)
-                    row = make_row(stack, variant, endpoint, rate, run, *self._one(running, path, rate, seconds))
-                    rows.append(replace(row, duration_s=seconds, phase="knee"))
+                    row = make_row(
+                        stack, variant, endpoint, step.rate, run, *self._one(running, path, step.rate, seconds)
+                    )
+                    made.append(replace(row, duration_s=seconds, phase="knee"))
                 finally:
                     self.registry.stop(running.proc)
+                spent += run_cost
+                explore = len(earlier) + step.runs if step.confirm else EXPLORE_RUNS
+                if decided(knee.runs_of([*earlier, *made]), slo_ms, explore):
+                    break
+            rows += made
 
 
 def make_row(

@@ -11,6 +11,8 @@ from report.bench.plan import DB_PLACEMENTS, Plan
 from report.bench.stacks import BSP_DEFAULTS, STACK_IDS
 
 QUICK_BSP_SCHEDULE_DELAY_MS = 200
+# seconds per measured closed-loop run: TechEmpower's 15 s per concurrency level, the floor expert readers expect
+CLOSED_LOOP_S = 15
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", default="data/benchmarks", help="directory for the five files")
     parser.add_argument("--rounds", type=int, help="interleaved load rounds (default 3; --quick 1)")
-    parser.add_argument("--duration", type=int, help="seconds per measured wrk run (default 10; --quick 1)")
+    parser.add_argument("--duration", type=int, help="seconds per measured wrk run (default 15; --quick 1)")
     parser.add_argument(
         "--startup-runs",
         type=int,
@@ -92,7 +94,7 @@ def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> P
         rounds=args.rounds or (1 if quick else 3),
         concurrency=concurrency,
         warmup_s=0 if quick else 2,
-        duration_s=args.duration or (1 if quick else 10),
+        duration_s=args.duration or (1 if quick else CLOSED_LOOP_S),
         idle_settle_s=0.2 if quick else 1.0,
         probe_requests=20 if quick else 200,
         contention_pct=10.0,

@@ -37,6 +37,7 @@ THROUGHPUT_COLUMNS = (
     "variant",
     "endpoint",
     "generator_cpu_pct",
+    "load_core_busy_pct",
 )
 LATENCY_COLUMNS = (
     "stack",
@@ -56,6 +57,7 @@ LATENCY_COLUMNS = (
     "generator_cpu_pct",
     "runqueue_wait_pct",
     "phase",
+    "load_core_busy_pct",
 )
 
 

@@ -17,7 +17,6 @@ from report.bench.postgres import ROWS, Database
 from report.bench.results import WRK_SATURATED_PCT
 from report.bench.service import Running, get
 from report.inputs.config import DEFAULT_SLO_MS
-from report.results.sustained import GENERATOR_LIMIT_PCT
 
 if TYPE_CHECKING:
     from report.bench.session import Session
@@ -118,40 +117,33 @@ def ladder_notes(rows: list[LadderRow]) -> dict[str, float]:
 
 
 def load_generator(rows: list[LadderRow], wrk_cpu: list[float]) -> dict[str, Any] | None:
-    """environment.yaml's load_generator: the most the load core can offer on schedule, per endpoint.
+    """environment.yaml's load_generator: what the open-loop runs themselves showed of the load side, per endpoint.
 
-    The load core carries oha, the span receiver, the harness and on /db PostgreSQL. From every run that kept its
-    schedule at the upper half of its series' rates, the load core's busy share per offered request is
-    extrapolated to GENERATOR_LIMIT_PCT of the core (`offered × limit ÷ busy`); the ceiling is the median of
-    those, and never above the lowest rate at which most runs fell behind (measured, not extrapolated).
+    Measured only, never extrapolated: the highest rate offered at which every run kept its schedule, the lowest
+    at which a run fell behind, and oha's CPU per request in the runs that kept schedule.
     """
-    out: dict[str, dict[str, float]] = {"ceiling_rps": {}, "cpu_us_per_request": {}, "lowest_behind_rps": {}}
+    out: dict[str, dict[str, float]] = {
+        "highest_on_schedule_rps": {},
+        "cpu_us_per_request": {},
+        "lowest_behind_rps": {},
+    }
     for endpoint in sorted({r.endpoint for r in rows}):
         mine = [r for r in rows if r.endpoint == endpoint]
-        tops = {(r.stack, r.variant) for r in mine}
-        top = {key: max(x.offered_rps for x in mine if (x.stack, x.variant) == key) for key in tops}
-        busy = [
-            r
-            for r in mine
-            if not r.load_limited and r.load_core_busy_pct > 0 and r.offered_rps * 2 >= top[(r.stack, r.variant)]
-        ]
         behind: dict[int, list[int]] = {}
         for r in mine:
             behind.setdefault(r.offered_rps, []).append(r.load_limited)
-        lowest = min((rate for rate, flags in behind.items() if sum(flags) * 2 > len(flags)), default=None)
-        # with no run on schedule in the upper half, only the rate where runs fell behind can say anything
-        extrapolated = [r.offered_rps * GENERATOR_LIMIT_PCT / r.load_core_busy_pct for r in busy]
-        candidates = [statistics.median(extrapolated)] if extrapolated else []
+        kept = [rate for rate, flags in behind.items() if not any(flags)]
+        lowest = min((rate for rate, flags in behind.items() if any(flags)), default=None)
+        if kept:
+            out["highest_on_schedule_rps"][endpoint] = float(max(kept))
         if lowest is not None:
             out["lowest_behind_rps"][endpoint] = float(lowest)
-            candidates.append(float(lowest))
-        if not candidates:
-            continue
-        ceiling = min(candidates)
-        out["ceiling_rps"][endpoint] = float(round(ceiling, -2) or round(ceiling))
-        cost = busy or [r for r in mine if r.requests]
-        out["cpu_us_per_request"][endpoint] = round(statistics.median(r.generator_cpu_us_per_request for r in cost), 1)
-    if not out["ceiling_rps"]:
+        cost = [r for r in mine if not r.load_limited and r.requests] or [r for r in mine if r.requests]
+        if cost:
+            out["cpu_us_per_request"][endpoint] = round(
+                statistics.median(r.generator_cpu_us_per_request for r in cost), 1
+            )
+    if not out["cpu_us_per_request"]:
         return None
     doc: dict[str, Any] = {k: v for k, v in out.items() if v}
     doc["wrk_saturated_runs"] = sum(1 for c in wrk_cpu if c >= WRK_SATURATED_PCT)

@@ -63,6 +63,27 @@ def machine_cpu() -> CpuTimes:
     return parse_proc_stat((PROC / "stat").read_text())
 
 
+def core_ticks(cores: set[int] | None) -> tuple[int, int]:
+    """(busy, total) clock ticks of the given cores from /proc/stat (all cores when None)."""
+    busy = total = 0
+    for line in (PROC / "stat").read_text().splitlines():
+        name, *fields = line.split()
+        if not name.startswith("cpu") or name == "cpu":
+            continue
+        if cores is not None and int(name[3:]) not in cores:
+            continue
+        v = [int(x) for x in fields[:8]] + [0] * (8 - len(fields[:8]))
+        busy += sum(v) - v[3] - v[4]
+        total += sum(v)
+    return busy, total
+
+
+def busy_pct(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The busy share of the cores between two core_ticks readings, in percent."""
+    ticks = after[1] - before[1]
+    return 100.0 * (after[0] - before[0]) / ticks if ticks > 0 else 0.0
+
+
 def all_parents() -> dict[int, int]:
     """Map every live pid to its parent pid."""
     out: dict[int, int] = {}
@@ -134,20 +155,3 @@ def cpu_model() -> str:
 def memory_gb() -> float:
     """Total memory in GiB (binary: /proc/meminfo's kB are KiB), as the report labels it; the key keeps its old name."""
     return round(parse_status_kb(_read(PROC / "meminfo") or "", "MemTotal") / 1024 / 1024, 1)
-
-
-def cores_busy(cores: set[int] | None) -> tuple[int, int]:
-    """(busy, total) clock ticks of the given cores from /proc/stat (all cores when None)."""
-    busy = total = 0
-    with open(PROC / "stat") as f:
-        for line in f:
-            name, *fields = line.split()
-            if not name.startswith("cpu") or name == "cpu":
-                continue
-            if cores is not None and int(name[3:]) not in cores:
-                continue
-            v = [int(x) for x in fields[:8]] + [0] * (8 - len(fields[:8]))
-            idle = v[3] + v[4]
-            busy += sum(v) - idle
-            total += sum(v)
-    return busy, total

@@ -33,6 +33,7 @@ class ThroughputRow:
     queue_size: int | None = None  # traced runs: the batch span processor's queue size
     endpoint: str = "json"
     generator_cpu_pct: float = 0.0  # wrk's CPU time as a share of one core per thread, sampled from /proc
+    load_core_busy_pct: float = 0.0  # how busy the load core(s) were: wrk, the span receiver, PostgreSQL, harness
 
 
 @dataclass

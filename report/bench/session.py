@@ -134,7 +134,8 @@ class Session:
 
     def _wrk(
         self, port: int, connections: int, duration_s: int, server_pid: int, sample: bool, path: str = "/json"
-    ) -> tuple[Path, Sampler | None, int]:
+    ) -> tuple[Path, Sampler | None, int, float]:
+        """One wrk run; returns its report, the sampler (when sampling), wrk's pid and the load core(s)' busy %."""
         report = self.log_dir / "wrk-report.json"
         report.unlink(missing_ok=True)
         argv = wrk_command(
@@ -147,6 +148,7 @@ class Session:
         )
         env = dict(os.environ)
         env["WRK_REPORT_FILE"] = str(report)
+        ticks = procfs.core_ticks(self.pinning.load)
         proc = self.registry.start(argv, env=env, cpus=self.pinning.load)
         sampler: Sampler | None = None
         if sample:
@@ -166,7 +168,7 @@ class Session:
             sampler.stop()
         if code != 0:
             raise BenchError(f"wrk exited with code {code} against port {port}")
-        return report, sampler, proc.pid
+        return report, sampler, proc.pid, procfs.busy_pct(ticks, procfs.core_ticks(self.pinning.load))
 
     def _wait_for_quiet(self, running: Running) -> None:
         """Before a retry, wait (bounded) until other work on the machine drops below the contention limit."""
@@ -191,7 +193,7 @@ class Session:
             if attempts > 1:
                 self._wait_for_quiet(running)
             before = self._settled_spans(running) if running.variant == "otel" else 0
-            report, sampler, wrk_pid = self._wrk(
+            report, sampler, wrk_pid, load_busy = self._wrk(
                 running.port, conc, p.duration_s, running.proc.pid, sample=True, path=path
             )
             assert sampler is not None
@@ -233,6 +235,7 @@ class Session:
                 None if delivered is None else round(delivered, 2),
                 self._bsp(running.stack)["OTEL_BSP_MAX_QUEUE_SIZE"] if running.variant == "otel" else None,
                 generator_cpu_pct=round(sampler.cpu_pct(wrk_pid) / max(1, p.wrk_threads), 1),
+                load_core_busy_pct=round(load_busy, 1),
             )
 
     def _spans_per_req(self, stack: str, path: str = "/json") -> float:

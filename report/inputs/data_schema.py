@@ -54,6 +54,8 @@ class ThroughputRow(Strict):
     endpoint: Endpoint = "json"
     # wrk's CPU as a share of its core(s) (issue 19): at 90 % or more the peak is wrk's ceiling, a bound
     generator_cpu_pct: NonNegativeFloat | None = None
+    # how busy the load core(s) were over the run: wrk, and on traced runs the span receiver beside it
+    load_core_busy_pct: NonNegativeFloat | None = None
 
     @field_validator("variant", mode="before")
     @classmethod
@@ -87,6 +89,8 @@ class LatencyRow(Strict):
     duration_s: PositiveFloat | None = None  # the run's planned length
     generator_cpu_pct: NonNegativeFloat | None = None  # oha's CPU as a share of one core
     runqueue_wait_pct: NonNegativeFloat | None = None  # share of the run oha's threads waited for a CPU
+    # how busy the load core(s) were over the run: oha, the span receiver, PostgreSQL's share, the harness
+    load_core_busy_pct: NonNegativeFloat | None = None
     phase: Literal["ladder", "knee"] = "ladder"  # the coarse ladder, or a bisection step near the knee
 
     @field_validator("latency_p90_ms", "latency_p99_ms", "latency_p999_ms")
@@ -135,7 +139,10 @@ class OpenLoop(Strict):
 class LoadGenerator(Strict):
     """What the load side could offer on this machine (environment.yaml's load_generator, issue 19)."""
 
-    ceiling_rps: dict[str, PositiveFloat]  # per endpoint: the most oha could offer on the load core on schedule
+    # per endpoint: an extrapolated ceiling that runs before 2026-12-07 wrote (no longer written: the measured
+    # highest_on_schedule_rps and lowest_behind_rps replace it)
+    ceiling_rps: dict[str, PositiveFloat] = Field(default_factory=dict)
+    highest_on_schedule_rps: dict[str, PositiveFloat] = Field(default_factory=dict)  # every run kept schedule
     cpu_us_per_request: dict[str, PositiveFloat]  # oha's CPU per request, median over runs that kept schedule
     lowest_behind_rps: dict[str, PositiveFloat] = Field(default_factory=dict)  # lowest rate a run fell behind at
     wrk_saturated_runs: NonNegativeInt = 0  # closed-loop runs where wrk used at least 90 % of its core(s)

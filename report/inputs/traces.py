@@ -2,7 +2,7 @@
 
 The harness writes it (report/bench/capture.py); `lead-magnet check` validates it with every problem as
 `file:line: key: message` (the file is JSON written one key per line, read by the same safe loader as YAML);
-the report draws each trace and checks its spans against the stable semantic conventions (report/semconv.py),
+the report draws each trace and checks its spans against the stable semantic conventions (report/inputs/semconv.py),
 and the server-span criterion is scored from it (`trace_*` measures, see TRACE_MEASURES).
 """
 
@@ -229,8 +229,14 @@ def summarise(traces: Sequence[Trace], stack: str) -> StackTraces:
 
 def server_checks(trace: Trace) -> int:
     """How many of the server-span checks the trace passes, in order, stopping at the first it fails:
-    1 a SERVER span; 2 it carries http.route; 3 it is named after the route (`GET /json`);
-    4 none of its attributes uses a name the conventions have deprecated."""
+    1 a SERVER span; 2 it carries http.route; 3 it is named after the route (`GET /json`); 4 it sets every
+    attribute the stable HTTP server span convention marks Required (semconv_levels.yaml), and none of its
+    attributes uses a name the conventions have deprecated.
+
+    Of the Conditionally Required attributes only http.route is checked (check 2): its condition, "if it's
+    available", holds wherever the framework routes the request, and every service declares its routes. The model
+    states the others' conditions as free text about one request (an error, a query string, a non-standard method);
+    the report's table shows them with that text, unscored, and Recommended attributes likewise."""
     server = server_span(trace)
     if server is None:
         return 0
@@ -239,7 +245,7 @@ def server_checks(trace: Trace) -> int:
         True,
         isinstance(route, str) and bool(route),
         server.name == f"GET {route}",
-        not old_names(server.attributes),
+        not old_names(server.attributes) and not coverage("http", server.attributes).missing_required,
     ]
     count = 0
     for ok in passed:
@@ -250,7 +256,9 @@ def server_checks(trace: Trace) -> int:
 
 
 # Measures computed from traces.json, for rubric `score_from` and `measures` like evidence.csv's: name -> unit.
-TRACE_MEASURES = {"trace_server_span_checks": "checks"}
+# trace_server_missing_required: the Required attributes of the stable HTTP server span convention that the
+# /json server span does not set under their current name (0 without a server span: check 1 already fails).
+TRACE_MEASURES = {"trace_server_span_checks": "checks", "trace_server_missing_required": "attributes"}
 
 
 def trace_measures(traces: Sequence[Trace], stack_ids: Sequence[str]) -> dict[tuple[str, str], tuple[float, str]]:
@@ -259,8 +267,14 @@ def trace_measures(traces: Sequence[Trace], stack_ids: Sequence[str]) -> dict[tu
     for sid in stack_ids:
         trace = traced(traces, sid, "json")
         if trace is not None:
+            server = server_span(trace)
+            missing = len(coverage("http", server.attributes).missing_required) if server is not None else 0
             out[(sid, "trace_server_span_checks")] = (
                 float(server_checks(trace)),
                 TRACE_MEASURES["trace_server_span_checks"],
+            )
+            out[(sid, "trace_server_missing_required")] = (
+                float(missing),
+                TRACE_MEASURES["trace_server_missing_required"],
             )
     return out

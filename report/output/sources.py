@@ -71,7 +71,7 @@ def for_build(options: BuildOptions) -> Sources:
     files += [
         (f"tool/{name}", path)
         for name, path in _tree(PACKAGE_DIR)
-        if name.endswith((".py", ".json")) and not name.startswith("bench/")
+        if name.endswith((".py", ".json", ".yaml")) and not name.startswith("bench/")
     ]
     settings = [
         ("generator", f"{GENERATOR} {__version__}"),

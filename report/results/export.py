@@ -17,7 +17,7 @@ from typing import Any
 from report import __version__
 from report.inputs.data_schema import Environment as BenchEnvironment
 from report.inputs.rubric import score_of
-from report.inputs.semconv import Coverage, package_version
+from report.inputs.semconv import Coverage, levels, package_version
 from report.inputs.traces import ENDPOINTS, StackTraces, summarise, traced, tree_rows
 from report.results.computed import Results
 from report.results.findings import calibration_summary, measured_areas
@@ -200,8 +200,14 @@ def _traces(summary: StackTraces) -> dict[str, Any]:
     def cov(c: Coverage | None) -> dict[str, Any] | None:
         if c is None:
             return None
-        missing = sum(1 for m in c.marks.values() if m == "missing")
-        return {"set": c.set_count, "old_name": c.old_count, "missing": missing, "attributes": dict(c.marks)}
+        return {
+            "set": c.set_count,
+            "old_name": c.old_count,
+            "missing": c.missing_count,
+            "missing_required": list(c.missing_required),
+            "attributes": dict(c.marks),
+            "levels": dict(c.levels),
+        }
 
     return {
         "spans": dict(summary.spans),
@@ -209,7 +215,12 @@ def _traces(summary: StackTraces) -> dict[str, Any]:
         "db_spans": summary.db_spans,
         "server_span_checks": summary.server_checks,
         "old_names": list(summary.old_names),
-        "semconv": {"package": package_version(), "http": cov(summary.http), "db": cov(summary.db)},
+        "semconv": {
+            "package": package_version(),
+            "release": levels().version,
+            "http": cov(summary.http),
+            "db": cov(summary.db),
+        },
     }
 
 

@@ -208,16 +208,11 @@ def peaks(throughput: pd.DataFrame) -> dict[tuple[str, str, str], Peak]:
         endpoint, variant, stack = (str(k) for k in key)
         best: Peak | None = None
         for level, group in rows.groupby("concurrency", sort=True):
-            cpu = (
-                [float(v) for v in group["generator_cpu_pct"].astype("float64").tolist() if not pd.isna(v)]
-                if "generator_cpu_pct" in group
-                else []
-            )
             candidate = Peak(
                 int(str(level)),
                 spread(group["requests_per_sec"]),
                 float(group["latency_p99_ms"].median()),
-                bool(cpu) and statistics.median(cpu) >= WRK_SATURATED_PCT,
+                load_saturated(group),
             )
             if best is None or candidate.rps.median > best.rps.median:
                 best = candidate
@@ -227,19 +222,29 @@ def peaks(throughput: pd.DataFrame) -> dict[tuple[str, str, str], Peak]:
 
 
 def wrk_bounds(throughput: pd.DataFrame) -> set[tuple[str, str, int, str]]:
-    """(endpoint, variant, concurrency, stack) whose closed-loop figure wrk itself set: its median CPU was at least
-    WRK_SATURATED_PCT of its core(s) over the runs. Such a requests/s is the generator's ceiling, a lower bound of
-    the stack's: the comparisons (report/claims.py, report/findings.py) must not rank it. Empty for files without
-    wrk's CPU (written before issue 19): nothing is known either way, and nothing is flagged."""
-    if "generator_cpu_pct" not in throughput:
-        return set()
+    """(endpoint, variant, concurrency, stack) whose closed-loop figure the load side set (`load_saturated`): wrk's
+    median CPU, or the load core's busy share, at least WRK_SATURATED_PCT. Such a requests/s is the generator's
+    ceiling, a lower bound of the stack's: the comparisons (report/claims.py, report/findings.py) must not rank
+    it. Empty for files without those columns (written before issue 19): nothing is known, nothing is flagged."""
     out: set[tuple[str, str, int, str]] = set()
     for key, group in throughput.groupby(["endpoint", "variant", "concurrency", "stack"], sort=True):
         endpoint, variant, level, stack = (str(k) for k in key)
-        cpu = [float(v) for v in group["generator_cpu_pct"].astype("float64").tolist() if not pd.isna(v)]
-        if cpu and statistics.median(cpu) >= WRK_SATURATED_PCT:
+        if load_saturated(group):
             out.add((endpoint, variant, int(level), stack))
     return out
+
+
+def load_saturated(runs: pd.DataFrame) -> bool:
+    """Whether the load side set these closed-loop runs' figure: wrk's median CPU, or the load core's median busy
+    share (wrk, and on traced runs the span receiver beside it), at or above WRK_SATURATED_PCT. Columns a file
+    lacks (written before they were measured) say nothing either way."""
+    for column in ("generator_cpu_pct", "load_core_busy_pct"):
+        if column not in runs:
+            continue
+        values = [float(v) for v in runs[column].astype("float64").tolist() if not pd.isna(v)]
+        if values and statistics.median(values) >= WRK_SATURATED_PCT:
+            return True
+    return False
 
 
 def compute(bench: Benchmarks, slo_ms: Mapping[str, float], stack_ids: Sequence[str]) -> LatencyStats:

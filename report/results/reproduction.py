@@ -6,6 +6,8 @@ Indifferent to which run is which: run A is whatever data/benchmarks/ holds, run
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
@@ -26,6 +28,7 @@ class RunInfo:
     runs: int  # closed-loop runs per stack and level
     open_loop_runs: int | None  # open-loop runs per offered rate
     versions: tuple[tuple[str, str], ...] = ()  # each stack's toolchain and tracing line, as environment.yaml says
+    duration_s: float = 0.0  # seconds per measured closed-loop run
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,33 @@ class Reproduction:
         a, b = dict(self.a.versions), dict(self.b.versions)
         return tuple(sid for sid in a if sid in b and a[sid] != b[sid])
 
+    def version_changes(self) -> dict[str, tuple[tuple[str, str, str], ...]] | None:
+        """Per stack whose line differs, each (name, run B's version, run A's version) where only version numbers
+        changed; None when anything else in a line differs (another toolchain or tracing setup: no short list)."""
+        a, b = dict(self.a.versions), dict(self.b.versions)
+        out: dict[str, tuple[tuple[str, str, str], ...]] = {}
+        for sid in self.method_differs:
+            ta, tb = _tokens(a[sid]), _tokens(b[sid])
+            changes: list[tuple[str, str, str]] = []
+            for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, tb, ta, autojunk=False).get_opcodes():
+                if op == "equal":
+                    continue
+                if op != "replace" or i2 - i1 != 1 or j2 - j1 != 1 or i1 == 0:
+                    return None
+                if not (_VERSION.fullmatch(tb[i1]) and _VERSION.fullmatch(ta[j1])):
+                    return None
+                changes.append((tb[i1 - 1], tb[i1], ta[j1]))
+            out[sid] = tuple(changes)
+        return out
+
+
+_VERSION = re.compile(r"(?:go|v)?\d+(?:\.\d+)+[a-z0-9]*")
+
+
+def _tokens(line: str) -> list[str]:
+    """A version line's words, punctuation left out: "Hono 4.13.23 on Bun.serve," -> Hono, 4.13.23, on, Bun.serve."""
+    return [w.strip(",;:()'") for w in line.split() if w.strip(",;:()'")]
+
 
 def run_info(env: Environment) -> RunInfo:
     """A run's machine, day and plan, from its environment.yaml."""
@@ -74,6 +104,7 @@ def run_info(env: Environment) -> RunInfo:
         runs=method.runs,
         open_loop_runs=method.open_loop.runs if method.open_loop else None,
         versions=tuple(sorted(env.versions.items())),
+        duration_s=float(method.duration_s),
     )
 
 

@@ -29,6 +29,7 @@ MIN_RUNS = 5  # counted runs a sustained rate needs
 MAX_OVER = 1  # of them, at most this many may go over the SLO
 COMPLETED_SHARE = 0.95  # achieved / offered in the median run
 KNEE_STEP_PCT = 5.0  # the harness bisects until the passing and the failing rate are this close
+KNEE_MIN_S = 10.0  # the shortest run the harness makes near the knee
 TAIL_SAMPLES = 100  # requests a run needs beyond a percentile to print (or judge by) that percentile
 GENERATOR_LIMIT_PCT = 90.0  # oha's CPU as a share of one core at or above which it is behind its schedule
 RUNQUEUE_LIMIT_PCT = 25.0  # share of the run oha's threads waited for a CPU at or above which it is behind
@@ -82,6 +83,23 @@ def verdict(runs: Sequence[Run], slo_ms: float) -> Verdict:
     return "sustained"
 
 
+def decided(runs: Sequence[Run], slo_ms: float, explore_runs: int) -> bool:
+    """Whether an exploring knee step may stop: more runs could not change what the search does next.
+
+    Decided when it is already missed for good (more than MAX_OVER counted runs over the SLO: further runs only
+    add to that count), or after `explore_runs` runs when none went over (it passes for the search's purposes,
+    and is topped up to MIN_RUNS if it becomes the printed rate) or the generator fell behind in one (a limited
+    rate ends the search).
+    """
+    counted = [r for r in runs if r.kept_schedule]
+    over = sum(1 for r in counted if r.p99_ms > slo_ms)
+    if over > MAX_OVER:
+        return True
+    if len(runs) < explore_runs:
+        return False
+    return over == 0 or len(counted) < len(runs)
+
+
 @dataclass(frozen=True)
 class Knee:
     """Where a ladder's knee lies: the highest sustained rate and what ends the search above it.
@@ -94,6 +112,16 @@ class Knee:
     rate: float | None  # the highest rate sustained with no lower rate missed or limited
     end: Literal["missed", "limited", "top", "none", "unknown"]
     next_rate: float | None  # the rate that ended the search (missed or limited), when there is one
+
+    def coarse(self, step_pct: float = KNEE_STEP_PCT) -> bool:
+        """Whether the search stopped before narrowing a measured knee to `step_pct` (the harness's bisection
+        criterion): the knee lies between `rate` and `next_rate`."""
+        return (
+            self.end == "missed"
+            and self.rate is not None
+            and self.next_rate is not None
+            and self.next_rate > self.rate * (1 + step_pct / 100.0)
+        )
 
     @property
     def bound(self) -> bool:

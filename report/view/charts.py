@@ -247,10 +247,11 @@ def rate_curves(
     sustained: Sequence[float],
     slo_ms: float,
     limited: Sequence[Sequence[bool]] = (),
+    traced_sustained: Sequence[float] = (),
 ) -> bytes:
     """p99 against offered rate, one line per stack (dashed: with tracing), log-log, the SLO as a line.
 
-    Each stack's line ends in a direct label; a ring marks the highest rate it sustained under the SLO.
+    Each stack's line ends in a direct label; rings mark the highest rates sustained under the SLO.
     """
     with rc_context(rc()):
         fig, ax = new_figure(max(3.0, 1.2 + 0.2 * len(marks)))
@@ -272,19 +273,12 @@ def rate_curves(
                     alpha=0.9,
                 )
             ax.plot(rates[k], p99[k], color=mark.color, linewidth=1.8, marker=shape, markersize=4.5)
-            if sustained[k] in rates[k]:
-                at = list(rates[k]).index(sustained[k])
-                ax.plot(
-                    [rates[k][at]],
-                    [p99[k][at]],
-                    marker="o",
-                    markersize=10,
-                    markerfacecolor="none",
-                    markeredgecolor=INK,
-                    markeredgewidth=1.0,
-                    linestyle="none",
-                    zorder=5,
-                )
+            rings = ((rates[k], p99[k], sustained[k], 10), (traced_rates[k], traced_p99[k], traced_sustained[k], 8))
+            for xs, ys, rate, size in rings if traced_sustained else rings[:1]:
+                if rate in xs:  # the highest rate sustained, without and with tracing
+                    i = list(xs).index(rate)
+                    ax.plot([xs[i]], [ys[i]], marker="o", markersize=size, markerfacecolor="none", markeredgecolor=INK,
+                            markeredgewidth=1.0, linestyle="none", zorder=5)  # fmt: skip
             crosses = [i for i, flag in enumerate(limited[k] if limited else ()) if flag]
             if crosses:
                 ax.plot(

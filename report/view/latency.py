@@ -15,7 +15,7 @@ from report.results import claims, sustained
 from report.results.intervals import ratio_interval
 from report.results.latency import LatencyStats, Series
 from report.results.numbers import decimals_for, fmt, join_names, percent, ratio
-from report.results.sustained import Knee
+from report.view import sustained as sustained_view
 
 TITLES = {"json": "/json (hello world)", "db": "/db (one PostgreSQL row)"}
 
@@ -121,10 +121,16 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
             for s in order
         ]
         listing = ", ".join(f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in order)
-        limited = tuple(tuple(p.load_limited for p in b.points) if b else () for b in base)
+        traced_sustained = [
+            (lat.sustainable(endpoint, "otel", s) or 0.0) if not lat.capped(endpoint, "otel", s) else 0.0 for s in order
+        ]
+        # crossed: a rate the generator fell behind at, so it counts neither way (report/sustained.py's "limited")
+        limited = tuple(
+            tuple(p.load_limited or p.verdict(slo) == "limited" for p in b.points) if b else () for b in base
+        )
         any_limited = any(any(row) for row in limited)
-        counts = {b.runs for b in (line("baseline", s) for s in order) if b is not None}
-        runs = f"{min(counts)}" if len(counts) == 1 else f"at least {min(counts)}"  # "5", never "5+"
+        counts = {p.p99.n for b in (line("baseline", s) for s in order) if b is not None for p in b.points}
+        runs = f"{min(counts)}" if len(counts) == 1 else f"{min(counts)}–{max(counts)}"  # "5", never "5+"
         jobs.append(
             Job(
                 f"latency-load-{endpoint}",
@@ -138,6 +144,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     tuple(sustained),
                     slo,
                     limited,
+                    tuple(traced_sustained),
                 ),
                 f"latency-load-{endpoint}.svg",
                 alt=f"p99 latency against offered requests per second on {TITLES[endpoint]}, log scales, with the "
@@ -150,7 +157,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     else ""
                 ),
                 source=f"latency.csv, medians of {runs} open-loop runs per rate; dashed lines with tracing, "
-                "rings the highest rate sustained.",
+                "rings the highest rate sustained, without and with tracing.",
             )
         )
     base_peaks = {s: lat.peaks[("db", "baseline", s)] for s in cfg.stack_ids if ("db", "baseline", s) in lat.peaks}
@@ -183,13 +190,6 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
             )
         )
     return jobs
-
-
-def _cell(k: Knee | None) -> str:
-    """A sustainable rate in a table cell: the rate, "≥ rate" for a bound, "–" when none is established."""
-    if k is None or k.rate is None:
-        return "–"
-    return ("≥ " if k.bound else "") + fmt(k.rate, 0)
 
 
 def _printable(series: Series | None) -> Series | None:
@@ -284,16 +284,18 @@ def view(
                         "stack": names[sid],
                         "color": colors[sid],
                         "peak": ("≥ " if peak.bound else "") + fmt(peak.rps.median, 0) if peak else "–",
-                        "sustainable": ("≥ " if series.capped(slo) else "") + fmt(best.offered, 0)
+                        "sustainable": sustained_view.cell(series.knee(slo))
                         if best
-                        else ("–" if series.knee(slo).end != "none" else "none"),
+                        else "–"
+                        if series.knee(slo).end != "none"
+                        else "none",
                         "share": percent(best.offered / peak.rps.median) if best and peak else "–",
                         "p99": f"{fmt(best.p99.median, d)} ({fmt(best.p99.min, d)}–{fmt(best.p99.max, d)})"
                         if best
                         else "–",
-                        "otel": _cell(lat.knee(endpoint, "otel", sid)),
+                        "otel": sustained_view.cell(lat.knee(endpoint, "otel", sid)),
                         "rates": str(len(series.points)),
-                        "n": str(series.runs),
+                        "n": fmt(sum(p.p99.n for p in series.points), 0),
                     }
                 )
             sections.append(
@@ -312,6 +314,7 @@ def view(
                     ),
                     "chart": charts.get(f"latency-load-{endpoint}"),
                     "rows": rows,
+                    "coarse": sustained_view.coarse_note(lat, endpoint, cfg.stack_ids, names),
                 }
             )
     db_rows: list[dict[str, Any]] = []
@@ -357,40 +360,8 @@ def view(
             "runs": str(ol.runs) if ol else "",
             "duration_s": f"{ol.duration_s:g}" if ol else "",
             "warmup_s": f"{ol.warmup_s:g}" if ol else "",
-            "db_placement": method_facts_placement(method),
+            "knee_s": f"{ol.knee_duration_s or sustained.KNEE_MIN_S:g}" if ol else "",
+            "min_runs": str(sustained.MIN_RUNS),
+            "db_placement": sustained_view.placement(method),
         },
     }
-
-
-def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str, str]:
-    """The Methodology's placeholders for the rule for "sustained" and what the runs show of the load generator's
-    reach (from the open-loop runs themselves, not an extrapolation)."""
-    say = phrases().say
-    reach = []
-    for endpoint in lat.endpoints if lat is not None else ():
-        found = lat.generator_reach(endpoint) if lat is not None else None
-        if found is None:
-            continue
-        top, behind, n = found
-        if behind is None:
-            reach.append(say("generator_kept", endpoint=endpoint, rate=fmt(top, 0)))
-        else:
-            runs = say("runs_one") if n == 1 else say("runs_many", n=str(n))
-            reach.append(say("generator_behind", endpoint=endpoint, rate=fmt(behind, 0), runs=runs))
-    ceiling = join_names(reach) if reach else say("ceiling_unmeasured")
-    return {
-        "sustained.min_runs": str(sustained.MIN_RUNS),
-        "sustained.max_over": str(sustained.MAX_OVER),
-        "sustained.tail": str(sustained.TAIL_SAMPLES),
-        "sustained.completed": percent(sustained.COMPLETED_SHARE),
-        "sustained.cpu_limit": percent(sustained.GENERATOR_LIMIT_PCT / 100),
-        "sustained.runqueue_limit": percent(sustained.RUNQUEUE_LIMIT_PCT / 100),
-        "generator.ceiling": ceiling,
-        "db.placement": say(f"db_placement_{environment.method.db_placement}"),
-        "sustained.step": percent(sustained.KNEE_STEP_PCT / 100),
-    }
-
-
-def method_facts_placement(method: Any) -> str:
-    """Where PostgreSQL ran, as the Methodology's list says it (environment.yaml method.db_placement)."""
-    return phrases().say(f"db_placement_{getattr(method, 'db_placement', 'load')}")

@@ -226,9 +226,26 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         total=str(len(rep.ratios)),
         moved=phrases().say("repro_moved", list=listing) if moved else "",
     )
-    if rep.method_differs:  # run B measured other toolchains or another tracing setup for these stacks
+    changes = rep.version_changes()
+    other_method = bool(rep.method_differs) and changes is None
+    if other_method:  # run B measured other toolchains or another tracing setup for these stacks
         differs = join_names([names[sid] for sid in rep.method_differs if sid in names])
         summary = f"{summary} {phrases().say('repro_method_differs', stacks=differs)}"
+    elif changes:  # the same method; only some components' releases differ
+        say = phrases().say
+        listed = [
+            say(
+                "repro_version_stack",
+                stack=names[sid],
+                list=join_names([say("repro_version_item", name=n, old=o, new=v) for n, o, v in items]),
+            )
+            for sid, items in changes.items()
+            if sid in names and items
+        ]
+        key = "repro_versions_differ" if moved else "repro_versions_differ_held"
+        summary = f"{summary} {say(key, changes='; '.join(listed))}"
+    if rep.a.duration_s != rep.b.duration_s:
+        summary = f"{summary} {phrases().say('repro_duration', a=f'{rep.a.duration_s:g}', b=f'{rep.b.duration_s:g}')}"
     runs = [
         {
             "name": name,
@@ -237,11 +254,12 @@ def reproduction(ctx: Context) -> dict[str, Any]:
             "rounds": str(info.rounds),
             "runs": str(info.runs),
             "open_loop_runs": str(info.open_loop_runs or "–"),
+            "duration_s": f"{info.duration_s:g}",
         }
         for name, info in (("A", rep.a), ("B", rep.b))
     ]
     glance = phrases().say(
-        "repro_glance_method" if rep.method_differs else "repro_glance",
+        "repro_glance_method" if other_method else "repro_glance",
         a_day=runs[0]["day"],
         b_day=runs[1]["day"],
         held=str(len(rep.ratios) - len(moved)),

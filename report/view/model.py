@@ -19,6 +19,7 @@ from report.results.stats import ranking
 from report.view import latency as latency_view
 from report.view import measured as view_measured
 from report.view import scores as view_scores
+from report.view import sustained as sustained_view
 from report.view import traces as view_traces
 from report.view.context import context, mid_sentence
 from report.view.typography import house_style
@@ -72,7 +73,7 @@ def facts(results: Results) -> dict[str, str]:
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
     out.update(latency_view.facts(cfg, results.latency))
-    out.update(latency_view.method_facts(results.environment, results.latency))
+    out.update(sustained_view.method_facts(results.environment, results.latency))
     out["reproduction.summary"] = view_measured.reproduction(context(results))["summary"]
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)

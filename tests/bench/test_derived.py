@@ -58,3 +58,16 @@ def test_db_memory_is_the_median_over_rounds_per_variant() -> None:
         ]
     )
     assert db_evidence(res, ["go", "bun"]) == [("go", "db_rss_load_peak_mb", 20.0, "MiB")]
+
+
+def test_the_cost_of_tracing_is_the_report_s_statistic_at_the_highest_concurrency_level() -> None:
+    # at 10 connections tracing keeps 90 %, at 100 connections 40 %: the report prints the latter, so does the data
+    res = Results(
+        throughput=[
+            _row("baseline", 1000.0),
+            _row("otel", 900.0, 100.0),
+            _row("baseline", 2000.0, conc=100),
+            _row("otel", 800.0, 100.0, conc=100),
+        ],
+    )
+    assert _by_measure(derived_evidence(res, ["go"]))["otel_throughput_ratio"] == pytest.approx(0.4)

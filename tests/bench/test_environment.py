@@ -86,10 +86,12 @@ def test_toolchain_note_reads_cpython_from_the_fastapi_version_line() -> None:
     python, node = toolchain_notes({"fastapi": line})
     assert python.startswith("The FastAPI services ran on CPython 3.13.0,") and node.startswith("Node.js ")
     assert toolchain_notes({"go": "go1.27.3 net/http"}) == []
+    *_, go = toolchain_notes({"fastapi": line, "go": "go1.27.3 net/http, CGO_ENABLED=0 static binary"})
+    assert go.startswith("The Go services were built with go1.27.3; Go 1.27 is the newest major release")
 
 
 def test_the_document_is_what_the_report_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The new keys (predicted time, knee settings, the load generator's ceiling) pass the report's schema."""
+    """The new keys (predicted time, knee settings, the load generator's measured reach) pass the report's schema."""
     import yaml
 
     from report.bench.output import yaml_text
@@ -97,9 +99,10 @@ def test_the_document_is_what_the_report_reads(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(environment, "tool_version", lambda argv: f"{argv[0]} 9.9")
     doc, _plan = _document(Probe(), {"go": "go1.23"})
-    assert "load_generator" in doc and doc["load_generator"]["ceiling_rps"]
+    assert "load_generator" in doc and "ceiling_rps" not in doc["load_generator"]
     parsed = Environment.model_validate(yaml.safe_load(yaml_text(doc)))
     assert parsed.method.predicted_min == 37.0
     assert (
-        parsed.load_generator is not None and parsed.load_generator.ceiling_rps == doc["load_generator"]["ceiling_rps"]
+        parsed.load_generator is not None
+        and parsed.load_generator.cpu_us_per_request == doc["load_generator"]["cpu_us_per_request"]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report.bench.knee import next_knee_rate
+from report.bench.knee import KneeStep, next_knee_rate
 from report.bench.openloop import LadderRow
 
 
@@ -37,12 +37,12 @@ def _rows(rate: int, p99: float, n: int = 5, phase: str = "ladder", limited: int
 def test_the_bisection_halves_the_bracket_then_confirms_a_coarse_pass() -> None:
     coarse = [*_rows(1000, 2), *_rows(1200, 3), *_rows(1450, 30)]
     # 1,200 passed and 1,450 missed (21 % apart): their geometric middle first
-    assert next_knee_rate(coarse, 10, 5) == 1319
+    assert next_knee_rate(coarse, 10, 5) == KneeStep(1319, 5, False)
     # 1,319 missed: 1,200-1,319 is 9.9 % apart, so again the middle
-    assert next_knee_rate([*coarse, *_rows(1319, 12, phase="knee")], 10, 5) == 1258
+    assert next_knee_rate([*coarse, *_rows(1319, 12, phase="knee")], 10, 5) == KneeStep(1258, 5, False)
     # 1,258 missed too: 4.8 % apart, and 1,200 has only coarse runs: confirm it with knee runs
     steps = [*coarse, *_rows(1319, 12, phase="knee"), *_rows(1258, 11, phase="knee")]
-    assert next_knee_rate(steps, 10, 5) == 1200
+    assert next_knee_rate(steps, 10, 5) == KneeStep(1200, 5, True)
     assert next_knee_rate([*steps, *_rows(1200, 4, phase="knee")], 10, 5) is None
 
 
@@ -53,4 +53,23 @@ def test_the_bisection_stops_at_the_machine_s_limit_and_above_the_ladder() -> No
     assert next_knee_rate([*_rows(1000, 2), *_rows(1450, 3)], 10, 5) is None
     # knee runs decide over coarse runs at the same rate: a coarse pass the knee runs refute is a miss
     refuted = [*_rows(1000, 2), *_rows(1200, 3), *_rows(1200, 15, phase="knee"), *_rows(1450, 30)]
-    assert next_knee_rate(refuted, 10, 5) == 1095
+    assert next_knee_rate(refuted, 10, 5) == KneeStep(1095, 5, False)
+
+
+def test_an_exploring_step_s_clean_runs_are_topped_up_to_five_when_they_become_the_printed_rate() -> None:
+    # 1,200 passed its 3 exploring runs and 1,258 missed (4.8 % apart): 2 more runs at 1,200, no more
+    steps = [*_rows(1000, 2), *_rows(1200, 3, n=3, phase="knee"), *_rows(1258, 11, n=2, phase="knee")]
+    assert next_knee_rate(steps, 10, 5) == KneeStep(1200, 2, True)
+    assert next_knee_rate([*steps, *_rows(1200, 4, n=2, phase="knee")], 10, 5) is None
+
+
+def test_when_the_lowest_rate_already_misses_the_search_goes_down_by_halves_to_an_eighth() -> None:
+    coarse = [*_rows(992, 11), *_rows(1983, 16)]
+    assert next_knee_rate(coarse, 10, 5) == KneeStep(496, 5, False)
+    # 496 passed: bisect between it and 992
+    assert next_knee_rate([*coarse, *_rows(496, 4, n=3, phase="knee")], 10, 5) == KneeStep(701, 5, False)
+    # 496 missed too: halve again, down to an eighth of the lowest coarse rate (124), never below
+    missed = [*coarse, *_rows(496, 12, n=2, phase="knee")]
+    assert next_knee_rate(missed, 10, 5) == KneeStep(248, 5, False)
+    deeper = [*missed, *_rows(248, 12, n=2, phase="knee"), *_rows(124, 12, n=2, phase="knee")]
+    assert next_knee_rate(deeper, 10, 5) is None

@@ -147,6 +147,9 @@ def test_toolchain_support_status_comes_from_the_version_read_back() -> None:
     assert python.startswith("The FastAPI services ran on CPython 3.13.0, the newest CPython") and len(python) <= 600
     assert "3.13.0 is its first release" in python
     assert node.startswith("Node.js 20.20.2 only runs npm") and len(node) <= 600
+    *_, go = toolchains_notes("3.13.0", "v20.20.2", "go1.27.3")
+    assert "go1.27.4 (2026-11-02) is its newest point release" in go and len(go) <= 600
+    assert support_status("go", "1.26.8") == "its support status is not on file in report/bench/notes.yaml."
 
 
 def test_the_db_note_says_where_postgresql_ran() -> None:

@@ -19,8 +19,8 @@ def test_every_file_and_only_traced_runs_that_delivered_their_spans() -> None:
     assert tuple(texts) == FILES
     assert texts["throughput.csv"].splitlines() == [
         "stack,concurrency,run,requests_per_sec,latency_p50_ms,latency_p90_ms,latency_p99_ms,errors,variant,endpoint,"
-        "generator_cpu_pct",
-        "go,10,1,100.0,1,2,3,0,otel,json,0.0",
+        "generator_cpu_pct,load_core_busy_pct",
+        "go,10,1,100.0,1,2,3,0,otel,json,0.0,0.0",
     ]
     assert texts["evidence.csv"].splitlines()[1] == "go,m,1.2346,ms"
     assert texts["environment.yaml"].startswith("# Written by `lead-magnet bench`")

@@ -106,8 +106,8 @@ def _load(
     readings: Iterator[float] = iter(foreign)
     waits: list[str] = []
 
-    def wrk(*_args: object, **_kwargs: object) -> tuple[Path, _Sampled, int]:
-        return tmp_path / "wrk-report.json", _Sampled(next(readings)), 99
+    def wrk(*_args: object, **_kwargs: object) -> tuple[Path, _Sampled, int, float]:
+        return tmp_path / "wrk-report.json", _Sampled(next(readings)), 99, 42.0
 
     monkeypatch.setattr(session, "_wrk", wrk)
     monkeypatch.setattr(session, "_wait_for_quiet", lambda running: waits.append(running.stack))
@@ -123,7 +123,7 @@ def test_a_contended_run_is_retried_after_a_quiet_wait_until_one_is_clean(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     row, session, waits, notes = _load(tmp_path, monkeypatch, [50.0, 30.0, 5.0], full=True)
-    assert (row.attempts, row.contended, row.foreign_cpu_pct) == (3, False, 5.0)
+    assert (row.attempts, row.contended, row.foreign_cpu_pct, row.load_core_busy_pct) == (3, False, 5.0, 42.0)
     assert (session.results.retries, session.results.contended_runs, waits) == (2, 0, ["go", "go"])
     assert notes == [
         "  contended: 50.0% foreign CPU during go (baseline) c=10; retrying (1/3)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from report.inputs.rubric import (
     overall_scores,
     score_of,
 )
-from report.inputs.traces import trace_measures
+from report.inputs.traces import server_span, trace_measures, traced
 from report.pipeline import load
 from tests.conftest import BUNDLED, edit
 
@@ -319,4 +320,44 @@ def test_a_typed_server_span_score_that_disagrees_with_the_captured_trace_is_an_
         f"{data}/rubric.yaml:{line}: categories[0].criteria[1].scores.go.score: expected {level}, the level "
         f"trace_server_span_checks = {checks:g} checks reaches ('{meaning}'), found {typed}; leave the score out to "
         "compute it"
+    ]
+
+
+def test_a_server_span_without_a_required_attribute_cannot_score_5(tmp_path: Path) -> None:
+    """Bun's captured /json server span lacks url.path and url.scheme, which the stable HTTP server span convention
+    marks Required (report/inputs/semconv_levels.yaml): 4, not 5. The same trace with them set scores 5, and a typed
+    5 against the shipped trace is an error."""
+    shipped = load(BUNDLED)
+    bun = traced(shipped.benchmarks.traces, "bun", "json")
+    assert bun is not None
+    span = server_span(bun)
+    assert span is not None and not {"url.path", "url.scheme"} & set(span.attributes)
+    spans = next(c for c in shipped.rubric.categories[0].criteria if c.id == "server_spans")
+    assert {sid: e.score for sid, e in spans.scores.items()} == {"go": 5, "bun": 4, "fastapi": 5}
+
+    data = tmp_path / "data"
+    shutil.copytree(BUNDLED, data)
+    path = data / "benchmarks" / "traces.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for t in doc["traces"]:
+        if (t["stack"], t["variant"], t["endpoint"]) == ("bun", "otel", "json"):
+            t["spans"][0]["attributes"] |= {"url.path": "/json", "url.scheme": "http"}
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    completed = next(c for c in load(data).rubric.categories[0].criteria if c.id == "server_spans")
+    assert completed.scores["bun"].score == 5
+
+    shutil.rmtree(data)
+    shutil.copytree(BUNDLED, data)
+    edit(
+        data / "rubric.yaml",
+        '          bun:\n            evidence: "The @hono/otel middleware',
+        '          bun:\n            score: 5\n            evidence: "The @hono/otel middleware',
+    )
+    with pytest.raises(InputError) as caught:
+        load(data)
+    line = (data / "rubric.yaml").read_text(encoding="utf-8").splitlines().index("            score: 5") + 1
+    assert [str(p) for p in caught.value.problems()] == [
+        f"{data}/rubric.yaml:{line}: categories[0].criteria[1].scores.bun.score: expected 4, the level "
+        "trace_server_span_checks = 3 checks reaches ('A server span named after its route, lacking an attribute the "
+        "stable conventions require or using a deprecated name'), found 5; leave the score out to compute it"
     ]

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from report.cli import main
-from tests.conftest import CASES, SECTIONS
+from tests.conftest import CASES, SECTIONS, SharedBuilds
 
 PDF = "backend-language-comparison.pdf"
 
@@ -163,3 +163,24 @@ def test_pdf_a_variant(built_pdfa: Path) -> None:
     root: Any = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8", "replace")
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+
+
+def test_the_convention_table_prints_each_level_and_the_missing_required_in_bold(shared: SharedBuilds) -> None:
+    """The bundled report's /json semantic-convention table: a Level column from the conventions' model, and Bun's
+    missing url.path and url.scheme (Required) set in bold, which is why Bun scores 4 on server spans."""
+    pdf = shared.pdf("bundled-a4")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.strip().startswith("url.")}
+    assert rows["url.path"] == ["Required", "set", "missing", "set"]
+    assert rows["url.scheme"] == ["Required", "set", "missing", "set"]
+    # beside Bun's score, the count of what held it below 5; Go's and FastAPI's spans lack none
+    measured = re.findall(r"Measured: trace server missing required: (\d+) attributes?", text)
+    assert sorted(measured) == ["0", "0", "2"]
+    html = (shared.out("bundled-a4") / "backend-language-comparison.html").read_text(encoding="utf-8")
+    row = re.search(r"<tr><th scope=\"row\"><code>url\.path</code></th>(.*?)</tr>", html)
+    assert row is not None
+    assert re.findall(r"<td( class=\"strong\")?>(set|missing)</td>", row.group(1)) == [
+        ("", "set"),
+        (' class="strong"', "missing"),
+        ("", "set"),
+    ]

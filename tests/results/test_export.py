@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from report import pipeline
+from report.inputs.paths import PACKAGE_DIR
 from report.inputs.semconv import replaced_by
 from report.output import publish
 from report.output.atomic import file_sha256
@@ -100,11 +101,13 @@ def _evidence(data: Path) -> dict[tuple[str, str], float]:
 
 def _trace_checks(data: Path) -> dict[tuple[str, str], float]:
     """trace_server_span_checks worked out here from traces.json: a SERVER span, http.route on it, named
-    'GET <route>', and no attribute the conventions package marks deprecated; counted until one fails."""
+    'GET <route>', and every attribute the levels file marks Required with none the conventions package marks
+    deprecated; counted until one fails."""
     path = data / "benchmarks" / "traces.json"
     if not path.exists():
         return {}
     deprecated = set(replaced_by())
+    required = _required_http()
     out = {}
     for t in json.loads(path.read_text(encoding="utf-8"))["traces"]:
         if t["variant"] != "otel" or t["endpoint"] != "json":
@@ -115,10 +118,16 @@ def _trace_checks(data: Path) -> dict[tuple[str, str], float]:
             server is not None,
             bool(attrs.get("http.route")),
             server is not None and server["name"] == f"GET {attrs.get('http.route')}",
-            not deprecated & set(attrs),
+            not deprecated & set(attrs) and required <= set(attrs),
         ]
         out[(t["stack"], "trace_server_span_checks")] = float(next((i for i, ok in enumerate(steps) if not ok), 4))
     return out
+
+
+def _required_http() -> set[str]:
+    """The HTTP server span's Required attributes, read straight from the generated levels file."""
+    doc = yaml.safe_load((PACKAGE_DIR / "inputs" / "semconv_levels.yaml").read_text(encoding="utf-8"))
+    return {n for n, r in doc["conventions"]["http"]["attributes"].items() if r["level"] == "required"}
 
 
 def _expected_score(criterion: dict[str, Any], stack: str, evidence: dict[tuple[str, str], float]) -> int:
@@ -268,4 +277,9 @@ def test_span_counts_equal_the_captured_traces(built: tuple[Path, Path]) -> None
             e: sum(1 for s in t["spans"] if s["kind"] == "server") for e, t in mine.items()
         }
         http = stack["traces"]["semconv"]["http"]
-        assert http["set"] + http["old_name"] + http["missing"] == len(http["attributes"])
+        shown = [n for n, m in http["attributes"].items() if not (m == "missing" and http["levels"][n] == "opt_in")]
+        assert http["set"] + http["old_name"] + http["missing"] == len(shown)
+        server = next(s for s in mine["json"]["spans"] if s["kind"] == "server")
+        assert http["missing_required"] == sorted(
+            _required_http() - set(server["attributes"]), key=list(http["levels"]).index
+        )

@@ -375,6 +375,10 @@ def test_a_closed_loop_figure_set_by_a_saturated_wrk_is_flagged_as_a_bound() -> 
     assert wrk_bounds(tp) == {("json", "baseline", 100, "bun")}  # median 92 %: wrk set Bun's figure
     assert wrk_bounds(tp.drop(columns="generator_cpu_pct")) == set()  # older files: nothing known
     assert peaks(tp.assign(endpoint="db", latency_p99_ms=1.0))[("db", "baseline", "bun")].bound
+    # wrk itself at 70 %, but its core 95 % busy (on traced runs the span receiver sits beside it): a bound too
+    busy = tp.assign(generator_cpu_pct=70.0, load_core_busy_pct=[95.0, 91.0, 60.0, 80.0, 85.0, 89.9])
+    assert wrk_bounds(busy) == {("json", "baseline", 100, "bun")}
+    assert peaks(busy.assign(latency_p99_ms=1.0))[("json", "baseline", "bun")].bound
 
 
 def test_no_chart_where_no_p99_came_from_enough_requests(data_dir: Path) -> None:

@@ -50,3 +50,20 @@ def test_a_run_of_another_method_is_named_not_hidden() -> None:
     same = Reproduction(info("go1.27.3", "bun 1.4.5"), info("go1.27.3", "bun 1.4.5"), ())
     other = Reproduction(info("go1.27.3", "bun 1.4.5"), info("go1.26.8", "bun 1.4.5"), ())
     assert same.method_differs == () and other.method_differs == ("go",)
+
+
+def test_a_run_that_differs_only_in_version_numbers_lists_them() -> None:
+    from report.results.reproduction import Reproduction, RunInfo
+
+    def info(bun: str, go: str) -> RunInfo:
+        return RunInfo("cpu", "2026-12-06", 3, 3, 5, (("bun", bun), ("go", go)))
+
+    a = info("bun 1.4.5, Hono 4.13.23 on Bun.serve; exporter-trace-otlp-proto 0.301.2 (OTLP)", "go1.27.3 net/http")
+    b = info("bun 1.4.5, Hono 4.13.19 on Bun.serve; exporter-trace-otlp-proto 0.301.1 (OTLP)", "go1.27.3 net/http")
+    assert Reproduction(a, b, ()).version_changes() == {
+        "bun": (("Hono", "4.13.19", "4.13.23"), ("exporter-trace-otlp-proto", "0.301.1", "0.301.2"))
+    }
+    # another tracing setup is more than a version number: no short list
+    other = info("bun 1.4.5, Hono 4.13.19 on Bun.serve; another exporter (OTLP)", "go1.27.3 net/http")
+    assert Reproduction(a, other, ()).version_changes() is None
+    assert Reproduction(a, a, ()).version_changes() == {}

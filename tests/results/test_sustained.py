@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report.results.sustained import Knee, Run, kept_schedule, knee, printable, verdict
+from report.results.sustained import Knee, Run, decided, kept_schedule, knee, printable, verdict
 
 
 def _runs(p99s: tuple[float, ...], kept: tuple[bool, ...] | None = None, requests: float = 50_000) -> list[Run]:
@@ -29,3 +29,14 @@ def test_the_knee_walk() -> None:
     assert knee([(100, "sustained"), (200, "sustained")]).bound
     assert knee([(100, "missed")]) == Knee(None, "none", 100)
     assert knee([(100, "not_established")]) == Knee(None, "unknown", None)
+
+
+def test_an_exploring_step_stops_once_more_runs_could_not_change_the_search() -> None:
+    # two counted runs over the SLO: missed for good, whatever follows
+    assert decided(_runs((20, 20)), 10, 3) and not decided(_runs((20, 2)), 10, 3)
+    # three clean runs: it passes for the search (topped up to five if it becomes the printed rate)
+    assert decided(_runs((2, 2, 2)), 10, 3) and not decided(_runs((2, 2)), 10, 3)
+    # one over in three: undecided until the full five
+    assert not decided(_runs((2, 20, 2)), 10, 3) and not decided(_runs((2, 20, 2, 2)), 10, 5)
+    # the generator fell behind in one of three: a limited rate ends the search
+    assert decided(_runs((2, 2, 2), (True, False, True)), 10, 3)

@@ -1,0 +1,85 @@
+"""How the sustained rule's results are worded: a rate in a table cell, the note on knees the search did not
+narrow, and the Methodology's facts about the rule and the load generator's reach (templates/phrases.yaml)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from report.inputs.phrases import phrases
+from report.results import sustained
+from report.results.latency import LatencyStats
+from report.results.numbers import fmt, join_names, percent
+from report.results.sustained import Knee
+
+COARSE_MARK = "†"  # beside a knee the search did not narrow to KNEE_STEP_PCT
+
+
+def cell(k: Knee | None) -> str:
+    """A sustainable rate in a table cell: the rate, "≥ rate" for a bound, "–" when none is established; "†" where
+    the knee lies between the rate and a missed one more than KNEE_STEP_PCT above it."""
+    if k is None or k.rate is None:
+        return "–"
+    return ("≥ " if k.bound else "") + fmt(k.rate, 0) + (COARSE_MARK if k.coarse() else "")
+
+
+def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names: Mapping[str, str]) -> str:
+    """Under a sustainable table: each knee left wider than the step, as the range it lies in, and each series with
+    no rate established below its first miss; empty when every knee was narrowed."""
+    say = phrases().say
+    wide: list[str] = []
+    unknown: list[str] = []
+    for variant in ("baseline", "otel"):
+        for sid in stack_ids:
+            k = lat.knee(endpoint, variant, sid)
+            if k is None or k.next_rate is None:
+                continue
+            who = say(f"knee_who_{variant}", stack=names[sid])
+            if k.coarse() and k.rate is not None:
+                wide.append(say("knee_range", who=who, low=fmt(k.rate, 0), high=fmt(k.next_rate, 0)))
+            elif k.rate is None and k.end == "unknown":
+                unknown.append(say("knee_unknown", who=who, missed=fmt(k.next_rate, 0)))
+    parts = []
+    if wide:
+        step = percent(sustained.KNEE_STEP_PCT / 100)
+        parts.append(say("knee_coarse_note", mark=COARSE_MARK, step=step, list=join_names(wide)))
+    if unknown:
+        parts.append(say("knee_unknown_note", list=join_names(unknown)))
+    return " ".join(parts)
+
+
+def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str, str]:
+    """The Methodology's placeholders for the rule for "sustained" and what the runs show of the load generator's
+    reach (from the open-loop runs themselves, not an extrapolation)."""
+    say = phrases().say
+    reach = []
+    for endpoint in lat.endpoints if lat is not None else ():
+        found = lat.generator_reach(endpoint) if lat is not None else None
+        if found is None:
+            continue
+        top, behind, n = found
+        if behind is None:
+            reach.append(say("generator_kept", endpoint=endpoint, rate=fmt(top, 0)))
+        else:
+            runs = say("runs_one") if n == 1 else say("runs_many", n=str(n))
+            reach.append(say("generator_behind", endpoint=endpoint, rate=fmt(behind, 0), runs=runs))
+    ceiling = join_names(reach) if reach else say("ceiling_unmeasured")
+    open_loop = getattr(getattr(environment, "method", None), "open_loop", None)
+    knee_s = getattr(open_loop, "knee_duration_s", None) or sustained.KNEE_MIN_S
+    return {
+        "sustained.min_runs": str(sustained.MIN_RUNS),
+        "sustained.max_over": str(sustained.MAX_OVER),
+        "sustained.tail": str(sustained.TAIL_SAMPLES),
+        "sustained.completed": percent(sustained.COMPLETED_SHARE),
+        "sustained.cpu_limit": percent(sustained.GENERATOR_LIMIT_PCT / 100),
+        "sustained.runqueue_limit": percent(sustained.RUNQUEUE_LIMIT_PCT / 100),
+        "generator.ceiling": ceiling,
+        "db.placement": say(f"db_placement_{environment.method.db_placement}"),
+        "sustained.step": percent(sustained.KNEE_STEP_PCT / 100),
+        "sustained.knee_s": f"{knee_s:g} s",
+    }
+
+
+def placement(method: Any) -> str:
+    """Where PostgreSQL ran, as the Methodology's list says it (environment.yaml method.db_placement)."""
+    return phrases().say(f"db_placement_{getattr(method, 'db_placement', 'load')}")
