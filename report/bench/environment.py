@@ -103,7 +103,7 @@ def environment_document(
         "machine": {
             "cpu": procfs.cpu_model(),
             "cores": os.cpu_count() or 1,
-            "memory_gb": procfs.memory_gb(),
+            "memory_gib": procfs.memory_gib(),
             "os": os_name(),
             "kernel": platform.release(),
         },

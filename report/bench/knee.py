@@ -106,3 +106,22 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
     # the bracket is narrow enough: top the passing rate up to the full knee runs (budget allowing)
     have = knee_count.get(passing, 0)
     return KneeStep(passing, knee_runs - have, True) if have < knee_runs else None
+
+
+def confirm_step(rows: Sequence[LadderRow], slo_ms: float, knee_runs: int = 5) -> KneeStep | None:
+    """The top-up of the highest rate that passed so far without the full `knee_runs` knee runs, if any: what the
+    search must still spend for that rate to be printed (the harness does it first when time runs short)."""
+    verdicts = rate_verdicts(rows, slo_ms)
+    count: dict[int, int] = {}
+    for r in rows:
+        if r.phase == "knee":
+            count[r.offered_rps] = count.get(r.offered_rps, 0) + 1
+    passing: int | None = None
+    for rate, v in sorted(verdicts.items()):
+        if v in ("limited", "missed"):
+            break
+        if v == "not_established" and count.get(rate, 0) < knee_runs:
+            passing = rate  # passed its short ladder runs or its exploring runs, short of the rule's
+        elif v == "sustained":
+            passing = None  # a higher rate established since: nothing lower needs topping up
+    return KneeStep(passing, knee_runs - count.get(passing, 0), True) if passing is not None else None

@@ -280,6 +280,10 @@ class LadderRunner:
                         self.registry.stop(running.proc)
         return rows
 
+    def _run_cost(self, rate: float) -> float:
+        """Planned seconds of one knee run at `rate`: a fresh server, its warm-up, the run, the drain."""
+        return START_S + self.plan.knee_warmup_s + self.plan.knee_run_s(rate) + DRAIN_S
+
     def bisect(
         self,
         endpoint: str,
@@ -305,8 +309,15 @@ class LadderRunner:
             step = knee.next_knee_rate([*coarse, *rows], slo_ms, p.knee_step_pct, p.knee_runs)
             if step is None:
                 return rows, spent
+            if not step.confirm:
+                # time for one more exploring step and then the top-up of the rate it would leave printed, or
+                # else that top-up now: a search cut short still prints the highest rate it saw pass
+                pending = knee.confirm_step([*coarse, *rows], slo_ms, p.knee_runs)
+                explore = step.runs * self._run_cost(step.rate)
+                if pending is not None and spent + explore + pending.runs * self._run_cost(pending.rate) > allowance:
+                    step = pending
             seconds = p.knee_run_s(step.rate)
-            run_cost = START_S + p.knee_warmup_s + seconds + DRAIN_S
+            run_cost = self._run_cost(step.rate)
             if spent + step.runs * run_cost > allowance:
                 return rows, spent
             # numbered after the runs already made at this rate, so (stack, variant, endpoint, rate, run) stays a key

@@ -106,6 +106,7 @@ def ladder_notes(rows: list[LadderRow]) -> dict[str, float]:
     return {
         "generator_cpu_median_pct": statistics.median(r.generator_cpu_pct for r in rows),
         "generator_cpu_max_pct": max(r.generator_cpu_pct for r in rows),
+        "busiest_from_rps": top / 2,
         "generator_us_per_request_median": statistics.median(r.generator_cpu_us_per_request for r in busiest),
         "load_core_busy_median_pct": statistics.median(r.load_core_busy_pct for r in busiest),
         "load_core_busy_max_pct": max(r.load_core_busy_pct for r in rows),

@@ -152,6 +152,6 @@ def cpu_model() -> str:
     return model
 
 
-def memory_gb() -> float:
-    """Total memory in GiB (binary: /proc/meminfo's kB are KiB), as the report labels it; the key keeps its old name."""
+def memory_gib() -> float:
+    """Total memory in GiB (binary: /proc/meminfo's kB are KiB), as the report labels it."""
     return round(parse_status_kb(_read(PROC / "meminfo") or "", "MemTotal") / 1024 / 1024, 1)

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from report.inputs.validation import (
     NonNegativeFloat,
@@ -118,9 +118,21 @@ class Machine(Strict):
 
     cpu: Text
     cores: PositiveInt
-    memory_gb: PositiveFloat
+    memory_gib: PositiveFloat | None = None  # MemTotal in GiB
+    memory_gb: PositiveFloat | None = None  # the same figure under its older, misleading name (files before 12-07)
     os: Text
     kernel: Text
+
+    @model_validator(mode="after")
+    def _memory_given(self) -> Machine:
+        if self.memory_gib is None and self.memory_gb is None:
+            raise ValueError("memory_gib: expected the machine's memory in GiB, found nothing")
+        return self
+
+    @property
+    def memory(self) -> float:
+        """Total memory in GiB, under either key."""
+        return float(self.memory_gib if self.memory_gib is not None else self.memory_gb or 0.0)
 
 
 class OpenLoop(Strict):

@@ -19,8 +19,9 @@ from report.inputs.data_schema import Environment as BenchEnvironment
 from report.inputs.rubric import score_of
 from report.inputs.semconv import Coverage, levels, package_version
 from report.inputs.traces import ENDPOINTS, StackTraces, summarise, traced, tree_rows
+from report.results import claims
 from report.results.computed import Results
-from report.results.findings import calibration_summary, measured_areas
+from report.results.findings import calibration_summary, level_claims, measured_areas, point_spread
 from report.results.stats import ranking
 
 RESULTS_NAME = "backend-language-comparison.json"
@@ -108,7 +109,36 @@ def document(results: Results) -> dict[str, Any]:
         "stacks": stacks,
         "robustness": _robustness(results),
         "reproduction": _reproduction(results),
+        "level_gaps": _level_gaps(results),
     }
+
+
+def _level_gaps(results: Results) -> list[dict[str, Any]]:
+    """Per comparison and load level, the gap the sentences state between the leaders and the worst ("11× as many",
+    "at least 3.4× lower"): the tied group's smallest ratio, or none where a leader's range reaches the worst's."""
+    out: list[dict[str, Any]] = []
+    for what, lv in sorted(level_claims(results.stats).items()):
+        for level in lv.levels:
+            st = lv.standings[level]
+            spreads = _level_spreads(results, what, level)
+            times = claims.times(st, spreads) if spreads else None
+            out.append(
+                {"measure": what, "concurrency": level, "leaders": list(st.leaders), "worst": st.worst, "ratio": times}
+            )
+    return out
+
+
+def _level_spreads(results: Results, what: str, level: int) -> dict[str, Any]:
+    stats = results.stats
+    if what == "throughput":
+        return {sid: p.rps for (v, c, sid), p in stats.load.items() if v == "baseline" and c == level}
+    if what == "latency":
+        return {
+            sid: p.p99_runs or point_spread(p.p99)
+            for (v, c, sid), p in stats.load.items()
+            if v == "baseline" and c == level
+        }
+    return dict(stats.kept_runs(level))
 
 
 def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -133,7 +163,9 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
                 continue
             rate = lat.sustainable(endpoint, variant, sid)
             peak = lat.peaks.get((endpoint, variant, stack))
-            point = lat.series[(endpoint, variant, stack)].sustainable(lat.slo_ms[endpoint])
+            series = lat.series[(endpoint, variant, stack)]
+            point = series.sustainable(lat.slo_ms[endpoint])
+            knee = lat.knee(endpoint, variant, sid)
             sustainable.append(
                 {
                     "endpoint": endpoint,
@@ -143,6 +175,13 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
                     "lower_bound": lat.capped(endpoint, variant, sid),
                     "p99": _plain(point.p99) if point else None,  # its runs' p99s, as the table prints them
                     "share_of_peak": point.offered / peak.rps.median if point and peak else None,
+                    # the lowest rate missed above it: where the search stopped ("coarse" when wider than the step)
+                    "next_missed_rps": knee.next_rate
+                    if knee is not None and knee.end in ("missed", "unknown", "none")
+                    else None,
+                    "coarse": knee.coarse() if knee is not None else False,
+                    "rates": len(series.points),
+                    "runs": sum(p.p99.n for p in series.points),
                 }
             )
         if sustainable:

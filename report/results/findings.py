@@ -85,7 +85,7 @@ def measured_areas(stats: Stats) -> dict[str, Area]:
     top = stats.top_level
     rps = {sid: p.rps for (v, c, sid), p in stats.load.items() if v == "baseline" and c == top}
     p99 = {
-        sid: stats.load[("baseline", top, sid)].p99_runs or _point(stats.load[("baseline", top, sid)].p99)
+        sid: stats.load[("baseline", top, sid)].p99_runs or point_spread(stats.load[("baseline", top, sid)].p99)
         for sid in rps
     }
     mem_d = decimals_for(
@@ -107,7 +107,8 @@ def measured_areas(stats: Stats) -> dict[str, Area]:
     }
 
 
-def _point(value: float) -> Spread:
+def point_spread(value: float) -> Spread:
+    """A single value as a spread (a level whose p99 has no per-run values)."""
     return Spread(value, value, value, value, value, 1, (value,))
 
 
@@ -121,7 +122,7 @@ def level_claims(stats: Stats) -> dict[str, claims.Levels]:
         "latency": claims.across(
             {
                 c: {
-                    sid: stats.load[("baseline", c, sid)].p99_runs or _point(stats.load[("baseline", c, sid)].p99)
+                    sid: stats.load[("baseline", c, sid)].p99_runs or point_spread(stats.load[("baseline", c, sid)].p99)
                     for sid in baseline
                 }
                 for c in stats.levels

@@ -29,6 +29,7 @@ class RunInfo:
     open_loop_runs: int | None  # open-loop runs per offered rate
     versions: tuple[tuple[str, str], ...] = ()  # each stack's toolchain and tracing line, as environment.yaml says
     duration_s: float = 0.0  # seconds per measured closed-loop run
+    knee_note: str = ""  # the harness's note on how it searched the knee (environment.yaml notes), "" when none
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,11 @@ def run_info(env: Environment) -> RunInfo:
         open_loop_runs=method.open_loop.runs if method.open_loop else None,
         versions=tuple(sorted(env.versions.items())),
         duration_s=float(method.duration_s),
+        knee_note=next((n for n in env.notes if n.startswith(KNEE_NOTE_START)), ""),
     )
+
+
+KNEE_NOTE_START = "Then, per stack, variant and endpoint, the harness bisects"  # report/bench/notes.yaml's knee note
 
 
 def _samples(stats: Stats, top_level: int) -> dict[str, dict[str, tuple[float, ...]]]:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from report.inputs.data import Benchmarks
 from report.inputs.traces import trace_measures
 from report.results.drift import swing
-from report.results.intervals import median_interval
+from report.results.intervals import median_interval, ratio_interval
 
 ROUND_READING = re.compile(r"after load round (\d+)")  # the harness's calibration points between load rounds
 
@@ -84,7 +84,9 @@ class Stats:
         return {sid: traced[sid] / base[sid] for sid in base if sid in traced}
 
     def kept_runs(self, level: int) -> dict[str, Spread]:
-        """Traced ÷ baseline req/s of each round at one level (rounds paired by run number), per stack."""
+        """Throughput kept with tracing at one level, per stack: the printed statistic (median traced ÷ median
+        untraced req/s) with its 95% bootstrap interval (report/intervals.py's ratio_interval, the interval the
+        Reproducibility table prints), and each round's paired ratio for the range."""
         out: dict[str, Spread] = {}
         for (variant, c, sid), traced in self.load.items():
             base = self.load.get(("baseline", c, sid))
@@ -93,7 +95,9 @@ class Stats:
             base_runs = dict(base.rps_by_run)
             ratios = [rps / base_runs[run] for run, rps in traced.rps_by_run if run in base_runs]
             if ratios:
-                out[sid] = spread(ratios)
+                low, high = ratio_interval(traced.rps.values, base.rps.values)
+                kept = traced.rps.median / base.rps.median
+                out[sid] = dataclasses.replace(spread(ratios), median=kept, ci_low=low, ci_high=high)
         return out
 
 

@@ -15,6 +15,7 @@ from report.results import claims, sustained
 from report.results.intervals import ratio_interval
 from report.results.latency import LatencyStats, Series
 from report.results.numbers import decimals_for, fmt, join_names, percent, ratio
+from report.results.stats import Spread
 from report.view import sustained as sustained_view
 
 TITLES = {"json": "/json (hello world)", "db": "/db (one PostgreSQL row)"}
@@ -79,11 +80,20 @@ def db_claim(lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, st
     return claims.lead("throughput", st, names, "on /db"), claims.gap("throughput", st, spreads, names)
 
 
-def db_against_json(lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, str]) -> str:
-    """Whether the /db gap between the most and the fewest requests is narrower or wider than on /json, from the
-    closed-loop peaks: the two ratios' bootstrap intervals must not overlap for 'narrows' or 'widens'."""
-    db = {s: lat.peaks[("db", "baseline", s)].rps for s in stack_ids if ("db", "baseline", s) in lat.peaks}
-    js = {s: lat.peaks[("json", "baseline", s)].rps for s in stack_ids if ("json", "baseline", s) in lat.peaks}
+def db_against_json(
+    lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, str], json_at: Mapping[tuple[int, str], Spread]
+) -> str:
+    """Whether the /db gap between the most and the fewest requests is narrower or wider than on /json, at the
+    same connection count (/db's closed-loop level; `json_at` maps (level, stack) to /json's requests/s there, the
+    /json peak where that level was not measured): the two ratios' bootstrap intervals must not overlap for
+    'narrows' or 'widens'."""
+    peaks = {s: lat.peaks[("db", "baseline", s)] for s in stack_ids if ("db", "baseline", s) in lat.peaks}
+    db = {s: p.rps for s, p in peaks.items()}
+    js = {
+        s: json_at.get((peaks[s].level, s), lat.peaks[("json", "baseline", s)].rps)
+        for s in peaks
+        if ("json", "baseline", s) in lat.peaks
+    }
     have = [s for s in stack_ids if s in db and s in js]
     if len(have) < 2:
         return ""
@@ -96,7 +106,14 @@ def db_against_json(lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[
         key = "db_gap_same"
     else:
         key = "db_gap_narrows" if db_ratio < json_ratio else "db_gap_widens"
-    return claims.say(key, top=names[top], bottom=names[bottom], json_ratio=ratio(json_ratio), db_ratio=ratio(db_ratio))
+    return claims.say(
+        key,
+        top=names[top],
+        bottom=names[bottom],
+        json_ratio=ratio(json_ratio),
+        db_ratio=ratio(db_ratio),
+        level=str(peaks[top].level),
+    )
 
 
 def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -> list[Job]:
@@ -216,14 +233,19 @@ def scorecard_cells(lat: LatencyStats | None, sid: str) -> list[dict[str, Any]]:
     value = values.get(sid)
     k = lat.knee("json", "baseline", sid)
     best = max((v for v in values.values() if v is not None), default=None)
-    text = "–" if k is None or k.rate is None else ("≥ " if k.bound else "") + fmt(k.rate, 0)
-    # a lower bound, or a figure beside one, is never best: no knee can be ranked against a bound
-    win = lat.rankable("json", "baseline", stacks) and value is not None and value == best and value > 0
+    text = sustained_view.cell(k)
+    # a lower bound, or a figure beside one, is never best: no knee can be ranked against a bound; nor a figure a
+    # knee left wider than the step might pass (the other's knee may lie anywhere below its lowest rate missed)
+    others = [lat.knee("json", "baseline", s) for s in stacks if s != sid]
+    reach = all(o is None or not o.coarse() or (o.next_rate or 0) <= (value or 0) for o in others)
+    win = lat.rankable("json", "baseline", stacks) and value is not None and value == best and value > 0 and reach
     return [{"text": text, "win": win}]
 
 
-def facts(cfg: ReportConfig, lat: LatencyStats | None) -> dict[str, str]:
-    """Placeholders for data/copy/latency.md and database.md."""
+def facts(
+    cfg: ReportConfig, lat: LatencyStats | None, json_at: Mapping[tuple[int, str], Spread] | None = None
+) -> dict[str, str]:
+    """Placeholders for data/copy/latency.md and database.md; `json_at` is /json's requests/s per (level, stack)."""
     if lat is None:
         return {}
     names = {s.id: s.name for s in cfg.stacks}
@@ -244,7 +266,7 @@ def facts(cfg: ReportConfig, lat: LatencyStats | None) -> dict[str, str]:
     claim = db_claim(lat, cfg.stack_ids, names)
     if claim:
         out["db.lead"], out["db.gap"] = claim
-        out["db.against_json"] = db_against_json(lat, cfg.stack_ids, names)
+        out["db.against_json"] = db_against_json(lat, cfg.stack_ids, names, json_at or {})
     db = {s: lat.peaks[("db", "baseline", s)] for s in cfg.stack_ids if ("db", "baseline", s) in lat.peaks}
     if db:
         order = sorted(db, key=lambda s: -db[s].rps.median)

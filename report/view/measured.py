@@ -244,6 +244,8 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         ]
         key = "repro_versions_differ" if moved else "repro_versions_differ_held"
         summary = f"{summary} {say(key, changes='; '.join(listed))}"
+    if rep.a.knee_note and rep.b.knee_note and rep.a.knee_note != rep.b.knee_note:
+        summary = f"{summary} {phrases().say('repro_knee_differs')}"
     if rep.a.duration_s != rep.b.duration_s:
         summary = f"{summary} {phrases().say('repro_duration', a=f'{rep.a.duration_s:g}', b=f'{rep.b.duration_s:g}')}"
     runs = [

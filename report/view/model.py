@@ -72,7 +72,8 @@ def facts(results: Results) -> dict[str, str]:
     out["memory.order_scope"] = f"; {scope}" if scope else ""
     for sid, kept in stats.otel_cost().items():
         out[f"otel_cost.{sid}"] = percent(kept)
-    out.update(latency_view.facts(cfg, results.latency))
+    json_at = {(c, sid): p.rps for (v, c, sid), p in results.stats.load.items() if v == "baseline"}
+    out.update(latency_view.facts(cfg, results.latency, json_at))
     out.update(sustained_view.method_facts(results.environment, results.latency))
     out["reproduction.summary"] = view_measured.reproduction(context(results))["summary"]
     for category in results.categories:

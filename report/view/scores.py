@@ -9,6 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from report.inputs.phrases import phrases
 from report.inputs.rubric import MEASURED_AREAS, score_of
 from report.results import claims
 from report.results.computed import Chart
@@ -258,6 +259,8 @@ def _measure_text(measure: str, value: float, unit: str) -> str:
     for suffix in ("_mb", "_pct", "_per_req"):
         name = name.removesuffix(suffix)
     name = name.replace("_", " ").replace("otel ", "OTel ")
+    labels = phrases().text
+    name = labels.get(f"measure_{measure}", name)  # names that need saying what they count
     if unit == "bool":
         return f"{name}: {'yes' if value else 'no'}"
     if unit == "ratio":

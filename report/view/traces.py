@@ -53,7 +53,11 @@ def view(results: Results, charts: Mapping[str, Chart]) -> dict[str, Any]:
                 "none": "" if any(c["checked"] for c in counts) else say(f"semconv_none_{convention}"),
             }
         )
-    return {"endpoints": endpoints, "package": package_version() if endpoints else ""}
+    return {
+        "endpoints": endpoints,
+        "package": package_version() if endpoints else "",
+        "release": levels().version if endpoints else "",
+    }
 
 
 def rows(convention: str, covs: list[Coverage | None]) -> list[dict[str, Any]]:

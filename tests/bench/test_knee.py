@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report.bench.knee import KneeStep, next_knee_rate
+from report.bench.knee import KneeStep, confirm_step, next_knee_rate
 from report.bench.openloop import LadderRow
 
 
@@ -73,3 +73,18 @@ def test_when_the_lowest_rate_already_misses_the_search_goes_down_by_halves_to_a
     assert next_knee_rate(missed, 10, 5) == KneeStep(248, 5, False)
     deeper = [*missed, *_rows(248, 12, n=2, phase="knee"), *_rows(124, 12, n=2, phase="knee")]
     assert next_knee_rate(deeper, 10, 5) is None
+
+
+def test_the_top_up_pending_is_the_highest_rate_that_passed_without_the_rule_s_runs() -> None:
+    # 9,927 sustained on the ladder; 14,039 and 16,695 passed 3 exploring runs each; 18,206 missed
+    rows = [
+        *_rows(9927, 2),
+        *_rows(14039, 3, n=3, phase="knee"),
+        *_rows(16695, 3, n=3, phase="knee"),
+        *_rows(18206, 12, n=2, phase="knee"),
+    ]
+    assert confirm_step(rows, 10) == KneeStep(16695, 2, True)
+    # a coarse rate too short to judge, below the first miss, needs all five
+    assert confirm_step([*_rows(980, 2, n=5), *_rows(1024, 12, n=2, phase="knee")], 10) == KneeStep(980, 5, True)
+    # nothing pending once the highest pass is established
+    assert confirm_step([*_rows(9927, 2), *_rows(18206, 12, n=2, phase="knee")], 10) is None

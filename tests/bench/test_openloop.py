@@ -392,4 +392,21 @@ def test_the_bisection_never_starts_a_step_it_cannot_finish_within_its_allowance
     rows, spent = runner.bisect("json", "go", "baseline", 3966.0, coarse, {}, 10.0, one_step - 0.1)
     assert rows == [] and spent == 0
     rows, spent = runner.bisect("json", "go", "baseline", 3966.0, coarse, {}, 10.0, one_step)
-    assert {r.offered_rps for r in rows} == {496} and len(rows) == 3 and spent <= one_step
+    # 3 exploring runs pass 496; no time to explore 701 and still top 496 up, so the top-up comes first: 5 runs
+    assert {r.offered_rps for r in rows} == {496} and len(rows) == 5 and spent <= one_step
+
+
+def test_a_search_short_of_time_tops_up_the_rate_it_saw_pass_before_exploring_further() -> None:
+    runner = _FakeLadder(FULL_LADDER, knee_rps=640)
+    coarse = [
+        replace(make_row("go", "baseline", "json", 496, n, *runner._one(cast(Running, None), "/json", 496, 1.5)))
+        for n in range(1, 6)
+    ] + [
+        make_row("go", "baseline", "json", 992, n, *runner._one(cast(Running, None), "/json", 992, 1.5)) for n in (1, 2)
+    ]
+    runner.offered.clear()
+    run_496 = 1 + FULL_LADDER.knee_warmup_s + FULL_LADDER.knee_run_s(496) + 0.4
+    run_701 = 1 + FULL_LADDER.knee_warmup_s + FULL_LADDER.knee_run_s(701) + 0.4
+    # room for 5 runs at 701 or 5 at 496, not both: the top-up of 496 (ladder runs only, too short) comes first
+    rows, _ = runner.bisect("json", "go", "baseline", 3966.0, coarse, {}, 10.0, 5 * run_701 + 4 * run_496)
+    assert [r.offered_rps for r in rows] == [496] * 5

@@ -65,8 +65,8 @@ def test_foreign_cpu_subtracts_our_ticks_and_ignores_exited() -> None:
     assert v.window_s == 1.0
 
 
-def test_memory_gb_is_in_gibibytes_as_the_report_labels_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_memory_gib_is_in_gibibytes_as_the_report_labels_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # /proc/meminfo's "kB" are KiB: 24,641,536 KiB is 23.5 GiB (25.2 GB); the report prints "23.5 GiB"
     (tmp_path / "meminfo").write_text("MemTotal:       24641536 kB\nMemFree: 1 kB\n", encoding="utf-8")
     monkeypatch.setattr(procfs, "PROC", tmp_path)
-    assert procfs.memory_gb() == 23.5
+    assert procfs.memory_gib() == 23.5

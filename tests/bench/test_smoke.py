@@ -116,6 +116,7 @@ def test_csv_columns_and_rows(quick_run: Path) -> None:
         "generator_cpu_pct",
         "runqueue_wait_pct",
         "phase",
+        "load_core_busy_pct",
     ]
     for r in latency:  # oha's report, mapped: percentiles ordered, something answered, an achieved rate
         p = [float(r[k]) for k in ("latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_p999_ms")]

@@ -241,7 +241,7 @@ def _axis_tick(number: str) -> bool:
     """A chart's scale mark, not a figure: an integer with one or two significant digits ending in 0 (20,000, 60,
     2,000), or a fraction below 1 with one or two significant digits (a waterfall's 0.006 or 0.035 ms tick)."""
     digits = number.replace(",", "")
-    if re.fullmatch(r"\d\.(25|5|75)", digits):  # a waterfall's quarter-millisecond tick (1.75)
+    if re.fullmatch(r"\d{1,2}\.(25|5|75)", digits):  # a quarter tick: a waterfall's 1.75 ms, a p99 axis's 17.5
         return True
     if digits.startswith("0.") and len(digits) > 2:
         return len(digits[2:].lstrip("0")) <= 2

@@ -329,7 +329,7 @@ def test_sections_appear_only_with_their_data(in_copy: Path) -> None:
     assert 'id="latency-under-load"' in html and 'id="database"' in html
     assert {"latency-load-json", "latency-load-db", "db-throughput"} <= set(charts)
     # every stack sustains 2,000 req/s (p99 4 ms) and not 4,000 (p99 40 ms) under the 10 ms SLO on /json
-    assert html.count('<td class="num">2,000</td>') >= 3
+    assert html.count('<td class="num">2,000†</td>') >= 3  # 4,000 missed: the knee lies between, wider than 5%
     # the scorecard says which endpoint each figure comes from
     assert "Throughput, /json at" in html and "Sustainable, /json p99 ≤ 10 ms" in html
     svg, _chart = charts["latency-load-json"]
