@@ -6,7 +6,9 @@ What is where, top down: `cli` (the run, start to finish) uses `options` (option
 (the files, written atomically). `Bench` is `closedloop` (startup, wrk load matrix) plus `probes` (span probes)
 over `session` (services, wrk, one measured run); `phases` adds /db and the open-loop ladders (`openloop`, `oha`,
 `postgres`). Below them: `results`, `plan`, `service`, `stacks`, `processes`, `receiver`, `sampler`, `procfs`,
-`wrk`, `evidence`, `calibration`, `progress`, `errors`.
+`wrk`, `evidence`, `calibration` (its workload in `workload`), `progress`, `errors`. `--hosts`: `hosts` (the file),
+`hostcheck` and `multihost` (checks, locks, deploys), `remote` (SSH, the supervisor), `acrosshosts` (`Bench` with
+each process on its role's host), `agent` and `hostagent` (the agent on every host), `remotedb` (PostgreSQL there).
 """
 
 from __future__ import annotations

@@ -8,38 +8,16 @@ times and rates can be read as "this machine on that day", and a run whose speed
 
 from __future__ import annotations
 
-import hashlib
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from report.bench.wording import sentence
+from report.bench.workload import WORKLOAD, reference_workload, time_workload
 from report.results.drift import swing
 
-WORKLOAD = "sha256 of 16 MiB plus a 1,000,000-step integer loop in Python, best of 3"
 DRIFT_LIMIT = 0.10  # the probe moving by more than this share of its median through a run is drift
-_BLOCK = bytes(range(256)) * 4096  # 1 MiB
 
-
-def reference_workload() -> int:
-    """The fixed work: hashing and an interpreter loop, so both native and interpreted speed count."""
-    digest = hashlib.sha256()
-    for _ in range(16):
-        digest.update(_BLOCK)
-    acc = 0
-    for i in range(1_000_000):
-        acc = (acc + i * i) % 1_000_003
-    return acc ^ digest.digest()[0]
-
-
-def time_workload(repeats: int = 3) -> float:
-    """Milliseconds of the fastest of `repeats` runs (the least disturbed one)."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        reference_workload()
-        best = min(best, time.perf_counter() - start)
-    return best * 1000
+__all__ = ["DRIFT_LIMIT", "WORKLOAD", "Probe", "reference_workload", "time_workload"]
 
 
 @dataclass

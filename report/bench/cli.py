@@ -10,31 +10,35 @@ import os
 import shutil
 import statistics
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
-import yaml
 from filelock import FileLock, Timeout
 
+from report.bench.acrosshosts import RemoteBench, placement
 from report.bench.calibration import Probe
 from report.bench.capture import traces_text
 from report.bench.derived import derived_evidence
 from report.bench.environment import environment_document
 from report.bench.errors import BenchError
 from report.bench.evidence import static_evidence
-from report.bench.hosts import Hosts, load_hosts
+from report.bench.hostagent import deploy_bundle, make_bundle
+from report.bench.hosts import ROLES, Hosts, load_hosts
 from report.bench.measure import Bench
-from report.bench.multihost import check_all, deploy_artefacts, hosts_environment, locked, service_artefacts
+from report.bench.multihost import check_all, deploy_artefacts, hosts_environment, locked, machine, service_artefacts
 from report.bench.oha import oha_binary, oha_version
 from report.bench.options import add_arguments, make_plan, parse_stacks
 from report.bench.output import FILES, file_texts, write_all
-from report.bench.plan import choose_pinning
+from report.bench.plan import Pinning, Plan, choose_pinning
 from report.bench.processes import ProcessRegistry, managed
 from report.bench.progress import Progress
 from report.bench.results import Results
 from report.bench.stacks import Paths, build, repo_root, versions
+from report.bench.wording import sentence
 
 RUN_ID_ENV = "LEAD_MAGNET_BENCH_RUN"
 
@@ -81,22 +85,75 @@ def local_lock(work: Path) -> Iterator[None]:
 
 
 def run_hosts(args: argparse.Namespace, hosts: Hosts) -> int:
-    """`--hosts`: check every host, lock them, build and deploy the artefacts, describe the hosts. Measuring
-    across hosts is not built yet, so the run then stops with one line and writes nothing."""
+    """`--hosts`: every host checked before anything starts and locked for the run, the artefacts built here and
+    copied there, then the plan measured across them (report/bench/acrosshosts.py) and written as locally."""
     paths = Paths(repo_root())
     stacks = parse_stacks(args.stacks)
     make_plan(args, stacks, 1)  # the options are checked before anything starts, as in the local mode
+    if args.traces_only:
+        raise BenchError("--traces-only runs on this machine only; leave out --hosts")
     facts = check_all(hosts)
+    cores = {role: facts[hosts.role(role).key].cores for role in ("service", "load")}
     with locked(hosts), local_lock(paths.work):  # the build and its logs are this machine's
         print(f"lead-magnet bench: building reference services in {paths.work}", file=sys.stderr)
         build(paths, stacks)
+        stack_versions = versions(paths, stacks)
+        oha = oha_version(oha_binary(paths.work))
         placed = deploy_artefacts(paths, hosts.service, service_artefacts(paths, stacks))
-        placed.update(deploy_artefacts(paths, hosts.load, [oha_binary(paths.work)]))
+        placed.update(deploy_artefacts(paths, hosts.load, [oha_binary(paths.work), paths.lua]))
+        with tempfile.TemporaryDirectory(prefix="lead-magnet-agent-") as tmp:
+            bundle = make_bundle(Path(tmp))
+            where = {h.key: deploy_bundle(h, bundle) for h in hosts.distinct}
+        bundles = {role: where[hosts.role(role).key] for role in ROLES}
         print(f"lead-magnet bench: deployed {len(placed)} artefacts", file=sys.stderr)
-        print(yaml.safe_dump({"hosts": hosts_environment(hosts, facts)}, sort_keys=False), end="")
-    raise BenchError(
-        "--hosts: the hosts are checked and the artefacts deployed, but measuring across hosts is not built yet "
-        "(issue 22); nothing was measured or written"
+        log_dir = _fresh_logs(paths)
+        registry = ProcessRegistry({RUN_ID_ENV: os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex})
+        with managed(registry), placement(registry, hosts, bundles, cores) as place:
+            pinning = Pinning(place.service_cpus, place.load_cpus, (hosts.service.address, hosts.load.address))
+            # PostgreSQL has a host of its own: no --db-placement on the service's or the load's cores
+            plan = replace(make_plan(args, stacks, len(place.load_cpus or ()) or 1), db_placement="host")
+            progress = Progress(0.0)
+            bench = RemoteBench(paths, plan, registry, pinning, progress, log_dir).attach(place)
+            progress.planned_s = predicted_s = bench.planned_seconds()
+            _announce(progress.planned_s, plan, stacks)
+            results = bench.run()
+            progress.finish()
+        env_doc = environment_document(
+            plan,
+            results,
+            pinning,
+            quick=bool(args.quick),
+            oha=oha,
+            lua_hook=str(paths.lua.relative_to(paths.root)),
+            stack_versions=stack_versions,
+            probe=place.probes["service"],
+            now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            predicted_s=predicted_s,
+        )
+        env_doc["machine"] = machine(facts[hosts.service.key])
+        env_doc["tracing"]["exporter"] = "OTLP/HTTP protobuf to one span receiver on the load host"
+        env_doc["hosts"] = hosts_environment(hosts, facts, {r: p.readings for r, p in place.probes.items()})
+        addresses = {role: hosts.role(role).address for role in ROLES}
+        env_doc["notes"].insert(0, sentence("hosts_note", **addresses))
+        return _write(args, paths, plan, results, env_doc, stacks)
+
+
+def _fresh_logs(paths: Paths) -> Path:
+    """This machine's log directory, emptied of the last run's logs."""
+    log_dir = paths.work / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for old in log_dir.glob("*.log"):
+        old.unlink()
+    return log_dir
+
+
+def _announce(planned_s: float, plan: Plan, stacks: list[str]) -> None:
+    ladder_s = plan.ladder.seconds(len(stacks) * len(plan.ladder.variants) * (1 + plan.db))
+    print(
+        f"lead-magnet bench: planned {planned_s / 60:.1f} min of measurement at most "
+        f"(open-loop ladders and knee bisection {ladder_s / 60:.1f} min); "
+        "progress below counts it down",
+        file=sys.stderr,
     )
 
 
@@ -112,10 +169,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"lead-magnet bench: building reference services in {paths.work}", file=sys.stderr)
     build(paths, stacks)
     stack_versions = versions(paths, stacks)
-    log_dir = paths.work / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    for old in log_dir.glob("*.log"):
-        old.unlink()
+    log_dir = _fresh_logs(paths)
 
     registry = ProcessRegistry({RUN_ID_ENV: os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex})
     old_affinity = os.sched_getaffinity(0)
@@ -138,19 +192,12 @@ def _run(args: argparse.Namespace) -> int:
                 write_all(out_dir, {"traces.json": traces_text(results.traces)})
                 print(f"lead-magnet bench: wrote traces.json to {out_dir}", file=sys.stderr)
                 return 0
-            ladder_s = plan.ladder.seconds(len(stacks) * len(plan.ladder.variants) * (1 + plan.db))
-            print(
-                f"lead-magnet bench: planned {progress.planned_s / 60:.1f} min of measurement at most "
-                f"(open-loop ladders and knee bisection {ladder_s / 60:.1f} min); "
-                "progress below counts it down",
-                file=sys.stderr,
-            )
+            _announce(progress.planned_s, plan, stacks)
             results = bench.run()
             progress.finish()
     finally:
         os.sched_setaffinity(0, old_affinity)
 
-    evidence = static_evidence(paths, stacks) + derived_evidence(results, stacks)
     env_doc = environment_document(
         plan,
         results,
@@ -163,6 +210,15 @@ def _run(args: argparse.Namespace) -> int:
         now=dt.datetime.now(dt.UTC).replace(microsecond=0),
         predicted_s=predicted_s,
     )
+    return _write(args, paths, plan, results, env_doc, stacks)
+
+
+def _write(
+    args: argparse.Namespace, paths: Paths, plan: Plan, results: Results, env_doc: dict[str, Any], stacks: list[str]
+) -> int:
+    """The data files, the full record for checking, and the summary."""
+    out_dir = Path(args.out)
+    evidence = static_evidence(paths, stacks) + derived_evidence(results, stacks)
     write_all(out_dir, file_texts(env_doc, results, evidence))
     # The full record, with per-run foreign CPU and retries, for anyone checking the numbers.
     (paths.work / "last-run.json").write_text(

@@ -40,7 +40,7 @@ class ClosedLoop(Session):
 
     def _idle_memory(self, running: Running) -> procfs.Memory:
         # "Idle after the first request": one real request, then let the runtime settle.
-        status, body = get(running.port, "/json")
+        status, body = get(running.port, "/json", host=running.host)
         if status != 200 or body.replace(b" ", b"") != EXPECTED_BODY:
             raise BenchError(
                 f"{running.stack} ({running.variant}): GET /json returned {status} {body[:80]!r}, "
@@ -49,7 +49,7 @@ class ClosedLoop(Session):
         time.sleep(self.plan.idle_settle_s)
         readings = []
         for _ in range(5):
-            readings.append(procfs.tree_memory(running.proc.pid))
+            readings.append(self._tree_memory(running.proc.pid))
             time.sleep(0.05)
         return procfs.Memory(
             statistics.median(r.rss_mb for r in readings), statistics.median(r.pss_mb for r in readings)

@@ -12,12 +12,13 @@ from report.bench.errors import BenchError
 from report.bench.hosts import Host
 from report.bench.remote import run
 
-# Every host needs these for the supervisor, the lock and pinning; each role adds its own.
-BASE_TOOLS = ("bash", "setsid", "taskset", "flock", "sha256sum", "tar")
+# Every host needs these for the supervisor, the lock, pinning and the harness's agent (report/bench/agent.py);
+# each role adds its own.
+BASE_TOOLS = ("bash", "setsid", "taskset", "flock", "sha256sum", "tar", "python3")
 ROLE_TOOLS: Mapping[str, tuple[str, ...]] = {
     "service": (),
-    "load": ("wrk", "python3"),
-    "database": ("postgresql",),
+    "load": ("wrk",),
+    "database": ("postgresql", "setpriv"),
 }
 # The first line of these is the tool's version for environment.yaml (wrk prints it with -v and exits 1).
 VERSION_COMMANDS: Mapping[str, str] = {
@@ -32,6 +33,8 @@ echo "kernel=$(uname -r)"
 echo "cores=$(nproc)"
 echo "cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
+echo "memory_kb=$(grep -m1 '^MemTotal:' /proc/meminfo | tr -s ' ' | cut -d' ' -f2)"
+echo "os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
 for t in @TOOLS@; do
   if [ "$t" = postgresql ]; then p=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n1)
   else p=$(command -v "$t"); fi
@@ -52,6 +55,8 @@ class HostFacts:
     kernel: str
     clocksource: str
     tools: dict[str, str] = field(default_factory=dict)
+    memory_gb: float = 0.0  # GiB, as environment.yaml's machine.memory_gb
+    os: str = ""
 
 
 def facts(host: Host, roles: Sequence[str]) -> tuple[HostFacts, list[str]]:
@@ -78,6 +83,8 @@ def facts(host: Host, roles: Sequence[str]) -> tuple[HostFacts, list[str]]:
             values.get("kernel", ""),
             values.get("clocksource", ""),
             versions,
+            round(int(values.get("memory_kb") or 0) / 1024 / 1024, 1),
+            values.get("os", ""),
         ),
         missing,
     )

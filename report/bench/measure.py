@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from report.bench import phases, postgres
+from report.bench import phases
 from report.bench.closedloop import ClosedLoop
 from report.bench.plan import VARIANTS_RUN, db_cores
 from report.bench.probes import SpanProbes, probe_seconds
 from report.bench.results import Results
-from report.bench.service import ReceiverClient
 from report.bench.session import settle_quiet_s
 from report.bench.stacks import BSP_DEFAULTS, BUN_CANDIDATES, FASTAPI_CANDIDATES
 
@@ -38,16 +37,16 @@ class Bench(ClosedLoop, SpanProbes):
 
     def run_traces(self) -> Results:
         """Only the span probes, on /json and (with PostgreSQL) /db: what traces.json is made from."""
-        self.receiver = ReceiverClient(self.registry, self.pinning.load)
+        self.receiver = self._new_receiver()
         self.probe_spans()
         if self.plan.db:
-            with postgres.cluster(self.registry, self.paths.work, self.log_dir, self.pinning.load) as db:
+            with self._database(self.pinning.load) as db:
                 self.probe_db_spans(phases.db_env(db))
         return self.results
 
     def run(self) -> Results:
         """The span probes, then startup, then the load matrix."""
-        self.receiver = ReceiverClient(self.registry, self.pinning.load)
+        self.receiver = self._new_receiver()
         # Spans per request first: the load runs need it to know how many spans to expect.
         self.probe_spans()
         # Under load the receiver only counts spans (protobuf decode, no per-span inspection).
@@ -61,7 +60,7 @@ class Bench(ClosedLoop, SpanProbes):
             # PostgreSQL where the plan places it (services/README.md: by default unpinned over both cores, the only
             # placement measured that kept the load generator on schedule on /db)
             cores = db_cores(self.pinning, self.plan.db_placement)
-            with postgres.cluster(self.registry, self.paths.work, self.log_dir, cores) as db:
+            with self._database(cores) as db:
                 self.probe_db_spans(phases.db_env(db))
                 phases.db_peak(self, db)
                 phases.ladders(self, "db", phases.db_env(db))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
 
@@ -14,7 +14,14 @@ from report.bench.errors import BenchError
 from report.bench.hostcheck import HostFacts, check_host
 from report.bench.hosts import ROLES, Host, Hosts
 from report.bench.remote import RemoteLock, deploy, run
-from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE, Paths, bun_candidate_binary
+from report.bench.stacks import (
+    BUN_CANDIDATES,
+    BUN_CHOICE,
+    FASTAPI_CANDIDATES,
+    Paths,
+    bun_candidate_binary,
+    fastapi_candidate_venv,
+)
 
 ARTEFACTS_DIR = "artefacts"  # under each host's workdir, mirroring services/.work and services/
 
@@ -49,7 +56,7 @@ def locked(hosts: Hosts) -> Iterator[None]:
 
 def service_artefacts(paths: Paths, stacks: list[str]) -> list[Path]:
     """What the service host needs to run `stacks`: the built binaries and executables, the FastAPI
-    environments and the FastAPI sources they import."""
+    environments (the traced variant's and each candidate's) and the FastAPI sources they import."""
     out: list[Path] = []
     if "go" in stacks:
         out += [paths.work / "go" / "server", paths.work / "go" / "server-otel"]
@@ -57,7 +64,8 @@ def service_artefacts(paths: Paths, stacks: list[str]) -> list[Path]:
         out += [paths.work / "bun" / "server", paths.work / "bun" / "server-otel"]
         out += [bun_candidate_binary(paths, c) for c in BUN_CANDIDATES if c != BUN_CHOICE]
     if "fastapi" in stacks:
-        out += [paths.work / "fastapi-venv", paths.work / "fastapi-otel-venv", paths.services / "fastapi"]
+        out += [paths.work / "fastapi-venv", *(fastapi_candidate_venv(paths, c) for c in FASTAPI_CANDIDATES)]
+        out.append(paths.services / "fastapi")
     missing = [str(p) for p in out if not p.exists()]
     if missing:
         raise BenchError(f"not built: {', '.join(missing)}; run `make bench-deps` first")
@@ -100,12 +108,25 @@ def deploy_artefacts(paths: Paths, host: Host, artefacts: list[Path]) -> dict[Pa
     return placed
 
 
-def hosts_environment(hosts: Hosts, facts: dict[tuple[str, int | None], HostFacts]) -> dict[str, object]:
-    """environment.yaml's `hosts`: each role's machine (CPU, cores, kernel, clock source, tool versions)."""
+def hosts_environment(
+    hosts: Hosts,
+    facts: dict[tuple[str, int | None], HostFacts],
+    calibration: Mapping[str, list[tuple[str, float]]] | None = None,
+) -> dict[str, object]:
+    """environment.yaml's `hosts`: each role's machine (CPU, cores, memory, OS, kernel, clock source, tool
+    versions) and, after a run, the calibration workload's times on it."""
     out: dict[str, object] = {}
     for role in ROLES:
         host = hosts.role(role)
         f = asdict(facts[host.key])
         f.pop("roles")
-        out[role] = {"address": host.address, **f, "shared_with": [r for r in hosts.roles_of(host) if r != role]}
+        doc = {"address": host.address, **f, "shared_with": [r for r in hosts.roles_of(host) if r != role]}
+        if calibration and calibration.get(role):
+            doc["calibration"] = [{"at": at, "ms": ms} for at, ms in calibration[role]]
+        out[role] = doc
     return out
+
+
+def machine(f: HostFacts) -> dict[str, object]:
+    """environment.yaml's `machine` for a --hosts run: the service host, where the measured services ran."""
+    return {"cpu": f.cpu, "cores": f.cores, "memory_gb": f.memory_gb, "os": f.os, "kernel": f.kernel}

@@ -111,7 +111,7 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha
             if pinning.load is None
             else note("load_side_cores", cores=",".join(str(c) for c in sorted(pinning.load)))
         )
-        out.append(note("db_table", rows=ROWS))
+        out.append(note("db_table_host" if plan.db_placement == "host" else "db_table", rows=ROWS))
         db_figures = {"pool_size": DB_POOL_SIZE, "db_concurrency": ", ".join(str(c) for c in plan.db_concurrency)}
         if plan.db_placement == "load":
             out.append(note("db_placement", load_side=load_side, **db_figures))

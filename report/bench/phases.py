@@ -12,9 +12,8 @@ import statistics
 from typing import TYPE_CHECKING, Any
 
 from report.bench.errors import BenchError
-from report.bench.oha import oha_binary
-from report.bench.openloop import LadderRow, LadderRunner, peak_by_series
-from report.bench.postgres import ROWS, Cluster
+from report.bench.openloop import LadderRow, peak_by_series
+from report.bench.postgres import ROWS, Database
 from report.bench.results import WRK_SATURATED_PCT
 from report.bench.service import Running, get
 from report.inputs.config import DEFAULT_SLO_MS
@@ -26,14 +25,14 @@ DB_POOL_SIZE = 8
 EXPECTED_JSON = b'{"message":"hello","ok":true,"items":[1,2,3]}'
 
 
-def db_env(db: Cluster) -> dict[str, str]:
+def db_env(db: Database) -> dict[str, str]:
     """What every service variant gets to reach the cluster."""
     return {"DATABASE_URL": db.url, "DB_POOL_SIZE": str(DB_POOL_SIZE)}
 
 
 def check_db(running: Running) -> None:
     """GET /db answers 200 with one row of `world`: {"id": 1..10000, "randomNumber": int}."""
-    status, body = get(running.port, "/db")
+    status, body = get(running.port, "/db", host=running.host)
     try:
         doc = json.loads(body)
         ok = (
@@ -54,12 +53,12 @@ def check_db(running: Running) -> None:
 
 def check_json(running: Running) -> None:
     """GET /json answers 200 with the expected body."""
-    status, body = get(running.port, "/json")
+    status, body = get(running.port, "/json", host=running.host)
     if status != 200 or body.replace(b" ", b"") != EXPECTED_JSON:
         raise BenchError(f"{running.stack} ({running.variant}): GET /json returned {status} {body[:80]!r}")
 
 
-def db_peak(bench: Session, db: Cluster) -> None:
+def db_peak(bench: Session, db: Database) -> None:
     """wrk on /db: interleaved rounds, a fresh server each, warm-up discarded; peak RSS under /db load."""
     p = bench.plan
     env = db_env(db)
@@ -89,15 +88,7 @@ def db_peak(bench: Session, db: Cluster) -> None:
 
 def ladders(bench: Session, endpoint: str, env: dict[str, str]) -> None:
     """The open-loop ladder on one endpoint, at shares of each stack's closed-loop peak on it."""
-    runner = LadderRunner(
-        bench.registry,
-        oha_binary(bench.paths.work),
-        bench.plan.ladder,
-        bench.progress,
-        bench.pinning.load,
-        start=lambda stack, variant, extra: bench._start(stack, variant, env_extra=extra),
-        check=check_db if endpoint == "db" else check_json,
-    )
+    runner = bench._ladder_runner(check_db if endpoint == "db" else check_json)
     peaks = peak_by_series(
         [(r.endpoint, r.variant, r.stack, r.concurrency, r.requests_per_sec) for r in bench.results.throughput]
     )

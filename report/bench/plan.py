@@ -35,7 +35,8 @@ class Plan:
     # every traced variant's batch span processor delay; the span waits scale with it (session.settle_quiet_s)
     bsp_schedule_delay_ms: int = BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"]
     # where PostgreSQL runs for /db: "load" (the load core), "server" (the service's core) or "split" (both, the
-    # scheduler decides); "split" chosen from measurements in services/README.md
+    # scheduler decides); "split" chosen from measurements in services/README.md; "host": the database host of a
+    # --hosts run
     db_placement: str = "split"
 
 
@@ -45,9 +46,18 @@ class Pinning:
 
     server: set[int] | None
     load: set[int] | None
+    hosts: tuple[str, str] | None = None  # with --hosts: the service host's and the load host's address
 
     def describe(self) -> str:
         """A sentence for environment.yaml."""
+        if self.hosts is not None:
+            return sentence(
+                "pinning_hosts",
+                server=_cores(self.server) if self.server else "none (all cores)",
+                load=_cores(self.load) if self.load else "none (all cores)",
+                service_host=self.hosts[0],
+                load_host=self.hosts[1],
+            )
         if self.server is None or self.load is None:
             return sentence("pinning_none")
         return sentence("pinning_cores", server=_cores(self.server), load=_cores(self.load))

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from report.bench.errors import BenchError
 from report.bench.processes import ProcessRegistry
@@ -51,6 +52,14 @@ SETTINGS = {
     "logging_collector": "off",
     "log_min_messages": "warning",
 }
+
+
+class Database(Protocol):
+    """A running throwaway cluster, here or on the database host: what the services are given."""
+
+    @property
+    def url(self) -> str:
+        """DATABASE_URL for the services."""
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,9 @@ class SpanProbes(Session):
         # The health check that saw the service start was traced too.
         sent = p.probe_requests + 1
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+            conn = http.client.HTTPConnection(running.host, running.port, timeout=10)
             for _ in range(p.probe_requests):
-                status, body = get(running.port, path, conn)
+                status, body = get(running.port, path, conn, host=running.host)
                 if status != 200 or (path == "/json" and body.replace(b" ", b"") != EXPECTED_BODY):
                     raise BenchError(f"{stack} {candidate or ''} (otel): GET {path} returned {status} {body[:80]!r}")
             conn.close()

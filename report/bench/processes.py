@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
+from typing import Protocol
 
 from report.bench.errors import BenchError
 
@@ -19,6 +20,22 @@ TERM_GRACE_S = 3.0
 
 class Interrupted(BenchError):
     """The run was stopped by SIGINT or SIGTERM."""
+
+
+class Owned(Protocol):
+    """A process the harness owns on another host (report/bench/remote.py): stopped by its own supervisor."""
+
+    pid: int
+
+    def poll(self) -> int | None:
+        """None while it runs, else its exit status."""
+
+    @property
+    def returncode(self) -> int | None:
+        """Its exit status once it ended."""
+
+    def stop(self) -> int:
+        """Stop it (and everything it started) and return its exit status."""
 
 
 class ProcessRegistry:
@@ -80,9 +97,11 @@ class ProcessRegistry:
         """Pids of started processes that are still running."""
         return [p.pid for p in self._procs if p.poll() is None]
 
-    def stop(self, proc: subprocess.Popen[bytes], grace_s: float | None = None) -> int | None:
+    def stop(self, proc: subprocess.Popen[bytes] | Owned, grace_s: float | None = None) -> int | None:
         """SIGTERM the process's group, then SIGKILL it by pid and group if it outlives `grace_s` (default: the
-        registry's grace)."""
+        registry's grace). A process on another host is stopped by its supervisor there."""
+        if not isinstance(proc, subprocess.Popen):
+            return proc.stop()
         _signal_group(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + (self.term_grace_s if grace_s is None else grace_s)
         while proc.poll() is None and time.monotonic() < deadline:

@@ -219,8 +219,9 @@ def _safe_count(content_type: str, body: bytes, detail: bool) -> SpanCounts:
         return SpanCounts(exports=1, bytes=len(body), bad_payloads=1)
 
 
-def make_server(receiver: Receiver, port: int = 0) -> ThreadingHTTPServer:
-    """An HTTP server on 127.0.0.1 that feeds `receiver`; port 0 picks a free port."""
+def make_server(receiver: Receiver, port: int = 0, address: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """An HTTP server on `address` (loopback unless the services run on another host) that feeds `receiver`; port
+    0 picks a free port."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the exporters expect
@@ -283,7 +284,7 @@ def make_server(receiver: Receiver, port: int = 0) -> ThreadingHTTPServer:
             # An empty ExportTraceServiceResponse is the empty byte string.
             self._reply(200, b"", "application/x-protobuf")
 
-    server = _QuietServer(("127.0.0.1", port), Handler)
+    server = _QuietServer((address, port), Handler)
     server.daemon_threads = True
     return server
 
@@ -302,8 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the receiver until terminated, printing its port on the first line of stdout."""
     parser = argparse.ArgumentParser(prog="python -m report.bench.receiver")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--listen", default="127.0.0.1", help="the address to listen on (default: loopback)")
     args = parser.parse_args(argv)
-    server = make_server(Receiver(), args.port)
+    server = make_server(Receiver(), args.port, args.listen)
     print(server.server_address[1], flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

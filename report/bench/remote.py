@@ -25,8 +25,9 @@ from report.bench.processes import ProcessRegistry
 
 CONNECT_TIMEOUT_S = 5
 COMMAND_TIMEOUT_S = 60.0
-HEARTBEAT_S = 1.0
-# the supervisor's read timeout: ten missed heartbeats (a busy harness machine may delay a few, never ten)
+# how often each supervisor hears from the harness; also how soon it notices its command ended
+HEARTBEAT_S = 0.2
+# the supervisor's read timeout: fifty missed heartbeats (a busy harness machine may delay a few, never fifty)
 DEAD_AFTER_S = 10
 TERM_GRACE_S = 3
 
@@ -242,6 +243,11 @@ class RemoteProcess:
         if self.exit_code is None:
             self.exit_code = self._read_exit()
         return self.exit_code
+
+    @property
+    def returncode(self) -> int | None:
+        """Its exit status once it ended (as `poll`)."""
+        return self.poll()
 
     def _read_exit(self) -> int:
         out = self.proc.stdout.read().decode(errors="replace") if self.proc.stdout else ""

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from report.bench.errors import BenchError
-from report.bench.processes import ProcessRegistry
-from report.bench.stacks import Paths, launch
+from report.bench.processes import Owned, ProcessRegistry
+from report.bench.stacks import LOOPBACK, Paths, launch
 
 _HEALTH = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
@@ -61,9 +61,10 @@ class Running:
     stack: str
     variant: str
     port: int
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[bytes] | Owned
     started_ns: int
     ready_ns: int
+    host: str = LOOPBACK  # where it listens (another host's address with --hosts)
 
     @property
     def startup_ms(self) -> float:
@@ -106,15 +107,17 @@ def start_service(
     return Running(stack, variant, port, proc, t0, t1)
 
 
-def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
-    """One GET on 127.0.0.1:`port`."""
-    c = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def get(
+    port: int, path: str, conn: http.client.HTTPConnection | None = None, host: str = LOOPBACK
+) -> tuple[int, bytes]:
+    """One GET on `host`:`port` (this machine's loopback unless the service runs on another host)."""
+    c = conn or http.client.HTTPConnection(host, port, timeout=10)
     try:
         c.request("GET", path)
         r = c.getresponse()
         return r.status, r.read()
     except OSError as exc:
-        raise BenchError(f"GET http://127.0.0.1:{port}{path} failed: {exc}") from exc
+        raise BenchError(f"GET http://{host}:{port}{path} failed: {exc}") from exc
     finally:
         if conn is None:
             c.close()
@@ -123,23 +126,28 @@ def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) ->
 class ReceiverClient:
     """The span receiver running as a child process of the harness."""
 
+    address = LOOPBACK  # where the services export to and the harness asks for counts
+    proc: subprocess.Popen[bytes] | Owned
+    port: int
+
     def __init__(self, registry: ProcessRegistry, cpus: set[int] | None) -> None:
-        self.proc = registry.start(
+        proc = registry.start(
             [sys.executable, "-m", "report.bench.receiver"], cpus=cpus, stdout=subprocess.PIPE, env=None
         )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().decode().strip()
+        self.proc = proc
+        assert proc.stdout is not None
+        line = proc.stdout.readline().decode().strip()
         if not line.isdigit():
             raise BenchError("the span receiver did not start (no port on its first line)")
         self.port = int(line)
 
     def _call(self, method: str, path: str) -> bytes:
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c = http.client.HTTPConnection(self.address, self.port, timeout=10)
         try:
             c.request(method, path, body=b"" if method == "POST" else None)
             return c.getresponse().read()
         except OSError as exc:
-            raise BenchError(f"span receiver on port {self.port}: {exc}") from exc
+            raise BenchError(f"span receiver on {self.address}:{self.port}: {exc}") from exc
         finally:
             c.close()
 

@@ -3,14 +3,18 @@ load run (retried when the machine is contended) and the span receiver's count a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from report.bench import procfs
+from report.bench import postgres, procfs
 from report.bench.errors import BenchError
+from report.bench.oha import oha_binary
+from report.bench.openloop import LadderRunner
 from report.bench.plan import Pinning, Plan
+from report.bench.postgres import Database
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
 from report.bench.results import Results, ThroughputRow
@@ -55,6 +59,48 @@ class Session:
         self.receiver: ReceiverClient | None = None
         self._load_samples: list[Sample] = []
         self.on_checkpoint: Callable[[str], None] | None = None  # e.g. the calibration probe, between blocks
+
+    # --- where things run: this machine here; report/bench/acrosshosts.py puts them on separate hosts -----------
+
+    def _new_receiver(self) -> ReceiverClient:
+        """The span receiver, started."""
+        return ReceiverClient(self.registry, self.pinning.load)
+
+    def _database(self, cores: set[int] | None) -> contextlib.AbstractContextManager[Database]:
+        """A seeded throwaway PostgreSQL for the block."""
+        return postgres.cluster(self.registry, self.paths.work, self.log_dir, cores)
+
+    def _tree_memory(self, pid: int) -> procfs.Memory:
+        """RSS and PSS of a service's process tree."""
+        return procfs.tree_memory(pid)
+
+    def _ladder_runner(self, check: Callable[[Running], None]) -> LadderRunner:
+        """The open-loop ladder's runner, starting services like every other phase."""
+        return LadderRunner(
+            self.registry,
+            oha_binary(self.paths.work),
+            self.plan.ladder,
+            self.progress,
+            self.pinning.load,
+            start=lambda stack, variant, extra: self._start(stack, variant, env_extra=extra),
+            check=check,
+        )
+
+    def _quiet_probe(self, running: Running) -> Callable[[], Sample]:
+        """One reading of the machine's CPU and ours, for the wait before a retry."""
+        receiver_pid = self.receiver.proc.pid if self.receiver else None
+        return Sampler(running.proc.pid, lambda: [q for q in (receiver_pid, os.getpid()) if q]).take
+
+    def crashed(self, running: Running) -> BenchError:
+        """The one line for a service that ended under load."""
+        return BenchError(
+            f"{running.stack} ({running.variant}) crashed under load "
+            f"(exit {running.proc.returncode}); see {self.logs_hint()}"
+        )
+
+    def logs_hint(self) -> str:
+        """Where the services' logs are, for a message."""
+        return str(self.log_dir)
 
     def checkpoint(self, at: str) -> None:
         """A point between measurement blocks, where the harness may time its calibration workload."""
@@ -127,13 +173,12 @@ class Session:
     def _wait_for_quiet(self, running: Running) -> None:
         """Before a retry, wait (bounded) until other work on the machine drops below the contention limit."""
         p = self.plan
-        receiver_pid = self.receiver.proc.pid if self.receiver else None
-        probe = Sampler(running.proc.pid, lambda: [q for q in (receiver_pid, os.getpid()) if q])
+        take = self._quiet_probe(running)
         deadline = time.monotonic() + p.quiet_wait_s
-        first = probe.take()
+        first = take()
         while time.monotonic() < deadline:
             time.sleep(1.0)
-            last = probe.take()
+            last = take()
             foreign = foreign_cpu(first, last).foreign_pct
             if foreign <= p.contention_pct:
                 return
@@ -172,10 +217,7 @@ class Session:
             if contended:
                 self.results.contended_runs += 1
             if running.proc.poll() is not None:
-                raise BenchError(
-                    f"{running.stack} ({running.variant}) crashed under load "
-                    f"(exit {running.proc.returncode}); see {self.log_dir}"
-                )
+                raise self.crashed(running)
             return ThroughputRow(
                 running.stack,
                 running.variant,

@@ -12,6 +12,7 @@ from pathlib import Path
 from report.bench.errors import BenchError
 
 STACK_IDS = ("go", "bun", "fastapi")
+LOOPBACK = "127.0.0.1"  # where services listen and spans go when everything runs on this machine
 VARIANTS = ("baseline", "otel")
 
 
@@ -57,10 +58,12 @@ class Launch:
     cwd: Path
 
 
+BASE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")  # what a service inherits from the harness
+
+
 def base_env() -> dict[str, str]:
     """A small, predictable environment: no inherited OTEL_* or proxy settings leak into a service."""
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
-    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env = {k: os.environ[k] for k in BASE_ENV_KEYS if k in os.environ}
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     return env
 
@@ -126,15 +129,20 @@ def launch(
     receiver_port: int | None,
     bsp: dict[str, int] | None = None,
     candidate: str | None = None,
+    *,
+    listen: str = LOOPBACK,
+    receiver_host: str = LOOPBACK,
 ) -> Launch:
-    """The argv, environment and directory that start `stack`'s `variant` on 127.0.0.1:`port`."""
+    """The argv, environment and directory that start `stack`'s `variant` on `listen`:`port` (loopback unless the
+    load generator is on another host), exporting spans to the receiver on `receiver_host`:`receiver_port`."""
     env = base_env()
     env["PORT"] = str(port)
+    env["LISTEN_ADDRESS"] = listen
     otel = variant == "otel"
     if otel:
         if receiver_port is None:
             raise BenchError("the OpenTelemetry variant needs the span receiver")
-        env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = f"http://127.0.0.1:{receiver_port}/{stack}/v1/traces"
+        env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = f"http://{receiver_host}:{receiver_port}/{stack}/v1/traces"
         env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
         env["OTEL_TRACES_EXPORTER"] = "otlp"
         env["OTEL_PROPAGATORS"] = "tracecontext"
@@ -168,7 +176,7 @@ def launch(
             "uvicorn",
             app,
             "--host",
-            "127.0.0.1",
+            listen,
             "--port",
             str(port),
             "--log-level",

@@ -173,7 +173,7 @@ class Method(Strict):
     open_loop: OpenLoop | None = None
     predicted_min: PositiveFloat | None = None  # the plan's predicted measuring time (report/bench/plan.py)
     # where PostgreSQL ran for /db (issue 19); files without it come from the harness that always used the load core
-    db_placement: Literal["load", "server", "split"] = "load"
+    db_placement: Literal["load", "server", "split", "host"] = "load"  # host: a multi-host run's database host
 
 
 class CalibrationReading(Strict):
@@ -188,6 +188,34 @@ class Calibration(Strict):
 
     workload: Text
     readings: Annotated[list[CalibrationReading], Field(min_length=1)]
+
+
+Role = Literal["service", "load", "database"]
+
+
+class HostMachine(Strict):
+    """One role's machine in a multi-host run (`lead-magnet bench --hosts`): environment.yaml's hosts.<role>."""
+
+    address: Text  # where the other hosts reached it
+    ssh: Text  # the SSH destination the harness used
+    arch: Text
+    cpu: Text
+    cores: PositiveInt
+    kernel: Text
+    clocksource: Annotated[str, Field(max_length=100)]
+    tools: dict[str, Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=dict)
+    memory_gb: PositiveFloat | None = None
+    os: Text | None = None
+    shared_with: list[Role] = Field(default_factory=list)  # other roles on the same machine
+    calibration: list[CalibrationReading] = Field(default_factory=list)  # the workload's times on this machine
+
+
+class Hosts(Strict):
+    """Which machine played which role (optional: only a multi-host run writes it)."""
+
+    service: HostMachine
+    load: HostMachine
+    database: HostMachine
 
 
 class Tracing(Strict):
@@ -220,6 +248,7 @@ class Environment(Strict):
     calibration: Calibration | None = None
     drift: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
     load_generator: LoadGenerator | None = None
+    hosts: Hosts | None = None  # a multi-host run's machines; `machine` is then the service host
 
     @field_validator("versions", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from report.inputs.data_schema import HostMachine, Hosts
 from report.inputs.phrases import phrases
 from report.results.computed import Chart
 from report.results.drift import swing
@@ -141,7 +142,25 @@ def environment(ctx: Context) -> dict[str, Any]:
         "day": ctx.measured_day,
         "drift": [house_style(flag) for flag in drift_flags(env, stats, ctx.names)],
         "round_drift": round_drift_rows(ctx),
+        "hosts": hosts_sentence(env.hosts),
     }
+
+
+def hosts_sentence(hosts: Hosts | None) -> str:
+    """Which machine ran what in a multi-host run (empty for a one-machine run)."""
+    if hosts is None:
+        return ""
+    say = phrases().say
+    seen: dict[str, str] = {}
+    parts: dict[str, str] = {}
+    for role in ("service", "load", "database"):
+        m: HostMachine = getattr(hosts, role)
+        if m.address in seen:
+            parts[role] = say("host_shared", role=seen[m.address])
+        else:
+            seen[m.address] = role
+            parts[role] = say("host_machine", cores=str(m.cores), cpu=m.cpu, address=m.address)
+    return house_style(say("methodology_hosts", **parts))
 
 
 def round_drift_rows(ctx: Context) -> list[dict[str, Any]]:

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from report.bench import measure, phases
+from report.bench import phases
 from report.bench.measure import Bench
 from report.bench.options import add_arguments, make_plan
 from tests.bench.test_session import make_session
 
 
 class FakeReceiver:
-    def __init__(self, registry: object, cpus: object) -> None:
+    def __init__(self) -> None:
         self.modes: list[str] = []
 
     def mode(self, mode: str) -> None:
@@ -25,7 +25,7 @@ def test_probes_come_first_and_every_block_is_checkpointed(tmp_path: Path, monke
     s = make_session(tmp_path, "--no-db")
     bench = Bench(s.paths, s.plan, s.registry, s.pinning, s.progress, s.log_dir)
     order: list[str] = []
-    monkeypatch.setattr(measure, "ReceiverClient", FakeReceiver)
+    monkeypatch.setattr(bench, "_new_receiver", FakeReceiver)
     monkeypatch.setattr(bench, "probe_spans", lambda: order.append("probes"))
     monkeypatch.setattr(bench, "measure_startup", lambda: order.append("startup"))
     monkeypatch.setattr(bench, "measure_load", lambda: order.append("load"))

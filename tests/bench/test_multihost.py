@@ -64,7 +64,7 @@ def fake_checkout(root: Path, home: str) -> Paths:
     (paths.work / "go").mkdir(parents=True)
     for name in ("server", "server-otel"):
         (paths.work / "go" / name).write_bytes(os.urandom(100_000))
-    for venv in ("fastapi-venv", "fastapi-otel-venv"):
+    for venv in ("fastapi-venv", "fastapi-otel-venv", "fastapi-contrib-venv"):
         (paths.work / venv / "lib").mkdir(parents=True)
         (paths.work / venv / "pyvenv.cfg").write_text(f"home = {home}\nversion = 3\n")
         (paths.work / venv / "lib" / "site.py").write_text("x = 1\n")
@@ -137,8 +137,26 @@ def test_cli_stops_on_an_unreachable_host_before_building(lab: Lab) -> None:
     path.write_text(path.read_text().replace(lab.hosts[2].address, lab.unused_address()))
     code, out, err = cli(["--hosts", str(path), "--quick"])
     assert (code, out) == (1, "")
-    assert len(err.splitlines()) == 1
-    assert err.startswith(f"lead-magnet bench: error: root@{lab.unused_address()}: unreachable over SSH (")
+    # nothing on the bridge answers for that address: the connection fails at ARP, within the connect timeout
+    assert err.splitlines() == [
+        f"lead-magnet bench: error: root@{lab.unused_address()}: unreachable over SSH "
+        f"(ssh: connect to host {lab.unused_address()} port 22: No route to host)"
+    ]
+    # nothing started on the reachable hosts: no agent, no lock session, no deployed files
+    assert lab.leftovers() == {}
+    hosts = load_hosts(lab.hosts_yaml())
+    assert remote.run(hosts.service, f"ls -A {hosts.service.workdir} 2>/dev/null || true").split() == []
+
+
+def test_cli_traces_only_is_refused_with_hosts_before_any_host_is_asked(tmp_path: Path) -> None:
+    path = tmp_path / "hosts.yaml"
+    path.write_text("service:\n  ssh: a@10.255.0.1\nload:\n  ssh: a@10.255.0.2\ndatabase:\n  ssh: a@10.255.0.3\n")
+    code, out, err = cli(["--hosts", str(path), "--traces-only"])
+    assert (code, out, err.splitlines()) == (
+        1,
+        "",
+        ["lead-magnet bench: error: --traces-only runs on this machine only; leave out --hosts"],
+    )
 
 
 def test_cli_a_second_run_against_the_same_hosts_stops_with_one_line(lab: Lab) -> None:

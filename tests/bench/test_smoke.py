@@ -6,7 +6,6 @@ allows one run at a time (services/.work/bench.lock), and two at once would shar
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import signal
 import subprocess
@@ -23,11 +22,10 @@ from report.bench import remote
 from report.bench.cli import LOCK_NAME
 from report.bench.derived import DB_MEASURES
 from report.bench.evidence import MEASURES
-from report.bench.hosts import load_hosts
+from report.bench.hosts import ROLES, load_hosts
 from report.bench.stacks import BUN_CANDIDATES, BUN_CHOICE, FASTAPI_CANDIDATES, FASTAPI_CHOICE
 from tests.bench.conftest import WORK, harness
 from tests.bench.netns_hosts import Lab, lab
-from tests.bench.test_multihost import cli
 from tests.bench.test_processes import marked_pids, wait_gone
 
 pytestmark = pytest.mark.slow  # runs the real services (seconds each)
@@ -238,31 +236,145 @@ def test_a_second_run_at_the_same_time_is_refused_in_one_line(toolchain: None, t
     assert not (tmp_path / "out").exists()
 
 
-# --- across hosts (tests/bench/test_multihost.py has the rest; this one builds, so it runs in turn here) ---
+# --- across hosts (tests/bench/test_multihost.py has the rest; these build and take the local lock, so they run in
+# turn here) ---
+
+
+def hosts_run(lab: Lab, args: list[str], token: str) -> subprocess.Popen[str]:
+    """The harness against the lab's three hosts: service on the first, load on the second, PostgreSQL on the third."""
+    path = lab.hosts_yaml({"service": 0, "load": 1, "database": 2})
+    return harness(["--hosts", str(path), *args], token)
+
+
+def read_until(proc: subprocess.Popen[str], needle: str, timeout_s: float = 300) -> list[str]:
+    """stderr lines up to and including the first that contains `needle` (a piped stderr gets one line per step)."""
+    assert proc.stderr is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    for line in proc.stderr:
+        seen.append(line)
+        if needle in line or time.monotonic() > deadline:
+            break
+    assert needle in seen[-1], "".join(seen[-20:])
+    return seen
 
 
 @pytest.mark.usefixtures("toolchain")
-def test_hosts_run_deploys_and_describes_the_hosts_then_says_what_is_not_built(lab: Lab) -> None:
-    path = lab.hosts_yaml({"service": 0, "load": 1, "database": 2})
-    code, out, err = cli(["--hosts", str(path), "--quick", "--stacks", "go,bun,fastapi"])
-    assert code == 1
-    assert err.splitlines()[-1] == (
-        "lead-magnet bench: error: --hosts: the hosts are checked and the artefacts deployed, but measuring across "
-        "hosts is not built yet (issue 22); nothing was measured or written"
+def test_a_quick_run_across_three_hosts_measures_every_phase_there(lab: Lab, tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks"
+    token = uuid.uuid4().hex
+    proc = hosts_run(lab, ["--quick", "--out", str(out)], token)
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert lab.wait_clean() == {}, "processes left on a host after a successful run"
+    assert wait_gone(token) == []
+    # the same files, rows and evidence as the local smoke run
+    test_writes_the_seven_files(out)
+    test_csv_columns_and_rows(out)
+    test_evidence_measures_are_documented(out)
+    test_report_loader_accepts_the_files(out)
+    env = yaml.safe_load((out / "environment.yaml").read_text())
+    service, load, database = lab.hosts
+    assert [env["hosts"][r]["address"] for r in ("service", "load", "database")] == [
+        service.address,
+        load.address,
+        database.address,
+    ]
+    assert env["machine"]["cores"] == env["hosts"]["service"]["cores"] == os.cpu_count()
+    assert all(len(env["hosts"][r]["calibration"]) >= 4 for r in ("service", "load", "database"))
+    assert env["pinning"].startswith(f"server on the service host ({service.address}) pinned to core 0")
+    assert env["method"]["db_placement"] == "host"  # PostgreSQL had a machine of its own
+    assert env["notes"][0].startswith(
+        f"Measured across separate machines (lead-magnet bench --hosts): the services on the service host "
+        f"({service.address}), wrk, oha and the span receiver on the load host ({load.address}), PostgreSQL on the "
+        f"database host ({database.address})."
     )
-    assert "lead-magnet bench: deployed 10 artefacts" in err.splitlines()
-    env = yaml.safe_load(out)["hosts"]
-    assert [env[r]["address"] for r in ("service", "load", "database")] == [h.address for h in lab.hosts]
-    hosts = load_hosts(path)
-    art = f"{hosts.service.workdir}/artefacts/services/.work"
-    local = WORK / "go" / "server"
-    assert remote.run(hosts.service, f"sha256sum {art}/go/server").split()[0] == (
-        hashlib.sha256(local.read_bytes()).hexdigest()
+    assert any(n.startswith("PostgreSQL runs on the database host, a machine of its own") for n in env["notes"])
+    # each role ran where the hosts file put it: the services' logs on the service host, the receiver's and wrk's on
+    # the load host, PostgreSQL's on the database host
+    hosts = load_hosts(lab.hosts_yaml({"service": 0, "load": 1, "database": 2}))
+    logs = {r: remote.run(hosts.role(r), f"ls {hosts.role(r).workdir}/logs").split() for r in ROLES}
+    assert {"go-baseline.log", "bun-otel.log", "fastapi-otel-contrib.log"} <= set(logs["service"])
+    assert {"receiver.log", "wrk.log", "oha.json"} <= set(logs["load"]) and "go-baseline.log" not in logs["load"]
+    assert logs["database"] == ["postgres.log"]
+
+
+@pytest.mark.usefixtures("toolchain")
+def test_a_service_killed_mid_run_on_its_host_stops_the_run_in_one_line(lab: Lab, tmp_path: Path) -> None:
+    token = uuid.uuid4().hex
+    proc = hosts_run(lab, ["--quick", "--stacks", "go", "--duration", "5", "--out", str(tmp_path / "out")], token)
+    read_until(proc, "round 1/1: go (baseline) c=10 measuring 5s")
+    server = [p for p in lab.hosts[0].pids() if Path(f"/proc/{p}/exe").resolve().name == "server"]
+    assert len(server) == 1
+    os.kill(server[0], signal.SIGKILL)
+    _, rest = proc.communicate(timeout=120)
+    hosts = load_hosts(lab.hosts_yaml())
+    assert proc.returncode == 1
+    assert rest.splitlines()[-1] == (
+        "lead-magnet bench: error: go (baseline) crashed under load (exit 137); "
+        f"see {hosts.service.label}:{hosts.service.workdir}/logs"
     )
-    # the copied FastAPI environment works on the service host, from where it was copied to
-    prefix = remote.run(hosts.service, f"{art}/fastapi-venv/bin/python -c 'import fastapi, sys; print(sys.prefix)'")
-    assert prefix.strip() == f"{art}/fastapi-venv"
-    oha = f"{hosts.load.workdir}/artefacts/services/.work/oha/bin/oha"
-    assert remote.run(hosts.load, f"{oha} --version").startswith("oha ")
+    assert "Traceback" not in rest
     assert lab.wait_clean() == {}
-    remote.RemoteLock(hosts.service).release()  # the run released its locks
+    assert wait_gone(token) == []
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.usefixtures("toolchain")
+def test_a_connection_cut_mid_run_stops_the_run_in_one_line_and_leaves_nothing(lab: Lab, tmp_path: Path) -> None:
+    token = uuid.uuid4().hex
+    proc = hosts_run(lab, ["--quick", "--stacks", "go", "--duration", "5", "--out", str(tmp_path / "out")], token)
+    read_until(proc, "round 1/1: go (baseline) c=10 measuring 5s")
+    service = lab.hosts[0]
+    subprocess.run(["ip", "link", "set", service.veth, "down"], check=True, timeout=30)
+    try:
+        _, rest = proc.communicate(timeout=180)
+    finally:
+        subprocess.run(["ip", "link", "set", service.veth, "up"], check=True, timeout=30)
+    hosts = load_hosts(lab.hosts_yaml())
+    assert proc.returncode == 1
+    assert rest.splitlines()[-1] == (
+        f"lead-magnet bench: error: {hosts.service.label}: the SSH connection to the service host was lost"
+    )
+    assert "Traceback" not in rest
+    # the service host's side ends on its own: its sshd drops the dead session, the supervisor's read times out
+    assert lab.wait_clean(timeout_s=40) == {}
+    assert wait_gone(token) == []
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.usefixtures("toolchain")
+def test_ctrl_c_mid_run_across_hosts_leaves_nothing_on_any_host(lab: Lab, tmp_path: Path) -> None:
+    token = uuid.uuid4().hex
+    proc = hosts_run(lab, ["--quick", "--stacks", "go", "--duration", "5", "--out", str(tmp_path / "out")], token)
+    read_until(proc, "round 1/1: go (baseline) c=10 measuring 5s")
+    assert lab.leftovers() != {}  # the service, wrk, the receiver and the agents run on their hosts
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    assert rest.splitlines()[-1] == "lead-magnet bench: error: interrupted by SIGINT"
+    assert "Traceback" not in rest
+    assert lab.wait_clean() == {}
+    assert wait_gone(token) == []
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.usefixtures("toolchain")
+def test_roles_may_share_one_host_and_keep_the_local_pinning_there(lab: Lab, tmp_path: Path) -> None:
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("needs 2 cores to split them")
+    out = tmp_path / "benchmarks"
+    token = uuid.uuid4().hex
+    path = lab.hosts_yaml({"service": 0, "load": 0, "database": 0})
+    proc = harness(["--hosts", str(path), "--quick", "--stacks", "go", "--out", str(out)], token)
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert lab.wait_clean() == {} and wait_gone(token) == []
+    env = yaml.safe_load((out / "environment.yaml").read_text())
+    assert env["hosts"]["load"]["shared_with"] == ["service", "database"]
+    address = lab.hosts[0].address
+    # one machine: the service on its first core, the load side on the others, as the local mode splits them
+    assert env["pinning"].startswith(
+        f"server on the service host ({address}) pinned to core 0 (taskset); wrk, oha and the span receiver on the "
+        f"load host ({address}), core(s) {','.join(str(c) for c in range(1, os.cpu_count() or 2))};"
+    )

@@ -140,3 +140,37 @@ def test_evidence_rows_that_are_valid_are_known_when_others_are_not(data_dir: Pa
     assert load_benchmarks_and_evidence(data_dir, "data", STACKS)[1] == EvidenceRows({}, True)
     (data_dir / "benchmarks" / "evidence.csv").write_text("stack;measure\n", encoding="utf-8")
     assert load_benchmarks_and_evidence(data_dir, "data", STACKS)[1] is None  # unreadable: nothing is known
+
+
+HOSTS_YAML = """hosts:
+  service: {address: 10.0.1.11, ssh: admin@10.0.1.11, arch: aarch64, cpu: Neoverse-V1, cores: 2, memory_gb: 7.6,
+            os: Debian 12, kernel: 6.1.0, clocksource: arch_sys_counter, tools: {python3: Python 3.11.2},
+            shared_with: [], calibration: [{at: before startup, ms: 81.2}]}
+  load: {address: 10.0.1.12, ssh: admin@10.0.1.12, arch: aarch64, cpu: Neoverse-V1, cores: 4, kernel: 6.1.0,
+         clocksource: arch_sys_counter, tools: {wrk: wrk 4.1.0}, shared_with: [database]}
+  database: {address: 10.0.1.12, ssh: admin@10.0.1.12, arch: aarch64, cpu: Neoverse-V1, cores: 4, kernel: 6.1.0,
+             clocksource: arch_sys_counter, shared_with: [load]}
+"""
+
+
+def test_a_multi_host_run_s_hosts_are_read_and_checked(data_dir: Path) -> None:
+    env = data_dir / "benchmarks" / "environment.yaml"
+    plain = env.read_text(encoding="utf-8")
+    bench, problems = load_benchmarks(data_dir, "data", STACKS)
+    assert problems == [] and bench is not None and bench.environment.hosts is None  # optional
+    env.write_text(plain + HOSTS_YAML, encoding="utf-8")
+    bench, problems = load_benchmarks(data_dir, "data", STACKS)
+    assert problems == [] and bench is not None and bench.environment.hosts is not None
+    assert bench.environment.hosts.load.shared_with == ["database"]
+    assert bench.environment.hosts.service.calibration[0].ms == 81.2
+    bad = HOSTS_YAML.replace("cores: 4, kernel", "cores: 0, kernel", 1).replace(
+        "shared_with: [load]", "shared_with: [db]"
+    )
+    env.write_text(plain + bad, encoding="utf-8")
+    _, problems = load_benchmarks(data_dir, "data", STACKS)
+    n = len(plain.splitlines())  # the hosts section's lines follow the file's own
+    assert [str(p) for p in problems] == [
+        f"data/benchmarks/environment.yaml:{n + 5}: hosts.load.cores: expected a number greater than 0, found '0'",
+        f"data/benchmarks/environment.yaml:{n + 8}: hosts.database.shared_with[0]: "
+        "expected one of 'service', 'load' or 'database', found 'db'",
+    ]

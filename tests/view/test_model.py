@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from report.view.context import mid_sentence, spread_cells
 from report.view.model import facts, view_model
 from report.view.scores import _measure_text
 from tests.conftest import DATA
+from tests.inputs.test_data import HOSTS_YAML
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +129,19 @@ def test_no_throughput_dot_when_wrk_itself_set_a_figure(results: Results) -> Non
         results, latency=dataclasses.replace(results.latency, wrk_bounds=frozenset({("json", "baseline", top, "bun")}))
     )
     assert not any(row["cells"][column]["win"] for row in _model(saturated)["glance"]["rows"])
+
+
+def test_a_multi_host_run_names_each_role_s_machine_in_the_methodology(data_dir: Path) -> None:
+    env = data_dir / "benchmarks" / "environment.yaml"
+    env.write_text(env.read_text(encoding="utf-8") + HOSTS_YAML, encoding="utf-8")
+    html, _ = pipeline.render(pipeline.load(data_dir), "a4")
+    said = (
+        "Measured across separate machines: the services on a 2-core Neoverse-V1 (10.0.1.11); the load generators "
+        "(wrk, oha) and the span receiver on a 4-core Neoverse-V1 (10.0.1.12); PostgreSQL on the same "
+        "machine as the load host. Results compare stacks with each other, not with production capacity."
+    )
+    assert f"<li>{said}</li>" in html
+    assert "share one" not in html
+    # one machine: the sentence it always had, and nothing about hosts
+    local, _ = pipeline.render(pipeline.load(DATA), "a4")
+    assert "Server and load generator share one" in local and "separate machines" not in local
