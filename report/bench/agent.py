@@ -69,10 +69,11 @@ def alive(pid: int) -> bool:
         return False
 
 
-def health_ok(address: str, port: int) -> bool:
-    """GET /health answered 200 (False while nothing listens yet)."""
+def health_ok(address: str, port: int, timeout_s: float = 0.5) -> bool:
+    """GET /health answered 200 (False while nothing listens yet). Standard library only: the agent runs it on
+    each host, and report/bench/service.py calls it for the local mode."""
     try:
-        with socket.create_connection((address, port), timeout=0.5) as s:
+        with socket.create_connection((address, port), timeout=timeout_s) as s:
             s.sendall(HEALTH)
             head = b""
             while b"\r\n" not in head and len(head) < 1024:

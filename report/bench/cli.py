@@ -118,18 +118,8 @@ def run_hosts(args: argparse.Namespace, hosts: Hosts) -> int:
             _announce(progress.planned_s, plan, stacks)
             results = bench.run()
             progress.finish()
-        env_doc = environment_document(
-            plan,
-            results,
-            pinning,
-            quick=bool(args.quick),
-            oha=oha,
-            lua_hook=str(paths.lua.relative_to(paths.root)),
-            stack_versions=stack_versions,
-            probe=place.probes["service"],
-            now=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            predicted_s=predicted_s,
-        )
+        probe = place.probes["service"]
+        env_doc = _environment(args, paths, plan, results, pinning, oha, stack_versions, probe, predicted_s)
         env_doc["machine"] = machine(facts[hosts.service.key])
         env_doc["tracing"]["exporter"] = "OTLP/HTTP protobuf to one span receiver on the load host"
         env_doc["hosts"] = hosts_environment(hosts, facts, {r: p.readings for r, p in place.probes.items()})
@@ -198,7 +188,23 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         os.sched_setaffinity(0, old_affinity)
 
-    env_doc = environment_document(
+    env_doc = _environment(args, paths, plan, results, pinning, oha, stack_versions, probe, predicted_s)
+    return _write(args, paths, plan, results, env_doc, stacks)
+
+
+def _environment(
+    args: argparse.Namespace,
+    paths: Paths,
+    plan: Plan,
+    results: Results,
+    pinning: Pinning,
+    oha: str,
+    stack_versions: dict[str, str],
+    probe: Probe,
+    predicted_s: float = 0.0,
+) -> dict[str, Any]:
+    """environment.yaml's document for a run that just ended (its time is now)."""
+    return environment_document(
         plan,
         results,
         pinning,
@@ -210,7 +216,6 @@ def _run(args: argparse.Namespace) -> int:
         now=dt.datetime.now(dt.UTC).replace(microsecond=0),
         predicted_s=predicted_s,
     )
-    return _write(args, paths, plan, results, env_doc, stacks)
 
 
 def _write(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -46,6 +47,11 @@ def runs_of(rows: Sequence[LadderRow]) -> list[Run]:
     ]
 
 
+def knee_counts(rows: Sequence[LadderRow]) -> Counter[int]:
+    """Knee runs made so far per offered rate."""
+    return Counter(r.offered_rps for r in rows if r.phase == "knee")
+
+
 def rate_verdicts(rows: Sequence[LadderRow], slo_ms: float) -> dict[int, Verdict]:
     """Each offered rate's verdict: from its knee runs where it has them, else from its coarse runs."""
     out: dict[int, Verdict] = {}
@@ -80,10 +86,7 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
     coarse ladder's lowest rate. A limited end is the machine's limit: nothing above it is measured.
     """
     verdicts = rate_verdicts(rows, slo_ms)
-    knee_count: dict[int, int] = {}
-    for r in rows:
-        if r.phase == "knee":
-            knee_count[r.offered_rps] = knee_count.get(r.offered_rps, 0) + 1
+    knee_count = knee_counts(rows)
     passing: int | None = None
     failing: int | None = None
     for rate, v in sorted(verdicts.items()):
@@ -112,10 +115,7 @@ def confirm_step(rows: Sequence[LadderRow], slo_ms: float, knee_runs: int = 5) -
     """The top-up of the highest rate that passed so far without the full `knee_runs` knee runs, if any: what the
     search must still spend for that rate to be printed (the harness does it first when time runs short)."""
     verdicts = rate_verdicts(rows, slo_ms)
-    count: dict[int, int] = {}
-    for r in rows:
-        if r.phase == "knee":
-            count[r.offered_rps] = count.get(r.offered_rps, 0) + 1
+    count = knee_counts(rows)
     passing: int | None = None
     for rate, v in sorted(verdicts.items()):
         if v in ("limited", "missed"):

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from report.bench import agent
 from report.bench.errors import BenchError
 from report.bench.processes import Owned, ProcessRegistry
 from report.bench.stacks import LOOPBACK, Paths, launch
-
-_HEALTH = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
 
 def free_port() -> int:
@@ -27,19 +26,8 @@ def free_port() -> int:
 
 
 def health_ok(port: int, timeout_s: float = 0.5) -> bool:
-    """True when GET /health answers 200; False while nothing listens yet."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as s:
-            s.sendall(_HEALTH)
-            head = b""
-            while b"\r\n" not in head and len(head) < 1024:
-                chunk = s.recv(1024)
-                if not chunk:
-                    break
-                head += chunk
-    except OSError:
-        return False
-    return head.startswith(b"HTTP/1.") and head[9:12] == b"200"
+    """True when GET /health on loopback answers 200; False while nothing listens yet."""
+    return agent.health_ok(LOOPBACK, port, timeout_s)
 
 
 def wait_healthy(proc: subprocess.Popen[bytes], port: int, what: str, timeout_s: float = 30.0) -> None:

@@ -165,6 +165,7 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
             peak = lat.peaks.get((endpoint, variant, stack))
             series = lat.series[(endpoint, variant, stack)]
             point = series.sustainable(lat.slo_ms[endpoint])
+            provisional = series.provisional(lat.slo_ms[endpoint])
             knee = lat.knee(endpoint, variant, sid)
             sustainable.append(
                 {
@@ -181,18 +182,7 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
                     else None,
                     "coarse": knee.coarse() if knee is not None else False,
                     # the highest rate between it and next_missed_rps that passed the runs it got, too few to count
-                    "provisional_rps": max(
-                        (
-                            p.offered
-                            for p in series.points
-                            if knee is not None
-                            and knee.coarse()
-                            and knee.rate is not None
-                            and knee.next_rate is not None
-                            and knee.rate < p.offered < knee.next_rate
-                        ),
-                        default=None,
-                    ),
+                    "provisional_rps": provisional.offered if provisional else None,
                     "rates": len(series.points),
                     "runs": sum(p.p99.n for p in series.points),
                 }

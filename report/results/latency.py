@@ -68,6 +68,15 @@ class Series:
         rate = self.knee(slo_ms).rate
         return next((p for p in self.points if p.offered == rate), None)
 
+    def provisional(self, slo_ms: float) -> RatePoint | None:
+        """Where the knee was left wider than the step: the highest rate between the one sustained and the lowest
+        missed, which passed the runs it got but too few to count (None when there is none)."""
+        k = self.knee(slo_ms)
+        if not k.coarse() or k.rate is None or k.next_rate is None:
+            return None
+        low, high = k.rate, k.next_rate
+        return next((p for p in reversed(self.points) if low < p.offered < high), None)
+
     def capped(self, slo_ms: float) -> bool:
         """Whether the knee was not reached (the generator fell behind first, or every rate passed): a bound."""
         return self.knee(slo_ms).bound

@@ -37,11 +37,8 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
             who = say(f"knee_who_{variant}", stack=names[sid])
             if k.coarse() and k.rate is not None:
                 item = say("knee_range", who=who, low=fmt(k.rate, 0), high=fmt(k.next_rate, 0))
-                series = lat.series[(endpoint, variant, sid)]
-                # rates between that passed their exploring runs but never got the runs the rule needs
-                between = [p for p in series.points if k.rate < p.offered < k.next_rate]
-                if between:
-                    top = between[-1]
+                top = lat.series[(endpoint, variant, sid)].provisional(lat.slo_ms[endpoint])
+                if top is not None:  # passed the runs it got, too few for the rule
                     item += say("knee_provisional", rate=fmt(top.offered, 0), runs=str(top.p99.n))
                 wide.append(item)
             elif k.rate is None and k.end == "unknown":
