@@ -113,15 +113,13 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
 
 def confirm_step(rows: Sequence[LadderRow], slo_ms: float, knee_runs: int = 5) -> KneeStep | None:
     """The top-up of the highest rate that passed so far without the full `knee_runs` knee runs, if any: what the
-    search must still spend for that rate to be printed (the harness does it first when time runs short)."""
-    verdicts = rate_verdicts(rows, slo_ms)
-    count = knee_counts(rows)
+    search must still spend for that rate to be printed from runs of knee length (the harness does it first when
+    time runs short). Short ladder runs can pass a rate that longer runs miss, so a rate sustained on the ladder
+    alone is topped up too."""
     passing: int | None = None
-    for rate, v in sorted(verdicts.items()):
+    for rate, v in sorted(rate_verdicts(rows, slo_ms).items()):
         if v in ("limited", "missed"):
             break
-        if v == "not_established" and count.get(rate, 0) < knee_runs:
-            passing = rate  # passed its short ladder runs or its exploring runs, short of the rule's
-        elif v == "sustained":
-            passing = None  # a higher rate established since: nothing lower needs topping up
-    return KneeStep(passing, knee_runs - count.get(passing, 0), True) if passing is not None else None
+        passing = rate
+    have = knee_counts(rows)[passing] if passing is not None else knee_runs
+    return KneeStep(passing, knee_runs - have, True) if passing is not None and have < knee_runs else None

@@ -42,7 +42,9 @@ class Robustness:
     samples: int
     seed: int
     wins: dict[str, float]  # share of weightings each stack comes first in (ties split)
-    leaning: dict[str, str]  # the area weighted most, on average, in the weightings the stack wins ("" if none)
+    # the area weighted most, on average, in the weightings the stack wins; "" when it wins none, or most (then
+    # no single area explains its wins)
+    leaning: dict[str, str]
 
 
 def robustness(
@@ -67,5 +69,8 @@ def robustness(
             wins[sid] += 1 / len(first)
             for a in areas:
                 weight_sums[sid][a] += weights[a] / len(first)
-    leaning = {sid: (max(areas, key=lambda a: weight_sums[sid][a]) if wins[sid] else "") for sid in stack_ids}
+    # a stack that wins most weightings leans on none in particular: the area is named only for the others
+    leaning = {
+        sid: (max(areas, key=lambda a: weight_sums[sid][a]) if 0 < wins[sid] < samples / 2 else "") for sid in stack_ids
+    }
     return Robustness(samples, seed, {sid: wins[sid] / samples for sid in stack_ids}, leaning)

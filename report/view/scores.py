@@ -243,9 +243,9 @@ def _robustness_rows(ctx: Context, titles: Mapping[str, str]) -> dict[str, Any]:
             "color": stacks_color(ctx.results.config, s),
             "share": share(rb.wins[s], rb.samples),
             "leaning": (
-                "most weightings"
-                if rb.wins[s] >= 0.5
-                else (mid_sentence(titles[rb.leaning[s]]) if rb.leaning[s] else "")
+                mid_sentence(titles[rb.leaning[s]])
+                if rb.leaning[s]
+                else ("most weightings" if rb.wins[s] >= 0.5 else "")
             ),
         }
         for s in order

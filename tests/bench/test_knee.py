@@ -86,5 +86,8 @@ def test_the_top_up_pending_is_the_highest_rate_that_passed_without_the_rule_s_r
     assert confirm_step(rows, 10) == KneeStep(16695, 2, True)
     # a coarse rate too short to judge, below the first miss, needs all five
     assert confirm_step([*_rows(980, 2, n=5), *_rows(1024, 12, n=2, phase="knee")], 10) == KneeStep(980, 5, True)
-    # nothing pending once the highest pass is established
-    assert confirm_step([*_rows(9927, 2), *_rows(18206, 12, n=2, phase="knee")], 10) is None
+    # a rate sustained on the short ladder runs alone is topped up too (longer runs can miss it) ...
+    ladder_only = [*_rows(9927, 2), *_rows(18206, 12, n=2, phase="knee")]
+    assert confirm_step(ladder_only, 10) == KneeStep(9927, 5, True)
+    # ... and nothing is pending once the highest pass has its five knee runs
+    assert confirm_step([*ladder_only, *_rows(9927, 2, phase="knee")], 10) is None

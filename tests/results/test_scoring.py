@@ -36,7 +36,9 @@ def test_robustness_is_deterministic_and_shares_add_up() -> None:
     assert first == again
     assert sum(first.wins.values()) == pytest.approx(1.0)
     assert 0.3 < first.wins["go"] < 0.7  # symmetric areas: each stack wins about half the weightings
-    assert first.leaning == {"go": "x", "bun": "y"}
+    # each leans on the area it is best in, unless it wins most weightings (then no single area explains it)
+    assert first.leaning == {s: ("" if first.wins[s] >= 0.5 else a) for s, a in (("go", "x"), ("bun", "y"))}
+    assert sorted(first.leaning.values()) in (["", "x"], ["", "y"], ["x", "y"])
 
 
 def test_a_stack_better_everywhere_wins_every_weighting() -> None:
