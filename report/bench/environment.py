@@ -16,7 +16,7 @@ from report.bench.notes import method_notes, tool_versions_note, toolchains_note
 from report.bench.phases import load_generator
 from report.bench.plan import Pinning, Plan
 from report.bench.results import DELIVERED_MIN_PCT, Results
-from report.bench.stacks import BSP_DEFAULTS, tool_version
+from report.bench.stacks import BSP_DEFAULTS, Paths, repo_root, tool_version
 from report.bench.wording import templates
 from report.inputs.config import DEFAULT_SLO_MS
 from report.results import drift
@@ -39,14 +39,29 @@ def wrk_version() -> str:
     return f"wrk {match.group(1)}" if match else "wrk"
 
 
+def js_tool(name: str) -> str:
+    """The `node` or `npm` that installed the JavaScript packages: bench-deps' own under services/.work/node/bin
+    (Node.js and npm from the npm registry), else the machine's on PATH."""
+    own = Paths(repo_root()).work / "node" / "bin" / name
+    return str(own) if own.exists() else name
+
+
+def node_version() -> str:
+    """`v26.12.1`: the Node.js that ran npm."""
+    return tool_version([js_tool("node"), "--version"])
+
+
 def tool_versions(oha: str) -> list[str]:
     """The load tools', the harness's and the JavaScript tool chain's versions."""
+    # npm is a script run by the `node` first on PATH: put the project's own first, as bench-deps does
+    own = Path(js_tool("node")).parent
+    env_path = f"{own}{os.pathsep}{os.environ.get('PATH', '')}" if own != Path() else None
     return [
         wrk_version(),
         oha,
         f"Python {platform.python_version()} (harness)",
-        "node " + tool_version(["node", "--version"]),
-        "npm " + tool_version(["npm", "--version"]),
+        "node " + node_version(),
+        "npm " + tool_version([js_tool("npm"), "--version"], path=env_path),
     ]
 
 
@@ -56,7 +71,7 @@ def toolchain_notes(stack_versions: dict[str, str]) -> list[str]:
     if match is None:
         return []
     go = re.match(r"(go\d+\.\d+(?:\.\d+)?)\b", stack_versions.get("go", ""))
-    return toolchains_notes(match.group(1), tool_version(["node", "--version"]), go.group(1) if go else None)
+    return toolchains_notes(match.group(1), node_version(), go.group(1) if go else None)
 
 
 def dist_version(name: str) -> str:

@@ -346,10 +346,11 @@ def versions(paths: Paths, stacks: list[str]) -> dict[str, str]:
     return out
 
 
-def tool_version(argv: list[str]) -> str:
-    """First line a tool prints about its version (wrk prints it to stdout and exits 1)."""
+def tool_version(argv: list[str], path: str | None = None) -> str:
+    """First line a tool prints about its version (wrk prints it to stdout and exits 1); `path`: its PATH."""
+    env = {**os.environ, "PATH": path} if path is not None else None
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, env=env)
     except (OSError, subprocess.TimeoutExpired):
         return "not found"
     return _first_line(done.stdout or done.stderr)

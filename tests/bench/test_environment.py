@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +34,7 @@ def _document(probe: Probe, stack_versions: dict[str, str]) -> tuple[dict[str, A
 
 
 def test_the_document_carries_the_method_notes_then_the_tool_versions(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(environment, "tool_version", lambda argv: f"{argv[0]} 9.9")
+    monkeypatch.setattr(environment, "tool_version", lambda argv, path=None: f"{Path(argv[0]).name} 9.9")
     doc, plan = _document(Probe(), {"go": "go1.23"})
     _plan, res, pinning, oha, hook = synthetic_full()
     assert doc["measured_at"] == "2026-11-29T10:00:00Z"
@@ -67,7 +68,7 @@ def test_dist_version_of_a_missing_distribution() -> None:
 
 
 def test_drift_flags_are_written_once_under_drift_not_among_the_notes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(environment, "tool_version", lambda argv: f"{argv[0]} 9.9")
+    monkeypatch.setattr(environment, "tool_version", lambda argv, path=None: f"{Path(argv[0]).name} 9.9")
     readings = iter([100.0, 100.0, 160.0])
     probe = Probe(timer=lambda: next(readings))
     for at in ("before startup", "after startup", "after load round 1"):
@@ -97,7 +98,7 @@ def test_the_document_is_what_the_report_reads(monkeypatch: pytest.MonkeyPatch) 
     from report.bench.output import yaml_text
     from report.inputs.data_schema import Environment
 
-    monkeypatch.setattr(environment, "tool_version", lambda argv: f"{argv[0]} 9.9")
+    monkeypatch.setattr(environment, "tool_version", lambda argv, path=None: f"{Path(argv[0]).name} 9.9")
     doc, _plan = _document(Probe(), {"go": "go1.23"})
     assert "load_generator" in doc and "ceiling_rps" not in doc["load_generator"]
     parsed = Environment.model_validate(yaml.safe_load(yaml_text(doc)))
@@ -106,3 +107,20 @@ def test_the_document_is_what_the_report_reads(monkeypatch: pytest.MonkeyPatch) 
         parsed.load_generator is not None
         and parsed.load_generator.cpu_us_per_request == doc["load_generator"]["cpu_us_per_request"]
     )
+
+
+def test_node_and_npm_are_bench_deps_own_when_it_installed_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """install-deps puts Node.js and npm from the npm registry in services/.work/node/bin: those ran npm, so those
+    are the versions the notes name (the machine's older Node on PATH only bootstrapped them)."""
+    from report.bench.environment import js_tool
+
+    monkeypatch.setenv("LEAD_MAGNET_ROOT", str(tmp_path))
+    assert js_tool("node") == "node"
+    own = tmp_path / "services" / ".work" / "node" / "bin"
+    own.mkdir(parents=True)
+    (own / "node").write_text("#!/bin/sh\necho v26.12.1\n")
+    (own / "node").chmod(0o755)
+    assert js_tool("node") == str(own / "node")
+    assert environment.node_version() == "v26.12.1"
