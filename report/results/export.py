@@ -185,6 +185,8 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
                     "provisional_rps": provisional.offered if provisional else None,
                     "rates": len(series.points),
                     "runs": sum(p.p99.n for p in series.points),
+                    # ladder runs at rates that also have knee runs: not counted, the knee runs alone judge those
+                    "ladder_runs_set_aside": sum(p.set_aside for p in series.points),
                 }
             )
         if sustainable:
@@ -222,6 +224,9 @@ def _reach(results: Results) -> dict[str, dict[str, float | int | None]]:
         if found is not None:
             top, behind, n = found
             out[endpoint] = {"highest_offered_rps": top, "first_behind_rps": behind, "runs_behind": n}
+    for endpoint, (cpu, busy) in (lat.wrk_load if lat is not None else {}).items():
+        # wrk in the closed-loop runs, as the Methodology prints it: its busiest run and the load core's
+        out.setdefault(endpoint, {}).update({"wrk_cpu_max_pct": cpu, "wrk_load_core_busy_max_pct": busy})
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -39,6 +39,7 @@ class RatePoint:
     errors: float  # median errors per run
     load_limited: bool = False  # in most runs the generator fell behind its schedule: not evidence either way
     runs: tuple[Run, ...] = ()  # each run as report/sustained.py's rule reads it
+    set_aside: int = 0  # short ladder runs at this rate not counted: its knee runs alone judge it
 
     def verdict(self, slo_ms: float) -> Verdict:
         """The rule's verdict on this rate (report/sustained.py)."""
@@ -107,6 +108,8 @@ class LatencyStats:
     endpoints: list[str]  # endpoints with open-loop data, in ENDPOINTS order
     # (endpoint, variant, concurrency, stack) whose closed-loop figure a saturated wrk set: never ranked
     wrk_bounds: frozenset[tuple[str, str, int, str]] = frozenset()
+    # per endpoint: the most CPU wrk used in one closed-loop run (% of its core), and the load core's busiest run
+    wrk_load: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     def generator_reach(self, endpoint: str) -> tuple[float, float | None, int] | None:
         """What the runs show of the load generator on an endpoint: the highest rate offered, the lowest rate at
@@ -192,6 +195,7 @@ def rate_points(rows: pd.DataFrame, duration_s: float | None = None) -> tuple[Ra
     """Medians over runs per offered rate, lowest rate first; where a rate has knee runs, only those count."""
     points = []
     for offered, group in sorted(rows.groupby("offered_rps"), key=lambda item: float(str(item[0]))):
+        every = len(group)
         if "phase" in group and (group["phase"] == "knee").any():
             group = group[group["phase"] == "knee"]
         points.append(
@@ -205,6 +209,7 @@ def rate_points(rows: pd.DataFrame, duration_s: float | None = None) -> tuple[Ra
                 errors=float(group["errors"].median()),
                 load_limited=bool(group["load_limited"].sum() * 2 > len(group)),
                 runs=_runs(group, duration_s),
+                set_aside=every - len(group),
             )
         )
     return tuple(points)
@@ -243,6 +248,21 @@ def wrk_bounds(throughput: pd.DataFrame) -> set[tuple[str, str, int, str]]:
     return out
 
 
+def wrk_load(throughput: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Per endpoint, the most CPU wrk used in any closed-loop run (% of one core) and the load core's busiest run
+    (wrk, the span receiver, the harness): what the Methodology prints beside the rule `load_saturated` applies.
+    Empty for files without those columns (written before issue 19)."""
+    if not {"generator_cpu_pct", "load_core_busy_pct"} <= set(throughput.columns):
+        return {}
+    out: dict[str, tuple[float, float]] = {}
+    for endpoint, group in throughput.groupby("endpoint", sort=True):
+        cpu = group["generator_cpu_pct"].astype("float64").dropna()
+        busy = group["load_core_busy_pct"].astype("float64").dropna()
+        if len(cpu) and len(busy):
+            out[str(endpoint)] = (float(cpu.max()), float(busy.max()))
+    return out
+
+
 def load_saturated(runs: pd.DataFrame) -> bool:
     """Whether the load side set these closed-loop runs' figure: wrk's median CPU, or the load core's median busy
     share (wrk, and on traced runs the span receiver beside it), at or above WRK_SATURATED_PCT. Columns a file
@@ -269,4 +289,4 @@ def compute(bench: Benchmarks, slo_ms: Mapping[str, float], stack_ids: Sequence[
                 series[(endpoint, variant, stack)] = Series(rate_points(rows, duration_s))
     endpoints = [e for e in ENDPOINTS if any(k[0] == e for k in series)]
     bounds = frozenset(wrk_bounds(bench.throughput))
-    return LatencyStats(dict(slo_ms), series, peaks(bench.throughput), endpoints, bounds)
+    return LatencyStats(dict(slo_ms), series, peaks(bench.throughput), endpoints, bounds, wrk_load(bench.throughput))

@@ -8,7 +8,7 @@ from typing import Any
 
 from report.inputs.phrases import phrases
 from report.results import sustained
-from report.results.latency import LatencyStats
+from report.results.latency import WRK_SATURATED_PCT, LatencyStats
 from report.results.numbers import fmt, join_names, percent
 from report.results.sustained import Knee
 
@@ -68,6 +68,18 @@ def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str,
             runs = say("runs_one") if n == 1 else say("runs_many", n=str(n))
             reach.append(say("generator_behind", endpoint=endpoint, rate=fmt(behind, 0), runs=runs))
     ceiling = join_names(reach) if reach else say("ceiling_unmeasured")
+    load = lat.wrk_load if lat is not None else {}
+    if load:
+        bounds = len(lat.wrk_bounds) if lat is not None else 0
+        wrk = say(
+            "generator_wrk",
+            cpu=percent(max(cpu for cpu, _ in load.values()) / 100),
+            busy=percent(max(busy for _, busy in load.values()) / 100),
+            limit=percent(WRK_SATURATED_PCT / 100),
+            bounds=say("wrk_bounds_none") if not bounds else say("wrk_bounds_some", n=str(bounds)),
+        )
+    else:
+        wrk = say("generator_wrk_unmeasured")
     open_loop = getattr(getattr(environment, "method", None), "open_loop", None)
     knee_s = getattr(open_loop, "knee_duration_s", None) or sustained.KNEE_MIN_S
     return {
@@ -78,6 +90,7 @@ def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str,
         "sustained.cpu_limit": percent(sustained.GENERATOR_LIMIT_PCT / 100),
         "sustained.runqueue_limit": percent(sustained.RUNQUEUE_LIMIT_PCT / 100),
         "generator.ceiling": ceiling,
+        "generator.wrk": wrk,
         "db.placement": say(f"db_placement_{environment.method.db_placement}"),
         "sustained.step": percent(sustained.KNEE_STEP_PCT / 100),
         "sustained.knee_s": f"{knee_s:g} s",

@@ -90,6 +90,28 @@ def test_medians_equal_the_csvs(built: tuple[Path, Path]) -> None:
             assert found[key] == pytest.approx(value, rel=1e-12), (column, key)
 
 
+def test_sustainable_runs_and_the_ladder_runs_set_aside_add_up_to_the_csv(built: tuple[Path, Path]) -> None:
+    """A rate with knee runs is judged by those alone; its short ladder runs are set aside, and the JSON says how many,
+    so every row of latency.csv is accounted for."""
+    data, out = built
+    if not (data / "benchmarks" / "latency.csv").exists():
+        pytest.skip("no open-loop data")
+    rows = _rows(data, "latency.csv")
+    seen = 0
+    for stack in _doc(out)["stacks"]:
+        for entry in stack.get("sustainable", []):
+            mine = [
+                r
+                for r in rows
+                if (r["stack"], r["variant"], r.get("endpoint") or "json")
+                == (stack["id"], entry["variant"], entry["endpoint"])
+            ]
+            assert entry["runs"] + entry["ladder_runs_set_aside"] == len(mine), (stack["id"], entry)
+            seen += 1
+    if not seen:
+        pytest.skip("no sustainable rates in this data")
+
+
 def _evidence(data: Path) -> dict[tuple[str, str], float]:
     path = data / "benchmarks" / "evidence.csv"
     if not path.exists():

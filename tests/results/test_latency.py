@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -401,3 +402,42 @@ def test_no_chart_where_no_p99_came_from_enough_requests(data_dir: Path) -> None
     (job,) = latency_view.chart_jobs(cfg, LatencyStats({"json": 10.0, "db": 25.0}, series, {}, ["json"]), index)
     # only the printable point is drawn: 20,000 req/s; the 100 req/s p99 from 500 requests is left out
     assert job.args[1] == ((20_000,), (), ())
+
+
+def test_wrk_load_is_its_busiest_run_per_endpoint_and_unknown_for_older_files() -> None:
+    from report.results.latency import wrk_load
+
+    tp = pd.DataFrame.from_records(
+        [
+            ("json", 60.0, 70.0),
+            ("json", 72.9, 81.0),
+            ("db", 40.0, 88.5),
+            ("db", 41.0, 60.0),
+        ],
+        columns=["endpoint", "generator_cpu_pct", "load_core_busy_pct"],
+    )
+    assert wrk_load(tp) == {"json": (72.9, 81.0), "db": (41.0, 88.5)}
+    assert wrk_load(tp.drop(columns="load_core_busy_pct")) == {}  # written before issue 19: nothing known
+
+
+def test_the_methodology_prints_wrks_busiest_run_and_how_many_figures_it_bounded() -> None:
+    from report.results.latency import LatencyStats
+    from report.view.sustained import method_facts
+
+    env = SimpleNamespace(method=SimpleNamespace(db_placement="split", open_loop=None))
+    lat = LatencyStats(
+        slo_ms={"json": 10.0}, series={}, peaks={}, endpoints=[], wrk_load={"json": (72.9, 81.0), "db": (41.0, 88.5)}
+    )
+    said = method_facts(env, lat)["generator.wrk"]
+    assert "at most 73% of its core" in said and "at most 89% busy" in said and said.endswith("none did.")
+    bounded = LatencyStats(
+        slo_ms={"json": 10.0},
+        series={},
+        peaks={},
+        endpoints=[],
+        wrk_bounds=frozenset({("json", "baseline", 100, "bun")}),
+        wrk_load={"json": (95.0, 97.0)},
+    )
+    assert method_facts(env, bounded)["generator.wrk"].endswith("1 did.")
+    unrecorded = LatencyStats(slo_ms={}, series={}, peaks={}, endpoints=[])
+    assert "not recorded" in method_facts(env, unrecorded)["generator.wrk"]
