@@ -90,6 +90,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "knee_provisional": ("rate", "runs"),
     "knee_coarse_note": ("mark", "step", "list"),
     "knee_unknown_note": ("list",),
+    "knee_short_note": ("mark", "list", "missed", "both"),
     "repro_versions_differ": ("changes",),
     "repro_versions_differ_held": ("changes",),
     "repro_duration": ("a", "b"),

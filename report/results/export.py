@@ -104,6 +104,7 @@ def document(results: Results) -> dict[str, Any]:
         "environment": env.model_dump(mode="json", exclude={"measured_at", "sample"}),
         "calibration": _calibration(env),
         "load_generator_reach": _reach(results),
+        "short_runs": _short_runs(results),
         "levels": list(results.stats.levels),
         "top_level": results.stats.top_level,
         "stacks": stacks,
@@ -187,6 +188,8 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
                     "runs": sum(p.p99.n for p in series.points),
                     # ladder runs at rates that also have knee runs: not counted, the knee runs alone judge those
                     "ladder_runs_set_aside": sum(p.set_aside for p in series.points),
+                    # the printed rate rests on the coarse ladder's short runs alone (‡ in the PDF)
+                    "short_runs_only": lat.short_only(endpoint, variant, sid),
                 }
             )
         if sustainable:
@@ -226,8 +229,18 @@ def _reach(results: Results) -> dict[str, dict[str, float | int | None]]:
             out[endpoint] = {"highest_offered_rps": top, "first_behind_rps": behind, "runs_behind": n}
     for endpoint, (cpu, busy) in (lat.wrk_load if lat is not None else {}).items():
         # wrk in the closed-loop runs, as the Methodology prints it: its busiest run and the load core's
-        out.setdefault(endpoint, {}).update({"wrk_cpu_max_pct": cpu, "wrk_load_core_busy_max_pct": busy})
+        if endpoint in out:
+            out[endpoint].update({"wrk_cpu_max_pct": cpu, "wrk_load_core_busy_max_pct": busy})
     return out
+
+
+def _short_runs(results: Results) -> dict[str, int] | None:
+    """Rates measured both ways, and how many the longer runs missed after the short ones sustained them."""
+    lat = results.latency
+    if lat is None:
+        return None
+    both, missed = lat.short_vs_knee()
+    return {"rates_both_ways": both, "missed_in_longer_runs": missed} if both else None
 
 
 def _calibration(env: BenchEnvironment) -> dict[str, float] | None:

@@ -40,6 +40,13 @@ class RatePoint:
     load_limited: bool = False  # in most runs the generator fell behind its schedule: not evidence either way
     runs: tuple[Run, ...] = ()  # each run as report/sustained.py's rule reads it
     set_aside: int = 0  # short ladder runs at this rate not counted: its knee runs alone judge it
+    phase: str = ""  # what `runs` are: "knee" (runs of knee length), "ladder" (the short coarse runs), "" (unknown)
+    ladder_runs: tuple[Run, ...] = ()  # where knee runs judge the rate: the short ladder runs set aside
+
+    @property
+    def short_only(self) -> bool:
+        """Whether this rate rests on the coarse ladder's short runs alone (files with a phase column only)."""
+        return self.phase == "ladder"
 
     def verdict(self, slo_ms: float) -> Verdict:
         """The rule's verdict on this rate (report/sustained.py)."""
@@ -70,13 +77,26 @@ class Series:
         return next((p for p in self.points if p.offered == rate), None)
 
     def provisional(self, slo_ms: float) -> RatePoint | None:
-        """Where the knee was left wider than the step: the highest rate between the one sustained and the lowest
-        missed, which passed the runs it got but too few to count (None when there is none)."""
+        """Where the knee was left wider than the step, or no rate was established below the first miss: the
+        highest rate between the one sustained (or none) and the lowest missed, which passed the runs it got but too
+        few to count (None when there is none)."""
         k = self.knee(slo_ms)
-        if not k.coarse() or k.rate is None or k.next_rate is None:
+        if k.next_rate is None or not (k.coarse() or (k.rate is None and k.end == "unknown")):
             return None
-        low, high = k.rate, k.next_rate
-        return next((p for p in reversed(self.points) if low < p.offered < high), None)
+        low, high = k.rate or 0.0, k.next_rate
+        return next(
+            (p for p in reversed(self.points) if low < p.offered < high and p.verdict(slo_ms) == "not_established"),
+            None,
+        )
+
+    def short_missed(self, slo_ms: float) -> list[RatePoint]:
+        """Rates whose short ladder runs sustained them but whose knee runs (longer) missed: why a rate resting on
+        the ladder's runs alone may overstate what the stack sustains."""
+        return [
+            p
+            for p in self.points
+            if p.ladder_runs and verdict(p.ladder_runs, slo_ms) == "sustained" and p.verdict(slo_ms) == "missed"
+        ]
 
     def capped(self, slo_ms: float) -> bool:
         """Whether the knee was not reached (the generator fell behind first, or every rate passed): a bound."""
@@ -134,6 +154,19 @@ class LatencyStats:
             return None
         point = series.sustainable(self.slo_ms[endpoint])
         return point.offered if point else 0.0
+
+    def short_vs_knee(self) -> tuple[int, int]:
+        """Over every series: the rates measured both by short ladder runs and by knee runs, and how many of those
+        the knee runs missed after the short runs had sustained them."""
+        both = sum(1 for series in self.series.values() for p in series.points if p.ladder_runs)
+        missed = sum(len(series.short_missed(self.slo_ms[e])) for (e, _v, _s), series in self.series.items())
+        return both, missed
+
+    def short_only(self, endpoint: str, variant: str, stack: str) -> bool:
+        """Whether the series' sustainable rate rests on the coarse ladder's short runs alone."""
+        series = self.series.get((endpoint, variant, stack))
+        point = series.sustainable(self.slo_ms[endpoint]) if series is not None else None
+        return point is not None and point.short_only
 
     def capped(self, endpoint: str, variant: str, stack: str) -> bool:
         """Whether that sustainable rate is a lower bound (the knee was not reached)."""
@@ -195,9 +228,10 @@ def rate_points(rows: pd.DataFrame, duration_s: float | None = None) -> tuple[Ra
     """Medians over runs per offered rate, lowest rate first; where a rate has knee runs, only those count."""
     points = []
     for offered, group in sorted(rows.groupby("offered_rps"), key=lambda item: float(str(item[0]))):
-        every = len(group)
+        every, phase, set_aside = len(group), ("ladder" if "phase" in group else ""), group.iloc[0:0]
         if "phase" in group and (group["phase"] == "knee").any():
-            group = group[group["phase"] == "knee"]
+            set_aside = group[group["phase"] != "knee"]
+            group, phase = group[group["phase"] == "knee"], "knee"
         points.append(
             RatePoint(
                 offered=float(str(offered)),
@@ -210,6 +244,8 @@ def rate_points(rows: pd.DataFrame, duration_s: float | None = None) -> tuple[Ra
                 load_limited=bool(group["load_limited"].sum() * 2 > len(group)),
                 runs=_runs(group, duration_s),
                 set_aside=every - len(group),
+                phase=phase,
+                ladder_runs=_runs(set_aside, duration_s),
             )
         )
     return tuple(points)

@@ -236,7 +236,7 @@ def scorecard_cells(lat: LatencyStats | None, sid: str) -> list[dict[str, Any]]:
     value = values.get(sid)
     k = lat.knee("json", "baseline", sid)
     best = max((v for v in values.values() if v is not None), default=None)
-    text = sustained_view.cell(k)
+    text = sustained_view.cell(k, lat.short_only("json", "baseline", sid))
     # a lower bound, or a figure beside one, is never best: no knee can be ranked against a bound; nor a figure a
     # knee left wider than the step might pass (the other's knee may lie anywhere below its lowest rate missed)
     others = [lat.knee("json", "baseline", s) for s in stacks if s != sid]
@@ -309,7 +309,7 @@ def view(
                         "stack": names[sid],
                         "color": colors[sid],
                         "peak": ("≥ " if peak.bound else "") + fmt(peak.rps.median, 0) if peak else "–",
-                        "sustainable": sustained_view.cell(series.knee(slo))
+                        "sustainable": sustained_view.rate_cell(lat, endpoint, "baseline", sid)
                         if best
                         else "–"
                         if series.knee(slo).end != "none"
@@ -318,7 +318,7 @@ def view(
                         "p99": f"{fmt(best.p99.median, d)} ({fmt(best.p99.min, d)}–{fmt(best.p99.max, d)})"
                         if best
                         else "–",
-                        "otel": sustained_view.cell(lat.knee(endpoint, "otel", sid)),
+                        "otel": sustained_view.rate_cell(lat, endpoint, "otel", sid),
                         "rates": str(len(series.points)),
                         "n": fmt(sum(p.p99.n for p in series.points), 0),
                     }
@@ -340,6 +340,7 @@ def view(
                     "chart": charts.get(f"latency-load-{endpoint}"),
                     "rows": rows,
                     "coarse": sustained_view.coarse_note(lat, endpoint, cfg.stack_ids, names),
+                    "short": sustained_view.short_note(lat, endpoint, cfg.stack_ids, names),
                 }
             )
     db_rows: list[dict[str, Any]] = []

@@ -18,6 +18,7 @@ from report.results.numbers import decimals_for, fmt, percent
 from report.results.stats import ranking
 from report.view import latency as latency_view
 from report.view.context import Context, area_titles, mid_sentence, stacks_color, weights
+from report.view.sustained import COARSE_MARK, SHORT_MARK
 from report.view.typography import counted
 
 RULES = {
@@ -97,7 +98,7 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
     bounds = results.latency.wrk_bounds if results.latency else frozenset()
     if any(("json", "baseline", stats.top_level, s.id) in bounds for s in cfg.stacks):
         leading["throughput"] = set()  # a peak wrk itself set is a lower bound: no stack is best on it
-    scorecard = []
+    scorecard: list[dict[str, Any]] = []
     cost = stats.otel_cost()
     kept_leaders = set(lv["kept"].top.leaders) if "kept" in lv else set()
     for s in cfg.stacks:
@@ -153,6 +154,9 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
         "big": big,
         "columns": columns,
         "rows": scorecard,
+        # the sustainable column's marks, explained in the caption where one is printed
+        "coarse_mark": any(COARSE_MARK in str(c["text"]) for r in scorecard for c in r["cells"]),
+        "short_mark": any(SHORT_MARK in str(c["text"]) for r in scorecard for c in r["cells"]),
         "weights": weights(results),
         "verdict": {
             "best": facts["overall.best"],

@@ -13,14 +13,39 @@ from report.results.numbers import fmt, join_names, percent
 from report.results.sustained import Knee
 
 COARSE_MARK = "†"  # beside a knee the search did not narrow to KNEE_STEP_PCT
+SHORT_MARK = "‡"  # beside a rate that rests on the coarse ladder's short runs alone
 
 
-def cell(k: Knee | None) -> str:
+def cell(k: Knee | None, short: bool = False) -> str:
     """A sustainable rate in a table cell: the rate, "≥ rate" for a bound, "–" when none is established; "†" where
-    the knee lies between the rate and a missed one more than KNEE_STEP_PCT above it."""
+    the knee lies between the rate and a missed one more than KNEE_STEP_PCT above it, "‡" where the rate rests on
+    the ladder's short runs alone."""
     if k is None or k.rate is None:
         return "–"
-    return ("≥ " if k.bound else "") + fmt(k.rate, 0) + (COARSE_MARK if k.coarse() else "")
+    return (
+        ("≥ " if k.bound else "") + fmt(k.rate, 0) + (COARSE_MARK if k.coarse() else "") + (SHORT_MARK if short else "")
+    )
+
+
+def rate_cell(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
+    """`cell` for one series of `lat`."""
+    return cell(lat.knee(endpoint, variant, sid), lat.short_only(endpoint, variant, sid))
+
+
+def short_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names: Mapping[str, str]) -> str:
+    """Under a sustainable table: the rates that rest on the ladder's short runs alone, and how often, across this
+    run, longer runs missed a rate the short runs had sustained; empty when no printed rate is short."""
+    say = phrases().say
+    short = [
+        say(f"knee_who_{variant}", stack=names[sid])
+        for variant in ("baseline", "otel")
+        for sid in stack_ids
+        if (endpoint, variant, sid) in lat.series and lat.short_only(endpoint, variant, sid)
+    ]
+    if not short:
+        return ""
+    both, missed = lat.short_vs_knee()
+    return say("knee_short_note", mark=SHORT_MARK, list=join_names(short), missed=str(missed), both=str(both))
 
 
 def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names: Mapping[str, str]) -> str:
@@ -42,7 +67,11 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
                     item += say("knee_provisional", rate=fmt(top.offered, 0), runs=str(top.p99.n))
                 wide.append(item)
             elif k.rate is None and k.end == "unknown":
-                unknown.append(say("knee_unknown", who=who, missed=fmt(k.next_rate, 0)))
+                item = say("knee_unknown", who=who, missed=fmt(k.next_rate, 0))
+                top = lat.series[(endpoint, variant, sid)].provisional(lat.slo_ms[endpoint])
+                if top is not None:
+                    item += say("knee_provisional", rate=fmt(top.offered, 0), runs=str(top.p99.n))
+                unknown.append(item)
     parts = []
     if wide:
         step = percent(sustained.KNEE_STEP_PCT / 100)

@@ -441,3 +441,62 @@ def test_the_methodology_prints_wrks_busiest_run_and_how_many_figures_it_bounded
     assert method_facts(env, bounded)["generator.wrk"].endswith("1 did.")
     unrecorded = LatencyStats(slo_ms={}, series={}, peaks={}, endpoints=[])
     assert "not recorded" in method_facts(env, unrecorded)["generator.wrk"]
+
+
+def _phased_rows() -> pd.DataFrame:
+    """One series: 100 req/s passed on the short ladder runs alone; 200 passed them too, but its longer knee runs
+    missed; 300 missed on the ladder."""
+    rows = []
+    for rate, phase, p99s in (
+        (100, "ladder", (5.0,) * 5),
+        (200, "ladder", (6.0,) * 5),
+        (200, "knee", (15.0, 16.0)),
+        (300, "ladder", (30.0,) * 5),
+    ):
+        for run, p99 in enumerate(p99s, start=1):
+            seconds = 1.5 if phase == "ladder" else 10.0
+            rows.append(
+                ("go", "baseline", "json", rate, run, float(rate), p99 / 4, p99 / 2, p99, p99 * 2, 0, 0,
+                 rate * seconds * 100, phase)
+            )  # fmt: skip
+    return pd.DataFrame.from_records(
+        rows,
+        columns=[
+            "stack", "variant", "endpoint", "offered_rps", "run", "achieved_rps", "latency_p50_ms",
+            "latency_p90_ms", "latency_p99_ms", "latency_p999_ms", "errors", "load_limited", "requests", "phase",
+        ],
+    )  # fmt: skip
+
+
+def test_a_rate_from_short_runs_alone_is_marked_and_the_longer_runs_misses_are_counted() -> None:
+    from report.results.latency import LatencyStats, rate_points
+    from report.view.sustained import SHORT_MARK, cell, rate_cell, short_note
+
+    points = rate_points(_phased_rows())
+    by_rate = {p.offered: p for p in points}
+    assert [p.phase for p in points] == ["ladder", "knee", "ladder"]
+    assert by_rate[200].set_aside == 5 and len(by_rate[200].ladder_runs) == 5 and by_rate[200].p99.n == 2
+    series = Series(points)
+    assert series.knee(10) == Knee(100, "missed", 200)  # the knee runs alone judge 200
+    assert [p.offered for p in series.short_missed(10)] == [200]
+    lat = LatencyStats(slo_ms={"json": 10.0}, series={("json", "baseline", "go"): series}, peaks={}, endpoints=["json"])
+    assert lat.short_only("json", "baseline", "go") and lat.short_vs_knee() == (1, 1)
+    assert rate_cell(lat, "json", "baseline", "go") == "100†" + SHORT_MARK
+    assert cell(series.knee(10)) == "100†"  # without the flag: no mark
+    note = short_note(lat, "json", ["go"], {"go": "Go"})
+    assert note.startswith(f"{SHORT_MARK} Rests on the ladder's short runs alone (Go)") and "of the 1 rates" in note
+    # a file without the phase column (before the knee search) says nothing about run lengths: no mark
+    bare = Series(rate_points(_phased_rows().query("phase == 'ladder'").drop(columns="phase")))
+    assert all(p.phase == "" and not p.short_only for p in bare.points)
+
+
+def test_a_series_with_no_rate_established_names_the_rate_that_passed_too_few_runs() -> None:
+    points = (
+        _point(50, 5, requests=500),  # too few requests to read a p99: not established
+        _point(70, 5, n=3),  # passed its 3 knee runs: too few to count
+        _point(90, 30),  # missed
+    )
+    series = Series(points)
+    assert series.knee(10).rate is None and series.knee(10).end == "unknown"
+    top = series.provisional(10)
+    assert top is not None and top.offered == 70
