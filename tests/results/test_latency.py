@@ -484,7 +484,7 @@ def test_a_rate_from_short_runs_alone_is_marked_and_the_longer_runs_misses_are_c
     assert rate_cell(lat, "json", "baseline", "go") == "100†" + SHORT_MARK
     assert cell(series.knee(10)) == "100†"  # without the flag: no mark
     note = short_note(lat, "json", ["go"], {"go": "Go"})
-    assert note.startswith(f"{SHORT_MARK} Rests on the ladder's short runs alone (Go)") and "of the 1 rates" in note
+    assert note.startswith(f"{SHORT_MARK} From the ladder's short runs alone (Go)") and "Of the 1 rates" in note
     # a file without the phase column (before the knee search) says nothing about run lengths: no mark
     bare = Series(rate_points(_phased_rows().query("phase == 'ladder'").drop(columns="phase")))
     assert all(p.phase == "" and not p.short_only for p in bare.points)
