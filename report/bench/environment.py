@@ -12,9 +12,11 @@ from typing import Any
 
 from report.bench import procfs
 from report.bench.calibration import Probe
+from report.bench.errors import BenchError
 from report.bench.notes import method_notes, tool_versions_note, toolchains_notes
 from report.bench.phases import load_generator
 from report.bench.plan import Pinning, Plan
+from report.bench.postgres import bindir
 from report.bench.results import DELIVERED_MIN_PCT, Results
 from report.bench.stacks import BSP_DEFAULTS, Paths, repo_root, tool_version
 from report.bench.wording import templates
@@ -62,7 +64,18 @@ def tool_versions(oha: str) -> list[str]:
         f"Python {platform.python_version()} (harness)",
         "node " + node_version(),
         "npm " + tool_version([js_tool("npm"), "--version"], path=env_path),
+        postgres_version(),
     ]
+
+
+def postgres_version() -> str:
+    """`PostgreSQL 15.18 (Debian 15.18-0+deb12u1)`: the server the /db runs used, or "PostgreSQL not found"."""
+    try:
+        postgres = str(bindir() / "postgres")
+    except BenchError:
+        return "PostgreSQL not found"
+    match = re.search(r"\(PostgreSQL\) (\S+)(.*)", tool_version([postgres, "--version"]))
+    return f"PostgreSQL {match.group(1)}{match.group(2)}" if match else "PostgreSQL not found"
 
 
 def toolchain_notes(stack_versions: dict[str, str]) -> list[str]:
@@ -123,7 +136,8 @@ def environment_document(
             "kernel": platform.release(),
         },
         "load_tool": (
-            f"{wrk_version()} (closed loop, {plan.wrk_threads} thread(s), Lua done() hook); "
+            f"{wrk_version()} (closed loop, {plan.wrk_threads} thread{'' if plan.wrk_threads == 1 else 's'}, "
+            "Lua done() hook); "
             f"{oha} (open loop: constant arrival rate, --latency-correction)"
         ),
         "method": {

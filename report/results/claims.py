@@ -207,24 +207,30 @@ def order_scope(
     single peak readings, ranked by value). A phase where two neighbours lie within `tie_share` of each other (the
     repeated measurement's run-to-run range) is left out: one reading each cannot order them. '' when no other
     phase was measured for every stack, or none could be ordered."""
-    held, moved = [], []
+    held: list[str] = []
+    moved: dict[str, list[str]] = {}  # each other order, with the phases it holds in (one clause per order)
+    tied: list[str] = []
     for phase in OTHER_PHASES:
         values = peaks.get(phase, {})
         if not values or any(s not in values for s in load_order):
             continue
         order = sorted(load_order, key=lambda s: (values[s], list(load_order).index(s)))
-        if any(values[b] - values[a] <= tie_share * values[a] for a, b in itertools.pairwise(order)):
-            continue
         where = say(f"memory_{phase}")
+        if any(values[b] - values[a] <= tie_share * values[a] for a, b in itertools.pairwise(order)):
+            tied.append(where)
+            continue
         if order == list(load_order):
             held.append(where)
         else:
-            moved.append(say("memory_phase_order", where=where, order=join_names([names[s] for s in order])))
+            moved.setdefault(join_names([names[s] for s in order]), []).append(where)
     if not held and not moved:
         return ""
     if not moved:
-        return say("memory_order_holds", phases=join_names(held))
-    return say("memory_order_untraced_only", elsewhere=say("elsewhere_separator").join(moved))
+        said = say("memory_order_holds", phases=join_names(held))
+    else:
+        clauses = [say("memory_phase_order", where=join_names(w), order=o) for o, w in moved.items()]
+        said = say("memory_order_untraced_only", elsewhere=say("elsewhere_separator").join(clauses))
+    return said + (say("memory_phases_tied", phases=join_names(tied)) if tied else "")
 
 
 def same_order(a: Standing, b: Standing, names: Mapping[str, str]) -> str:

@@ -30,6 +30,9 @@ class RunInfo:
     versions: tuple[tuple[str, str], ...] = ()  # each stack's toolchain and tracing line, as environment.yaml says
     duration_s: float = 0.0  # seconds per measured closed-loop run
     knee_note: str = ""  # the harness's note on how it searched the knee (environment.yaml notes), "" when none
+    tools: tuple[
+        tuple[str, str], ...
+    ] = ()  # the harness's "Tool versions" note: (tool, version), e.g. (node, v26.12.1)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,11 @@ class Reproduction:
         method's doing, not the machine's."""
         a, b = dict(self.a.versions), dict(self.b.versions)
         return tuple(sid for sid in a if sid in b and a[sid] != b[sid])
+
+    def tool_changes(self) -> tuple[tuple[str, str, str], ...]:
+        """Each tool both runs name with another version: (tool, run B's, run A's), in run A's order."""
+        b = dict(self.b.tools)
+        return tuple((name, b[name], v) for name, v in self.a.tools if name in b and b[name] != v)
 
     def version_changes(self) -> dict[str, tuple[tuple[str, str, str], ...]] | None:
         """Per stack whose line differs, each (name, run B's version, run A's version) where only version numbers
@@ -107,7 +115,22 @@ def run_info(env: Environment) -> RunInfo:
         versions=tuple(sorted(env.versions.items())),
         duration_s=float(method.duration_s),
         knee_note=next((n for n in env.notes if n.startswith(KNEE_NOTE_START)), ""),
+        tools=tools_of(next((n for n in env.notes if n.startswith(TOOLS_NOTE_START)), "")),
     )
+
+
+TOOLS_NOTE_START = "Tool versions: "  # report/bench/notes.yaml's tool_versions
+
+
+def tools_of(note: str) -> tuple[tuple[str, str], ...]:
+    """The harness's "Tool versions: wrk 4.1.0; Python 3.11.7 (harness); node v26.12.1" as (tool, version) pairs,
+    a parenthesised remark dropped; an item that is not "<tool> <version>" is left out."""
+    out = []
+    for item in note.removeprefix(TOOLS_NOTE_START).split("; "):
+        words = re.sub(r"\s*\(.*?\)", "", item).split()
+        if len(words) == 2 and _VERSION.search(words[1]):
+            out.append((words[0], words[1]))
+    return tuple(out)
 
 
 KNEE_NOTE_START = "Then, per stack, variant and endpoint, the harness bisects"  # report/bench/notes.yaml's knee note

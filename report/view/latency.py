@@ -42,17 +42,13 @@ def _rate(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
         return say("rate_not_measured")
     if k.rate is None:
         return say({"limited": "rate_behind", "none": "rate_none"}.get(k.end, "rate_not_established"))
-    rate = fmt(k.rate, 0)
+    # the table's marks ride along, so a listed rate never reads more precise than the table's
+    rate = fmt(k.rate, 0) + sustained_view.marks(k, lat.short_only(endpoint, variant, sid))
     if k.end == "limited":
         return say("rate_machine_limit", rate=rate)
     if k.end == "top":
         return say("rate_above_ladder", rate=rate)
     return say("rate_value", rate=rate)
-
-
-def _sus(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
-    """Sustainable throughput in words: a bound where the load side or the ladder's top, not the knee, ended it."""
-    return _rate(lat, endpoint, variant, sid)
 
 
 def _sorted(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str]) -> list[str]:
@@ -67,7 +63,7 @@ def sustained_list(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], n
     A list, not a ranking: a rate on the ladder is a share of each stack's own peak, so two stacks' figures are
     steps of different ladders and the report does not call one 'the most'.
     """
-    return join_names([f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in _sorted(lat, endpoint, stack_ids)])
+    return join_names([f"{names[s]} {_rate(lat, endpoint, 'baseline', s)}" for s in _sorted(lat, endpoint, stack_ids)])
 
 
 def db_claim(lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, str]) -> tuple[str, str] | None:
@@ -140,7 +136,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
             (lat.sustainable(endpoint, "baseline", s) or 0.0) if not lat.capped(endpoint, "baseline", s) else 0.0
             for s in order
         ]
-        listing = ", ".join(f"{names[s]} {_sus(lat, endpoint, 'baseline', s)}" for s in order)
+        listing = ", ".join(f"{names[s]} {_rate(lat, endpoint, 'baseline', s)}" for s in order)
         traced_sustained = [
             (lat.sustainable(endpoint, "otel", s) or 0.0) if not lat.capped(endpoint, "otel", s) else 0.0 for s in order
         ]
@@ -149,7 +145,8 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
             tuple(p.load_limited or p.verdict(slo) == "limited" for p in b.points) if b else () for b in base
         )
         any_limited = any(any(row) for row in limited)
-        counts = {p.p99.n for b in (line("baseline", s) for s in order) if b is not None for p in b.points}
+        counts = {p.p99.n for b in (*base, *traced) if b is not None for p in b.points}
+        mixed = any(p.phase == "knee" for b in (*base, *traced) if b is not None for p in b.points)
         runs = f"{min(counts)}" if len(counts) == 1 else f"{min(counts)}–{max(counts)}"  # "5", never "5+"
         jobs.append(
             Job(
@@ -177,7 +174,13 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     else ""
                 ),
                 source=f"latency.csv, medians of {runs} open-loop runs per rate; dashed lines with tracing, "
-                "rings the highest rate sustained, without and with tracing.",
+                "rings the highest rate sustained, without and with tracing."
+                + (
+                    " Rates with knee runs are plotted from those alone, others from the short ladder runs, "
+                    "which can read lower."
+                    if mixed
+                    else ""
+                ),
             )
         )
     base_peaks = {s: lat.peaks[("db", "baseline", s)] for s in cfg.stack_ids if ("db", "baseline", s) in lat.peaks}
@@ -259,12 +262,12 @@ def facts(
         order = _sorted(lat, endpoint, cfg.stack_ids)
         if lat.rankable(endpoint, "baseline", order):  # a best and a worst only among measured knees
             out[f"sustainable.{endpoint}.best"] = names[order[0]]
-            out[f"sustainable.{endpoint}.best_value"] = _sus(lat, endpoint, "baseline", order[0])
+            out[f"sustainable.{endpoint}.best_value"] = _rate(lat, endpoint, "baseline", order[0])
             out[f"sustainable.{endpoint}.worst"] = names[order[-1]]
-            out[f"sustainable.{endpoint}.worst_value"] = _sus(lat, endpoint, "baseline", order[-1])
+            out[f"sustainable.{endpoint}.worst_value"] = _rate(lat, endpoint, "baseline", order[-1])
         for sid in order:
-            out[f"sustainable.{endpoint}.{sid}"] = _sus(lat, endpoint, "baseline", sid)
-            out[f"sustainable.{endpoint}.otel.{sid}"] = _sus(lat, endpoint, "otel", sid)
+            out[f"sustainable.{endpoint}.{sid}"] = _rate(lat, endpoint, "baseline", sid)
+            out[f"sustainable.{endpoint}.otel.{sid}"] = _rate(lat, endpoint, "otel", sid)
         out[f"sustainable.{endpoint}.all"] = sustained_list(lat, endpoint, cfg.stack_ids, names)
     claim = db_claim(lat, cfg.stack_ids, names)
     if claim:

@@ -244,6 +244,11 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         ]
         key = "repro_versions_differ" if moved else "repro_versions_differ_held"
         summary = f"{summary} {say(key, changes='; '.join(listed))}"
+    tools = rep.tool_changes()
+    if tools:  # the harness's own tools (the load generators, the Node and npm that installed packages)
+        say = phrases().say
+        items = join_names([say("repro_version_item", name=n, old=o, new=v) for n, o, v in tools])
+        summary = f"{summary} {say('repro_tools_differ', list=items)}"
     if rep.a.knee_note and rep.b.knee_note and rep.a.knee_note != rep.b.knee_note:
         summary = f"{summary} {phrases().say('repro_knee_differs')}"
     if rep.a.duration_s != rep.b.duration_s:

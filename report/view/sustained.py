@@ -22,9 +22,13 @@ def cell(k: Knee | None, short: bool = False) -> str:
     the ladder's short runs alone."""
     if k is None or k.rate is None:
         return "–"
-    return (
-        ("≥ " if k.bound else "") + fmt(k.rate, 0) + (COARSE_MARK if k.coarse() else "") + (SHORT_MARK if short else "")
-    )
+    return ("≥ " if k.bound else "") + fmt(k.rate, 0) + marks(k, short)
+
+
+def marks(k: Knee, short: bool = False) -> str:
+    """The marks a sustainable rate carries wherever it is printed: "†" (knee wider than the step), "‡" (short runs
+    alone)."""
+    return (COARSE_MARK if k.coarse() else "") + (SHORT_MARK if short else "")
 
 
 def rate_cell(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:

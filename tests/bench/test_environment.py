@@ -41,8 +41,8 @@ def test_the_document_carries_the_method_notes_then_the_tool_versions(monkeypatc
     assert doc["measured_by"] == "lead-magnet bench (report/bench) --quick smoke run"
     assert doc["notes"][:-1] == method_notes(plan, res, pinning, oha, hook)
     assert doc["notes"][-1].startswith("Tool versions: wrk 9.9; oha 1.16.0; Python ")
-    assert doc["notes"][-1].endswith("; node node 9.9; npm npm 9.9")
-    assert doc["load_tool"].startswith("wrk 9.9 (closed loop, 1 thread(s)")
+    assert doc["notes"][-1].endswith("; node node 9.9; npm npm 9.9; PostgreSQL not found")  # no "(PostgreSQL) x.y"
+    assert doc["load_tool"].startswith("wrk 9.9 (closed loop, 1 thread,")
     assert doc["tracing"]["queue_size_used"] == {"go": 2048, "bun": 2048, "fastapi": 2048}
     assert doc["method"]["startup_runs"] == plan.startup_runs - 1  # the discarded run is not counted
     assert doc["method"]["predicted_min"] == 37.0
@@ -124,3 +124,22 @@ def test_node_and_npm_are_bench_deps_own_when_it_installed_them(
     (own / "node").chmod(0o755)
     assert js_tool("node") == str(own / "node")
     assert environment.node_version() == "v26.12.1"
+
+
+def test_the_postgresql_version_is_read_from_the_server_the_db_runs_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(environment, "bindir", lambda: Path("/usr/lib/postgresql/15/bin"))
+    seen: list[list[str]] = []
+
+    def fake(argv: list[str], path: str | None = None) -> str:
+        seen.append(argv)
+        return "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+
+    monkeypatch.setattr(environment, "tool_version", fake)
+    assert environment.postgres_version() == "PostgreSQL 15.18 (Debian 15.18-0+deb12u1)"
+    assert seen == [["/usr/lib/postgresql/15/bin/postgres", "--version"]]
+
+    def missing() -> Path:
+        raise environment.BenchError("PostgreSQL server not found")
+
+    monkeypatch.setattr(environment, "bindir", missing)
+    assert environment.postgres_version() == "PostgreSQL not found"

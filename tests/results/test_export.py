@@ -265,6 +265,8 @@ def _axis_tick(number: str) -> bool:
     digits = number.replace(",", "")
     if re.fullmatch(r"\d{1,2}\.(25|5|75)", digits):  # a quarter tick: a waterfall's 1.75 ms, a p99 axis's 17.5
         return True
+    if re.fullmatch(r"0\.0*[1-9][27]5", digits):  # a quarter tick of a short waterfall: 0.0125, 0.0175 ms
+        return True
     if digits.startswith("0.") and len(digits) > 2:
         return len(digits[2:].lstrip("0")) <= 2
     return digits.isdigit() and len(digits.rstrip("0")) <= 2 and digits.endswith("0")
@@ -273,6 +275,8 @@ def _axis_tick(number: str) -> bool:
 def test_every_number_the_pdf_prints_is_in_the_results_json(shared: SharedBuilds) -> None:
     out = shared.out("bundled-a4")
     known = _json_figures(json.loads((out / RESULTS_NAME).read_text(encoding="utf-8")), set())
+    # the report's own settings (data/report.yaml: the call to action's "Part 32" and its link) are not figures
+    known |= set(re.findall(NUMBER, (BUNDLED / "report.yaml").read_text(encoding="utf-8")))
     missing = []
     for n, page in enumerate(read_pages(out / PDF_NAME), 1):
         for word in _words(page.chars):

@@ -20,6 +20,8 @@ def test_the_reproduction_run_is_loaded_and_compared() -> None:
         "bun": (("Hono", "4.13.19", "4.13.23"), ("exporter-trace-otlp-proto", "0.301.1", "0.301.2")),
         "fastapi": (("uvicorn", "0.54.0", "0.55.0"),),
     }
+    # the harness's own tools: run B installed packages with the machine's Node 20 and npm 11
+    assert rep.tool_changes() == (("node", "v20.20.2", "v26.12.1"), ("npm", "11.19.1", "12.2.3"))
     tp = {(r.top, r.bottom): r for r in rep.ratios if r.area == "throughput"}
     assert round(tp[("bun", "fastapi")].a, 2) == 11.79 and round(tp[("bun", "fastapi")].b, 2) == 11.58
     assert all(r.held for r in rep.ratios) and len(rep.ratios) == 9
@@ -71,3 +73,17 @@ def test_a_run_that_differs_only_in_version_numbers_lists_them() -> None:
     other = info("bun 1.4.5, Hono 4.13.19 on Bun.serve; another exporter (OTLP)", "go1.27.3 net/http")
     assert Reproduction(a, other, ()).version_changes() is None
     assert Reproduction(a, a, ()).version_changes() == {}
+
+
+def test_the_tool_versions_note_reads_as_pairs() -> None:
+    from report.results.reproduction import tools_of
+
+    note = "Tool versions: wrk debian/4.1.0-3+b2; oha 1.16.0; Python 3.11.7 (harness); node v26.12.1; npm 12.2.3"
+    assert dict(tools_of(note)) == {
+        "wrk": "debian/4.1.0-3+b2",
+        "oha": "1.16.0",
+        "Python": "3.11.7",
+        "node": "v26.12.1",
+        "npm": "12.2.3",
+    }
+    assert tools_of("Tool versions: wrk; oha not found") == () and tools_of("") == ()
