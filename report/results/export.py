@@ -21,6 +21,7 @@ from report.inputs.semconv import Coverage, levels, package_version
 from report.inputs.traces import ENDPOINTS, StackTraces, summarise, traced, tree_rows
 from report.results import claims
 from report.results.computed import Results
+from report.results.drift import swing
 from report.results.findings import calibration_summary, level_claims, measured_areas, point_spread
 from report.results.stats import ranking
 
@@ -330,7 +331,12 @@ def _measures(results: Results, ids: Sequence[str]) -> dict[str, dict[str, Any]]
                 number, unit = entry
                 out[key[at]].setdefault("evidence", {})[str(where["measure"])] = {"value": number, "unit": unit}
             else:
-                rows.setdefault(key[at], []).append((rest, {**where, **_plain(entry)}))
+                row = {**where, **_plain(entry)}
+                by_run = getattr(entry, "rps_by_run", ())
+                # the Methodology's round-to-round drift "as measured" (before calibration)
+                if item.name == "load" and len(by_run) > 1:
+                    row["rps_drift_measured"] = swing([v for _r, v in by_run])
+                rows.setdefault(key[at], []).append((rest, row))
         for sid, found in rows.items():  # in key order: variant, then concurrency, ...
             out[sid][item.name] = [row for _rest, row in sorted(found, key=lambda pair: _sortable(pair[0]))]
     return out

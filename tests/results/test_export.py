@@ -12,6 +12,7 @@ import re
 import statistics
 from collections import defaultdict
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import jsonschema
@@ -309,3 +310,19 @@ def test_span_counts_equal_the_captured_traces(built: tuple[Path, Path]) -> None
         assert http["missing_required"] == sorted(
             _required_http() - set(server["attributes"]), key=list(http["levels"]).index
         )
+
+
+def test_the_json_carries_the_round_to_round_drift_as_measured(built: tuple[Path, Path]) -> None:
+    """The Methodology's drift table prints each stack's drift before calibration too: the JSON has it per load point,
+    the rounds' medians' range over their median."""
+    _data, out = built
+    seen = 0
+    for stack in _doc(out)["stacks"]:
+        for point in stack["measures"]["load"]:
+            values = [v for _round, v in point["rps_by_run"]]
+            if len(values) > 1:
+                assert point["rps_drift_measured"] == pytest.approx((max(values) - min(values)) / median(values))
+                seen += 1
+            else:
+                assert "rps_drift_measured" not in point
+    assert seen
