@@ -148,4 +148,6 @@ def load_generator(rows: list[LadderRow], wrk_cpu: list[float]) -> dict[str, Any
         return None
     doc: dict[str, Any] = {k: v for k, v in out.items() if v}
     doc["wrk_saturated_runs"] = sum(1 for c in wrk_cpu if c >= WRK_SATURATED_PCT)
+    # the figures the generator_cost and load_limited notes print, as numbers (the results JSON carries them)
+    doc["ladder_cost"] = ladder_notes(rows)
     return doc

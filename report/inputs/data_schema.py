@@ -158,6 +158,9 @@ class LoadGenerator(Strict):
     cpu_us_per_request: dict[str, PositiveFloat]  # oha's CPU per request, median over runs that kept schedule
     lowest_behind_rps: dict[str, PositiveFloat] = Field(default_factory=dict)  # lowest rate a run fell behind at
     wrk_saturated_runs: NonNegativeInt = 0  # closed-loop runs where wrk used at least 90 % of its core(s)
+    # the figures of the harness's notes on the open-loop runs' load side (report/bench/phases.py's ladder_notes):
+    # oha's CPU, its CPU per request and the load core's busy share in the busiest runs, saturated and limited runs
+    ladder_cost: dict[str, NonNegativeFloat] = Field(default_factory=dict)
 
 
 class Method(Strict):

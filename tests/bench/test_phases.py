@@ -37,6 +37,7 @@ def test_the_load_generator_is_what_the_runs_showed_never_an_extrapolation() -> 
         "highest_on_schedule_rps": {"json": 400.0},
         "cpu_us_per_request": {"json": 30.0},
         "wrk_saturated_runs": 1,
+        "ladder_cost": ladder_notes(rows),  # what the notes print, as numbers
     }
     # one run at 600 fell behind: 600 is the lowest rate behind, 400 still the highest where all kept schedule
     behind = [*rows, _row(600, 80.0, 99.0, 3000, 1), _row(600, 20.0, 40.0, 3000)]
@@ -50,4 +51,5 @@ def test_the_load_generator_is_what_the_runs_showed_never_an_extrapolation() -> 
         "cpu_us_per_request": {"json": 35.0},
         "lowest_behind_rps": {"json": 300.0},
         "wrk_saturated_runs": 0,
+        "ladder_cost": ladder_notes(allbehind),
     }
