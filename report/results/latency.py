@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from report.inputs.data import Benchmarks
-from report.results.stats import Spread, spread
+from report.results.stats import Spread, spread, with_interval
 from report.results.sustained import Knee, Run, Verdict, knee, printable, verdict
 
 ENDPOINTS = ("json", "db")
@@ -260,7 +260,7 @@ def peaks(throughput: pd.DataFrame) -> dict[tuple[str, str, str], Peak]:
         for level, group in rows.groupby("concurrency", sort=True):
             candidate = Peak(
                 int(str(level)),
-                spread(group["requests_per_sec"]),
+                with_interval(spread(group["requests_per_sec"])),  # the tie rule reads its interval
                 float(group["latency_p99_ms"].median()),
                 load_saturated(group),
             )
