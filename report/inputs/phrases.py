@@ -100,6 +100,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "measure_otel_dependencies_added": (),
     "repro_version_stack": ("stack", "list"),
     "repro_tools_differ": ("list",),
+    "repro_b_drift": ("flags",),
     "repro_version_item": ("name", "old", "new"),
     "repro_glance": ("a_day", "b_day", "held", "total"),
     "repro_glance_method": ("a_day", "b_day", "held", "total"),

@@ -30,9 +30,9 @@ class RunInfo:
     versions: tuple[tuple[str, str], ...] = ()  # each stack's toolchain and tracing line, as environment.yaml says
     duration_s: float = 0.0  # seconds per measured closed-loop run
     knee_note: str = ""  # the harness's note on how it searched the knee (environment.yaml notes), "" when none
-    tools: tuple[
-        tuple[str, str], ...
-    ] = ()  # the harness's "Tool versions" note: (tool, version), e.g. (node, v26.12.1)
+    # the harness's "Tool versions" note as (tool, version) pairs, e.g. (node, v26.12.1)
+    tools: tuple[tuple[str, str], ...] = ()
+    drift: tuple[str, ...] = ()  # the run's own drift flags (environment.yaml's drift)
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ def run_info(env: Environment) -> RunInfo:
         duration_s=float(method.duration_s),
         knee_note=next((n for n in env.notes if n.startswith(KNEE_NOTE_START)), ""),
         tools=tools_of(next((n for n in env.notes if n.startswith(TOOLS_NOTE_START)), "")),
+        drift=tuple(env.drift),
     )
 
 

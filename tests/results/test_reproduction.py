@@ -22,6 +22,8 @@ def test_the_reproduction_run_is_loaded_and_compared() -> None:
     }
     # the harness's own tools: run B installed packages with the machine's Node 20 and npm 11
     assert rep.tool_changes() == (("node", "v20.20.2", "v26.12.1"), ("npm", "11.19.1", "12.2.3"))
+    # run B's own harness flagged a startup drift (Bun's last runs slower): the Reproducibility text repeats it
+    assert rep.a.drift == () and len(rep.b.drift) == 1 and rep.b.drift[0].startswith("Drift in startup time of bun")
     tp = {(r.top, r.bottom): r for r in rep.ratios if r.area == "throughput"}
     assert round(tp[("bun", "fastapi")].a, 2) == 11.79 and round(tp[("bun", "fastapi")].b, 2) == 11.58
     assert all(r.held for r in rep.ratios) and len(rep.ratios) == 9
