@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import shutil
 import subprocess
 import time
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 SSHD = Path("/usr/sbin/sshd")
 ROLES = ("service", "load", "database")
@@ -97,10 +97,16 @@ class Lab:
         return left
 
 
+SUBNET_LOCK = Path("/tmp/lead-magnet-netns-subnet.lock")  # labs of parallel test workers pick subnets one at a time
+
+
 def _free_subnet() -> str:
+    """A 10.231.N subnet no interface uses yet. Call it holding SUBNET_LOCK until the bridge has its address: two
+    xdist workers choosing at once could otherwise both take one (their hosts would answer for each other). N comes
+    from os.urandom (uuid4), not `random`, which tests may seed alike in every worker."""
     used = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True, timeout=30).stdout
     for _ in range(100):
-        n = random.randint(1, 254)
+        n = uuid.uuid4().int % 254 + 1
         if f"10.231.{n}." not in used:
             return f"10.231.{n}"
     raise RuntimeError("no free 10.231.N.0/24 subnet")
@@ -159,7 +165,6 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
             pytest.fail(f"multi-host tests: {why}")
         pytest.skip(f"multi-host tests: {why}")
     tag = uuid.uuid4().hex[:6]
-    subnet = _free_subnet()
     bridge = f"lm{tag}br"
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
     client_key = tmp_path / "id_ed25519"
@@ -168,8 +173,10 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     hosts: list[NetnsHost] = []
     made_ns: list[str] = []
     try:
-        ip("link", "add", bridge, "type", "bridge")
-        ip("addr", "add", f"{subnet}.1/24", "dev", bridge)
+        with FileLock(SUBNET_LOCK):
+            subnet = _free_subnet()
+            ip("link", "add", bridge, "type", "bridge")
+            ip("addr", "add", f"{subnet}.1/24", "dev", bridge)
         ip("link", "set", bridge, "up")
         for i in range(3):
             ns = f"lm{tag}h{i}"

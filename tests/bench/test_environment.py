@@ -11,6 +11,7 @@ import pytest
 from report.bench import environment
 from report.bench.calibration import Probe
 from report.bench.environment import drift_flags, environment_document
+from report.bench.errors import BenchError
 from report.bench.notes import method_notes
 from tests.bench.test_notes import synthetic_full
 
@@ -139,7 +140,7 @@ def test_the_postgresql_version_is_read_from_the_server_the_db_runs_use(monkeypa
     assert seen == [["/usr/lib/postgresql/15/bin/postgres", "--version"]]
 
     def missing() -> Path:
-        raise environment.BenchError("PostgreSQL server not found")
+        raise BenchError("PostgreSQL server not found")
 
     monkeypatch.setattr(environment, "bindir", missing)
     assert environment.postgres_version() == "PostgreSQL not found"
