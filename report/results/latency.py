@@ -39,9 +39,13 @@ class RatePoint:
     errors: float  # median errors per run
     load_limited: bool = False  # in most runs the generator fell behind its schedule: not evidence either way
     runs: tuple[Run, ...] = ()  # each run as report/sustained.py's rule reads it
-    set_aside: int = 0  # short ladder runs at this rate not counted: its knee runs alone judge it
     phase: str = ""  # what `runs` are: "knee" (runs of knee length), "ladder" (the short coarse runs), "" (unknown)
     ladder_runs: tuple[Run, ...] = ()  # where knee runs judge the rate: the short ladder runs set aside
+
+    @property
+    def set_aside(self) -> int:
+        """Short ladder runs at this rate not counted: its knee runs alone judge it."""
+        return len(self.ladder_runs)
 
     @property
     def short_only(self) -> bool:
@@ -228,7 +232,7 @@ def rate_points(rows: pd.DataFrame, duration_s: float | None = None) -> tuple[Ra
     """Medians over runs per offered rate, lowest rate first; where a rate has knee runs, only those count."""
     points = []
     for offered, group in sorted(rows.groupby("offered_rps"), key=lambda item: float(str(item[0]))):
-        every, phase, set_aside = len(group), ("ladder" if "phase" in group else ""), group.iloc[0:0]
+        phase, set_aside = ("ladder" if "phase" in group else ""), group.iloc[0:0]
         if "phase" in group and (group["phase"] == "knee").any():
             set_aside = group[group["phase"] != "knee"]
             group, phase = group[group["phase"] == "knee"], "knee"
@@ -243,7 +247,6 @@ def rate_points(rows: pd.DataFrame, duration_s: float | None = None) -> tuple[Ra
                 errors=float(group["errors"].median()),
                 load_limited=bool(group["load_limited"].sum() * 2 > len(group)),
                 runs=_runs(group, duration_s),
-                set_aside=every - len(group),
                 phase=phase,
                 ladder_runs=_runs(set_aside, duration_s),
             )

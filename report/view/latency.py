@@ -237,9 +237,8 @@ def scorecard_cells(lat: LatencyStats | None, sid: str) -> list[dict[str, Any]]:
     stacks = sorted({s for e, v, s in lat.series if (e, v) == ("json", "baseline")})
     values = {s: lat.sustainable("json", "baseline", s) for s in stacks}
     value = values.get(sid)
-    k = lat.knee("json", "baseline", sid)
     best = max((v for v in values.values() if v is not None), default=None)
-    text = sustained_view.cell(k, lat.short_only("json", "baseline", sid))
+    text = sustained_view.rate_cell(lat, "json", "baseline", sid)
     # a lower bound, or a figure beside one, is never best: no knee can be ranked against a bound; nor a figure a
     # knee left wider than the step might pass (the other's knee may lie anywhere below its lowest rate missed)
     others = [lat.knee("json", "baseline", s) for s in stacks if s != sid]

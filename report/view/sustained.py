@@ -65,17 +65,15 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
                 continue
             who = say(f"knee_who_{variant}", stack=names[sid])
             if k.coarse() and k.rate is not None:
-                item = say("knee_range", who=who, low=fmt(k.rate, 0), high=fmt(k.next_rate, 0))
-                top = lat.series[(endpoint, variant, sid)].provisional(lat.slo_ms[endpoint])
-                if top is not None:  # passed the runs it got, too few for the rule
-                    item += say("knee_provisional", rate=fmt(top.offered, 0), runs=str(top.p99.n))
-                wide.append(item)
+                item, into = say("knee_range", who=who, low=fmt(k.rate, 0), high=fmt(k.next_rate, 0)), wide
             elif k.rate is None and k.end == "unknown":
-                item = say("knee_unknown", who=who, missed=fmt(k.next_rate, 0))
-                top = lat.series[(endpoint, variant, sid)].provisional(lat.slo_ms[endpoint])
-                if top is not None:
-                    item += say("knee_provisional", rate=fmt(top.offered, 0), runs=str(top.p99.n))
-                unknown.append(item)
+                item, into = say("knee_unknown", who=who, missed=fmt(k.next_rate, 0)), unknown
+            else:
+                continue
+            top = lat.series[(endpoint, variant, sid)].provisional(lat.slo_ms[endpoint])
+            if top is not None:  # passed the runs it got, too few for the rule
+                item += say("knee_provisional", rate=fmt(top.offered, 0), runs=str(top.p99.n))
+            into.append(item)
     parts = []
     if wide:
         step = percent(sustained.KNEE_STEP_PCT / 100)
