@@ -80,7 +80,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "memory_phase_order": ("where", "order"),
     "memory_order_holds": ("phases",),
     "memory_order_untraced_only": ("elsewhere",),
-    "memory_phases_tied": ("phases",),
+    "memory_phase_tied": ("where", "stacks"),
     "repro_summary": ("a_cpu", "a_day", "b_cpu", "b_day", "held", "total", "moved"),
     "repro_moved": ("list",),
     "repro_method_differs": ("stacks",),

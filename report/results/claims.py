@@ -216,8 +216,10 @@ def order_scope(
             continue
         order = sorted(load_order, key=lambda s: (values[s], list(load_order).index(s)))
         where = say(f"memory_{phase}")
-        if any(values[b] - values[a] <= tie_share * values[a] for a, b in itertools.pairwise(order)):
-            tied.append(where)
+        close = [(a, b) for a, b in itertools.pairwise(order) if values[b] - values[a] <= tie_share * values[a]]
+        if close:  # name the neighbours too close to order, not the whole phase
+            pair = join_names([names[s] for s in dict.fromkeys(x for ab in close for x in ab)])
+            tied.append(say("memory_phase_tied", where=where, stacks=pair))
             continue
         if order == list(load_order):
             held.append(where)
@@ -230,7 +232,7 @@ def order_scope(
     else:
         clauses = [say("memory_phase_order", where=join_names(w), order=o) for o, w in moved.items()]
         said = say("memory_order_untraced_only", elsewhere=say("elsewhere_separator").join(clauses))
-    return said + (say("memory_phases_tied", phases=join_names(tied)) if tied else "")
+    return "; ".join([said, *tied])
 
 
 def same_order(a: Standing, b: Standing, names: Mapping[str, str]) -> str:

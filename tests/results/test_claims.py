@@ -180,6 +180,6 @@ def test_single_readings_closer_than_the_run_to_run_range_order_nothing() -> Non
     said = order_scope(["go", "bun", "fastapi"], peaks, NAMES, tie_share=0.024)
     assert said == (
         "that order is the untraced /json service's only: with tracing it is Go, FastAPI and Bun; "
-        "on /db the peaks are too close to order"
+        "on /db FastAPI and Bun are too close to order"
     )
     assert order_scope(["go", "bun", "fastapi"], {"db": peaks["db"]}, NAMES, tie_share=0.024) == ""
