@@ -97,12 +97,19 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
             break
         passing = rate  # sustained, or not established (too short to judge by p99 alone)
     if failing is None:
-        return None  # every rate offered passed (or none was measured): the knee lies above the ladder
+        # every rate offered passed: the ladder ends at the closed-loop peak, and a short run can pass a rate that
+        # knee-length runs miss, so the top rate is measured with knee runs before the knee is placed above it
+        top = max(verdicts, default=None)
+        return KneeStep(top, knee_runs, False) if top is not None and not knee_count.get(top) else None
     if passing is None:  # the lowest rate measured already missed: look below it
         coarse = [r.offered_rps for r in rows if r.phase != "knee"]
         floor = min(coarse, default=failing) / DOWN_LIMIT
         down = round(failing / 2)
         return KneeStep(down, knee_runs, False) if down >= max(1.0, floor) and down not in verdicts else None
+    if not knee_count.get(passing):
+        # a rate passed by short ladder runs alone: knee-length runs often miss it, and bisecting above a false
+        # pass wastes every step, so it is measured at knee length first (its runs count towards its top-up)
+        return KneeStep(passing, knee_runs, False)
     middle = round(math.sqrt(passing * failing))
     if failing > passing * (1 + step_pct / 100.0) and passing < middle < failing:
         return KneeStep(middle, knee_runs, False)

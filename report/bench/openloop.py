@@ -7,13 +7,15 @@ server, warms it up at half its peak (discarded), then climbs the ladder from th
 point cannot spoil the ones below it. The runs of a ladder are interleaved with the other stacks' like the
 closed-loop rounds. oha's own CPU time and run-queue wait are read from /proc while it runs.
 
-After that coarse ladder the harness looks for the knee (report/sustained.py's rule): between the highest rate
-sustained and the lowest one missed it bisects, each step `knee_runs` runs of at least `knee_duration_s` on fresh
-servers, until the two are within `knee_step_pct` of each other or the series' share of the endpoint's knee time is
-spent; where even the lowest coarse rate missed, it first halves the rate until one passes. An exploring step stops
-once it is decided (report/sustained.py's `decided`); the rate printed is topped up to `knee_runs` runs. A rate
-where the generator fell behind ends the search: the knee lies beyond this machine's limit and is reported as a
-bound.
+After that coarse ladder the harness looks for the knee (report/sustained.py's rule) with runs of knee length
+(`knee_runs` runs of at least `knee_duration_s`, each on a fresh server): short ladder runs pass rates that longer
+runs miss, so a rate passed only on the ladder is first measured at knee length, while a ladder miss stands (a
+longer run only does worse). Between the highest rate passed at knee length and the lowest one missed it bisects
+until the two are within `knee_step_pct` of each other; where even the lowest coarse rate missed, it first halves
+the rate until one passes. The series of an endpoint take turns, one step each, from one pool of time. An exploring
+step stops once it is decided (report/sustained.py's `decided`); the rate printed is topped up to `knee_runs`
+runs. A rate where the generator fell behind ends the search: the knee lies beyond this machine's limit and is
+reported as a bound.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 import subprocess
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,8 +36,9 @@ from report.bench.progress import Progress
 from report.bench.service import Running
 from report.results.sustained import KNEE_MIN_S, KNEE_STEP_PCT, RUNQUEUE_LIMIT_PCT, TAIL_SAMPLES, decided, kept_schedule
 
-# Coarse steps of at most 21 % near the peak, so two bisection steps reach 5 %
-FULL_LADDER_PCT = (25, 50, 70, 85, 100, 115)
+# Coarse steps of at most 43 % above half the peak, so three bisection steps reach 5 % (1.43 ** (1 / 8) < 1.05);
+# the top rung is the closed-loop peak, where knee-length runs nearly always miss
+FULL_LADDER_PCT = (25, 50, 70, 100)
 QUICK_LADDER_PCT = (50, 100)
 # A run is load-limited when the generator could not keep to its schedule (report/sustained.py's kept_schedule):
 # it used nearly a whole core, or its threads waited for a CPU a quarter of the run (other work on the load core:
@@ -46,7 +50,7 @@ DRAIN_S = 0.4  # planned allowance per point for the last responses to come back
 START_S = 1.0  # planned allowance for a fresh server to start and answer
 VARIANTS = ("baseline", "otel")
 KNEE_MIN_REQUESTS = round(TAIL_SAMPLES / 0.01)  # a knee run long enough for 100 requests beyond its p99
-EXPLORE_RUNS = 3  # runs after which an exploring knee step with none over the SLO (or one limited) is decided
+EXPLORE_RUNS = 2  # runs after which an exploring knee step with none over the SLO (or one limited) is decided
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class LadderPlan:
     knee_max_duration_s: float = 20.0
     knee_warmup_s: float = 1.0
     knee_step_pct: float = KNEE_STEP_PCT  # bisect until the passing and the failing rate are this close
-    knee_budget_s: float = 105.0  # bisection time per series (stack, variant, endpoint), pooled per endpoint
+    knee_budget_s: float = 150.0  # bisection time per series (stack, variant, endpoint), pooled per endpoint
 
     def coarse_seconds(self) -> float:
         """Planned time of one series' coarse ladder: a fresh server per run, every rate."""
@@ -117,7 +121,7 @@ class LadderRow:
     phase: str = "ladder"  # "ladder": the coarse ladder; "knee": a bisection step near the knee
 
 
-# 5 runs of 6 rates, 1.5 s each after a 1 s warm-up, then 10-20 s knee runs, 105 s per series pooled per endpoint: what
+# 5 runs of 4 rates, 1.5 s each after a 1 s warm-up, then 10-20 s knee runs, 150 s per series pooled per endpoint: what
 # fits the 60-minute budget on two cores (tests/bench/test_openloop.py proves the arithmetic)
 FULL_LADDER = LadderPlan(FULL_LADDER_PCT, runs=5, warmup_s=1, duration_s=1.5)
 # the smoke run: baseline only, two rates of half a second, one run, no re-measured rates, one short knee step
@@ -187,6 +191,9 @@ class LadderRunner:
         self.start = start
         self.check = check
         self.retries = 0
+        # knee time is counted as it passes: a step starts only when its planned seconds fit what is left, and
+        # the pool keeps what the runs did not use (a service starts faster than its planned allowance)
+        self.clock: Callable[[], float] = time.monotonic
 
     def _one(self, running: Running, path: str, rate: int, duration_s: float) -> tuple[OhaResult, ProcCost, float]:
         # one tokio worker per load core: oha defaults to one per physical core of the machine
@@ -222,18 +229,7 @@ class LadderRunner:
         """The coarse ladder of every stack and variant on `endpoint`, then (with an SLO) the bisection to its knee."""
         rows = self.coarse(endpoint, stacks, peaks, env)
         if slo_ms is not None and self.plan.knee_runs:
-            # one pool of knee time for the endpoint's series: each may spend its fair share of what is left, so
-            # a series whose knee is found quickly (or lies beyond the machine) leaves time to the later ones
-            series = [(variant, stack) for variant in self.plan.variants for stack in stacks]
-            pool = self.plan.knee_budget_s * len(series)
-            for i, (variant, stack) in enumerate(series):
-                mine = [r for r in rows if r.stack == stack and r.variant == variant]
-                allowance = pool / (len(series) - i)
-                steps, spent = self.bisect(
-                    endpoint, stack, variant, peaks[(endpoint, variant, stack)], mine, env, slo_ms, allowance
-                )
-                rows += steps
-                pool -= spent
+            rows += self.knees(endpoint, stacks, peaks, rows, env, slo_ms)
         return rows
 
     def coarse(
@@ -284,6 +280,69 @@ class LadderRunner:
         """Planned seconds of one knee run at `rate`: a fresh server, its warm-up, the run, the drain."""
         return START_S + self.plan.knee_warmup_s + self.plan.knee_run_s(rate) + DRAIN_S
 
+    def knees(
+        self,
+        endpoint: str,
+        stacks: Sequence[str],
+        peaks: dict[tuple[str, str, str], float],
+        coarse: Sequence[LadderRow],
+        env: dict[str, str],
+        slo_ms: float,
+    ) -> list[LadderRow]:
+        """Knee steps for every series of `endpoint` from one pool of time, the series taking turns step by step.
+
+        Turns spread each stack's knee runs over the phase, so drift hits every stack alike, and no series spends
+        another's share: one whose knee is found early leaves its time to the rest. Before a step, the time every
+        other series still needs to top its printed rate up to `knee_runs` runs is kept back, so a search cut short
+        still prints rates measured by runs of knee length.
+        """
+        p = self.plan
+        series = [(variant, stack) for variant in p.variants for stack in stacks]
+        seen = {s: [r for r in coarse if (r.variant, r.stack) == s] for s in series}
+        pool = p.knee_budget_s * len(series)
+        out: list[LadderRow] = []
+        active = list(series)
+        while active:
+            moved = False
+            for s in list(active):
+                if knee.next_knee_rate(seen[s], slo_ms, p.knee_step_pct, p.knee_runs) is None:
+                    active.remove(s)  # its knee is placed (or lies beyond the machine)
+                    continue
+                kept_back = sum(self._top_up_cost(seen[t], slo_ms) for t in active if t != s)
+                step = self._choose(seen[s], slo_ms, pool - kept_back)
+                if step is not None:
+                    pool -= self._knee_step(endpoint, s, step, peaks, seen, out, env, slo_ms)
+                    moved = True
+            if moved:
+                continue
+            # what is left cannot hold one series' step and the others' top-ups: the cheapest step that fits alone
+            fits = [(s, st) for s in active if (st := self._choose(seen[s], slo_ms, pool)) is not None]
+            if not fits:
+                break
+            s, step = min(fits, key=lambda f: f[1].runs * self._run_cost(f[1].rate))
+            pool -= self._knee_step(endpoint, s, step, peaks, seen, out, env, slo_ms)
+        return out
+
+    def _knee_step(
+        self,
+        endpoint: str,
+        s: tuple[str, str],
+        step: knee.KneeStep,
+        peaks: dict[tuple[str, str, str], float],
+        seen: dict[tuple[str, str], list[LadderRow]],
+        out: list[LadderRow],
+        env: dict[str, str],
+        slo_ms: float,
+    ) -> float:
+        """One step of series `s` (variant, stack), its rows added to `seen` and `out`; returns the seconds taken."""
+        variant, stack = s
+        made, spent = self._step(
+            endpoint, stack, variant, peaks[(endpoint, variant, stack)], step, seen[s], env, slo_ms
+        )
+        seen[s] += made
+        out += made
+        return spent
+
     def bisect(
         self,
         endpoint: str,
@@ -295,54 +354,81 @@ class LadderRunner:
         slo_ms: float,
         allowance: float,
     ) -> tuple[list[LadderRow], float]:
-        """Knee steps for one series until the bracket is within knee_step_pct or `allowance` seconds are spent.
+        """Knee steps for one series alone until the bracket is within knee_step_pct or `allowance` seconds are spent.
 
-        A step starts only when all its runs fit what is left of the allowance (never a half-measured step); an
-        exploring step ends as soon as it is decided (report/sustained.py's `decided`). Returns the rows and the
-        planned seconds the runs made took.
+        Returns the rows and the planned seconds the runs made took.
         """
-        p = self.plan
-        path = f"/{endpoint}"
         rows: list[LadderRow] = []
         spent = 0.0
-        while True:
-            step = knee.next_knee_rate([*coarse, *rows], slo_ms, p.knee_step_pct, p.knee_runs)
-            if step is None:
-                return rows, spent
-            if not step.confirm:
-                # time for one more exploring step and then the top-up of the rate it would leave printed, or
-                # else that top-up now: a search cut short still prints the highest rate it saw pass
-                pending = knee.confirm_step([*coarse, *rows], slo_ms, p.knee_runs)
-                explore = step.runs * self._run_cost(step.rate)
-                if pending is not None and spent + explore + pending.runs * self._run_cost(pending.rate) > allowance:
-                    step = pending
-            seconds = p.knee_run_s(step.rate)
-            run_cost = self._run_cost(step.rate)
-            if spent + step.runs * run_cost > allowance:
-                return rows, spent
-            # numbered after the runs already made at this rate, so (stack, variant, endpoint, rate, run) stays a key
-            first = max((r.run for r in [*coarse, *rows] if r.offered_rps == step.rate), default=0)
-            earlier = [r for r in rows if r.offered_rps == step.rate]  # a confirming step's exploring runs
-            made: list[LadderRow] = []
-            for run in range(first + 1, first + step.runs + 1):
-                what = f"knee {path}: {stack} ({variant}) at {step.rate:,} req/s, run {run - first}/{step.runs}"
-                self.progress.step(what, run_cost)
-                running = self.start(stack, variant, env)
-                try:
-                    self.check(running)
-                    if p.knee_warmup_s:
-                        self._one(running, path, max(1, round(peak / 2)), p.knee_warmup_s)
-                    row = make_row(
-                        stack, variant, endpoint, step.rate, run, *self._one(running, path, step.rate, seconds)
-                    )
-                    made.append(replace(row, duration_s=seconds, phase="knee"))
-                finally:
-                    self.registry.stop(running.proc)
-                spent += run_cost
-                explore = len(earlier) + step.runs if step.confirm else EXPLORE_RUNS
-                if decided(knee.runs_of([*earlier, *made]), slo_ms, explore):
-                    break
+        while (step := self._choose([*coarse, *rows], slo_ms, allowance - spent)) is not None:
+            made, cost = self._step(endpoint, stack, variant, peak, step, [*coarse, *rows], env, slo_ms)
             rows += made
+            spent += cost
+        return rows, spent
+
+    def _top_up_cost(self, rows: Sequence[LadderRow], slo_ms: float) -> float:
+        """Planned seconds a series still needs to top its highest passing rate up to `knee_runs` knee runs."""
+        pending = knee.confirm_step(rows, slo_ms, self.plan.knee_runs)
+        return pending.runs * self._run_cost(pending.rate) if pending is not None else 0.0
+
+    def _choose(self, rows: Sequence[LadderRow], slo_ms: float, available: float) -> knee.KneeStep | None:
+        """The next knee step for a series that fits `available` seconds, or None.
+
+        A step starts only when all its runs fit (never a half-measured step). When an exploring step and then the
+        top-up of the rate it would leave printed do not both fit, the top-up comes first: a search cut short still
+        prints the highest rate it saw pass, from runs of knee length.
+        """
+        p = self.plan
+        step = knee.next_knee_rate(rows, slo_ms, p.knee_step_pct, p.knee_runs)
+        if step is None:
+            return None
+        if not step.confirm:
+            pending = knee.confirm_step(rows, slo_ms, p.knee_runs)
+            explore = step.runs * self._run_cost(step.rate)
+            if pending is not None and explore + pending.runs * self._run_cost(pending.rate) > available:
+                step = pending
+        return step if step.runs * self._run_cost(step.rate) <= available else None
+
+    def _step(
+        self,
+        endpoint: str,
+        stack: str,
+        variant: str,
+        peak: float,
+        step: knee.KneeStep,
+        before: Sequence[LadderRow],
+        env: dict[str, str],
+        slo_ms: float,
+    ) -> tuple[list[LadderRow], float]:
+        """One knee step: up to `step.runs` runs at its rate, each on a fresh server; an exploring step stops as soon
+        as it is decided (report/sustained.py's `decided`). Returns the rows and their planned seconds."""
+        p = self.plan
+        path = f"/{endpoint}"
+        seconds = p.knee_run_s(step.rate)
+        run_cost = self._run_cost(step.rate)
+        # numbered after the runs already made at this rate, so (stack, variant, endpoint, rate, run) stays a key
+        first = max((r.run for r in before if r.offered_rps == step.rate), default=0)
+        earlier = [r for r in before if r.offered_rps == step.rate and r.phase == "knee"]
+        made: list[LadderRow] = []
+        spent = 0.0
+        for run in range(first + 1, first + step.runs + 1):
+            what = f"knee {path}: {stack} ({variant}) at {step.rate:,} req/s, run {run - first}/{step.runs}"
+            self.progress.step(what, run_cost)
+            began = self.clock()
+            running = self.start(stack, variant, env)
+            try:
+                self.check(running)
+                if p.knee_warmup_s:
+                    self._one(running, path, max(1, round(peak / 2)), p.knee_warmup_s)
+                row = make_row(stack, variant, endpoint, step.rate, run, *self._one(running, path, step.rate, seconds))
+                made.append(replace(row, duration_s=seconds, phase="knee"))
+            finally:
+                self.registry.stop(running.proc)
+            spent += self.clock() - began
+            explore = len(earlier) + step.runs if step.confirm else EXPLORE_RUNS
+            if decided(knee.runs_of([*earlier, *made]), slo_ms, explore):
+                break
+        return made, spent
 
 
 def make_row(

@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="startup runs per stack incl. the discarded first (default 21; --quick 2)",
     )
-    parser.add_argument("--concurrency", help="comma-separated wrk connection counts (default 10,50,100)")
+    parser.add_argument("--concurrency", help="comma-separated wrk connection counts (default 50,100)")
     parser.add_argument(
         "--ladder", help="open-loop offered rates as %% of each stack's wrk peak (default 25,50,70,85,100,115)"
     )
@@ -64,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def make_plan(args: argparse.Namespace, stacks: list[str], load_cores: int) -> Plan:
     """Method parameters from the options."""
     quick = bool(args.quick)
-    conc = args.concurrency or ("10" if quick else "10,50,100")
+    conc = args.concurrency or ("10" if quick else "50,100")
     try:
         concurrency = [int(c) for c in conc.split(",") if c.strip()]
     except ValueError as exc:

@@ -40,7 +40,5 @@ async def json_body() -> dict[str, object]:
 async def db() -> dict[str, int] | Response:
     if app.state.pool is None:
         return PlainTextResponse("no database configured", status_code=503)
-    row = await app.state.pool.fetchrow(
-        "SELECT id, randomnumber FROM world WHERE id = $1", random.randint(1, 10000)
-    )
+    row = await app.state.pool.fetchrow("SELECT id, randomnumber FROM world WHERE id = $1", random.randint(1, 10000))
     return {"id": row["id"], "randomNumber": row["randomnumber"]}

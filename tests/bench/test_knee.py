@@ -1,4 +1,4 @@
-"""The bisection towards the knee: halve the bracket to 5 %, confirm a coarse pass, stop at the machine's limit."""
+"""The bisection towards the knee: check a ladder pass at knee length, halve the bracket to 5 %, stop at the limit."""
 
 from __future__ import annotations
 
@@ -34,40 +34,52 @@ def _rows(rate: int, p99: float, n: int = 5, phase: str = "ladder", limited: int
     ]
 
 
-def test_the_bisection_halves_the_bracket_then_confirms_a_coarse_pass() -> None:
+def test_a_ladder_pass_is_measured_at_knee_length_before_the_bisection_builds_on_it() -> None:
     coarse = [*_rows(1000, 2), *_rows(1200, 3), *_rows(1450, 30)]
-    # 1,200 passed and 1,450 missed (21 % apart): their geometric middle first
-    assert next_knee_rate(coarse, 10, 5) == KneeStep(1319, 5, False)
+    # 1,200 passed only on the short ladder runs, which longer runs often refute: measured at knee length first
+    assert next_knee_rate(coarse, 10, 5) == KneeStep(1200, 5, False)
+    # it passed 2 exploring runs; 1,200-1,450 (a ladder miss stands) is 21 % apart: their geometric middle
+    checked = [*coarse, *_rows(1200, 3, n=2, phase="knee")]
+    assert next_knee_rate(checked, 10, 5) == KneeStep(1319, 5, False)
     # 1,319 missed: 1,200-1,319 is 9.9 % apart, so again the middle
-    assert next_knee_rate([*coarse, *_rows(1319, 12, phase="knee")], 10, 5) == KneeStep(1258, 5, False)
-    # 1,258 missed too: 4.8 % apart, and 1,200 has only coarse runs: confirm it with knee runs
-    steps = [*coarse, *_rows(1319, 12, phase="knee"), *_rows(1258, 11, phase="knee")]
-    assert next_knee_rate(steps, 10, 5) == KneeStep(1200, 5, True)
-    assert next_knee_rate([*steps, *_rows(1200, 4, phase="knee")], 10, 5) is None
+    assert next_knee_rate([*checked, *_rows(1319, 12, n=2, phase="knee")], 10, 5) == KneeStep(1258, 5, False)
+    # 1,258 missed too: 4.8 % apart, so 1,200 is topped up to its five knee runs, then the knee is placed
+    steps = [*checked, *_rows(1319, 12, n=2, phase="knee"), *_rows(1258, 11, n=2, phase="knee")]
+    assert next_knee_rate(steps, 10, 5) == KneeStep(1200, 3, True)
+    assert next_knee_rate([*steps, *_rows(1200, 4, n=3, phase="knee")], 10, 5) is None
 
 
-def test_the_bisection_stops_at_the_machine_s_limit_and_above_the_ladder() -> None:
+def test_a_refuted_ladder_pass_walks_down_to_the_next_rung_before_bisecting() -> None:
+    # the knee runs refute 1,200: 1,000 (ladder only) is measured at knee length next, not bisected above
+    refuted = [*_rows(1000, 2), *_rows(1200, 3), *_rows(1200, 15, n=2, phase="knee"), *_rows(1450, 30)]
+    assert next_knee_rate(refuted, 10, 5) == KneeStep(1000, 5, False)
+    # once 1,000 passes at knee length: the middle of 1,000-1,200
+    passed = [*refuted, *_rows(1000, 2, n=2, phase="knee")]
+    assert next_knee_rate(passed, 10, 5) == KneeStep(1095, 5, False)
+
+
+def test_the_bisection_stops_at_the_machine_s_limit_and_measures_a_passing_top_at_knee_length() -> None:
     # the generator fell behind at 1,450: the knee lies beyond this machine's limit, nothing above it is measured
     assert next_knee_rate([*_rows(1000, 2), *_rows(1450, 3, limited=1)], 10, 5) is None
-    # every rate passed: the knee lies above the ladder (a bound; the report says so)
-    assert next_knee_rate([*_rows(1000, 2), *_rows(1450, 3)], 10, 5) is None
-    # knee runs decide over coarse runs at the same rate: a coarse pass the knee runs refute is a miss
-    refuted = [*_rows(1000, 2), *_rows(1200, 3), *_rows(1200, 15, phase="knee"), *_rows(1450, 30)]
-    assert next_knee_rate(refuted, 10, 5) == KneeStep(1095, 5, False)
+    # every ladder rate passed: the top (the closed-loop peak) is measured at knee length ...
+    assert next_knee_rate([*_rows(1000, 2), *_rows(1450, 3)], 10, 5) == KneeStep(1450, 5, False)
+    # ... and when it passes there too, the knee lies above the ladder (a bound; the report says so)
+    top = [*_rows(1000, 2), *_rows(1450, 3), *_rows(1450, 3, n=2, phase="knee")]
+    assert next_knee_rate(top, 10, 5) is None
 
 
 def test_an_exploring_step_s_clean_runs_are_topped_up_to_five_when_they_become_the_printed_rate() -> None:
-    # 1,200 passed its 3 exploring runs and 1,258 missed (4.8 % apart): 2 more runs at 1,200, no more
-    steps = [*_rows(1000, 2), *_rows(1200, 3, n=3, phase="knee"), *_rows(1258, 11, n=2, phase="knee")]
-    assert next_knee_rate(steps, 10, 5) == KneeStep(1200, 2, True)
-    assert next_knee_rate([*steps, *_rows(1200, 4, n=2, phase="knee")], 10, 5) is None
+    # 1,200 passed its 2 exploring runs and 1,258 missed (4.8 % apart): 3 more runs at 1,200, no more
+    steps = [*_rows(1000, 2), *_rows(1200, 3, n=2, phase="knee"), *_rows(1258, 11, n=2, phase="knee")]
+    assert next_knee_rate(steps, 10, 5) == KneeStep(1200, 3, True)
+    assert next_knee_rate([*steps, *_rows(1200, 4, n=3, phase="knee")], 10, 5) is None
 
 
 def test_when_the_lowest_rate_already_misses_the_search_goes_down_by_halves_to_an_eighth() -> None:
     coarse = [*_rows(992, 11), *_rows(1983, 16)]
     assert next_knee_rate(coarse, 10, 5) == KneeStep(496, 5, False)
     # 496 passed: bisect between it and 992
-    assert next_knee_rate([*coarse, *_rows(496, 4, n=3, phase="knee")], 10, 5) == KneeStep(701, 5, False)
+    assert next_knee_rate([*coarse, *_rows(496, 4, n=2, phase="knee")], 10, 5) == KneeStep(701, 5, False)
     # 496 missed too: halve again, down to an eighth of the lowest coarse rate (124), never below
     missed = [*coarse, *_rows(496, 12, n=2, phase="knee")]
     assert next_knee_rate(missed, 10, 5) == KneeStep(248, 5, False)
