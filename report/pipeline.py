@@ -12,7 +12,7 @@ from markupsafe import Markup
 from report.errors import BuildError, Collector, InputError, Problem, display_path
 from report.inputs import phrases
 from report.inputs.config import ReportConfig, load_config
-from report.inputs.data import REPRODUCTION, Benchmarks, load_benchmarks, load_benchmarks_and_evidence
+from report.inputs.data import OTHER_MACHINE, REPRODUCTION, Benchmarks, load_benchmarks, load_benchmarks_and_evidence
 from report.inputs.options import BuildOptions, same_url
 from report.inputs.paths import TEMPLATES
 from report.inputs.prose import CopyFile, expected_sections, load_copy, render_copy
@@ -54,6 +54,7 @@ class Inputs:
     rubric: Rubric
     copy: dict[str, CopyFile]
     reproduction: Benchmarks | None = None  # data/benchmarks/reproduction/, when present
+    other_machine: Benchmarks | None = None  # data/benchmarks/other-machine/, when present
 
 
 @dataclass
@@ -85,6 +86,10 @@ def load(data_dir: Path) -> Inputs:
     if (data_dir / REPRODUCTION).is_dir():  # validated like the shipped run, by the same loaders
         second, second_problems = load_benchmarks(data_dir, shown, stack_ids, REPRODUCTION)
         problems.extend(second_problems)
+    other: Benchmarks | None = None
+    if (data_dir / OTHER_MACHINE).is_dir():
+        other, other_problems = load_benchmarks(data_dir, shown, stack_ids, OTHER_MACHINE)
+        problems.extend(other_problems)
     # the rubric is checked against evidence.csv's valid rows even when another benchmark file has problems
     measures: dict[str, set[str]] | None = None
     evidence = dict(evidence_rows.values) if evidence_rows is not None else None
@@ -125,7 +130,7 @@ def load(data_dir: Path) -> Inputs:
     problems.raise_if_any()
     if config is None or bench is None or rubric is None:  # each loader records why it returns nothing
         raise BuildError("an input file was refused without a problem recorded; this is a bug in lead-magnet")
-    return Inputs(data_dir, config, bench, rubric, copy, second)
+    return Inputs(data_dir, config, bench, rubric, copy, second, other)
 
 
 def compute(inputs: Inputs) -> Results:
@@ -156,6 +161,7 @@ def compute(inputs: Inputs) -> Results:
             inputs.benchmarks, {str(k): v for k, v in inputs.config.latency_slo_ms.items()}, stack_ids
         ),
         reproduction=compare(inputs.benchmarks, inputs.reproduction, stack_ids) if inputs.reproduction else None,
+        portability=compare(inputs.benchmarks, inputs.other_machine, stack_ids) if inputs.other_machine else None,
         traces=inputs.benchmarks.traces,
     )
 

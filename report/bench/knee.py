@@ -14,7 +14,7 @@ DOWN_LIMIT = 8  # below the lowest coarse rate, the downward search halves at mo
 
 
 class LadderRow(Protocol):
-    """What the bisection reads of a ladder run (report/bench/openloop.py's LadderRow)."""
+    """What the bisection reads of a ladder run (report/bench/ladderplan.py's LadderRow)."""
 
     @property
     def offered_rps(self) -> int: ...
@@ -83,7 +83,8 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
     rate below it that passed and the failing one are more than `step_pct` apart, their geometric middle; then the
     passing rate itself, topped up to `knee_runs` knee runs (the short coarse runs, or an exploring step's first
     runs, can pass by luck). When the lowest rate measured already missed, half of it, down to 1/DOWN_LIMIT of the
-    coarse ladder's lowest rate. A limited end is the machine's limit: nothing above it is measured.
+    coarse ladder's lowest rate. A limited end is the machine's limit: nothing above it is measured, and the rate
+    below it (like a top of the ladder that passed) is measured at knee length and topped up, as the bound printed.
     """
     verdicts = rate_verdicts(rows, slo_ms)
     knee_count = knee_counts(rows)
@@ -91,7 +92,9 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
     failing: int | None = None
     for rate, v in sorted(verdicts.items()):
         if v == "limited":
-            return None
+            # the machine's limit ends the search, but a rate below it passed by short ladder runs alone is
+            # still measured at knee length: it is the bound the report prints
+            return _bound(passing, knee_count, knee_runs)
         if v == "missed":
             failing = rate
             break
@@ -99,8 +102,7 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
     if failing is None:
         # every rate offered passed: the ladder ends at the closed-loop peak, and a short run can pass a rate that
         # knee-length runs miss, so the top rate is measured with knee runs before the knee is placed above it
-        top = max(verdicts, default=None)
-        return KneeStep(top, knee_runs, False) if top is not None and not knee_count.get(top) else None
+        return _bound(max(verdicts, default=None), knee_count, knee_runs)
     if passing is None:  # the lowest rate measured already missed: look below it
         coarse = [r.offered_rps for r in rows if r.phase != "knee"]
         floor = min(coarse, default=failing) / DOWN_LIMIT
@@ -116,6 +118,16 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
     # the bracket is narrow enough: top the passing rate up to the full knee runs (budget allowing)
     have = knee_count.get(passing, 0)
     return KneeStep(passing, knee_runs - have, True) if have < knee_runs else None
+
+
+def _bound(rate: int | None, knee_count: Counter[int], knee_runs: int) -> KneeStep | None:
+    """Where the search ends at a bound (the machine's limit, or the top of the ladder) above `rate`: `rate` measured
+    at knee length (an exploring step first, since short runs can pass what longer runs miss), then topped up to
+    `knee_runs` runs, since it is the figure printed."""
+    have = knee_count.get(rate, 0) if rate is not None else knee_runs
+    if rate is None or have >= knee_runs:
+        return None
+    return KneeStep(rate, knee_runs, False) if have == 0 else KneeStep(rate, knee_runs - have, True)
 
 
 def confirm_step(rows: Sequence[LadderRow], slo_ms: float, knee_runs: int = 5) -> KneeStep | None:

@@ -20,154 +20,21 @@ reported as a bound.
 
 from __future__ import annotations
 
-import math
 import os
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from report.bench import knee, procfs
 from report.bench.errors import BenchError
+from report.bench.ladderplan import DRAIN_S, EXPLORE_RUNS, START_S, LadderPlan, LadderRow, ladder
 from report.bench.oha import TIMEOUT_S, OhaResult, ProcCost, oha_command, parse_oha, watch
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
 from report.bench.service import Running
-from report.results.sustained import KNEE_MIN_S, KNEE_STEP_PCT, RUNQUEUE_LIMIT_PCT, TAIL_SAMPLES, decided, kept_schedule
-
-# Coarse steps of at most 43 % above half the peak, so three bisection steps reach 5 % (1.43 ** (1 / 8) < 1.05);
-# the top rung is the closed-loop peak, where knee-length runs nearly always miss
-FULL_LADDER_PCT = (25, 50, 70, 100)
-QUICK_LADDER_PCT = (50, 100)
-# A run is load-limited when the generator could not keep to its schedule (report/sustained.py's kept_schedule):
-# it used nearly a whole core, or its threads waited for a CPU a quarter of the run (other work on the load core:
-# PostgreSQL, the receiver, anything else on the machine), so the load side, not the service, would decide the
-# figure. oha's JSON report has no schedule-lag figure of its own (with --latency-correction a late send shows as
-# latency, the same as server queueing), so /proc is the evidence. The report counts such runs neither way.
-RETRY_BUDGET = 10  # re-measured coarse points per endpoint's ladder when the load core was contended
-DRAIN_S = 0.4  # planned allowance per point for the last responses to come back
-START_S = 1.0  # planned allowance for a fresh server to start and answer
-VARIANTS = ("baseline", "otel")
-KNEE_MIN_REQUESTS = round(TAIL_SAMPLES / 0.01)  # a knee run long enough for 100 requests beyond its p99
-EXPLORE_RUNS = 2  # runs after which an exploring knee step with none over the SLO (or one limited) is decided
-
-
-@dataclass(frozen=True)
-class LadderPlan:
-    """How the latency ladder runs."""
-
-    ladder_pct: tuple[float, ...]
-    runs: int
-    warmup_s: int
-    duration_s: float
-    variants: tuple[str, ...] = ("baseline", "otel")  # also the variants /db is measured in
-    retry_budget: int = RETRY_BUDGET  # rates measured again per endpoint when the load core was contended
-    knee_runs: int = 5  # runs per rate while bisecting towards the knee (0: no bisection)
-    knee_duration_s: float = KNEE_MIN_S  # shortest knee run; longer at slow rates (KNEE_MIN_REQUESTS, up to the max)
-    knee_max_duration_s: float = 20.0
-    knee_warmup_s: float = 1.0
-    knee_step_pct: float = KNEE_STEP_PCT  # bisect until the passing and the failing rate are this close
-    knee_budget_s: float = 150.0  # bisection time per series (stack, variant, endpoint), pooled per endpoint
-
-    def coarse_seconds(self) -> float:
-        """Planned time of one series' coarse ladder: a fresh server per run, every rate."""
-        return self.runs * (START_S + self.warmup_s + len(self.ladder_pct) * (self.duration_s + DRAIN_S))
-
-    def knee_run_s(self, rate: float) -> float:
-        """Length of one knee run at `rate`: long enough for 100 requests beyond p99, within the bounds."""
-        wanted = math.ceil(10 * KNEE_MIN_REQUESTS / max(rate, 1.0)) / 10  # to the tenth of a second, up
-        return min(self.knee_max_duration_s, max(self.knee_duration_s, wanted))
-
-    def knee_step_seconds(self, rate: float) -> float:
-        """Planned time of one bisection step at `rate`: `knee_runs` fresh servers, warm-up, one run each."""
-        return self.knee_runs * (START_S + self.knee_warmup_s + self.knee_run_s(rate) + DRAIN_S)
-
-    def seconds(self, series: int) -> float:
-        """Planned time for `series` ladders (stack × variant × endpoint), contention retries included.
-
-        The bisection never starts a step that would overrun `knee_budget_s`, so this is an upper bound of the
-        ladders' measuring time, not a guess.
-        """
-        knee = self.knee_budget_s if self.knee_runs else 0.0
-        endpoints = max(1, math.ceil(series / 6))  # retry budgets are per endpoint; 6 series per endpoint
-        retries = self.retry_budget * (self.duration_s + DRAIN_S) * endpoints
-        return series * (self.coarse_seconds() + knee) + retries
-
-
-@dataclass
-class LadderRow:
-    """One open-loop run at one offered rate, with what the load side cost."""
-
-    stack: str
-    variant: str
-    endpoint: str
-    offered_rps: int
-    run: int
-    achieved_rps: float  # 2xx responses / oha's measured run time (first request due to last response)
-    latency_p50_ms: float
-    latency_p90_ms: float
-    latency_p99_ms: float
-    latency_p999_ms: float
-    errors: int  # non-2xx responses, timeouts and connection errors
-    timeouts: int
-    requests: int  # requests oha sent and recorded (due ones it could not send before the deadline are not)
-    generator_cpu_pct: float  # oha's own CPU time (utime + stime) as a share of one core over its run
-    generator_cpu_us_per_request: float  # the same CPU time per recorded request
-    load_core_busy_pct: float  # how busy the load core(s) were: generator, receiver, PostgreSQL, harness
-    runqueue_wait_pct: float  # share of the run oha's threads waited for a CPU (summed over threads)
-    load_limited: int  # 1 when the generator could not keep to its schedule (report/sustained.py)
-    duration_s: float = 0.0  # the run's planned length (oha -z)
-    phase: str = "ladder"  # "ladder": the coarse ladder; "knee": a bisection step near the knee
-
-
-# 5 runs of 4 rates, 1.5 s each after a 1 s warm-up, then 10-20 s knee runs, 150 s per series pooled per endpoint: what
-# fits the 60-minute budget on two cores (tests/bench/test_openloop.py proves the arithmetic)
-FULL_LADDER = LadderPlan(FULL_LADDER_PCT, runs=5, warmup_s=1, duration_s=1.5)
-# the smoke run: baseline only, two rates of half a second, one run, no re-measured rates, one short knee step
-# (never shipped)
-QUICK_LADDER = LadderPlan(
-    QUICK_LADDER_PCT,
-    runs=1,
-    warmup_s=0,
-    duration_s=0.5,
-    variants=("baseline",),
-    retry_budget=0,
-    knee_runs=1,
-    knee_duration_s=0.5,
-    knee_max_duration_s=0.5,
-    knee_warmup_s=0,
-    knee_step_pct=50.0,
-    knee_budget_s=2.0,
-)
-
-
-def ladder(peak_rps: float, ladder_pct: Sequence[float]) -> list[int]:
-    """Offered rates for a peak: each share of it rounded to a whole request per second, at least 1, no repeats."""
-    if peak_rps <= 0:
-        raise BenchError(f"cannot build a rate ladder from a peak of {peak_rps:g} requests/s")
-    return sorted({max(1, round(peak_rps * pct / 100.0)) for pct in ladder_pct})
-
-
-def peak_by_series(rows: Sequence[tuple[str, str, str, int, float]]) -> dict[tuple[str, str, str], float]:
-    """(endpoint, variant, stack) -> the highest median requests/s over concurrency levels, from closed-loop runs.
-
-    `rows` are (endpoint, variant, stack, concurrency, requests_per_sec), one per run.
-    """
-    by_level: dict[tuple[str, str, str, int], list[float]] = {}
-    for endpoint, variant, stack, level, rps in rows:
-        by_level.setdefault((endpoint, variant, stack, level), []).append(rps)
-    peaks: dict[tuple[str, str, str], float] = {}
-    for (endpoint, variant, stack, _), values in by_level.items():
-        key = (endpoint, variant, stack)
-        peaks[key] = max(peaks.get(key, 0.0), _median(values))
-    return peaks
-
-
-def _median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+from report.results.sustained import RUNQUEUE_LIMIT_PCT, decided, kept_schedule
 
 
 class LadderRunner:

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 
 from report.bench.errors import BenchError
-from report.bench.openloop import FULL_LADDER, QUICK_LADDER
+from report.bench.ladderplan import FULL_LADDER, QUICK_LADDER
 from report.bench.plan import DB_PLACEMENTS, Plan
 from report.bench.stacks import BSP_DEFAULTS, STACK_IDS
 

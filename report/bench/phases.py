@@ -12,7 +12,7 @@ import statistics
 from typing import TYPE_CHECKING, Any
 
 from report.bench.errors import BenchError
-from report.bench.openloop import LadderRow, peak_by_series
+from report.bench.ladderplan import LadderRow, peak_by_series
 from report.bench.postgres import ROWS, Database
 from report.bench.results import WRK_SATURATED_PCT
 from report.bench.service import Running, get

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from report.bench.openloop import FULL_LADDER, LadderPlan
+from report.bench.ladderplan import FULL_LADDER, LadderPlan
 from report.bench.stacks import BSP_DEFAULTS
 from report.bench.wording import sentence
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from report.bench.openloop import LadderRow
+from report.bench.ladderplan import LadderRow
 
 DELIVERED_MIN_PCT = 99.0
 # wrk at or above this share of its cores is saturated: the peak it measured is the generator's ceiling, a bound

@@ -27,7 +27,9 @@ from report.inputs.validation import (
 from report.inputs.yaml_model import load_model
 
 BENCH = "benchmarks"
-REPRODUCTION = "benchmarks/reproduction"  # a second full run, from another machine and day (optional)
+REPRODUCTION = "benchmarks/reproduction"  # a second full run of this edition's method (optional)
+# a full run of the harness on another machine and day, possibly of an earlier method (optional)
+OTHER_MACHINE = "benchmarks/other-machine"
 
 
 @dataclass(frozen=True)

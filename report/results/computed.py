@@ -39,4 +39,5 @@ class Results:
     robustness: Robustness | None = None
     latency: LatencyStats | None = None
     reproduction: Reproduction | None = None
+    portability: Reproduction | None = None  # run A against a run on another machine (run C)
     traces: tuple[Trace, ...] = ()  # the captured traces (traces.json); empty in older data folders

@@ -23,6 +23,7 @@ from report.results import claims
 from report.results.computed import Results
 from report.results.drift import swing
 from report.results.findings import calibration_summary, level_claims, measured_areas, point_spread
+from report.results.reproduction import Reproduction
 from report.results.stats import ranking
 
 RESULTS_NAME = "backend-language-comparison.json"
@@ -102,7 +103,7 @@ def document(results: Results) -> dict[str, Any]:
         "scale": {"min": rubric.scale.min, "max": rubric.scale.max},
         "weights": dict(results.weights),
         "units": UNITS,
-        "environment": env.model_dump(mode="json", exclude={"measured_at", "sample"}),
+        "environment": env.model_dump(mode="json", exclude={"measured_at", "sample"}, exclude_none=True),
         "calibration": _calibration(env),
         "load_generator_reach": _reach(results),
         "short_runs": _short_runs(results),
@@ -110,7 +111,8 @@ def document(results: Results) -> dict[str, Any]:
         "top_level": results.stats.top_level,
         "stacks": stacks,
         "robustness": _robustness(results),
-        "reproduction": _reproduction(results),
+        "reproduction": _reproduction(results.reproduction),
+        "portability": _portability(results.portability),
         "level_gaps": _level_gaps(results),
     }
 
@@ -208,8 +210,16 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
     return out
 
 
-def _reproduction(results: Results) -> dict[str, Any] | None:
-    rep = results.reproduction
+def _portability(rep: Reproduction | None) -> dict[str, Any] | None:
+    """Run A against run C, on another machine: the reproduction's ratios plus which rankings held."""
+    out = _reproduction(rep)
+    if out is None or rep is None:
+        return None
+    move = rep.largest_move()
+    return {**out, "rankings_held": rep.rankings_held(), "largest_move": _plain(move) if move else None}
+
+
+def _reproduction(rep: Reproduction | None) -> dict[str, Any] | None:
     if rep is None:
         return None
     return {

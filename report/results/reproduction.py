@@ -6,11 +6,15 @@ Indifferent to which run is which: run A is whatever data/benchmarks/ holds, run
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
+
+import pandas as pd
 
 from report.inputs.data import Benchmarks
 from report.inputs.data_schema import Environment
@@ -33,6 +37,8 @@ class RunInfo:
     # the harness's "Tool versions" note as (tool, version) pairs, e.g. (node, v26.12.1)
     tools: tuple[tuple[str, str], ...] = ()
     drift: tuple[str, ...] = ()  # the run's own drift flags (environment.yaml's drift)
+    finished: str = ""  # when the run finished, "HH:MM" UTC ("" when environment.yaml gives a date only)
+    spans_per_request: tuple[tuple[str, float], ...] = ()  # each traced stack's spans per /json request (evidence)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,29 @@ class Reproduction:
         a, b = dict(self.a.versions), dict(self.b.versions)
         return tuple(sid for sid in a if sid in b and a[sid] != b[sid])
 
+    def rankings_held(self) -> dict[str, bool]:
+        """Per area, whether run B orders the stacks as run A does: run A's best stays ahead of every other stack
+        and the others keep their order (on "kept", the stacks ordered by the share each keeps)."""
+        out: dict[str, bool] = {}
+        for area in dict.fromkeys(r.area for r in self.ratios):
+            rows = [r for r in self.ratios if r.area == area]
+            by_a = sorted(rows, key=lambda r: r.a)
+            by_b = sorted(rows, key=lambda r: r.b)
+            best_kept = area == "kept" or all(r.b > 1.0 for r in rows)
+            out[area] = best_kept and [(r.top, r.bottom) for r in by_a] == [(r.top, r.bottom) for r in by_b]
+        return out
+
+    def largest_move(self) -> Ratio | None:
+        """The ratio that moved most between the runs (run B's median against run A's), if any."""
+        return max(self.ratios, key=lambda r: abs(math.log(r.b / r.a)), default=None)
+
+    def span_changes(self) -> tuple[tuple[str, float, float], ...]:
+        """Each stack whose traced variant exported another number of spans per request: (stack, run B's, run A's)."""
+        b = dict(self.b.spans_per_request)
+        return tuple(
+            (sid, b[sid], v) for sid, v in self.a.spans_per_request if sid in b and round(b[sid], 1) != round(v, 1)
+        )
+
     def tool_changes(self) -> tuple[tuple[str, str, str], ...]:
         """Each tool both runs name with another version: (tool, run B's, run A's), in run A's order."""
         b = dict(self.b.tools)
@@ -103,9 +132,13 @@ def _tokens(line: str) -> list[str]:
     return [w.strip(",;:()'") for w in line.split() if w.strip(",;:()'")]
 
 
-def run_info(env: Environment) -> RunInfo:
-    """A run's machine, day and plan, from its environment.yaml."""
+def run_info(env: Environment, evidence: pd.DataFrame | None = None) -> RunInfo:
+    """A run's machine, day and plan, from its environment.yaml (and its spans per request, from evidence.csv)."""
     method = env.method
+    spans: tuple[tuple[str, float], ...] = ()
+    if evidence is not None and not evidence.empty:
+        rows = evidence[evidence["measure"] == "otel_spans_per_req"]
+        spans = tuple((str(sid), float(v)) for sid, v in zip(rows["stack"], rows["value"], strict=True))
     return RunInfo(
         cpu=env.machine.cpu,
         measured_at=day_of(env.measured_at),
@@ -117,6 +150,8 @@ def run_info(env: Environment) -> RunInfo:
         knee_note=next((n for n in env.notes if n.startswith(KNEE_NOTE_START)), ""),
         tools=tools_of(next((n for n in env.notes if n.startswith(TOOLS_NOTE_START)), "")),
         drift=tuple(env.drift),
+        finished=f"{env.measured_at:%H:%M}" if isinstance(env.measured_at, dt.datetime) else "",
+        spans_per_request=spans,
     )
 
 
@@ -134,7 +169,8 @@ def tools_of(note: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-KNEE_NOTE_START = "Then, per stack, variant and endpoint, the harness bisects"  # report/bench/notes.yaml's knee note
+# report/bench/notes.yaml's knee note, in every wording it has had ("... the harness bisects", "... searches")
+KNEE_NOTE_START = "Then, per stack, variant and endpoint, the harness "
 
 
 def _samples(stats: Stats, top_level: int) -> dict[str, dict[str, tuple[float, ...]]]:
@@ -179,7 +215,7 @@ def compare(a: Benchmarks, b: Benchmarks, stack_ids: Sequence[str]) -> Reproduct
                     "kept", sid, "", {sid: ta.rps.values, "": ua.rps.values}, {sid: tb.rps.values, "": ub.rps.values}
                 )
             )
-    return Reproduction(run_info(a.environment), run_info(b.environment), tuple(ratios))
+    return Reproduction(run_info(a.environment, a.evidence), run_info(b.environment, b.evidence), tuple(ratios))
 
 
 def _ratio(

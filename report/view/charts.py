@@ -248,13 +248,15 @@ def rate_curves(
     slo_ms: float,
     limited: Sequence[Sequence[bool]] = (),
     traced_sustained: Sequence[float] = (),
+    knee: Sequence[Sequence[bool]] = (),
 ) -> bytes:
     """p99 against offered rate, one line per stack (dashed: with tracing), log-log, the SLO as a line.
 
-    Each stack's line ends in a direct label; rings mark the highest rates sustained under the SLO.
+    Each stack's line ends in a direct label; rings mark the highest rates sustained under the SLO; points measured
+    by knee runs (`knee`: per point, the untraced lines first, then the traced) get a dark edge.
     """
     with rc_context(rc()):
-        fig, ax = new_figure(max(3.0, 1.2 + 0.2 * len(marks)))
+        fig, ax = new_figure(max(2.5, 1.2 + 0.2 * len(marks)))
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         markers = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "p", "*")
         ends: list[tuple[float, float, str, int]] = []
@@ -279,17 +281,16 @@ def rate_curves(
                     i = list(xs).index(rate)
                     ax.plot([xs[i]], [ys[i]], marker="o", markersize=size, markerfacecolor="none", markeredgecolor=INK,
                             markeredgewidth=1.0, linestyle="none", zorder=5)  # fmt: skip
+            n = len(marks)
+            lines = ((rates[k], p99[k], k, mark.color, 5.0), (traced_rates[k], traced_p99[k], n + k, "white", 3.6))
+            for xs, ys, row, face, dot in lines if knee else ():  # points measured by knee runs: a dark edge
+                at = [i for i, flag in enumerate(knee[row]) if flag]
+                ax.plot([xs[i] for i in at], [ys[i] for i in at], marker=shape, markersize=dot, markerfacecolor=face,
+                        markeredgecolor=INK, markeredgewidth=0.9, linestyle="none", zorder=4)  # fmt: skip
             crosses = [i for i, flag in enumerate(limited[k] if limited else ()) if flag]
             if crosses:
-                ax.plot(
-                    [rates[k][i] for i in crosses],
-                    [p99[k][i] for i in crosses],
-                    marker="x",
-                    markersize=7,
-                    color=INK,
-                    linestyle="none",
-                    zorder=6,
-                )
+                xs, ys = [rates[k][i] for i in crosses], [p99[k][i] for i in crosses]
+                ax.plot(xs, ys, marker="x", markersize=7, color=INK, linestyle="none", zorder=6)
             if rates[k]:  # a stack whose every p99 came from too few requests has no line to label
                 ends.append((rates[k][-1], p99[k][-1], mark.label, k))
         ax.set_xscale("log")

@@ -162,6 +162,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     slo,
                     limited,
                     tuple(traced_sustained),
+                    tuple(tuple(p.phase == "knee" for p in b.points) if b else () for b in (*base, *traced)),
                 ),
                 f"latency-load-{endpoint}.svg",
                 alt=f"p99 latency against offered requests per second on {TITLES[endpoint]}, log scales, with the "
@@ -176,8 +177,8 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                 source=f"latency.csv, medians of {runs} open-loop runs per rate; dashed lines with tracing, "
                 "rings the highest rate sustained, without and with tracing."
                 + (
-                    " Rates with knee runs are plotted from those alone, others from the short ladder runs, "
-                    "which can read lower."
+                    " Points with a dark edge come from the knee runs alone (10 s or more), the others from the "
+                    "short ladder runs, which can read lower."
                     if mixed
                     else ""
                 ),

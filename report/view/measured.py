@@ -13,6 +13,7 @@ from report.results.computed import Chart
 from report.results.drift import swing
 from report.results.findings import day, drift_flags
 from report.results.numbers import decimals_for, fmt, join_names, percent
+from report.results.reproduction import Reproduction, RunInfo
 from report.results.stats import ranking
 from report.view.context import Context, headline, spread_cells, stacks_color, versions, winner_row
 from report.view.typography import house_style
@@ -201,9 +202,12 @@ def reproduction(ctx: Context) -> dict[str, Any]:
     if rep is None:
         none = phrases().say("repro_none", day=ctx.measured_day)
         return {"rows": [], "summary": none, "glance": none}
+    port = ctx.results.portability
+    on_c = {(r.area, r.top, r.bottom): r for r in port.ratios} if port is not None else {}
     rows = []
     for r in rep.ratios:
         cell = _kept_cell if r.area == "kept" else _ratio_cell
+        c = on_c.get((r.area, r.top, r.bottom))
         rows.append(
             {
                 "area": r.area,
@@ -212,16 +216,18 @@ def reproduction(ctx: Context) -> dict[str, Any]:
                 "a": cell(r.a, r.a_low, r.a_high, RATIO_DECIMALS),
                 "b": cell(r.b, r.b_low, r.b_high, RATIO_DECIMALS),
                 "held": r.held,
+                "c": cell(c.b, c.b_low, c.b_high, RATIO_DECIMALS) if c is not None else "–",
+                "c_held": c.held if c is not None else None,
             }
         )
     moved = [r for r in rep.ratios if not r.held]
     listing = join_names([_ratio_name(r.area, names[r.top], names.get(r.bottom, "")) for r in moved])
+    a_day, b_day = _when(rep.a, rep.b), _when(rep.b, rep.a)
     summary = phrases().say(
         "repro_summary",
-        a_cpu=rep.a.cpu,
-        a_day=day(dt.date.fromisoformat(rep.a.measured_at)),
-        b_cpu=rep.b.cpu,
-        b_day=day(dt.date.fromisoformat(rep.b.measured_at)),
+        machines=rep.a.cpu if rep.a.cpu == rep.b.cpu else join_names([rep.a.cpu, rep.b.cpu]),
+        a_day=a_day,
+        b_day=b_day,
         held=str(len(rep.ratios) - len(moved)),
         total=str(len(rep.ratios)),
         moved=phrases().say("repro_moved", list=listing) if moved else "",
@@ -255,6 +261,7 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         summary = f"{summary} {phrases().say('repro_knee_differs')}"
     if rep.a.duration_s != rep.b.duration_s:
         summary = f"{summary} {phrases().say('repro_duration', a=f'{rep.a.duration_s:g}', b=f'{rep.b.duration_s:g}')}"
+    summary = f"{summary} {_portability(port, names) if port is not None else phrases().say('repro_one_machine')}"
     runs = [
         {
             "name": name,
@@ -265,16 +272,71 @@ def reproduction(ctx: Context) -> dict[str, Any]:
             "open_loop_runs": str(info.open_loop_runs or "–"),
             "duration_s": f"{info.duration_s:g}",
         }
-        for name, info in (("A", rep.a), ("B", rep.b))
+        for name, info in (("A", rep.a), ("B", rep.b), *((("C", port.b),) if port is not None else ()))
     ]
     glance = phrases().say(
         "repro_glance_method" if other_method else "repro_glance",
-        a_day=runs[0]["day"],
-        b_day=runs[1]["day"],
+        a_day=a_day,
+        b_day=b_day,
         held=str(len(rep.ratios) - len(moved)),
         total=str(len(rep.ratios)),
     )
-    return {"rows": rows, "summary": summary, "runs": runs, "glance": glance}
+    if port is not None:
+        ranks = port.rankings_held()
+        glance = phrases().say(
+            "port_glance",
+            start=glance,
+            rank_held=str(sum(ranks.values())),
+            rank_total=str(len(ranks)),
+            rank_moved=_ranks_moved(ranks),
+            held=str(sum(1 for r in port.ratios if r.held)),
+            total=str(len(port.ratios)),
+        )
+    return {"rows": rows, "summary": summary, "runs": runs, "glance": glance, "other_machine": port is not None}
+
+
+def _ranks_moved(ranks: dict[str, bool]) -> str:
+    """ " (not on throughput kept with tracing)", or "" when every ranking held."""
+    moved = [phrases().say(f"port_area_{area}") for area, held in ranks.items() if not held]
+    return phrases().say("port_rank_moved", list=join_names(moved)) if moved else ""
+
+
+def _when(run: RunInfo, other: RunInfo) -> str:
+    """A run's day, with the time it finished when the other run is of the same day."""
+    said = day(dt.date.fromisoformat(run.measured_at))
+    if run.measured_at == other.measured_at and run.finished:
+        return phrases().say("repro_finished", day=said, time=run.finished)
+    return said
+
+
+def _portability(port: Reproduction, names: dict[str, str]) -> str:
+    """What run C, on another machine, shows of the rankings and the ratios (report/results/reproduction.py)."""
+    say = phrases().say
+    ranks = port.rankings_held()
+    move = port.largest_move()
+    differs = join_names([names[sid] for sid in port.method_differs if sid in names])
+    text = say(
+        "port_summary",
+        c_cpu=port.b.cpu,
+        c_day=day(dt.date.fromisoformat(port.b.measured_at)),
+        rank_held=str(sum(ranks.values())),
+        rank_total=str(len(ranks)),
+        rank_moved=_ranks_moved(ranks),
+        held=str(sum(1 for r in port.ratios if r.held)),
+        total=str(len(port.ratios)),
+    )
+    if move is not None:
+        text = f"{text} " + say(
+            "port_largest",
+            name=_ratio_name(move.area, names[move.top], names.get(move.bottom, "")),
+            a=_ratio_value(move.area, move.a),
+            c=_ratio_value(move.area, move.b),
+        )
+    if differs:
+        text = f"{text} " + say("port_method", stacks=differs)
+    for sid, there, here in port.span_changes():
+        text = f"{text} " + say("port_spans", stack=names[sid], c=fmt(there, 1), a=fmt(here, 1))
+    return f"{text} " + say("port_claim")
 
 
 RATIO_DECIMALS = 2  # a ratio that moved by less than 0.05 must not print the same in both runs
@@ -286,6 +348,10 @@ def _ratio_cell(value: float, low: float, high: float, d: int) -> str:
 
 def _kept_cell(value: float, low: float, high: float, _d: int) -> str:
     return f"{percent(value)} ({percent(low)}–{percent(high)})"
+
+
+def _ratio_value(area: str, value: float) -> str:
+    return percent(value) if area == "kept" else f"{fmt(value, RATIO_DECIMALS)}×"
 
 
 def _ratio_name(area: str, top: str, bottom: str) -> str:

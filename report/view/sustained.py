@@ -72,7 +72,8 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
                 continue
             top = lat.series[(endpoint, variant, sid)].provisional(lat.slo_ms[endpoint])
             if top is not None:  # passed the runs it got, too few for the rule
-                item += say("knee_provisional", rate=fmt(top.offered, 0), runs=str(top.p99.n))
+                key = "knee_provisional_short" if top.short_only else "knee_provisional"
+                item += say(key, rate=fmt(top.offered, 0), runs=str(top.p99.n))
             into.append(item)
     parts = []
     if wide:

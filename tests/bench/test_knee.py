@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from report.bench.knee import KneeStep, confirm_step, next_knee_rate
-from report.bench.openloop import LadderRow
+from report.bench.ladderplan import LadderRow
 
 
 def _rows(rate: int, p99: float, n: int = 5, phase: str = "ladder", limited: int = 0) -> list[LadderRow]:
@@ -59,13 +59,21 @@ def test_a_refuted_ladder_pass_walks_down_to_the_next_rung_before_bisecting() ->
 
 
 def test_the_bisection_stops_at_the_machine_s_limit_and_measures_a_passing_top_at_knee_length() -> None:
-    # the generator fell behind at 1,450: the knee lies beyond this machine's limit, nothing above it is measured
-    assert next_knee_rate([*_rows(1000, 2), *_rows(1450, 3, limited=1)], 10, 5) is None
+    # the generator fell behind at 1,450: the knee lies beyond this machine's limit, nothing above it is measured;
+    # the rate below it that the short ladder runs passed is the bound printed, so it is measured at knee length
+    limit = [*_rows(1000, 2), *_rows(1450, 3, limited=1)]
+    assert next_knee_rate(limit, 10, 5) == KneeStep(1000, 5, False)
+    assert next_knee_rate([*limit, *_rows(1000, 2, n=2, phase="knee")], 10, 5) == KneeStep(1000, 3, True)
+    assert next_knee_rate([*limit, *_rows(1000, 2, n=5, phase="knee")], 10, 5) is None
+    # ... and where it misses there, the search goes on below it
+    below = [*_rows(500, 2), *limit, *_rows(1000, 12, n=2, phase="knee")]
+    assert next_knee_rate(below, 10, 5) == KneeStep(500, 5, False)
     # every ladder rate passed: the top (the closed-loop peak) is measured at knee length ...
     assert next_knee_rate([*_rows(1000, 2), *_rows(1450, 3)], 10, 5) == KneeStep(1450, 5, False)
     # ... and when it passes there too, the knee lies above the ladder (a bound; the report says so)
     top = [*_rows(1000, 2), *_rows(1450, 3), *_rows(1450, 3, n=2, phase="knee")]
-    assert next_knee_rate(top, 10, 5) is None
+    assert next_knee_rate(top, 10, 5) == KneeStep(1450, 3, True)
+    assert next_knee_rate([*top, *_rows(1450, 3, n=3, phase="knee")], 10, 5) is None
 
 
 def test_an_exploring_step_s_clean_runs_are_topped_up_to_five_when_they_become_the_printed_rate() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from report.bench.ladderplan import LadderRow
 from report.bench.notes import method_notes, note, tool_versions_note
-from report.bench.openloop import LadderRow
 from report.bench.options import add_arguments, make_plan
 from report.bench.plan import Pinning, Plan
 from report.bench.results import Results, ThroughputRow

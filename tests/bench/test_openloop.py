@@ -19,6 +19,15 @@ import pytest
 
 from report.bench.derived import DB_MEASURES
 from report.bench.errors import BenchError
+from report.bench.ladderplan import (
+    FULL_LADDER,
+    FULL_LADDER_PCT,
+    QUICK_LADDER,
+    LadderPlan,
+    LadderRow,
+    ladder,
+    peak_by_series,
+)
 from report.bench.measure import Bench
 from report.bench.notes import open_loop_notes
 from report.bench.oha import (
@@ -31,18 +40,7 @@ from report.bench.oha import (
     parse_oha,
     watch,
 )
-from report.bench.openloop import (
-    FULL_LADDER,
-    FULL_LADDER_PCT,
-    QUICK_LADDER,
-    LadderPlan,
-    LadderRow,
-    LadderRunner,
-    ladder,
-    load_limited,
-    make_row,
-    peak_by_series,
-)
+from report.bench.openloop import LadderRunner, load_limited, make_row
 from report.bench.options import add_arguments, make_plan
 from report.bench.plan import Pinning
 from report.bench.processes import ProcessRegistry

@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from report.bench.errors import BenchError
-from report.bench.openloop import FULL_LADDER, QUICK_LADDER
+from report.bench.ladderplan import FULL_LADDER, QUICK_LADDER
 from report.bench.options import add_arguments, make_plan, parse_stacks
 from report.bench.plan import Plan
 from report.bench.stacks import BSP_DEFAULTS
@@ -29,7 +29,7 @@ def test_stacks_come_back_in_canonical_order() -> None:
 
 def test_full_and_quick_defaults() -> None:
     full, quick = _plan(load_cores=3), _plan("--quick")
-    assert (full.rounds, full.duration_s, full.startup_runs, full.concurrency) == (3, 15, 21, [10, 50, 100])
+    assert (full.rounds, full.duration_s, full.startup_runs, full.concurrency) == (3, 15, 21, [50, 100])
     assert (quick.rounds, quick.duration_s, quick.startup_runs, quick.concurrency) == (1, 1, 2, [10])
     assert full.ladder == FULL_LADDER and quick.ladder == QUICK_LADDER
     # the full run's method: warm-ups, contention retries and the SDKs' default batch delay

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from report.bench.openloop import LadderRow
+from report.bench.ladderplan import LadderRow
 from report.bench.phases import DB_POOL_SIZE, ladder_notes, load_generator
 
 

@@ -130,12 +130,13 @@ def test_csv_columns_and_rows(quick_run: Path) -> None:
     assert {k: len(v) for k, v in rates.items()} == {
         (s, e): 2 for s in ("go", "bun", "fastapi") for e in ("json", "db")
     }
-    # a knee step, when there is one, lies between them (the smoke run's budget allows one)
+    # a knee step, when there is one (the smoke run's budget allows one), checks a ladder rate at knee length, lies
+    # between the two, or halves the lower where it missed
     for r in latency:
         assert r["phase"] in ("ladder", "knee") and int(r["requests"]) > 0 and float(r["duration_s"]) > 0
         if r["phase"] == "knee":
             low, high = sorted(rates[(r["stack"], r["endpoint"])])
-            assert low < float(r["offered_rps"]) < high, r
+            assert low / 2 - 1 <= float(r["offered_rps"]) <= high, r
 
 
 def test_evidence_measures_are_documented(quick_run: Path) -> None:
@@ -376,5 +377,5 @@ def test_roles_may_share_one_host_and_keep_the_local_pinning_there(lab: Lab, tmp
     # one machine: the service on its first core, the load side on the others, as the local mode splits them
     assert env["pinning"].startswith(
         f"server on the service host ({address}) pinned to core 0 (taskset); wrk, oha and the span receiver on the "
-        f"load host ({address}), core(s) {','.join(str(c) for c in range(1, os.cpu_count() or 2))};"
+        f"load host ({address}), cores {','.join(str(c) for c in range(1, os.cpu_count() or 2))};"
     )
