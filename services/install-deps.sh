@@ -201,7 +201,19 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
     missing+=("apt package postgresql (needs root: sudo apt-get install postgresql)")
   fi
 else
-  say "postgresql present ($(ls /usr/lib/postgresql | sort -V | tail -1))"
+  pg_major=$(ls /usr/lib/postgresql | sort -V | tail -1)
+  # a security point release Debian offers for the installed major version (bookworm-security): take it, so the
+  # /db runs never measure a server behind its own distribution's fixes
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null \
+    && apt-get -s install --only-upgrade "postgresql-$pg_major" 2>/dev/null | grep -q "^Inst postgresql-$pg_major "; then
+    say "upgrading postgresql-$pg_major to Debian's newest point release"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --only-upgrade --no-install-recommends \
+      "postgresql-$pg_major" >/dev/null || missing+=("postgresql-$pg_major upgrade (apt-get failed)")
+    if command -v pg_lsclusters >/dev/null; then
+      pg_lsclusters -h 2>/dev/null | while read -r ver name _; do pg_ctlcluster "$ver" "$name" stop 2>/dev/null || true; done
+    fi
+  fi
+  say "postgresql present ($pg_major: $(/usr/lib/postgresql/"$pg_major"/bin/postgres --version 2>/dev/null))"
 fi
 # --- end h12 ------------------------------------------------------------------------------------------
 

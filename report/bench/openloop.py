@@ -181,6 +181,7 @@ class LadderRunner:
                     pool -= self._knee_step(endpoint, s, step, peaks, seen, out, env, slo_ms)
                     moved = True
             if moved:
+                active = [*active[1:], *active[:1]]  # the next turn starts with the next series: no fixed order
                 continue
             # what is left cannot hold one series' step and the others' top-ups: the cheapest step that fits alone
             fits = [(s, st) for s in active if (st := self._choose(seen[s], slo_ms, pool)) is not None]

@@ -39,6 +39,8 @@ class RunInfo:
     drift: tuple[str, ...] = ()  # the run's own drift flags (environment.yaml's drift)
     finished: str = ""  # when the run finished, "HH:MM" UTC ("" when environment.yaml gives a date only)
     spans_per_request: tuple[tuple[str, float], ...] = ()  # each traced stack's spans per /json request (evidence)
+    levels: tuple[int, ...] = ()  # the closed loop's connection counts
+    ladder_pct: tuple[float, ...] = ()  # the open-loop ladder's rates as shares of each peak
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,8 @@ def run_info(env: Environment, evidence: pd.DataFrame | None = None) -> RunInfo:
         drift=tuple(env.drift),
         finished=f"{env.measured_at:%H:%M}" if isinstance(env.measured_at, dt.datetime) else "",
         spans_per_request=spans,
+        levels=tuple(method.concurrency) if isinstance(method.concurrency, list) else (method.concurrency,),
+        ladder_pct=tuple(method.open_loop.ladder_pct) if method.open_loop else (),
     )
 
 

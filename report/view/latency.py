@@ -44,6 +44,8 @@ def _rate(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
         return say({"limited": "rate_behind", "none": "rate_none"}.get(k.end, "rate_not_established"))
     # the table's marks ride along, so a listed rate never reads more precise than the table's
     rate = fmt(k.rate, 0) + sustained_view.marks(k, lat.short_only(endpoint, variant, sid))
+    if k.end == "limited" and lat.short_only(endpoint, variant, sid):
+        return say("rate_limit_short", rate=rate)
     if k.end == "limited":
         return say("rate_machine_limit", rate=rate)
     if k.end == "top":
@@ -52,9 +54,10 @@ def _rate(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
 
 
 def _sorted(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str]) -> list[str]:
-    """Stacks with a baseline ladder on `endpoint`, highest sustainable rate first."""
+    """Stacks with a baseline ladder on `endpoint`, highest sustainable rate first; rates on short runs alone last."""
     have = [s for s in stack_ids if (endpoint, "baseline", s) in lat.series]
-    return sorted(have, key=lambda s: (-(lat.sustainable(endpoint, "baseline", s) or 0.0), have.index(s)))
+    rate = {s: lat.sustainable(endpoint, "baseline", s) or 0.0 for s in have}
+    return sorted(have, key=lambda s: (lat.short_only(endpoint, "baseline", s), -rate[s], have.index(s)))
 
 
 def sustained_list(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names: Mapping[str, str]) -> str:

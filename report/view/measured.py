@@ -259,6 +259,14 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         summary = f"{summary} {phrases().say('repro_b_drift', flags=' '.join(rep.b.drift))}"
     if rep.a.knee_note and rep.b.knee_note and rep.a.knee_note != rep.b.knee_note:
         summary = f"{summary} {phrases().say('repro_knee_differs')}"
+    if (rep.a.levels, rep.a.ladder_pct) != (rep.b.levels, rep.b.ladder_pct):
+        summary = f"{summary} " + phrases().say(
+            "repro_plan_differs",
+            b_levels=join_names([str(c) for c in rep.b.levels]),
+            a_levels=join_names([str(c) for c in rep.a.levels]),
+            b_ladder=", ".join(f"{p:g}" for p in rep.b.ladder_pct),
+            a_ladder=", ".join(f"{p:g}" for p in rep.a.ladder_pct),
+        )
     if rep.a.duration_s != rep.b.duration_s:
         summary = f"{summary} {phrases().say('repro_duration', a=f'{rep.a.duration_s:g}', b=f'{rep.b.duration_s:g}')}"
     summary = f"{summary} {_portability(port, names) if port is not None else phrases().say('repro_one_machine')}"

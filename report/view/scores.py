@@ -140,13 +140,30 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
     big.append(big_ratio(areas["throughput"], names, ctx.on_machine, lv["throughput"]))
     if cost and "cost" in lv:
         worst = lv["cost"].top
+        most = lv["kept"].top if "kept" in lv else None
+        # ties need not chain: a stack within both the least's and the most's intervals ties with each, and is
+        # said once as lying between them, never in both "loses the most" and "keeps the most"
+        between = [s for s in worst.leaders if most is not None and s in most.leaders]
+        chained = most is not None and bool(between) and most.best not in worst.leaders
         big.append(
             {
                 "number": percent(cost[worst.best]),
                 "unit": "",
                 "label": f"of {names[worst.best]}'s throughput survives tracing"
-                + (f", a tie with {claims.group([names[s] for s in worst.leaders[1:]])}" if worst.tie else ""),
-                "detail": f"{claims.lead_at_levels('cost', lv['cost'], names)}",
+                + (
+                    f", a tie with {claims.group([names[s] for s in worst.leaders[1:]])}"
+                    if worst.tie and not chained
+                    else ""
+                ),
+                "detail": phrases().say(
+                    "cost_between",
+                    least=names[worst.best],
+                    most=names[most.best],
+                    between=claims.group([names[s] for s in between]),
+                    level=str(stats.top_level),
+                )
+                if chained and most is not None
+                else f"{claims.lead_at_levels('cost', lv['cost'], names)}",
             }
         )
     return {
@@ -249,7 +266,7 @@ def _robustness_rows(ctx: Context, titles: Mapping[str, str]) -> dict[str, Any]:
             "leaning": (
                 mid_sentence(titles[rb.leaning[s]])
                 if rb.leaning[s]
-                else ("most weightings" if rb.wins[s] >= 0.5 else "")
+                else ("no one area: it wins most weightings" if rb.wins[s] >= 0.5 else "")
             ),
         }
         for s in order

@@ -17,12 +17,14 @@ SHORT_MARK = "‡"  # beside a rate that rests on the coarse ladder's short runs
 
 
 def cell(k: Knee | None, short: bool = False) -> str:
-    """A sustainable rate in a table cell: the rate, "≥ rate" for a bound, "–" when none is established; "†" where
+    """A sustainable rate in a table cell: the rate, "≥ rate" for a bound (knee-length runs only), "–" when none is
+    established; "†" where
     the knee lies between the rate and a missed one more than KNEE_STEP_PCT above it, "‡" where the rate rests on
     the ladder's short runs alone."""
     if k is None or k.rate is None:
         return "–"
-    return ("≥ " if k.bound else "") + fmt(k.rate, 0) + marks(k, short)
+    # a rate on short runs alone is not a lower bound even where the search stopped at a bound: longer runs may miss it
+    return ("≥ " if k.bound and not short else "") + fmt(k.rate, 0) + marks(k, short)
 
 
 def marks(k: Knee, short: bool = False) -> str:
@@ -58,6 +60,7 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
     say = phrases().say
     wide: list[str] = []
     unknown: list[str] = []
+    lowest: list[str] = []
     for variant in ("baseline", "otel"):
         for sid in stack_ids:
             k = lat.knee(endpoint, variant, sid)
@@ -68,6 +71,8 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
                 item, into = say("knee_range", who=who, low=fmt(k.rate, 0), high=fmt(k.next_rate, 0)), wide
             elif k.rate is None and k.end == "unknown":
                 item, into = say("knee_unknown", who=who, missed=fmt(k.next_rate, 0)), unknown
+            elif k.rate is None and k.end == "none":
+                item, into = say("knee_none", who=who, missed=fmt(k.next_rate, 0)), lowest
             else:
                 continue
             top = lat.series[(endpoint, variant, sid)].provisional(lat.slo_ms[endpoint])
@@ -81,6 +86,8 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
         parts.append(say("knee_coarse_note", mark=COARSE_MARK, step=step, list=join_names(wide)))
     if unknown:
         parts.append(say("knee_unknown_note", list=join_names(unknown)))
+    if lowest:
+        parts.append(say("knee_none_note", list=join_names(lowest), tail=str(sustained.TAIL_SAMPLES)))
     return " ".join(parts)
 
 

@@ -13,7 +13,7 @@ from report.view import figures
 from report.view.context import mid_sentence, spread_cells
 from report.view.model import facts, view_model
 from report.view.scores import _measure_text
-from tests.conftest import DATA
+from tests.conftest import BUNDLED, DATA
 from tests.inputs.test_data import HOSTS_YAML
 
 
@@ -22,9 +22,9 @@ def results() -> Results:
     return pipeline.compute(pipeline.load(DATA))
 
 
-def _model(results: Results, page_size: str = "a4") -> dict[str, Any]:
+def _model(results: Results, page_size: str = "a4", data: Path = DATA) -> dict[str, Any]:
     charts = {job.key: job.chart for job in figures.plan(results)}
-    copy = pipeline.prose(pipeline.load(DATA), results)
+    copy = pipeline.prose(pipeline.load(data), results)
     return view_model(
         results,
         copy,
@@ -145,3 +145,27 @@ def test_a_multi_host_run_names_each_role_s_machine_in_the_methodology(data_dir:
     # one machine: the sentence it always had, and nothing about hosts
     local, _ = pipeline.render(pipeline.load(DATA), "a4")
     assert "Server and load generator share one" in local and "separate machines" not in local
+
+
+def test_what_the_bundled_run_could_not_establish_is_said_plainly() -> None:
+    """Review 5: a rate on short runs alone is no lower bound, a series with no rate says why, and ties that do
+    not chain are not said twice."""
+    model = _model(pipeline.compute(pipeline.load(BUNDLED)), data=BUNDLED)
+    json_rows = {r["stack"]: r for r in model["latency_load"]["sections"][0]["rows"]}
+    section = model["latency_load"]["sections"][0]
+    # Bun's /json rate rests on 1.5 s ladder runs below the generator's limit: no "≥", its ‡, and listed last
+    assert "Bun 78,681‡ req/s in short runs only" in section["takeaway"]
+    assert section["takeaway"].index("Go") < section["takeaway"].index("Bun")
+    assert not any("≥" in str(v) for v in json_rows["Bun"].values())
+    # FastAPI with tracing on /db: even the lowest rate offered missed, and the note says why nothing is printed
+    db = model["latency_load"]["sections"][1]
+    assert "FastAPI with tracing (even 463 req/s missed)" in db["coarse"]
+    # the tracing-cost card: Bun ties with both the stack keeping the least (Go) and the most (FastAPI)
+    card = model["glance"]["big"][-1]
+    assert card["label"] == "of Go's throughput survives tracing"
+    assert card["detail"].startswith("At 100 connections Go keeps the least and FastAPI the most; Bun lies within")
+    # the Reproducibility text names run B's other plan and run C's other spans per request
+    summary = model["reproduction"]["summary"]
+    assert "Run B's closed loop ran at 10, 50 and 100 connections" in summary
+    assert "Run C's FastAPI exported 3.0 spans per request with tracing, this edition's 1.0." in summary
+    assert [r["name"] for r in model["reproduction"]["runs"]] == ["A", "B", "C"]
