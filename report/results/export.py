@@ -171,12 +171,15 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
             point = series.sustainable(lat.slo_ms[endpoint])
             provisional = series.provisional(lat.slo_ms[endpoint])
             knee = lat.knee(endpoint, variant, sid)
+            short_bound = lat.short_bound(endpoint, variant, sid)
             sustainable.append(
                 {
                     "endpoint": endpoint,
                     "variant": variant,
                     "slo_ms": lat.slo_ms[endpoint],
-                    "rps": rate or None,  # None: no rate sustained (not established), as the PDF says
+                    # None: no rate sustained (not established), as the PDF says; also where only short ladder
+                    # runs passed the rate below a bound (its figure is then provisional_rps)
+                    "rps": None if short_bound else rate or None,
                     "lower_bound": lat.capped(endpoint, variant, sid),
                     "p99": _plain(point.p99) if point else None,  # its runs' p99s, as the table prints them
                     "share_of_peak": point.offered / peak.rps.median if point and peak else None,
@@ -186,7 +189,7 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
                     else None,
                     "coarse": knee.coarse() if knee is not None else False,
                     # the highest rate between it and next_missed_rps that passed the runs it got, too few to count
-                    "provisional_rps": provisional.offered if provisional else None,
+                    "provisional_rps": rate if short_bound else provisional.offered if provisional else None,
                     "rates": len(series.points),
                     "runs": sum(p.p99.n for p in series.points),
                     # ladder runs at rates that also have knee runs: not counted, the knee runs alone judge those

@@ -172,6 +172,12 @@ class LatencyStats:
         point = series.sustainable(self.slo_ms[endpoint]) if series is not None else None
         return point is not None and point.short_only
 
+    def short_bound(self, endpoint: str, variant: str, stack: str) -> bool:
+        """Whether the search stopped at a bound (the generator's limit or the ladder's top) above a rate that only
+        short ladder runs passed: neither a lower bound (longer runs may miss it) nor a measured knee, so no rate
+        is established."""
+        return self.capped(endpoint, variant, stack) and self.short_only(endpoint, variant, stack)
+
     def capped(self, endpoint: str, variant: str, stack: str) -> bool:
         """Whether that sustainable rate is a lower bound (the knee was not reached)."""
         series = self.series.get((endpoint, variant, stack))

@@ -262,6 +262,9 @@ def rate_curves(
         ends: list[tuple[float, float, str, int]] = []
         for k, mark in enumerate(marks):
             shape = markers[mark.index % len(markers)]
+            n = len(marks)
+            # each point drawn once: the points knee runs measured get their dark-edged marker below instead
+            plain = [[i for i, f in enumerate(knee[row] if knee else ()) if not f] for row in (k, n + k)]
             if traced_rates[k]:
                 ax.plot(
                     traced_rates[k],
@@ -273,15 +276,16 @@ def rate_curves(
                     markersize=3,
                     markerfacecolor="white",
                     alpha=0.9,
+                    markevery=plain[1] if knee else None,
                 )
-            ax.plot(rates[k], p99[k], color=mark.color, linewidth=1.8, marker=shape, markersize=4.5)
+            ax.plot(rates[k], p99[k], color=mark.color, linewidth=1.8, marker=shape, markersize=4.5,
+                    markevery=plain[0] if knee else None)  # fmt: skip
             rings = ((rates[k], p99[k], sustained[k], 10), (traced_rates[k], traced_p99[k], traced_sustained[k], 8))
             for xs, ys, rate, size in rings if traced_sustained else rings[:1]:
                 if rate in xs:  # the highest rate sustained, without and with tracing
                     i = list(xs).index(rate)
                     ax.plot([xs[i]], [ys[i]], marker="o", markersize=size, markerfacecolor="none", markeredgecolor=INK,
                             markeredgewidth=1.0, linestyle="none", zorder=5)  # fmt: skip
-            n = len(marks)
             lines = ((rates[k], p99[k], k, mark.color, 5.0), (traced_rates[k], traced_p99[k], n + k, "white", 3.6))
             for xs, ys, row, face, dot in lines if knee else ():  # points measured by knee runs: a dark edge
                 at = [i for i, flag in enumerate(knee[row]) if flag]

@@ -44,8 +44,8 @@ def _rate(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
         return say({"limited": "rate_behind", "none": "rate_none"}.get(k.end, "rate_not_established"))
     # the table's marks ride along, so a listed rate never reads more precise than the table's
     rate = fmt(k.rate, 0) + sustained_view.marks(k, lat.short_only(endpoint, variant, sid))
-    if k.end == "limited" and lat.short_only(endpoint, variant, sid):
-        return say("rate_limit_short", rate=rate)
+    if lat.short_bound(endpoint, variant, sid):
+        return say("rate_short_bound", rate=fmt(k.rate, 0))
     if k.end == "limited":
         return say("rate_machine_limit", rate=rate)
     if k.end == "top":
@@ -306,7 +306,8 @@ def view(
             for sid in _sorted(lat, endpoint, cfg.stack_ids):
                 series = lat.series[(endpoint, "baseline", sid)]
                 best = series.sustainable(slo)
-                best = best if best is not None and best.printable(0.99) else None
+                unproven = lat.short_bound(endpoint, "baseline", sid)  # only short runs passed it: no figure
+                best = best if best is not None and best.printable(0.99) and not unproven else None
                 peak = lat.peaks.get((endpoint, "baseline", sid))
                 p99s = [best.p99.min, best.p99.max] if best else [1.0]
                 d = decimals_for(p99s)

@@ -325,7 +325,7 @@ def _portability(port: Reproduction, names: dict[str, str]) -> str:
     differs = join_names([names[sid] for sid in port.method_differs if sid in names])
     text = say(
         "port_summary",
-        c_cpu=port.b.cpu,
+        c_cpu="" if port.b.cpu == port.a.cpu else f" ({port.b.cpu})",
         c_day=day(dt.date.fromisoformat(port.b.measured_at)),
         rank_held=str(sum(ranks.values())),
         rank_total=str(len(ranks)),

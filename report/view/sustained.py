@@ -34,7 +34,9 @@ def marks(k: Knee, short: bool = False) -> str:
 
 
 def rate_cell(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
-    """`cell` for one series of `lat`."""
+    """`cell` for one series of `lat`; "–" where only short runs passed the rate below a bound (not established)."""
+    if lat.short_bound(endpoint, variant, sid):
+        return "–"
     return cell(lat.knee(endpoint, variant, sid), lat.short_only(endpoint, variant, sid))
 
 
@@ -46,7 +48,9 @@ def short_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names
         say(f"knee_who_{variant}", stack=names[sid])
         for variant in ("baseline", "otel")
         for sid in stack_ids
-        if (endpoint, variant, sid) in lat.series and lat.short_only(endpoint, variant, sid)
+        if (endpoint, variant, sid) in lat.series
+        and lat.short_only(endpoint, variant, sid)
+        and not lat.short_bound(endpoint, variant, sid)
     ]
     if not short:
         return ""
@@ -61,6 +65,7 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
     wide: list[str] = []
     unknown: list[str] = []
     lowest: list[str] = []
+    bounded: list[str] = []
     for variant in ("baseline", "otel"):
         for sid in stack_ids:
             k = lat.knee(endpoint, variant, sid)
@@ -71,6 +76,8 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
                 item, into = say("knee_range", who=who, low=fmt(k.rate, 0), high=fmt(k.next_rate, 0)), wide
             elif k.rate is None and k.end == "unknown":
                 item, into = say("knee_unknown", who=who, missed=fmt(k.next_rate, 0)), unknown
+            elif k.rate is not None and lat.short_bound(endpoint, variant, sid):
+                item, into = say("knee_short_bound", who=who, rate=fmt(k.rate, 0)), bounded
             elif k.rate is None and k.end == "none":
                 item, into = say("knee_none", who=who, missed=fmt(k.next_rate, 0)), lowest
             else:
@@ -86,6 +93,8 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
         parts.append(say("knee_coarse_note", mark=COARSE_MARK, step=step, list=join_names(wide)))
     if unknown:
         parts.append(say("knee_unknown_note", list=join_names(unknown)))
+    if bounded:
+        parts.append(say("knee_short_bound_note", list=join_names(bounded)))
     if lowest:
         parts.append(say("knee_none_note", list=join_names(lowest), tail=str(sustained.TAIL_SAMPLES)))
     return " ".join(parts)
