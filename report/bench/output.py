@@ -58,6 +58,7 @@ LATENCY_COLUMNS = (
     "runqueue_wait_pct",
     "phase",
     "load_core_busy_pct",
+    "generator_cpu_us_per_request",
 )
 
 

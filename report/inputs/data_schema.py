@@ -91,6 +91,8 @@ class LatencyRow(Strict):
     runqueue_wait_pct: NonNegativeFloat | None = None  # share of the run oha's threads waited for a CPU
     # how busy the load core(s) were over the run: oha, the span receiver, PostgreSQL's share, the harness
     load_core_busy_pct: NonNegativeFloat | None = None
+    # oha's CPU time (user + system) per recorded request, in µs: the harness's "µs per request" note reads it
+    generator_cpu_us_per_request: NonNegativeFloat | None = None
     phase: Literal["ladder", "knee"] = "ladder"  # the coarse ladder, or a bisection step near the knee
 
     @field_validator("latency_p90_ms", "latency_p99_ms", "latency_p999_ms")

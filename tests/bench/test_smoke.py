@@ -117,6 +117,7 @@ def test_csv_columns_and_rows(quick_run: Path) -> None:
         "runqueue_wait_pct",
         "phase",
         "load_core_busy_pct",
+        "generator_cpu_us_per_request",
     ]
     for r in latency:  # oha's report, mapped: percentiles ordered, something answered, an achieved rate
         p = [float(r[k]) for k in ("latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_p999_ms")]
