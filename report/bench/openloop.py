@@ -211,29 +211,6 @@ class LadderRunner:
         out += made
         return spent
 
-    def bisect(
-        self,
-        endpoint: str,
-        stack: str,
-        variant: str,
-        peak: float,
-        coarse: Sequence[LadderRow],
-        env: dict[str, str],
-        slo_ms: float,
-        allowance: float,
-    ) -> tuple[list[LadderRow], float]:
-        """Knee steps for one series alone until the bracket is within knee_step_pct or `allowance` seconds are spent.
-
-        Returns the rows and the planned seconds the runs made took.
-        """
-        rows: list[LadderRow] = []
-        spent = 0.0
-        while (step := self._choose([*coarse, *rows], slo_ms, allowance - spent)) is not None:
-            made, cost = self._step(endpoint, stack, variant, peak, step, [*coarse, *rows], env, slo_ms)
-            rows += made
-            spent += cost
-        return rows, spent
-
     def _top_up_cost(self, rows: Sequence[LadderRow], slo_ms: float) -> float:
         """Planned seconds a series still needs to top its highest passing rate up to `knee_runs` knee runs."""
         pending = knee.confirm_step(rows, slo_ms, self.plan.knee_runs)

@@ -359,6 +359,14 @@ class _FakeLadder(LadderRunner):
         return OhaResult(n, n, 0, 0, duration_s, float(rate), 0.5, 1.0, p99, p99), ProcCost(0.1, 1.0, 0.0), 10.0
 
 
+def _search(runner: _FakeLadder, coarse: list[LadderRow], allowance: float) -> tuple[list[LadderRow], float]:
+    """One series' knee search with `allowance` seconds of knee time (LadderRunner.knees with one series)."""
+    runner.plan = replace(runner.plan, knee_budget_s=allowance, variants=("baseline",))
+    runner.now = 0.0  # the stand-in clock: the seconds the search's runs took
+    rows = runner.knees("json", ["go"], {("json", "baseline", "go"): 3966.0}, coarse, {}, 10.0)
+    return rows, runner.now
+
+
 def test_the_bisection_finds_a_knee_below_the_coarse_ladder_and_stops_early_on_decided_steps() -> None:
     plan = replace(FULL_LADDER, knee_budget_s=10_000.0)
     runner = _FakeLadder(plan, knee_rps=640)
@@ -368,7 +376,7 @@ def test_the_bisection_finds_a_knee_below_the_coarse_ladder_and_stops_early_on_d
     ]
     coarse = [replace(r, phase="ladder") for r in coarse for _ in range(5)]
     runner.offered.clear()
-    rows, spent = runner.bisect("json", "go", "baseline", 3966.0, coarse, {}, 10.0, 10_000.0)
+    rows, spent = _search(runner, coarse, 10_000.0)
     knee_rows = [(r.offered_rps, r.latency_p99_ms) for r in rows]
     rates = sorted({rate for rate, _ in knee_rows})
     # halves below the ladder, then bisects to 5 %, every run long enough for 100 requests beyond its p99
@@ -392,9 +400,9 @@ def test_the_bisection_never_starts_a_step_it_cannot_finish_within_its_allowance
         for n in range(1, 6)
     ]
     one_step = 5 * (1 + FULL_LADDER.knee_warmup_s + FULL_LADDER.knee_run_s(496) + 0.4)
-    rows, spent = runner.bisect("json", "go", "baseline", 3966.0, coarse, {}, 10.0, one_step - 0.1)
+    rows, spent = _search(runner, coarse, one_step - 0.1)
     assert rows == [] and spent == 0
-    rows, spent = runner.bisect("json", "go", "baseline", 3966.0, coarse, {}, 10.0, one_step)
+    rows, spent = _search(runner, coarse, one_step)
     # 3 exploring runs pass 496; no time to explore 701 and still top 496 up, so the top-up comes first: 5 runs
     assert {r.offered_rps for r in rows} == {496} and len(rows) == 5 and spent <= one_step
 
@@ -411,7 +419,7 @@ def test_a_search_short_of_time_tops_up_the_rate_it_saw_pass_before_exploring_fu
     run_496 = 1 + FULL_LADDER.knee_warmup_s + FULL_LADDER.knee_run_s(496) + 0.4
     run_701 = 1 + FULL_LADDER.knee_warmup_s + FULL_LADDER.knee_run_s(701) + 0.4
     # room for 5 runs at 701 or 5 at 496, not both: the top-up of 496 (ladder runs only, too short) comes first
-    rows, _ = runner.bisect("json", "go", "baseline", 3966.0, coarse, {}, 10.0, 5 * run_701 + 4 * run_496)
+    rows, _ = _search(runner, coarse, 5 * run_701 + 4 * run_496)
     assert [r.offered_rps for r in rows] == [496] * 5
 
 
