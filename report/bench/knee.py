@@ -10,7 +10,10 @@ from typing import Protocol
 
 from report.results.sustained import Run, Verdict, verdict
 
-DOWN_LIMIT = 8  # below the lowest coarse rate, the downward search halves at most to this fraction of it
+DOWN_LIMIT = 8  # below the lowest coarse rate, the downward search goes at most to this fraction of it
+# each downward step offers this share of the rate that missed: a knee-length miss of the lowest coarse rate most often
+# lies just above the knee, so a quarter down brackets it more tightly than halving
+DOWN_STEP = 0.75
 
 
 class LadderRow(Protocol):
@@ -82,7 +85,7 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
     Walking up the rates (report/sustained.py's knee): a rate missed or limited ends the walk. While the highest
     rate below it that passed and the failing one are more than `step_pct` apart, their geometric middle; then the
     passing rate itself, topped up to `knee_runs` knee runs (the short coarse runs, or an exploring step's first
-    runs, can pass by luck). When the lowest rate measured already missed, half of it, down to 1/DOWN_LIMIT of the
+    runs, can pass by luck). When the lowest rate measured already missed, three quarters of it, down to 1/DOWN_LIMIT of the
     coarse ladder's lowest rate. A limited end is the machine's limit: nothing above it is measured, and the rate
     below it (like a top of the ladder that passed) is measured at knee length and topped up, as the bound printed.
     """
@@ -106,7 +109,7 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
     if passing is None:  # the lowest rate measured already missed: look below it
         coarse = [r.offered_rps for r in rows if r.phase != "knee"]
         floor = min(coarse, default=failing) / DOWN_LIMIT
-        down = round(failing / 2)
+        down = round(failing * DOWN_STEP)
         return KneeStep(down, knee_runs, False) if down >= max(1.0, floor) and down not in verdicts else None
     if not knee_count.get(passing):
         # a rate passed by short ladder runs alone: knee-length runs often miss it, and bisecting above a false

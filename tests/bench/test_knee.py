@@ -83,16 +83,19 @@ def test_an_exploring_step_s_clean_runs_are_topped_up_to_five_when_they_become_t
     assert next_knee_rate([*steps, *_rows(1200, 4, n=3, phase="knee")], 10, 5) is None
 
 
-def test_when_the_lowest_rate_already_misses_the_search_goes_down_by_halves_to_an_eighth() -> None:
+def test_when_the_lowest_rate_already_misses_the_search_goes_down_by_quarters_to_an_eighth() -> None:
     coarse = [*_rows(992, 11), *_rows(1983, 16)]
-    assert next_knee_rate(coarse, 10, 5) == KneeStep(496, 5, False)
-    # 496 passed: bisect between it and 992
-    assert next_knee_rate([*coarse, *_rows(496, 4, n=2, phase="knee")], 10, 5) == KneeStep(701, 5, False)
-    # 496 missed too: halve again, down to an eighth of the lowest coarse rate (124), never below
-    missed = [*coarse, *_rows(496, 12, n=2, phase="knee")]
-    assert next_knee_rate(missed, 10, 5) == KneeStep(248, 5, False)
-    deeper = [*missed, *_rows(248, 12, n=2, phase="knee"), *_rows(124, 12, n=2, phase="knee")]
-    assert next_knee_rate(deeper, 10, 5) is None
+    assert next_knee_rate(coarse, 10, 5) == KneeStep(744, 5, False)
+    # 744 passed: bisect between it and 992
+    assert next_knee_rate([*coarse, *_rows(744, 4, n=2, phase="knee")], 10, 5) == KneeStep(859, 5, False)
+    # 744 missed too: a quarter down again each time, down to an eighth of the lowest coarse rate (124), never below
+    missed = [*coarse, *_rows(744, 12, n=2, phase="knee")]
+    assert next_knee_rate(missed, 10, 5) == KneeStep(558, 5, False)
+    deeper = list(missed)
+    for rate in (558, 418, 314, 236, 177, 133):
+        assert next_knee_rate(deeper, 10, 5) == KneeStep(rate, 5, False)
+        deeper += _rows(rate, 12, n=2, phase="knee")
+    assert next_knee_rate(deeper, 10, 5) is None  # 99 would be under 124
 
 
 def test_the_top_up_pending_is_the_highest_rate_that_passed_without_the_rule_s_runs() -> None:
