@@ -85,9 +85,10 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
     Walking up the rates (report/sustained.py's knee): a rate missed or limited ends the walk. While the highest
     rate below it that passed and the failing one are more than `step_pct` apart, their geometric middle; then the
     passing rate itself, topped up to `knee_runs` knee runs (the short coarse runs, or an exploring step's first
-    runs, can pass by luck). When the lowest rate measured already missed, three quarters of it, down to 1/DOWN_LIMIT of the
-    coarse ladder's lowest rate. A limited end is the machine's limit: nothing above it is measured, and the rate
-    below it (like a top of the ladder that passed) is measured at knee length and topped up, as the bound printed.
+    runs, can pass by luck). When the lowest rate measured already missed, three quarters of it (DOWN_STEP), down to
+    1/DOWN_LIMIT of the coarse ladder's lowest rate. A limited end is the machine's limit: nothing above it is
+    measured, and the rate below it (like a top of the ladder that passed) is measured at knee length and topped up,
+    as the bound printed.
     """
     verdicts = rate_verdicts(rows, slo_ms)
     knee_count = knee_counts(rows)
