@@ -65,6 +65,7 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
     wide: list[str] = []
     unknown: list[str] = []
     lowest: list[str] = []
+    slow = False  # a series with no rate whose missed rate's runs were already too short to read a p99 from
     bounded: list[str] = []
     for variant in ("baseline", "otel"):
         for sid in stack_ids:
@@ -80,6 +81,9 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
                 item, into = say("knee_short_bound", who=who, rate=fmt(k.rate, 0)), bounded
             elif k.rate is None and k.end == "none":
                 item, into = say("knee_none", who=who, missed=fmt(k.next_rate, 0)), lowest
+                points = lat.series[(endpoint, variant, sid)].points
+                missed = next((p for p in points if p.offered == k.next_rate), None)
+                slow = slow or (missed is not None and not sustained.printable([r.requests for r in missed.runs], 0.99))
             else:
                 continue
             top = lat.series[(endpoint, variant, sid)].provisional(lat.slo_ms[endpoint])
@@ -96,7 +100,9 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
     if bounded:
         parts.append(say("knee_short_bound_note", list=join_names(bounded)))
     if lowest:
-        parts.append(say("knee_none_note", list=join_names(lowest), tail=str(sustained.TAIL_SAMPLES)))
+        parts.append(say("knee_none_note", list=join_names(lowest)))
+        if slow:
+            parts.append(say("knee_none_slow", tail=str(sustained.TAIL_SAMPLES)))
     return " ".join(parts)
 
 
