@@ -133,6 +133,25 @@ def direct_label(ax: Axes, text: str, x: float, y: float, *, dx: int, size: floa
 rcParams["svg.fonttype"] = "none"
 
 
+def box_clear(
+    ax: Axes, box: tuple[float, float, float, float], others: Sequence[tuple[Sequence[float], Sequence[float]]]
+) -> bool:
+    """Whether a box in display space (left, right, bottom, top) stays off the lines, their points and segments."""
+    left, right, bottom, top = box
+    for xs, ys in others:
+        if not xs:
+            continue
+        points = ax.transData.transform(list(zip(xs, ys, strict=True)))
+        pairs = list(itertools.pairwise(points)) or [(points[0], points[0])]
+        for (x0, y0), (x1, y1) in pairs:
+            for step in range(13):  # the segment sampled at 13 points, ends included
+                t = step / 12
+                sx, sy = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+                if left <= sx <= right and bottom <= sy <= top:
+                    return False
+    return True
+
+
 def clear_to_the_right(
     ax: Axes, x: float, y: float, text: str, size: float, others: Sequence[tuple[Sequence[float], Sequence[float]]]
 ) -> bool:

@@ -64,3 +64,29 @@ def test_same_data_draws_the_same_bytes() -> None:
     first, _ = _draw(DATA)
     second, _ = _draw(DATA)
     assert {k: v[0] for k, v in first.items()} == {k: v[0] for k, v in second.items()}
+
+
+def test_the_slo_label_moves_off_the_points_that_sit_on_its_line() -> None:
+    """The 7 December 11:28 run put FastAPI's traced knee runs (1,014-1,705 req/s, p99 10-13 ms) where the label used
+    to be, at the left above the line: it now goes to the first clear place, above and then below the line."""
+    from matplotlib.figure import Figure
+
+    from report.view.charts import _slo_label
+
+    def place(xs: list[float], ys: list[float]) -> tuple[float, float]:
+        fig = Figure(figsize=(6, 3), dpi=72)
+        ax = fig.add_subplot()
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.plot(xs, ys)
+        ax.set_xlim(900, 200_000)
+        ax.set_ylim(1, 100)
+        _slo_label(ax, "SLO: p99 10 ms", 10.0, 100_000, [(xs, ys)])
+        (text,) = ax.texts
+        return text.xy[0], text.xyann[1]
+
+    clear_x, clear_rise = place([20_000, 50_000], [2.0, 5.0])
+    assert clear_x < 1_000 and clear_rise > 0  # nothing in the way: the left end, above the line
+    crowded = [1_014, 1_206, 1_315, 1_434, 1_564, 1_705]
+    moved_x, moved_rise = place(crowded, [10.6, 11.7, 13.3, 10.9, 12.6, 12.3])
+    assert moved_x > 1_705 and moved_rise > 0  # right of the knee runs, still above the line
