@@ -45,7 +45,7 @@ class LadderPlan:
     knee_max_duration_s: float = 20.0
     knee_warmup_s: float = 1.0
     knee_step_pct: float = KNEE_STEP_PCT  # bisect until the passing and the failing rate are this close
-    knee_budget_s: float = 175.0  # bisection time per series (stack, variant, endpoint), pooled per endpoint
+    knee_budget_s: float = 150.0  # bisection time per series (stack, variant, endpoint), pooled per endpoint
 
     def coarse_seconds(self) -> float:
         """Planned time of one series' coarse ladder: a fresh server per run, every rate."""
@@ -98,7 +98,7 @@ class LadderRow:
     phase: str = "ladder"  # "ladder": the coarse ladder; "knee": a bisection step near the knee
 
 
-# 5 runs of 4 rates, 1.5 s each after a 1 s warm-up, then 10-20 s knee runs, 175 s per series pooled per endpoint: what
+# 5 runs of 4 rates, 1.5 s each after a 1 s warm-up, then 10-20 s knee runs, 150 s per series pooled per endpoint: what
 # fits the 60-minute budget on two cores (tests/bench/test_openloop.py proves the arithmetic)
 FULL_LADDER = LadderPlan(FULL_LADDER_PCT, runs=5, warmup_s=1, duration_s=1.5)
 # the smoke run: baseline only, two rates of half a second, one run, no re-measured rates, one short knee step

@@ -11,9 +11,9 @@ from report.bench.plan import DB_PLACEMENTS, Plan
 from report.bench.stacks import BSP_DEFAULTS, STACK_IDS
 
 QUICK_BSP_SCHEDULE_DELAY_MS = 200
-# seconds per measured closed-loop run: wrk's own default, the median of 3 rounds per level; TechEmpower's 15 s took
-# 4.5 minutes that the knee search needs more to narrow its knees within the hour (services/README.md)
-CLOSED_LOOP_S = 10
+# seconds per measured closed-loop run: TechEmpower's 15 s per concurrency level, the floor expert readers expect
+# (../shared/BENCHMARK_METHOD.md); the 7 December 11:28 run's 10 s broke it
+CLOSED_LOOP_S = 15
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", default="data/benchmarks", help="directory for the five files")
     parser.add_argument("--rounds", type=int, help="interleaved load rounds (default 3; --quick 1)")
-    parser.add_argument("--duration", type=int, help="seconds per measured wrk run (default 10; --quick 1)")
+    parser.add_argument("--duration", type=int, help="seconds per measured wrk run (default 15; --quick 1)")
     parser.add_argument(
         "--startup-runs",
         type=int,

@@ -43,6 +43,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "level_lead": ("levels", "leader", "verb"),
     "level_tie": ("levels", "group"),
     "score_lead": ("group", "what"),
+    "need_lead": ("group", "need"),
+    "need_tie": ("group", "need"),
     "score_tie": ("group", "what"),
     "same_order": (),
     "different_order": ("order",),

@@ -314,6 +314,7 @@ class CategoryResult:
     id: str
     title: str
     scores: dict[str, float]
+    need: str | None = None  # the rubric's "Which to choose when" wording, e.g. "Simplest deployment"
 
 
 def category_scores(rubric: Rubric, stack_ids: Sequence[str]) -> list[CategoryResult]:
@@ -321,7 +322,7 @@ def category_scores(rubric: Rubric, stack_ids: Sequence[str]) -> list[CategoryRe
     results = []
     for category in rubric.categories:
         scores = {sid: sum(c.weight * score_of(c.scores[sid]) for c in category.criteria) for sid in stack_ids}
-        results.append(CategoryResult(category.id, category.title, scores))
+        results.append(CategoryResult(category.id, category.title, scores, category.need))
     return results
 
 

@@ -186,11 +186,15 @@ def _levels(levels: Sequence[int]) -> str:
     return join_names([str(c) for c in levels])
 
 
-def score_lead(what: str, scores: Mapping[str, float], names: Mapping[str, str]) -> str:
-    """'FastAPI scores highest on deployment simplicity'; equal scores (to the printed two decimals) tie."""
+def score_lead(what: str, scores: Mapping[str, float], names: Mapping[str, str], need: str | None = None) -> str:
+    """'Go has the simplest deployment' (from the area's `need`, which names what a high score means, so the
+    sentence cannot be read backwards), else 'Go has the best score on deployment simplicity'; equal scores (to the
+    printed two decimals) tie."""
     printed = {s: Decimal(fmt(v, 2).replace(",", "")) for s, v in scores.items()}  # as printed, half up
     top = max(printed.values())
     first = [names[s] for s in scores if printed[s] == top]
+    if need:
+        return say("need_lead" if len(first) == 1 else "need_tie", group=group(first), need=need)
     return say("score_lead" if len(first) == 1 else "score_tie", group=group(first), what=what)
 
 

@@ -215,6 +215,7 @@ def plan(results: Results) -> list[ChartJob]:
     for category in results.categories:
         ranked = sorted(category.scores, key=lambda s: -category.scores[s])
         listing = ", ".join(f"{names[s]} {fmt(category.scores[s], 2)}" for s in ranked)
+        need = mid_sentence(category.need) if category.need else None
         jobs.append(
             ChartJob(
                 f"score-{category.id}",
@@ -223,7 +224,7 @@ def plan(results: Results) -> list[ChartJob]:
                 Chart(
                     f"score-{category.id}.svg",
                     alt=f"{category.title}, weighted rubric score from {scale[0]} to {scale[1]}: {listing}.",
-                    caption=f"{claims.score_lead(mid_sentence(category.title), category.scores, names)}.",
+                    caption=f"{claims.score_lead(mid_sentence(category.title), category.scores, names, need)}.",
                     source="rubric.yaml, weighted sum of criterion scores.",
                 ),
             )

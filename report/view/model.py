@@ -79,7 +79,8 @@ def facts(results: Results) -> dict[str, str]:
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)
         out[f"{category.id}.best"] = names[order[0]]
-        out[f"{category.id}.lead"] = claims.score_lead(mid_sentence(category.title), category.scores, names)
+        need = mid_sentence(category.need) if category.need else None
+        out[f"{category.id}.lead"] = claims.score_lead(mid_sentence(category.title), category.scores, names, need)
         out[f"{category.id}.worst"] = names[order[-1]]
         for sid, score in category.scores.items():
             out[f"{category.id}.{sid}"] = fmt(score, 2)

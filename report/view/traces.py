@@ -73,9 +73,8 @@ def rows(convention: str, covs: list[Coverage | None]) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "level": say(f"semconv_{req.level}"),
-                "condition": code_parts(req.condition)
-                if req.level == "conditionally_required" and req.condition
-                else [],
+                # a conditional Recommended one too (network.peer.port: if network.peer.address is set)
+                "condition": code_parts(req.condition) if req.condition else [],
                 "cells": [
                     {
                         "mark": mark,

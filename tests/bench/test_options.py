@@ -29,7 +29,7 @@ def test_stacks_come_back_in_canonical_order() -> None:
 
 def test_full_and_quick_defaults() -> None:
     full, quick = _plan(load_cores=3), _plan("--quick")
-    assert (full.rounds, full.duration_s, full.startup_runs, full.concurrency) == (3, 10, 21, [50, 100])
+    assert (full.rounds, full.duration_s, full.startup_runs, full.concurrency) == (3, 15, 21, [50, 100])
     assert (quick.rounds, quick.duration_s, quick.startup_runs, quick.concurrency) == (1, 1, 2, [10])
     assert full.ladder == FULL_LADDER and quick.ladder == QUICK_LADDER
     # the full run's method: warm-ups, contention retries and the SDKs' default batch delay

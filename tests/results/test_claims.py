@@ -183,3 +183,15 @@ def test_single_readings_closer_than_the_run_to_run_range_order_nothing() -> Non
         "on /db FastAPI and Bun are too close to order"
     )
     assert order_scope(["go", "bun", "fastapi"], {"db": peaks["db"]}, NAMES, tie_share=0.024) == ""
+
+
+def test_a_score_lead_from_the_area_s_need_cannot_be_read_backwards() -> None:
+    """Review 7: "the best score on OpenTelemetry integration complexity" reads as the most complex; the area's own
+    "Which to choose when" wording says what a high score means."""
+    scores = {"go": 3.9, "bun": 3.15, "fastapi": 4.1}
+    assert score_lead("x", scores, NAMES, "simplest OpenTelemetry tracing") == (
+        "FastAPI has the simplest OpenTelemetry tracing"
+    )
+    assert score_lead("x", {"go": 4.0, "bun": 4.001}, NAMES, "simplest deployment") == (
+        "Go and Bun tie for the simplest deployment"
+    )

@@ -34,6 +34,13 @@ def test_the_json_table_shows_levels_and_marks_bun_short_of_the_required(results
     assert by_name["http.route"]["level"] == "Conditionally required"
     assert by_name["http.route"]["condition"] == [{"text": "If and only if it's available", "code": False}]
     assert by_name["client.address"]["level"] == "Recommended" and by_name["client.address"]["condition"] == []
+    # the model's condition on a Recommended attribute is printed too (review 7)
+    assert by_name["network.peer.port"]["level"] == "Recommended"
+    assert by_name["network.peer.port"]["condition"] == [
+        {"text": "If ", "code": False},
+        {"text": "network.peer.address", "code": True},
+        {"text": " is set.", "code": False},
+    ]
     assert table["legend"] == phrases().say("semconv_legend_http", version=levels().version)
     assert "1.44.0" in table["legend"]
 
