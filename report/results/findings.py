@@ -31,6 +31,9 @@ class Area:
     spreads: dict[str, Spread]
     decimals: int
     kind: str = ""
+    # the one load level the figures come from when the run measured several: the gap names it, so a ratio from the
+    # top level never reads as holding at every level the lead does (review 7: "12×" under "50 and 100")
+    level: int | None = None
     standing: Standing = field(init=False)
 
     def __post_init__(self) -> None:
@@ -71,9 +74,13 @@ class Area:
         """The claim about who comes first, tie rule applied."""
         return claims.lead(self.kind, self.standing, names)
 
-    def gap(self, names: Mapping[str, str]) -> str:
-        """The best against the worst, tie rule applied."""
-        return claims.gap(self.kind, self.standing, self.spreads, names)
+    def gap(self, names: Mapping[str, str], after: str = "") -> str:
+        """The best against the worst, tie rule applied, at its load level when the run measured several (unless
+        `after`, the claim it follows, already names that level)."""
+        said = claims.gap(self.kind, self.standing, self.spreads, names)
+        if self.level is None or claims.say("level", levels=str(self.level)) in after:
+            return said
+        return claims.say("gap_at_level", gap=said, level=str(self.level))
 
     def leaders(self, names: Mapping[str, str]) -> str:
         """'Go', or 'Go and Bun' when their ranges overlap."""
@@ -83,6 +90,7 @@ class Area:
 def measured_areas(stats: Stats) -> dict[str, Area]:
     """The measured areas with the runs each is judged on (throughput and latency at the top level)."""
     top = stats.top_level
+    level = top if len(stats.levels) > 1 else None
     rps = {sid: p.rps for (v, c, sid), p in stats.load.items() if v == "baseline" and c == top}
     p99 = {
         sid: stats.load[("baseline", top, sid)].p99_runs or point_spread(stats.load[("baseline", top, sid)].p99)
@@ -102,8 +110,10 @@ def measured_areas(stats: Stats) -> dict[str, Area]:
         ),
         "memory": Area("memory", "Memory under load", MEMORY_UNIT, True, dict(stats.memory_load), mem_d),
         "memory_idle": Area("memory_idle", "Memory at idle", MEMORY_UNIT, True, dict(stats.memory_idle), mem_d),
-        "throughput": Area("throughput", "Throughput", "req/s", False, rps, 0),
-        "latency": Area("latency", "p99 latency", "ms", True, p99, decimals_for(s.median for s in p99.values())),
+        "throughput": Area("throughput", "Throughput", "req/s", False, rps, 0, level=level),
+        "latency": Area(
+            "latency", "p99 latency", "ms", True, p99, decimals_for(s.median for s in p99.values()), level=level
+        ),
     }
 
 

@@ -53,7 +53,7 @@ def headline(ctx: Context, area: Area, levels: claims.Levels | None = None) -> s
     """An area's one-sentence finding: who leads, with what, and the gap to the last; with `levels`, the top
     level's claim carries the (top-level) figures and what other levels show follows them."""
     lead, elsewhere = claims.lead_parts(area.kind, levels, ctx.names) if levels else (area.lead(ctx.names), "")
-    found = f"{lead}: {leader_values(area)}; {area.gap(ctx.names)} ({area.text(area.worst)})"
+    found = f"{lead}: {leader_values(area)}; {area.gap(ctx.names, lead)} ({area.text(area.worst)})"
     return f"{found}{phrases().say('elsewhere_separator')}{elsewhere}." if elsewhere else f"{found}."
 
 

@@ -47,7 +47,7 @@ def _rate(lat: LatencyStats, endpoint: str, variant: str, sid: str) -> str:
     if lat.short_bound(endpoint, variant, sid):
         return say("rate_short_bound", rate=fmt(k.rate, 0))
     if k.end == "limited":
-        return say("rate_machine_limit", rate=rate)
+        return say("rate_machine_limit", rate=rate, limit=fmt(k.next_rate or 0.0, 0))
     if k.end == "top":
         return say("rate_above_ladder", rate=rate)
     return say("rate_value", rate=rate)

@@ -55,7 +55,8 @@ def short_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names
     if not short:
         return ""
     both, missed = lat.short_vs_knee()
-    return say("knee_short_note", mark=SHORT_MARK, list=join_names(short), missed=str(missed), both=str(both))
+    rates = say("rates_one") if both == 1 else say("rates_many", n=str(both))
+    return say("knee_short_note", mark=SHORT_MARK, list=join_names(short), missed=str(missed), both=rates)
 
 
 def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names: Mapping[str, str]) -> str:
@@ -89,7 +90,9 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
             top = lat.series[(endpoint, variant, sid)].provisional(lat.slo_ms[endpoint])
             if top is not None:  # passed the runs it got, too few for the rule
                 key = "knee_provisional_short" if top.short_only else "knee_provisional"
-                item += say(key, rate=fmt(top.offered, 0), runs=str(top.p99.n))
+                n = top.p99.n
+                runs = say("runs_one") if n == 1 else say("runs_many", n=str(n))
+                item += say(key, rate=fmt(top.offered, 0), runs=runs)
             into.append(item)
     parts = []
     if wide:

@@ -14,6 +14,8 @@ from report.results.findings import MEMORY_UNIT, Area, measured_areas
 from report.results.stats import Spread
 from tests.conftest import DATA
 
+NAMES = {"go": "Go", "bun": "Bun", "fastapi": "FastAPI"}
+
 
 @pytest.fixture(scope="module")
 def areas() -> dict[str, Area]:
@@ -73,3 +75,13 @@ def test_overlapping_runs_are_a_tie_and_both_are_named() -> None:
     assert not clear.standing.tie
     assert clear.leaders(names) == "Go"
     assert clear.text("go") == "5 ms"
+
+
+def test_a_gap_from_one_of_several_load_levels_names_its_level(areas: dict[str, Area]) -> None:
+    """Review 7: "12× as many as FastAPI" followed "at every load level measured (50 and 100 connections)", but 12×
+    was the top level's ratio alone; the gap names its level unless the claim before it already does."""
+    tp = areas["throughput"]
+    assert tp.level == 50 and areas["latency"].level == 50 and areas["startup"].level is None
+    assert tp.gap(NAMES).endswith(" at 50 connections")
+    assert not tp.gap(NAMES, "Go has the lowest p99 latency at 50 connections only").endswith("connections")
+    assert not areas["startup"].gap(NAMES).endswith("connections")

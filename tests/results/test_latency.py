@@ -279,7 +279,9 @@ def test_a_lower_bound_is_never_ranked_and_gets_no_best_dot() -> None:
     assert not lat.rankable("json", "baseline", ["go", "bun"])
     assert latency_view.scorecard_cells(lat, "bun") == [{"text": "≥ 1,000", "win": False}]
     assert latency_view.scorecard_cells(lat, "go") == [{"text": "1,000", "win": False}]
-    assert latency_view._rate(lat, "json", "baseline", "bun") == "above 1,000 req/s, this machine's limit"
+    assert latency_view._rate(lat, "json", "baseline", "bun") == (
+        "above 1,000 req/s (the load generator fell behind at 2,000 req/s, this machine's limit)"
+    )
     both = LatencyStats(
         slo, {("json", "baseline", "go"): measured, ("json", "baseline", "bun"): measured}, {}, ["json"]
     )
@@ -484,7 +486,7 @@ def test_a_rate_from_short_runs_alone_is_marked_and_the_longer_runs_misses_are_c
     assert rate_cell(lat, "json", "baseline", "go") == "100†" + SHORT_MARK
     assert cell(series.knee(10)) == "100†"  # without the flag: no mark
     note = short_note(lat, "json", ["go"], {"go": "Go"})
-    assert note.startswith(f"{SHORT_MARK} From the short ladder runs alone (Go)") and "of the 1 rates" in note
+    assert note.startswith(f"{SHORT_MARK} From the short ladder runs alone (Go)") and "of the one rate measured" in note
     # a file without the phase column (before the knee search) says nothing about run lengths: no mark
     bare = Series(rate_points(_phased_rows().query("phase == 'ladder'").drop(columns="phase")))
     assert all(p.phase == "" and not p.short_only for p in bare.points)

@@ -12,18 +12,17 @@ def test_the_reproduction_run_is_loaded_and_compared() -> None:
     assert rep is not None
     # run A: this edition's full plan; run B: the previous method's full plan hours earlier, on the same machine kind
     assert (rep.a.measured_at, rep.b.measured_at) == ("2026-12-07", "2026-12-07")
-    assert (rep.a.finished, rep.b.finished) == ("12:23", "06:13")  # one day: the text gives each run's time
+    assert (rep.a.finished, rep.b.finished) == ("13:37", "06:13")  # one day: the text gives each run's time
     assert (rep.a.rounds, rep.a.open_loop_runs, rep.b.rounds, rep.b.open_loop_runs) == (3, 5, 3, 5)
-    assert (rep.a.duration_s, rep.b.duration_s) == (10.0, 15.0)  # closed-loop runs: wrk's default, then 15 s
+    assert (rep.a.duration_s, rep.b.duration_s) == (15.0, 15.0)
     # the same toolchains and tracing setup; PostgreSQL took Debian's security release; the knee search changed
     assert rep.method_differs == () and rep.version_changes() == {} and rep.span_changes() == ()
     assert rep.tool_changes() == (("PostgreSQL", "15.18", "15.20"),) and rep.a.knee_note != rep.b.knee_note
-    # run B's own harness flagged the calibration workload moving 17 %: its drift list carries it
-    assert rep.a.drift == () and len(rep.b.drift) == 1
+    # each run's own harness flagged the calibration workload moving: their drift lists carry it
+    assert len(rep.a.drift) == 1 and len(rep.b.drift) == 1
     tp = {(r.top, r.bottom): r for r in rep.ratios if r.area == "throughput"}
-    assert round(tp[("bun", "fastapi")].a, 2) == 12.33 and round(tp[("bun", "fastapi")].b, 2) == 11.59
-    # 8 of 9 held: FastAPI's startup against Go's moved
-    assert [(r.area, r.top) for r in rep.ratios if not r.held] == [("startup", "fastapi")] and len(rep.ratios) == 9
+    assert round(tp[("bun", "fastapi")].a, 2) == 10.1 and round(tp[("bun", "fastapi")].b, 2) == 11.59
+    assert all(r.held for r in rep.ratios) and len(rep.ratios) == 9
     assert all(rep.rankings_held().values())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -161,26 +162,39 @@ def _earlier_run(tmp_path: Path) -> Path:
 
 def test_what_the_bundled_run_could_not_establish_is_said_plainly() -> None:
     """Review 5: a series with no rate says why, ties that do not chain are not said twice, and the Reproducibility
-    text names how run B's plan and run C's spans differ."""
+    text names how run B and run C differ."""
     model = _model(pipeline.compute(pipeline.load(BUNDLED)), data=BUNDLED)
     section = model["latency_load"]["sections"][0]
-    # Bun's knee lies beyond the generator's limit: a bound, listed first in words, never ranked
-    assert section["takeaway"].startswith("Bun above 79,947 req/s, this machine's limit")
-    # FastAPI with tracing on /json: even the lowest rate offered missed at knee length; its 10 s runs had 100
-    # requests beyond their p99, so the note does not blame the runs' length
-    assert "FastAPI with tracing (even 1,014 req/s missed)" in section["coarse"]
-    assert "At such slow rates" not in section["coarse"]
-    # every /db knee narrowed to 5 %: no note under that table
-    assert model["latency_load"]["sections"][1]["coarse"] == ""
+    # every /json knee narrowed to 5 %: measured knees, ranked, no note under the table
+    assert section["takeaway"] == "Bun 50,777 req/s, Go 32,101 req/s and FastAPI 4,431 req/s"
+    assert section["coarse"] == ""
+    # /db: two knees wider than 5 %, and Bun with tracing passed one exploring run below its first miss
+    db = model["latency_load"]["sections"][1]["coarse"]
+    assert "Go with tracing 7,287–8,710 req/s and FastAPI with tracing 530–578 req/s" in db
+    assert "No rate was established for Bun with tracing, below 6,799 req/s (5,717 req/s passed one run," in db
+    # the tracing-cost card: Bun ties with both the stack keeping the least (Go) and the most (FastAPI)
     card = model["glance"]["big"][-1]
     assert card["label"] == "of Go's throughput survives tracing"
     assert card["detail"] == (
-        "Go loses the most throughput to tracing at 100 connections only; at 50 connections Go and Bun tie"
+        "At 100 connections Go keeps less than FastAPI, their intervals apart; Bun's interval overlaps both of theirs, "
+        "so it ties with each"
     )
     summary = model["reproduction"]["summary"]
-    assert "Run B's closed-loop runs lasted 15 s each, this edition's 10 s." in summary
+    assert "9 of 9 headline ratios held" in summary and "Run B's tools differed too: PostgreSQL 15.18" in summary
     assert "Run C's FastAPI exported 3.0 spans per request with tracing, this edition's 1.0." in summary
     assert [r["name"] for r in model["reproduction"]["runs"]] == ["A", "B", "C"]
+
+
+_ONE_PLURAL = re.compile(r"(?<![\d.,])1 (runs|rates|spans|requests|rounds|connections|packages|libraries|lines)\b")
+
+
+@pytest.mark.parametrize("which", ["bundled", "earlier"])
+def test_no_count_of_one_takes_a_plural(which: str, tmp_path: Path) -> None:
+    """Review 7 found "passed its 1 runs" under the /db table: a count of one reads in the singular everywhere."""
+    data = BUNDLED if which == "bundled" else _earlier_run(tmp_path)
+    html, _ = pipeline.render(pipeline.load(data), "a4")
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert not _ONE_PLURAL.findall(text), _ONE_PLURAL.findall(text)
 
 
 def test_what_an_earlier_run_could_not_establish_is_said_plainly(tmp_path: Path) -> None:
