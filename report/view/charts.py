@@ -256,7 +256,9 @@ def _slo_label(
         for step in range(25):
             left = x_left + 2 * scale + (x_right - x_left - width) * step / 24
             bottom = y + (rise - 1) * scale
-            if left + width <= x_right and box_clear(ax, (left, left + width, bottom, bottom + height), lines):
+            pad = 4 * scale  # a marker's half width: a point just beside the text still touches it
+            box = (left - pad, left + width + pad, bottom - pad, bottom + height + pad)
+            if left + width <= x_right and box_clear(ax, box, lines):
                 chosen, found = (left, rise), True
                 break
         if found:
