@@ -111,7 +111,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "knee_provisional": ("rate", "runs"),
     "knee_provisional_short": ("rate", "runs"),
     "knee_coarse_note": ("mark", "step", "list"),
-    "knee_unknown_note": ("list",),
+    "knee_unknown_note": ("list", "min_runs", "tail"),
     "knee_none": ("who", "missed"),
     "knee_short_bound": ("who", "rate"),
     "knee_short_bound_note": ("list",),

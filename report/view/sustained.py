@@ -99,7 +99,14 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
         step = percent(sustained.KNEE_STEP_PCT / 100)
         parts.append(say("knee_coarse_note", mark=COARSE_MARK, step=step, list=join_names(wide)))
     if unknown:
-        parts.append(say("knee_unknown_note", list=join_names(unknown)))
+        parts.append(
+            say(
+                "knee_unknown_note",
+                list=join_names(unknown),
+                min_runs=str(sustained.MIN_RUNS),
+                tail=str(sustained.TAIL_SAMPLES),
+            )
+        )
     if bounded:
         parts.append(say("knee_short_bound_note", list=join_names(bounded)))
     if lowest:
