@@ -173,3 +173,31 @@ def clear_to_the_right(
                 if left <= sx <= right and abs(sy - py) <= half:
                     return False
     return True
+
+
+def slo_label(
+    ax: Axes, text: str, slo_ms: float, data_right: float, lines: Sequence[tuple[Sequence[float], Sequence[float]]]
+) -> None:
+    """The SLO line's label at the leftmost place, above the line and then below it, where it covers no line or
+    point, left of `data_right` (the stacks' own labels sit to its right); above it at the left when none is clear."""
+    size = 7.5
+    scale = ax.figure.dpi / 72
+    x_left, y = ax.transData.transform((ax.get_xlim()[0], slo_ms))
+    x_right, _ = ax.transData.transform((data_right, slo_ms))
+    width, height = (0.55 * size * len(text) + 4) * scale, (size + 2) * scale
+    chosen: tuple[float, float] = (x_left + 2 * scale, 3.0)
+    found = False
+    for rise in (3.0, -3.0 - size):  # points above the line, then below it
+        for step in range(25):
+            left = x_left + 2 * scale + (x_right - x_left - width) * step / 24
+            bottom = y + (rise - 1) * scale
+            pad = 4 * scale  # a marker's half width: a point just beside the text still touches it
+            box = (left - pad, left + width + pad, bottom - pad, bottom + height + pad)
+            if left + width <= x_right and box_clear(ax, box, lines):
+                chosen, found = (left, rise), True
+                break
+        if found:
+            break
+    left, rise = chosen
+    x_data = ax.transData.inverted().transform((left, y))[0]
+    ax.annotate(text, xy=(x_data, slo_ms), xytext=(0, rise), textcoords="offset points", fontsize=size, color=INK)

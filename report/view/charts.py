@@ -6,7 +6,6 @@ import math
 from collections.abc import Sequence
 
 from matplotlib import rc_context
-from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -16,12 +15,12 @@ from report.view.chart_style import (
     GRID,
     INK,
     MUTED,
-    box_clear,
     clear_to_the_right,
     direct_label,
     height_for,
     new_figure,
     rc,
+    slo_label,
     to_svg,
     value_formatter,
 )
@@ -240,34 +239,6 @@ def grouped_bars(
         return to_svg(fig)
 
 
-def _slo_label(
-    ax: Axes, text: str, slo_ms: float, data_right: float, lines: Sequence[tuple[Sequence[float], Sequence[float]]]
-) -> None:
-    """The SLO line's label at the leftmost place, above the line and then below it, where it covers no line or
-    point, left of `data_right` (the stacks' own labels sit to its right); above it at the left when none is clear."""
-    size = 7.5
-    scale = ax.figure.dpi / 72
-    x_left, y = ax.transData.transform((ax.get_xlim()[0], slo_ms))
-    x_right, _ = ax.transData.transform((data_right, slo_ms))
-    width, height = (0.55 * size * len(text) + 4) * scale, (size + 2) * scale
-    chosen: tuple[float, float] = (x_left + 2 * scale, 3.0)
-    found = False
-    for rise in (3.0, -3.0 - size):  # points above the line, then below it
-        for step in range(25):
-            left = x_left + 2 * scale + (x_right - x_left - width) * step / 24
-            bottom = y + (rise - 1) * scale
-            pad = 4 * scale  # a marker's half width: a point just beside the text still touches it
-            box = (left - pad, left + width + pad, bottom - pad, bottom + height + pad)
-            if left + width <= x_right and box_clear(ax, box, lines):
-                chosen, found = (left, rise), True
-                break
-        if found:
-            break
-    left, rise = chosen
-    x_data = ax.transData.inverted().transform((left, y))[0]
-    ax.annotate(text, xy=(x_data, slo_ms), xytext=(0, rise), textcoords="offset points", fontsize=size, color=INK)
-
-
 def rate_curves(
     marks: Sequence[Mark],
     rates: Sequence[Sequence[float]],
@@ -341,7 +312,7 @@ def rate_curves(
         ax.get_ylim()  # settle the autoscaled limits: the label placement below measures in display space
         every = [(rates[j], p99[j]) for j in range(len(marks))]
         every += [(traced_rates[j], traced_p99[j]) for j in range(len(marks))]
-        _slo_label(ax, f"SLO: p99 {slo_ms:g} ms", slo_ms, hi_x, every)
+        slo_label(ax, f"SLO: p99 {slo_ms:g} ms", slo_ms, hi_x, every)
         # labels at each line's last point, nudged apart in log space, and written to the left of the point when
         # the right would sit on another line (the stacks' top rates often end side by side)
         placed: list[float] = []

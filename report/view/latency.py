@@ -170,9 +170,8 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                 f"latency-load-{endpoint}.svg",
                 alt=f"p99 latency against offered requests per second on {TITLES[endpoint]}, log scales, with the "
                 f"{slo:g} ms SLO as a line. Highest rate sustained at or under it: {listing}.",
-                caption=f"Where each stack's p99 goes over {slo:g} ms on /{endpoint}; highest rate sustained at or "
-                "under it: "
-                f"{sustained_list(lat, endpoint, cfg.stack_ids, names)}. Log scales on both axes."
+                caption=f"Where each stack's p99 goes over {slo:g} ms on /{endpoint}; the highest rate sustained at "
+                f"or under it: {sustained_list(lat, endpoint, cfg.stack_ids, names)}. Log scales on both axes."
                 + (
                     " Crosses: rates where the load generator fell behind its schedule (not counted)."
                     if any_limited

@@ -71,7 +71,7 @@ def test_the_slo_label_moves_off_the_points_that_sit_on_its_line() -> None:
     to be, at the left above the line: it now goes to the first clear place, above and then below the line."""
     from matplotlib.figure import Figure
 
-    from report.view.charts import _slo_label
+    from report.view.chart_style import slo_label
 
     def place(xs: list[float], ys: list[float]) -> tuple[float, float]:
         fig = Figure(figsize=(6, 3), dpi=72)
@@ -81,7 +81,7 @@ def test_the_slo_label_moves_off_the_points_that_sit_on_its_line() -> None:
         ax.plot(xs, ys)
         ax.set_xlim(900, 200_000)
         ax.set_ylim(1, 100)
-        _slo_label(ax, "SLO: p99 10 ms", 10.0, 100_000, [(xs, ys)])
+        slo_label(ax, "SLO: p99 10 ms", 10.0, 100_000, [(xs, ys)])
         (text,) = ax.texts
         return text.xy[0], text.xyann[1]
 
