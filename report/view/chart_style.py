@@ -163,16 +163,7 @@ def clear_to_the_right(
     px, py = ax.transData.transform((x, y))
     left, right = px + 6 * scale, px + (6 + 0.62 * size * len(text)) * scale
     half = 0.6 * size * scale
-    for xs, ys in others:
-        points = ax.transData.transform(list(zip(xs, ys, strict=True)))
-        pairs = list(itertools.pairwise(points)) or [(points[0], points[0])]
-        for (x0, y0), (x1, y1) in pairs:
-            for step in range(13):  # the segment sampled at 13 points, ends included
-                t = step / 12
-                sx, sy = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
-                if left <= sx <= right and abs(sy - py) <= half:
-                    return False
-    return True
+    return box_clear(ax, (left, right, py - half, py + half), others)
 
 
 def slo_label(
@@ -185,19 +176,19 @@ def slo_label(
     x_left, y = ax.transData.transform((ax.get_xlim()[0], slo_ms))
     x_right, _ = ax.transData.transform((data_right, slo_ms))
     width, height = (0.55 * size * len(text) + 4) * scale, (size + 2) * scale
-    chosen: tuple[float, float] = (x_left + 2 * scale, 3.0)
-    found = False
-    for rise in (3.0, -3.0 - size):  # points above the line, then below it
-        for step in range(25):
-            left = x_left + 2 * scale + (x_right - x_left - width) * step / 24
-            bottom = y + (rise - 1) * scale
-            pad = 4 * scale  # a marker's half width: a point just beside the text still touches it
-            box = (left - pad, left + width + pad, bottom - pad, bottom + height + pad)
-            if left + width <= x_right and box_clear(ax, box, lines):
-                chosen, found = (left, rise), True
-                break
-        if found:
-            break
+    pad = 4 * scale  # a marker's half width: a point just beside the text still touches it
+    places = [  # left to right, above the line first, then below it; each ends left of `data_right`
+        (x_left + 2 * scale + (x_right - x_left - width) * step / 24, rise)
+        for rise in (3.0, -3.0 - size)
+        for step in range(25)
+    ]
+
+    def clear(left: float, rise: float) -> bool:
+        bottom = y + (rise - 1) * scale
+        box = (left - pad, left + width + pad, bottom - pad, bottom + height + pad)
+        return left + width <= x_right and box_clear(ax, box, lines)
+
+    chosen = next(((left, rise) for left, rise in places if clear(left, rise)), places[0])
     left, rise = chosen
     x_data = ax.transData.inverted().transform((left, y))[0]
     ax.annotate(text, xy=(x_data, slo_ms), xytext=(0, rise), textcoords="offset points", fontsize=size, color=INK)
