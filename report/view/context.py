@@ -9,6 +9,7 @@ from typing import Any
 
 from report.inputs.config import ReportConfig
 from report.inputs.phrases import phrases
+from report.inputs.rubric import CategoryResult
 from report.results import claims
 from report.results.computed import Results
 from report.results.findings import Area, calibration_text, day, leader_values, level_claims, measured_areas
@@ -100,6 +101,12 @@ def mid_sentence(title: str) -> str:
     """A title inside a sentence: 'Deployment simplicity' -> 'deployment simplicity'; 'OpenTelemetry' stays."""
     first = title.split(" ", 1)[0]
     return title if any(c.isupper() for c in first[1:]) else title[:1].lower() + title[1:]
+
+
+def score_lead(category: CategoryResult, names: Mapping[str, str]) -> str:
+    """A rubric area's lead sentence, from its own "Which to choose when" wording where it has one."""
+    need = mid_sentence(category.need) if category.need else None
+    return claims.score_lead(mid_sentence(category.title), category.scores, names, need)
 
 
 def stacks_color(cfg: ReportConfig, sid: str) -> str:

@@ -23,7 +23,7 @@ from report.results.computed import Chart, Results
 from report.results.findings import MEMORY_UNIT, Area, level_claims, measured_areas
 from report.results.numbers import decimals_for, fmt, percent, ratio
 from report.view import latency as latency_view
-from report.view.context import mid_sentence
+from report.view.context import score_lead
 from report.view.marks import MAX_DOTS, Mark
 from report.view.offload import Child, cache_get, cache_set
 
@@ -215,7 +215,6 @@ def plan(results: Results) -> list[ChartJob]:
     for category in results.categories:
         ranked = sorted(category.scores, key=lambda s: -category.scores[s])
         listing = ", ".join(f"{names[s]} {fmt(category.scores[s], 2)}" for s in ranked)
-        need = mid_sentence(category.need) if category.need else None
         jobs.append(
             ChartJob(
                 f"score-{category.id}",
@@ -224,7 +223,7 @@ def plan(results: Results) -> list[ChartJob]:
                 Chart(
                     f"score-{category.id}.svg",
                     alt=f"{category.title}, weighted rubric score from {scale[0]} to {scale[1]}: {listing}.",
-                    caption=f"{claims.score_lead(mid_sentence(category.title), category.scores, names, need)}.",
+                    caption=f"{score_lead(category, names)}.",
                     source="rubric.yaml, weighted sum of criterion scores.",
                 ),
             )

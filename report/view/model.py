@@ -21,7 +21,7 @@ from report.view import measured as view_measured
 from report.view import scores as view_scores
 from report.view import sustained as sustained_view
 from report.view import traces as view_traces
-from report.view.context import context, mid_sentence
+from report.view.context import context, score_lead
 from report.view.typography import house_style
 
 PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
@@ -79,8 +79,7 @@ def facts(results: Results) -> dict[str, str]:
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)
         out[f"{category.id}.best"] = names[order[0]]
-        need = mid_sentence(category.need) if category.need else None
-        out[f"{category.id}.lead"] = claims.score_lead(mid_sentence(category.title), category.scores, names, need)
+        out[f"{category.id}.lead"] = score_lead(category, names)
         out[f"{category.id}.worst"] = names[order[-1]]
         for sid, score in category.scores.items():
             out[f"{category.id}.{sid}"] = fmt(score, 2)

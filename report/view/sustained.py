@@ -55,8 +55,9 @@ def short_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names
     if not short:
         return ""
     both, missed = lat.short_vs_knee()
-    rates = say("rates_one") if both == 1 else say("rates_many", n=str(both))
-    return say("knee_short_note", mark=SHORT_MARK, list=join_names(short), missed=str(missed), both=rates)
+    return say(
+        "knee_short_note", mark=SHORT_MARK, list=join_names(short), missed=str(missed), both=_count(both, "rates")
+    )
 
 
 def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], names: Mapping[str, str]) -> str:
@@ -90,9 +91,7 @@ def coarse_note(lat: LatencyStats, endpoint: str, stack_ids: Sequence[str], name
             top = lat.series[(endpoint, variant, sid)].provisional(lat.slo_ms[endpoint])
             if top is not None:  # passed the runs it got, too few for the rule
                 key = "knee_provisional_short" if top.short_only else "knee_provisional"
-                n = top.p99.n
-                runs = say("runs_one") if n == 1 else say("runs_many", n=str(n))
-                item += say(key, rate=fmt(top.offered, 0), runs=runs)
+                item += say(key, rate=fmt(top.offered, 0), runs=_count(top.p99.n, "runs"))
             into.append(item)
     parts = []
     if wide:
@@ -129,8 +128,7 @@ def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str,
         if behind is None:
             reach.append(say("generator_kept", endpoint=endpoint, rate=fmt(top, 0)))
         else:
-            runs = say("runs_one") if n == 1 else say("runs_many", n=str(n))
-            reach.append(say("generator_behind", endpoint=endpoint, rate=fmt(behind, 0), runs=runs))
+            reach.append(say("generator_behind", endpoint=endpoint, rate=fmt(behind, 0), runs=_count(n, "runs")))
     ceiling = join_names(reach) if reach else say("ceiling_unmeasured")
     load = lat.wrk_load if lat is not None else {}
     if load:
@@ -164,3 +162,9 @@ def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str,
 def placement(method: Any) -> str:
     """Where PostgreSQL ran, as the Methodology's list says it (environment.yaml method.db_placement)."""
     return phrases().say(f"db_placement_{getattr(method, 'db_placement', 'load')}")
+
+
+def _count(n: int, noun: str) -> str:
+    """A count in words with its noun in the right number (templates/phrases.yaml's runs_one/runs_many,
+    rates_one/rates_many): "one run", "3 runs"."""
+    return phrases().say(f"{noun}_one") if n == 1 else phrases().say(f"{noun}_many", n=str(n))
