@@ -8,9 +8,10 @@
 #        every npm install below runs on them, and the harness reads their versions from there
 #   npm: bun, Hono and OpenTelemetry (services/bun/package.json + lock); the Elysia candidate's packages
 #        (services/bun/candidates/elysia/package.json + lock)
+#   go:  CPython 3.14.7's source (its release tag, from the Go module proxy), built with PGO + LTO into
+#        services/.work/cpython-3.14.7 by services/install-cpython.sh (PYTHON=... overrides)
 #   pip: FastAPI, uvicorn, asyncpg and OpenTelemetry in three venvs (services/fastapi/requirements*.txt and
-#        services/fastapi/candidates/requirements-contrib.txt), on the newest CPython the machine has (pyenv's
-#        newest 3.x, else python3; PYTHON=... overrides)
+#        services/fastapi/candidates/requirements-contrib.txt), on that CPython
 #   cargo: oha 1.16.0, the open-loop load generator (crates.io, --locked), into services/.work/oha
 # Idempotent and quick when everything is already there. Non-interactive; exits 1 naming what is missing.
 set -euo pipefail
@@ -119,14 +120,12 @@ else
 fi
 
 # --- pip: FastAPI venvs -----------------------------------------------------------------------------
-# The newest CPython the machine has: pyenv's newest 3.x (the machine image ships 3.13.0 there), else python3.
+# CPython 3.14.7, the newest release these machines can reach, built from source with the official Docker images'
+# options (services/install-cpython.sh: about 25 minutes the first time, then reused). PYTHON=... overrides.
 if [[ -z "${PYTHON:-}" ]]; then
-  newest="$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.* 2>/dev/null | grep -E '/3\.[0-9]+\.[0-9]+$' | sort -V | tail -1 || true)"
-  if [[ -n "$newest" && -x "$newest/bin/python3" ]]; then
-    PYTHON="$newest/bin/python3"
-  else
+  if ! PYTHON="$("$BENCH/install-cpython.sh")"; then
+    missing+=("CPython for the FastAPI services (services/install-cpython.sh failed; see its messages above)")
     PYTHON=python3
-    say "no pyenv CPython found under ${PYENV_ROOT:-$HOME/.pyenv}/versions: the FastAPI venvs use $(python3 --version 2>&1), which may not be the newest CPython"
   fi
 fi
 say "FastAPI venvs on $("$PYTHON" --version 2>&1) ($PYTHON)"

@@ -80,11 +80,11 @@ def postgres_version() -> str:
 
 def toolchain_notes(stack_versions: dict[str, str]) -> list[str]:
     """The toolchains' support status, from the CPython version read back from the FastAPI venv (when measured)."""
-    match = re.search(r"CPython (\S+?)[;,]", stack_versions.get("fastapi", ""))
+    match = re.search(r"CPython (\S+?)(?: \(([^)]*)\))?[;,]", stack_versions.get("fastapi", ""))
     if match is None:
         return []
     go = re.match(r"(go\d+\.\d+(?:\.\d+)?)\b", stack_versions.get("go", ""))
-    return toolchains_notes(match.group(1), node_version(), go.group(1) if go else None)
+    return toolchains_notes(match.group(1), node_version(), go.group(1) if go else None, match.group(2) or "")
 
 
 def dist_version(name: str) -> str:

@@ -28,6 +28,18 @@ class Bench(ClosedLoop, SpanProbes):
         db = (3 + n * variants * p.rounds * (1 + len(p.db_concurrency) * (p.warmup_s + p.duration_s))) * p.db
         return startup + load + probes + db + p.ladder.seconds(n * variants * endpoints)
 
+    def planned_after(self, endpoint: str) -> float:
+        """Planned seconds of what the run still measures after `endpoint`'s ladder: after /json, the /db phases
+        (PostgreSQL's span probes, the /db peak, the /db ladder); after /db, nothing. An upper bound, like
+        `planned_seconds`, so knees that spend the slack beyond it still end the run within its plan."""
+        p = self.plan
+        if endpoint != "json" or not p.db:
+            return 0.0
+        n = len(p.stacks)
+        variants = len(p.ladder.variants)
+        db = 3 + n * variants * p.rounds * (1 + len(p.db_concurrency) * (p.warmup_s + p.duration_s))
+        return n * probe_seconds(p) + db + p.ladder.seconds(n * variants)
+
     def planned_trace_seconds(self) -> float:
         """The time budget of the span probes alone (--traces-only)."""
         p = self.plan
@@ -55,7 +67,7 @@ class Bench(ClosedLoop, SpanProbes):
         self.measure_startup()
         self.checkpoint("after startup")
         self.measure_load()
-        phases.ladders(self, "json", {})
+        phases.ladders(self, "json", {}, self.planned_after("json"))
         if self.plan.db:
             # PostgreSQL where the plan places it (services/README.md: by default unpinned over both cores, the only
             # placement measured that kept the load generator on schedule on /db)
@@ -63,7 +75,7 @@ class Bench(ClosedLoop, SpanProbes):
             with self._database(cores) as db:
                 self.probe_db_spans(phases.db_env(db))
                 phases.db_peak(self, db)
-                phases.ladders(self, "db", phases.db_env(db))
+                phases.ladders(self, "db", phases.db_env(db), self.planned_after("db"))
         self.checkpoint("after the database phases")
         self.results.queue_size = {
             s: self.results.queue_size.get(s, BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]) for s in self.plan.stacks

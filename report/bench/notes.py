@@ -132,11 +132,13 @@ def support_status(tool: str, version: str) -> str:
     return templates().get(f"support_{tool}_{line}", templates()["support_unknown"])
 
 
-def toolchains_notes(python: str, node: str, go: str | None = None) -> list[str]:
-    """What CPython the FastAPI services ran on, what Node ran npm and (when measured) what Go built the Go
+def toolchains_notes(python: str, node: str, go: str | None = None, build: str = "") -> list[str]:
+    """What CPython the FastAPI services ran on (`build`: how it was optimised, "PGO+LTO" as the version line reads
+    it back from the interpreter's configure options), what Node ran npm and (when measured) what Go built the Go
     services, each with its release's support status."""
+    built = templates()["python_build_optimised" if build == "PGO+LTO" else "python_build_plain"]
     out = [
-        note("toolchain_python", python=python, python_status=support_status("python", python)),
+        note("toolchain_python", python=python, build=built, python_status=support_status("python", python)),
         note("toolchain_node", node=node.lstrip("v"), node_status=support_status("node", node)),
     ]
     if go:

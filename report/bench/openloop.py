@@ -12,7 +12,8 @@ After that coarse ladder the harness looks for the knee (report/sustained.py's r
 runs miss, so a rate passed only on the ladder is first measured at knee length, while a ladder miss stands (a
 longer run only does worse). Between the highest rate passed at knee length and the lowest one missed it bisects
 until the two are within `knee_step_pct` of each other; where even the lowest coarse rate missed, it first halves
-the rate until one passes. The series of an endpoint take turns, one step each, from one pool of time. An exploring
+the rate until one passes. The series of an endpoint take turns, one step each, from one pool of time (their shares,
+or what earlier phases left of the run's plan when that is more). An exploring
 step stops once it is decided (report/sustained.py's `decided`); the rate printed is topped up to `knee_runs`
 runs. A rate where the generator fell behind ends the search: the knee lies beyond this machine's limit and is
 reported as a bound.
@@ -92,12 +93,21 @@ class LadderRunner:
         peaks: dict[tuple[str, str, str], float],
         env: dict[str, str],
         slo_ms: float | None = None,
+        after_s: float | None = None,
     ) -> list[LadderRow]:
-        """The coarse ladder of every stack and variant on `endpoint`, then (with an SLO) the bisection to its knee."""
+        """The coarse ladder of every stack and variant on `endpoint`, then (with an SLO) the bisection to its knee.
+
+        With `after_s` (the planned seconds of what the run still does after this endpoint), the bisection may also
+        spend the run's slack: whatever earlier phases left of the planned total beyond those seconds.
+        """
         rows = self.coarse(endpoint, stacks, peaks, env)
         if slo_ms is not None and self.plan.knee_runs:
-            rows += self.knees(endpoint, stacks, peaks, rows, env, slo_ms)
+            rows += self.knees(endpoint, stacks, peaks, rows, env, slo_ms, after_s)
         return rows
+
+    def left_s(self) -> float:
+        """Seconds left of the run's planned total (the progress display's plan), by this runner's clock."""
+        return self.progress.planned_s - (self.clock() - self.progress.t0)
 
     def coarse(
         self,
@@ -155,6 +165,7 @@ class LadderRunner:
         coarse: Sequence[LadderRow],
         env: dict[str, str],
         slo_ms: float,
+        after_s: float | None = None,
     ) -> list[LadderRow]:
         """Knee steps for every series of `endpoint` from one pool of time, the series taking turns step by step.
 
@@ -162,11 +173,17 @@ class LadderRunner:
         another's share: one whose knee is found early leaves its time to the rest. Before a step, the time every
         other series still needs to top its printed rate up to `knee_runs` runs is kept back, so a search cut short
         still prints rates measured by runs of knee length.
+
+        The pool is `knee_budget_s` per series, or with `after_s` whatever is left of the run's planned total beyond
+        `after_s` when that is more: phases that took less than planned (their contention retries unspent, the
+        /json knees found early) leave their time to the knees still wide, and the run still ends within its plan.
         """
         p = self.plan
         series = [(variant, stack) for variant in p.variants for stack in stacks]
         seen = {s: [r for r in coarse if (r.variant, r.stack) == s] for s in series}
         pool = p.knee_budget_s * len(series)
+        if after_s is not None:
+            pool = max(pool, self.left_s() - after_s)
         out: list[LadderRow] = []
         active = list(series)
         while active:

@@ -86,14 +86,15 @@ def db_peak(bench: Session, db: Database) -> None:
                 bench.results.extra_memory.append((stack, variant, "db_rss_load_peak", rnd, peak))
 
 
-def ladders(bench: Session, endpoint: str, env: dict[str, str]) -> None:
-    """The open-loop ladder on one endpoint, at shares of each stack's closed-loop peak on it."""
+def ladders(bench: Session, endpoint: str, env: dict[str, str], after_s: float | None = None) -> None:
+    """The open-loop ladder on one endpoint, at shares of each stack's closed-loop peak on it; its knees may spend what
+    earlier phases left of the plan, beyond the `after_s` planned for the phases after this one."""
     runner = bench._ladder_runner(check_db if endpoint == "db" else check_json)
     peaks = peak_by_series(
         [(r.endpoint, r.variant, r.stack, r.concurrency, r.requests_per_sec) for r in bench.results.throughput]
     )
     slo = {str(k): v for k, v in DEFAULT_SLO_MS.items()}[endpoint]  # the report's default: the knee sought
-    bench.results.latency.extend(runner.run(endpoint, bench.plan.stacks, peaks, env, slo_ms=slo))
+    bench.results.latency.extend(runner.run(endpoint, bench.plan.stacks, peaks, env, slo_ms=slo, after_s=after_s))
     bench.results.ladder_retries += runner.retries
 
 

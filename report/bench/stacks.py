@@ -332,9 +332,12 @@ def versions(paths: Paths, stacks: list[str]) -> dict[str, str]:
     if "fastapi" in stacks:
         py = paths.work / "fastapi-otel-venv" / "bin" / "python"
         code = (
-            "import sys, importlib.metadata as m; v = m.version; "
+            "import sys, sysconfig, importlib.metadata as m; v = m.version; "
+            "a = sysconfig.get_config_var('CONFIG_ARGS') or ''; "
+            "b = '+'.join(n for n, f in (('PGO', '--enable-optimizations'), ('LTO', '--with-lto')) if f in a); "
             "print(f\"fastapi {v('fastapi')} on uvicorn {v('uvicorn')} (uvloop {v('uvloop')}, httptools "
-            "{v('httptools')}, 1 worker), CPython {sys.version.split()[0]}; asyncpg {v('asyncpg')}; "
+            "{v('httptools')}, 1 worker), CPython {sys.version.split()[0]} ({b or 'no PGO or LTO'}); "
+            "asyncpg {v('asyncpg')}; "
             "OTel: FastAPI's built-in tracing, SDK {v('opentelemetry-sdk')}, exporter-otlp-proto-http "
             "{v('opentelemetry-exporter-otlp-proto-http')} (OTLP/HTTP protobuf)\")"
         )

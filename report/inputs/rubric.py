@@ -62,6 +62,17 @@ class ScoreFrom(Strict):
         ]
         return max(reached, default=scale.min)
 
+    def margin_note(self, value: float, unit: str, scale: Scale) -> str:
+        """When only the tie margin lifts `value` to its level, a clause that says so (e.g. "104.2 MiB is within 5%
+        of the 100 MiB bound"); else empty. A score a margin decides says so beside the evidence."""
+        level = self.level(value, scale)
+        bound = self.thresholds.get(level)
+        strictly = bound is not None and (value < bound if self.better == "lower" else value >= bound)
+        if bound is None or strictly:
+            return ""
+        margin = f"{self.tie_margin:.0%}"
+        return f"{value:.1f} {unit} is within {margin} of the {bound:g} {unit} bound, so it reaches {level}."
+
 
 class Criterion(Strict):
     """One thing a category is judged on."""
@@ -280,6 +291,15 @@ def _check_same_evidence_same_score(
             )
 
 
+def _measured_score(rule: ScoreFrom, entry: StackScore, measured: tuple[float, str], scale: Scale) -> StackScore:
+    """A stack's entry with its score computed from the measure; when the tie margin decided the level, the evidence
+    says so."""
+    value, unit = measured
+    note = rule.margin_note(value, unit, scale)
+    evidence = f"{entry.evidence} {note}" if note else entry.evidence
+    return entry.model_copy(update={"score": rule.level(value, scale), "evidence": evidence})
+
+
 def _with_measured_scores(rubric: Rubric, evidence: Evidence) -> Rubric:
     """The rubric with every measured criterion's scores computed from the evidence."""
     categories = []
@@ -289,7 +309,7 @@ def _with_measured_scores(rubric: Rubric, evidence: Evidence) -> Rubric:
             rule = criterion.score_from
             if rule is not None:
                 scores = {
-                    sid: entry.model_copy(update={"score": rule.level(evidence[(sid, rule.measure)][0], rubric.scale)})
+                    sid: _measured_score(rule, entry, evidence[(sid, rule.measure)], rubric.scale)
                     if (sid, rule.measure) in evidence
                     else entry
                     for sid, entry in criterion.scores.items()

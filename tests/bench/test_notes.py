@@ -144,9 +144,11 @@ def test_toolchain_support_status_comes_from_the_version_read_back() -> None:
     assert support_status("node", "v20.20.2").startswith("Node.js 20 has been past end of life since 2026-04-30")
     assert support_status("python", "3.9.18") == "its support status is not on file in report/bench/notes.yaml."
     python, node = toolchains_notes("3.13.0", "v20.20.2")
-    assert python.startswith("The FastAPI services ran on CPython 3.13.0, the newest CPython") and len(python) <= 600
+    assert python.startswith("The FastAPI services ran on CPython 3.13.0, compiled without") and len(python) <= 600
     assert "3.13.0 is its first release" in python
     assert node.startswith("Node.js 20.20.2 only runs npm") and len(node) <= 600
+    python, _ = toolchains_notes("3.14.7", "v26.12.1", build="PGO+LTO")
+    assert "with PGO and LTO" in python and "PEP 745" in python and len(python) <= 600
     *_, go = toolchains_notes("3.13.0", "v20.20.2", "go1.27.3")
     assert "go1.27.4 (2026-11-02) is its newest point release" in go and len(go) <= 600
     assert support_status("go", "1.26.8") == "its support status is not on file in report/bench/notes.yaml."

@@ -98,11 +98,24 @@ def test_defaults_and_options() -> None:
 
 
 def _planned_minutes(*argv: str) -> float:
+    return _bench(*argv).planned_seconds() / 60
+
+
+def _bench(*argv: str) -> Bench:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     bench = Bench.__new__(Bench)
     bench.plan = make_plan(parser.parse_args(list(argv)), ["go", "bun", "fastapi"], 1)
-    return bench.planned_seconds() / 60
+    return bench
+
+
+def test_what_follows_each_ladder_is_the_db_phases_then_nothing() -> None:
+    bench = _bench()
+    after_json = bench.planned_after("json")
+    # after /json: the /db span probes, peak and ladder (with its knees' pool), a part of the plan; after /db, nothing
+    assert bench.plan.ladder.seconds(6) < after_json < bench.planned_seconds() / 2
+    assert bench.planned_after("db") == 0.0
+    assert _bench("--no-db").planned_after("json") == 0.0
 
 
 def test_the_full_run_is_planned_within_an_hour_and_the_smoke_run_within_two_minutes() -> None:
@@ -472,3 +485,25 @@ def test_a_short_pool_tops_every_series_printed_rate_up_before_exploring_further
         rates = {r.offered_rps for r in knee_rows if r.stack == stack}
         assert len(rates) == 1, (stack, rates)
         assert sum(1 for r in knee_rows if r.stack == stack) == 5
+
+
+def test_the_knees_spend_the_slack_earlier_phases_left_and_still_end_within_the_plan() -> None:
+    # the same short pool as above, but the run is 1,000 s ahead of its plan beyond what the phases after these knees
+    # are planned to take: the knees spend that slack, narrow both series to 5 %, and end before the phases after them
+    plan = replace(FULL_LADDER, variants=("baseline",), retry_budget=0, knee_budget_s=70.0)
+    peaks = {("json", "baseline", "go"): 10_000.0, ("json", "baseline", "bun"): 20_000.0}
+    runner = _TwoStacks(plan)
+    runner.progress.t0, runner.progress.planned_s = 0.0, 10_000.0
+    rows = runner.run("json", ["go", "bun"], peaks, {}, 10.0, after_s=9_000.0)
+    for stack, knee_rps in (("go", 6400), ("bun", 12_800)):
+        mine = [r for r in rows if r.stack == stack and r.phase == "knee"]
+        passed = max(r.offered_rps for r in mine if r.latency_p99_ms <= 10)
+        missed = min(r.offered_rps for r in rows if r.stack == stack and r.latency_p99_ms > 10)
+        assert passed <= knee_rps < missed <= passed * 1.05, stack
+    assert runner.now <= 10_000.0 - 9_000.0
+    # a run behind its plan keeps the knees' own pool: what the phases after them need is theirs, not the knees'
+    late = _TwoStacks(plan)
+    late.progress.t0, late.progress.planned_s = 0.0, 10_000.0
+    rows = late.run("json", ["go", "bun"], peaks, {}, 10.0, after_s=20_000.0)
+    for stack in ("go", "bun"):
+        assert len({r.offered_rps for r in rows if r.stack == stack and r.phase == "knee"}) == 1, stack

@@ -299,6 +299,27 @@ def test_a_threshold_has_a_tie_margin_so_4_kib_costs_no_level() -> None:
     assert rule.level(10.0041, scale) == 5
     assert rule.level(10.6, scale) == 4
     assert ScoreFrom(measure="m", better="lower", thresholds={2: 200, 3: 100, 4: 40, 5: 10}).level(10.0041, scale) == 4
+    # a level the margin decides says so; one reached outright says nothing
+    assert rule.margin_note(104.2, "MiB", scale) == "104.2 MiB is within 5% of the 100 MiB bound, so it reaches 3."
+    assert rule.margin_note(99.0, "MiB", scale) == "" and rule.margin_note(300.0, "MiB", scale) == ""
+    higher = ScoreFrom(measure="m", better="higher", thresholds={3: 100}, tie_margin=0.05)
+    assert higher.margin_note(96.0, "%", scale).startswith("96.0 % is within 5% of the 100 % bound")
+    assert higher.margin_note(100.0, "%", scale) == ""
+
+
+def test_the_bundled_scores_say_where_the_tie_margin_decided_the_level() -> None:
+    rubric = load(BUNDLED).rubric
+    artifact = next(
+        c
+        for cat in rubric.categories
+        for c in cat.criteria
+        if c.score_from is not None and c.score_from.measure == "otel_artifact_size_mb"
+    )
+    assert artifact.score_from is not None
+    ev = load(BUNDLED).benchmarks.evidence
+    row = ev[(ev["stack"] == "bun") & (ev["measure"] == artifact.score_from.measure)].iloc[0]
+    noted = "is within 5% of the" in artifact.scores["bun"].evidence
+    assert noted == bool(artifact.score_from.margin_note(float(row.value), str(row.unit), rubric.scale))
 
 
 def test_a_typed_server_span_score_that_disagrees_with_the_captured_trace_is_an_error(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -70,10 +71,11 @@ def test_the_slo_label_moves_off_the_points_that_sit_on_its_line() -> None:
     """The 7 December 11:28 run put FastAPI's traced knee runs (1,014-1,705 req/s, p99 10-13 ms) where the label used
     to be, at the left above the line: it now goes to the first clear place, above and then below the line."""
     from matplotlib.figure import Figure
+    from matplotlib.text import Annotation
 
     from report.view.chart_style import slo_label
 
-    def place(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    def place(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
         fig = Figure(figsize=(6, 3), dpi=72)
         ax = fig.add_subplot()
         ax.set_xscale("log")
@@ -83,7 +85,8 @@ def test_the_slo_label_moves_off_the_points_that_sit_on_its_line() -> None:
         ax.set_ylim(1, 100)
         slo_label(ax, "SLO: p99 10 ms", 10.0, 100_000, [(xs, ys)])
         (text,) = ax.texts
-        return text.xy[0], text.xyann[1]
+        assert isinstance(text, Annotation)
+        return float(text.xy[0]), float(text.xyann[1])
 
     clear_x, clear_rise = place([20_000, 50_000], [2.0, 5.0])
     assert clear_x < 1_000 and clear_rise > 0  # nothing in the way: the left end, above the line
