@@ -87,8 +87,8 @@ def db_peak(bench: Session, db: Database) -> None:
 
 
 def ladders(bench: Session, endpoint: str, env: dict[str, str], after_s: float | None = None) -> None:
-    """The open-loop ladder on one endpoint, at shares of each stack's closed-loop peak on it; its knees may spend what
-    earlier phases left of the plan, beyond the `after_s` planned for the phases after this one."""
+    """The open-loop ladder on one endpoint, at shares of each stack's closed-loop peak on it; with `after_s`
+    (Bench.planned_after) its knees may also spend what earlier phases left of the plan beyond those seconds."""
     runner = bench._ladder_runner(check_db if endpoint == "db" else check_json)
     peaks = peak_by_series(
         [(r.endpoint, r.variant, r.stack, r.concurrency, r.requests_per_sec) for r in bench.results.throughput]

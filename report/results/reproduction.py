@@ -117,16 +117,19 @@ class Reproduction:
             for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, tb, ta, autojunk=False).get_opcodes():
                 if op == "equal":
                     continue
-                if op != "replace" or i2 - i1 != 1 or j2 - j1 != 1 or i1 == 0:
+                # one version for another; run A's may carry a build tag after it ("3.14.7 (PGO+LTO)")
+                tagged = j2 - j1 == 2 and _BUILD.fullmatch(ta[j1 + 1]) is not None
+                if op != "replace" or i2 - i1 != 1 or not (j2 - j1 == 1 or tagged) or i1 == 0:
                     return None
                 if not (_VERSION.fullmatch(tb[i1]) and _VERSION.fullmatch(ta[j1])):
                     return None
-                changes.append((tb[i1 - 1], tb[i1], ta[j1]))
+                changes.append((tb[i1 - 1], tb[i1], f"{ta[j1]} ({ta[j1 + 1]})" if tagged else ta[j1]))
             out[sid] = tuple(changes)
         return out
 
 
 _VERSION = re.compile(r"(?:go|v)?\d+(?:\.\d+)+[a-z0-9]*")
+_BUILD = re.compile(r"[A-Z]+(?:\+[A-Z]+)+")  # how an interpreter was compiled, e.g. PGO+LTO
 
 
 def _tokens(line: str) -> list[str]:

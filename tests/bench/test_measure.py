@@ -30,7 +30,7 @@ def test_probes_come_first_and_every_block_is_checkpointed(tmp_path: Path, monke
     monkeypatch.setattr(bench, "measure_startup", lambda: order.append("startup"))
     monkeypatch.setattr(bench, "measure_load", lambda: order.append("load"))
     monkeypatch.setattr(
-        phases, "ladders", lambda _b, endpoint, env, after_s: order.append(f"ladder {endpoint} +{after_s:g}")
+        phases, "ladders", lambda _b, endpoint, env, after_s: order.append(f"ladder {endpoint} +{after_s}")
     )
     bench.on_checkpoint = lambda at: order.append(f"@{at}")
     bench.results.queue_size["bun"] = 8192
@@ -41,7 +41,7 @@ def test_probes_come_first_and_every_block_is_checkpointed(tmp_path: Path, monke
         "startup",
         "@after startup",
         "load",
-        "ladder json +0",  # without /db nothing follows the /json ladder: its knees may spend all the slack
+        "ladder json +0.0",  # without /db the /json ladder is the last: its knees may spend all the slack
         "@after the database phases",
     ]
     assert isinstance(bench.receiver, FakeReceiver) and bench.receiver.modes == ["count"]

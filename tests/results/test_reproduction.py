@@ -10,20 +10,23 @@ from tests.conftest import BUNDLED
 def test_the_reproduction_run_is_loaded_and_compared() -> None:
     rep = pipeline.compute(pipeline.load(BUNDLED)).reproduction
     assert rep is not None
-    # run A: this edition's full plan; run B: the previous method's full plan hours earlier, on the same machine kind
+    # run A: this edition's full plan (15:00); run B: the 12:41 run of the same day, on the same machine kind
     assert (rep.a.measured_at, rep.b.measured_at) == ("2026-12-07", "2026-12-07")
-    assert (rep.a.finished, rep.b.finished) == ("13:37", "06:13")  # one day: the text gives each run's time
+    assert (rep.a.finished, rep.b.finished) == ("15:58", "13:37")  # one day: the text gives each run's time
     assert (rep.a.rounds, rep.a.open_loop_runs, rep.b.rounds, rep.b.open_loop_runs) == (3, 5, 3, 5)
     assert (rep.a.duration_s, rep.b.duration_s) == (15.0, 15.0)
-    # the same toolchains and tracing setup; PostgreSQL took Debian's security release; the knee search changed
-    assert rep.method_differs == () and rep.version_changes() == {} and rep.span_changes() == ()
-    assert rep.tool_changes() == (("PostgreSQL", "15.18", "15.20"),) and rep.a.knee_note != rep.b.knee_note
-    # each run's own harness flagged the calibration workload moving: their drift lists carry it
-    assert len(rep.a.drift) == 1 and len(rep.b.drift) == 1
+    # run B's FastAPI ran on CPython 3.13.0 without PGO: a version change, named with run A's build; the same
+    # tracing setup and tools; the knee search's pool changed
+    assert rep.method_differs == ("fastapi",) and rep.span_changes() == () and rep.tool_changes() == ()
+    assert rep.version_changes() == {"fastapi": (("CPython", "3.13.0", "3.14.7 (PGO+LTO)"),)}
+    assert rep.a.knee_note != rep.b.knee_note
+    # each run's own harness flagged drift: their drift lists carry it
+    assert len(rep.a.drift) == 2 and len(rep.b.drift) == 1
     tp = {(r.top, r.bottom): r for r in rep.ratios if r.area == "throughput"}
-    assert round(tp[("bun", "fastapi")].a, 2) == 10.1 and round(tp[("bun", "fastapi")].b, 2) == 11.59
-    assert all(r.held for r in rep.ratios) and len(rep.ratios) == 9
-    assert all(rep.rankings_held().values())
+    assert round(tp[("bun", "fastapi")].a, 2) == 10.92 and round(tp[("bun", "fastapi")].b, 2) == 10.1
+    # only FastAPI's memory against Go's moved: the interpreter changed under it
+    assert [(r.area, r.top, r.bottom) for r in rep.ratios if not r.held] == [("memory", "fastapi", "go")]
+    assert len(rep.ratios) == 9 and all(rep.rankings_held().values())
 
 
 def test_the_reproduction_is_validated_like_the_shipped_run(data_dir: Path) -> None:
@@ -72,6 +75,10 @@ def test_a_run_that_differs_only_in_version_numbers_lists_them() -> None:
     other = info("bun 1.4.5, Hono 4.13.19 on Bun.serve; another exporter (OTLP)", "go1.27.3 net/http")
     assert Reproduction(a, other, ()).version_changes() is None
     assert Reproduction(a, a, ()).version_changes() == {}
+    # a new interpreter whose line also says how it was compiled is still a version change, named with its build
+    py_a = info("fastapi 0.165.0, CPython 3.14.7 (PGO+LTO); asyncpg 0.32.0", "go1.27.3 net/http")
+    py_b = info("fastapi 0.165.0, CPython 3.13.0; asyncpg 0.32.0", "go1.27.3 net/http")
+    assert Reproduction(py_a, py_b, ()).version_changes() == {"bun": (("CPython", "3.13.0", "3.14.7 (PGO+LTO)"),)}
 
 
 def test_the_tool_versions_note_reads_as_pairs() -> None:
