@@ -86,6 +86,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "memory_phase_order": ("where", "order"),
     "memory_order_holds": ("phases",),
     "memory_order_untraced_only": ("elsewhere",),
+    "memory_order_partly": ("phases", "elsewhere"),
     "memory_phase_tied": ("where", "stacks"),
     "repro_summary": ("machines", "a_day", "b_day", "held", "total", "moved"),
     "repro_moved": ("list",),

@@ -66,12 +66,21 @@ class ScoreFrom(Strict):
         """When only the tie margin lifts `value` to its level, a clause that says so (e.g. "104.2 MiB is within 5%
         of the 100 MiB bound"); else empty. A score a margin decides says so beside the evidence."""
         level = self.level(value, scale)
+        margin = f"{self.tie_margin:.0%}"
         bound = self.thresholds.get(level)
         strictly = bound is not None and (value < bound if self.better == "lower" else value >= bound)
-        if bound is None or strictly:
+        if bound is not None and not strictly:
+            return f"{value:.1f} {unit} is within {margin} of the {bound:g} {unit} bound, so it reaches {level}."
+        # a value just beyond the next level's margin is a knife edge of its own: say by how much it missed
+        above = self.thresholds.get(level + 1)
+        if above is None or not self.tie_margin:
             return ""
-        margin = f"{self.tie_margin:.0%}"
-        return f"{value:.1f} {unit} is within {margin} of the {bound:g} {unit} bound, so it reaches {level}."
+        edge = above * (1 + self.tie_margin) if self.better == "lower" else above * (1 - self.tie_margin)
+        miss = abs(value - edge)
+        if miss >= above * self.tie_margin:
+            return ""
+        missed = f"misses the {above:g} {unit} bound's {margin} margin by {miss:.1f} {unit}"
+        return f"{value:.1f} {unit} {missed}, so it stays at {level}."
 
 
 class Criterion(Strict):

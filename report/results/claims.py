@@ -235,7 +235,13 @@ def order_scope(
         said = say("memory_order_holds", phases=join_names(held))
     else:
         clauses = [say("memory_phase_order", where=join_names(w), order=o) for o, w in moved.items()]
-        said = say("memory_order_untraced_only", elsewhere=say("elsewhere_separator").join(clauses))
+        elsewhere = say("elsewhere_separator").join(clauses)
+        # where it also holds, say so: "only" would be false
+        said = (
+            say("memory_order_partly", phases=join_names(held), elsewhere=elsewhere)
+            if held
+            else say("memory_order_untraced_only", elsewhere=elsewhere)
+        )
     return "; ".join([said, *tied])
 
 

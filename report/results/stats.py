@@ -86,7 +86,8 @@ class Stats:
     def kept_runs(self, level: int) -> dict[str, Spread]:
         """Throughput kept with tracing at one level, per stack: the printed statistic (median traced ÷ median
         untraced req/s) with its 95% bootstrap interval (report/intervals.py's ratio_interval, the interval the
-        Reproducibility table prints), and each round's paired ratio for the range."""
+        Reproducibility table prints), each round's paired ratio for the range, and the larger drift of the two series
+        it divides (the tie rule's drift half)."""
         out: dict[str, Spread] = {}
         for (variant, c, sid), traced in self.load.items():
             base = self.load.get(("baseline", c, sid))
@@ -97,7 +98,10 @@ class Stats:
             if ratios:
                 low, high = ratio_interval(traced.rps.values, base.rps.values)
                 kept = traced.rps.median / base.rps.median
-                out[sid] = dataclasses.replace(spread(ratios), median=kept, ci_low=low, ci_high=high)
+                # the ratio moves with either series: its drift after calibration is the larger of theirs, so the
+                # tie rule's drift half applies to "kept" as to the throughputs it is made of
+                drift = max(traced.rps.drift, base.rps.drift)
+                out[sid] = dataclasses.replace(spread(ratios), median=kept, ci_low=low, ci_high=high, drift=drift)
         return out
 
 

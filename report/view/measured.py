@@ -282,8 +282,9 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         }
         for name, info in (("A", rep.a), ("B", rep.b), *((("C", port.b),) if port is not None else ()))
     ]
+    # a run B on other releases of a stack's components is not a reproduction of this edition's method either
     glance = phrases().say(
-        "repro_glance_method" if other_method else "repro_glance",
+        "repro_glance_method" if other_method or changes else "repro_glance",
         a_day=a_day,
         b_day=b_day,
         held=str(len(rep.ratios) - len(moved)),

@@ -289,6 +289,8 @@ def _measure_text(measure: str, value: float, unit: str) -> str:
     if unit == "%":  # one way to print a percentage in the whole report
         return f"{name}: {percent(value / 100)}"
     number = fmt(value, 0) if float(value).is_integer() else fmt(value, decimals_for([value]))
+    if unit == "MiB":  # sizes are scored against bounds with a margin: a tenth shows which side of one they fall
+        number = fmt(value, 1)
     unit = counted(value, unit)  # "1 span/request", not "1 spans/request"
     return f"{name}: {number}{(' ' + unit) if unit else ''}"
 

@@ -91,7 +91,9 @@ def test_toolchain_note_reads_cpython_from_the_fastapi_version_line() -> None:
     # the build the version line reads back from the interpreter's configure options
     built = line.replace("CPython 3.13.0;", "CPython 3.14.7 (PGO+LTO);")
     python, _ = toolchain_notes({"fastapi": built})
-    assert python.startswith("The FastAPI services ran on CPython 3.14.7, compiled with PGO and LTO and")
+    assert python.startswith(
+        "The FastAPI services ran on CPython 3.14.7, compiled from its release tag with PGO and LTO"
+    )
     assert "3.14.7 (2026-08-05) is the newest release these machines reach" in python
     assert toolchain_notes({"go": "go1.27.3 net/http"}) == []
     *_, go = toolchain_notes({"fastapi": line, "go": "go1.27.3 net/http, CGO_ENABLED=0 static binary"})

@@ -302,6 +302,10 @@ def test_a_threshold_has_a_tie_margin_so_4_kib_costs_no_level() -> None:
     # a level the margin decides says so; one reached outright says nothing
     assert rule.margin_note(104.2, "MiB", scale) == "104.2 MiB is within 5% of the 100 MiB bound, so it reaches 3."
     assert rule.margin_note(99.0, "MiB", scale) == "" and rule.margin_note(300.0, "MiB", scale) == ""
+    # a value just beyond a margin is a knife edge too: the evidence says by how much it missed
+    assert rule.margin_note(105.33, "MiB", scale) == (
+        "105.3 MiB misses the 100 MiB bound's 5% margin by 0.3 MiB, so it stays at 2."
+    )
     higher = ScoreFrom(measure="m", better="higher", thresholds={3: 100}, tie_margin=0.05)
     assert higher.margin_note(96.0, "%", scale).startswith("96.0 % is within 5% of the 100 % bound")
     assert higher.margin_note(100.0, "%", scale) == ""

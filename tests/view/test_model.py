@@ -183,11 +183,11 @@ def test_what_the_bundled_run_could_not_establish_is_said_plainly() -> None:
     assert "FastAPI 2,241–2,678 req/s" in db
     assert "No rate was established for Go with tracing, below 8,351 req/s (5,965 req/s passed 5 runs" in db
     assert "FastAPI with tracing, below 680 req/s (481 req/s passed one run, too few to count)" in db
+    # the tracing-cost card: Go keeps the least, but Bun's gap to it (11 %) is within Bun's traced drift (15 %), so
+    # they tie by the rule's drift half (review 9), not by intervals alone
     card = model["glance"]["big"][-1]
-    assert card["label"] == "of Go's throughput survives tracing"
-    assert card["detail"] == (
-        "Go loses the most throughput to tracing at 100 connections only; at 50 connections Go and Bun tie"
-    )
+    assert card["label"] == "of Go's throughput survives tracing, a tie with Bun"
+    assert card["detail"].startswith("Go and Bun lose the most throughput to tracing at 100 connections (within")
     summary = model["reproduction"]["summary"]
     assert "8 of 9 headline ratios held" in summary and "these moved: memory under load FastAPI ÷ Go" in summary
     assert "Run B used earlier releases of some components: FastAPI with CPython 3.13.0 (this edition 3.14.7" in summary
