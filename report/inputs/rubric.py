@@ -62,6 +62,20 @@ class ScoreFrom(Strict):
         ]
         return max(reached, default=scale.min)
 
+    def levels(self, values: Mapping[str, float], scale: Scale) -> dict[str, int]:
+        """Each stack's level: the bound its value reaches, raised to the level of any stack whose value it lies
+        within the tie margin of (1.0% apart is not a lesser artifact, whichever side of a bound each falls). No
+        chains: a stack takes only the levels its own value ties with."""
+        base = {sid: self.level(v, scale) for sid, v in values.items()}
+        return {
+            sid: max([base[sid], *(base[t] for t in values if self._ties(v, values[t]))]) for sid, v in values.items()
+        }
+
+    def _ties(self, value: float, other: float) -> bool:
+        """Whether `value` lies within the tie margin of `other` on the worse side (or is better)."""
+        m = self.tie_margin
+        return value <= other * (1 + m) if self.better == "lower" else value >= other * (1 - m)
+
     def margin_note(self, value: float, unit: str, scale: Scale) -> str:
         """When only the tie margin lifts `value` to its level, a clause that says so (e.g. "104.2 MiB is within 5%
         of the 100 MiB bound"); else empty. A score a margin decides says so beside the evidence."""
@@ -250,6 +264,7 @@ def _check_score_from(
         return
     values = evidence or {}
     has = [sid for sid in criterion.scores if (sid, rule.measure) in values]
+    tied = rule.levels({sid: values[(sid, rule.measure)][0] for sid in has}, scale)
     for sid, entry in criterion.scores.items():
         loc = (*base, "scores", sid)
         if (sid, rule.measure) not in values:
@@ -268,7 +283,7 @@ def _check_score_from(
         if rule.unit is not None and unit != rule.unit:
             add((*where, "unit"), f"expected the unit evidence.csv gives {rule.measure}, '{unit}', found '{rule.unit}'")
             return
-        level = rule.level(value, scale)
+        level = tied[sid]
         if entry.score is not None and entry.score != level:
             add(
                 (*loc, "score"),
@@ -300,13 +315,29 @@ def _check_same_evidence_same_score(
             )
 
 
-def _measured_score(rule: ScoreFrom, entry: StackScore, measured: tuple[float, str], scale: Scale) -> StackScore:
-    """A stack's entry with its score computed from the measure; when the tie margin decided the level, the evidence
-    says so."""
+def _measured_score(
+    rule: ScoreFrom,
+    entry: StackScore,
+    measured: tuple[float, str],
+    level: int,
+    values: Mapping[str, float],
+    scale: Scale,
+) -> StackScore:
+    """A stack's entry with its score computed from the measure (`level`, ties between stacks included); when the tie
+    margin decided the level, the evidence says so."""
     value, unit = measured
-    note = rule.margin_note(value, unit, scale)
+    if level > rule.level(value, scale):  # raised by a tie with a stack whose value reaches that level
+        other = min(
+            (v for v in values.values() if rule.level(v, scale) == level and rule._ties(value, v)), default=value
+        )
+        note = (
+            f"{value:.1f} {unit} is within {rule.tie_margin:.0%} of another stack's {other:.1f} {unit}, which reaches "
+            f"{level}: a tie, so it scores {level} too."
+        )
+    else:
+        note = rule.margin_note(value, unit, scale)
     evidence = f"{entry.evidence} {note}" if note else entry.evidence
-    return entry.model_copy(update={"score": rule.level(value, scale), "evidence": evidence})
+    return entry.model_copy(update={"score": level, "evidence": evidence})
 
 
 def _with_measured_scores(rubric: Rubric, evidence: Evidence) -> Rubric:
@@ -317,9 +348,13 @@ def _with_measured_scores(rubric: Rubric, evidence: Evidence) -> Rubric:
         for criterion in category.criteria:
             rule = criterion.score_from
             if rule is not None:
+                values = {
+                    sid: evidence[(sid, rule.measure)][0] for sid in criterion.scores if (sid, rule.measure) in evidence
+                }
+                levels = rule.levels(values, rubric.scale)
                 scores = {
-                    sid: _measured_score(rule, entry, evidence[(sid, rule.measure)], rubric.scale)
-                    if (sid, rule.measure) in evidence
+                    sid: _measured_score(rule, entry, evidence[(sid, rule.measure)], levels[sid], values, rubric.scale)
+                    if sid in levels
                     else entry
                     for sid, entry in criterion.scores.items()
                 }

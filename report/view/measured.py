@@ -282,18 +282,17 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         }
         for name, info in (("A", rep.a), ("B", rep.b), *((("C", port.b),) if port is not None else ()))
     ]
-    # a run B on other releases of a stack's components is not a reproduction of this edition's method either
-    glance = phrases().say(
-        "repro_glance_method" if other_method or changes else "repro_glance",
-        a_day=a_day,
-        b_day=b_day,
-        held=str(len(rep.ratios) - len(moved)),
-        total=str(len(rep.ratios)),
-    )
+    held, total = str(len(rep.ratios) - len(moved)), str(len(rep.ratios))
+    if changes:  # run B on older releases of some stacks' components: say which, it is no plain reproduction
+        stacks = join_names([names[sid] for sid, items in changes.items() if sid in names and items])
+        glance = phrases().say("repro_glance_versions", a_day=a_day, b_day=b_day, stacks=stacks, held=held, total=total)
+    else:
+        key = "repro_glance_method" if other_method else "repro_glance"
+        glance = phrases().say(key, a_day=a_day, b_day=b_day, held=held, total=total)
     if port is not None:
         ranks = port.rankings_held()
         glance = phrases().say(
-            "port_glance",
+            "port_glance_method" if port.method_differs else "port_glance",
             start=glance,
             rank_held=str(sum(ranks.values())),
             rank_total=str(len(ranks)),
@@ -345,7 +344,8 @@ def _portability(port: Reproduction, names: dict[str, str]) -> str:
         text = f"{text} " + say("port_method", stacks=differs)
     for sid, there, here in port.span_changes():
         text = f"{text} " + say("port_spans", stack=names[sid], c=fmt(there, 1), a=fmt(here, 1))
-    return f"{text} " + say("port_claim")
+    moved = [say(f"port_area_{area}") for area, held in ranks.items() if not held]
+    return f"{text} " + (say("port_claim_moved", list=join_names(moved)) if moved else say("port_claim"))
 
 
 RATIO_DECIMALS = 2  # a ratio that moved by less than 0.05 must not print the same in both runs

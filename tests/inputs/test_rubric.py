@@ -244,8 +244,17 @@ def test_every_measured_score_in_the_bundled_rubric_follows_its_evidence() -> No
     for criterion in measured:
         rule = criterion.score_from
         assert rule is not None
+        values = {sid: evidence[(sid, rule.measure)] for sid in criterion.scores}
         for sid, entry in criterion.scores.items():
-            assert entry.score == rule.level(evidence[(sid, rule.measure)], inputs.rubric.scale), (criterion.id, sid)
+            # its own level, or a higher one of a stack it lies within the tie margin of
+            own = rule.level(values[sid], inputs.rubric.scale)
+            m = rule.tie_margin
+            ties = [
+                rule.level(v, inputs.rubric.scale)
+                for v in values.values()
+                if (values[sid] <= v * (1 + m) if rule.better == "lower" else values[sid] >= v * (1 - m))
+            ]
+            assert entry.score == max([own, *ties]), (criterion.id, sid)
 
 
 def test_identical_measured_evidence_gives_identical_scores(tmp_path: Path) -> None:
@@ -306,6 +315,14 @@ def test_a_threshold_has_a_tie_margin_so_4_kib_costs_no_level() -> None:
     assert rule.margin_note(105.33, "MiB", scale) == (
         "105.3 MiB misses the 100 MiB bound's 5% margin by 0.3 MiB, so it stays at 2."
     )
+    # stacks within the margin of each other tie, whichever side of a bound each falls (review 9: 104.2 and 105.3 MiB
+    # were a level apart); no chains: 110.0 ties with neither 104.2 (5.6 % apart) nor anything at level 3
+    assert rule.levels({"bun": 104.24, "fastapi": 105.33, "go": 19.7, "x": 110.0}, scale) == {
+        "bun": 3,
+        "fastapi": 3,
+        "go": 4,
+        "x": 2,
+    }
     higher = ScoreFrom(measure="m", better="higher", thresholds={3: 100}, tie_margin=0.05)
     assert higher.margin_note(96.0, "%", scale).startswith("96.0 % is within 5% of the 100 % bound")
     assert higher.margin_note(100.0, "%", scale) == ""

@@ -158,14 +158,23 @@ def _expected_score(criterion: dict[str, Any], stack: str, evidence: dict[tuple[
     rule = criterion.get("score_from")
     if rule is None or (stack, rule["measure"]) not in evidence:
         return int(criterion["scores"][stack]["score"])
-    value = evidence[(stack, rule["measure"])]
     lower, margin = rule["better"] == "lower", rule.get("tie_margin", 0.0)
-    reached = [
-        int(lv)
-        for lv, bound in rule["thresholds"].items()
-        if (value < bound * (1 + margin) if lower else value >= bound * (1 - margin))
-    ]
-    return max(reached, default=1)
+
+    def reached(value: float) -> int:
+        return max(
+            (
+                int(lv)
+                for lv, bound in rule["thresholds"].items()
+                if (value < bound * (1 + margin) if lower else value >= bound * (1 - margin))
+            ),
+            default=1,
+        )
+
+    value = evidence[(stack, rule["measure"])]
+    others = [v for (_, m), v in evidence.items() if m == rule["measure"]]
+    # a stack within the margin of another (on the worse side) takes that stack's level if it is higher
+    tied = [reached(o) for o in others if (value <= o * (1 + margin) if lower else value >= o * (1 - margin))]
+    return max([reached(value), *tied])
 
 
 def test_scores_follow_the_rubric_and_the_weights(built: tuple[Path, Path]) -> None:

@@ -192,6 +192,11 @@ def test_what_the_bundled_run_could_not_establish_is_said_plainly() -> None:
     assert "8 of 9 headline ratios held" in summary and "these moved: memory under load FastAPI ÷ Go" in summary
     assert "Run B used earlier releases of some components: FastAPI with CPython 3.13.0 (this edition 3.14.7" in summary
     assert [r["name"] for r in model["reproduction"]["runs"]] == ["A", "B", "C"]
+    # review 10: the glance says which run differs how (B: older releases for FastAPI; C: the earlier method), and
+    # a ranking run C did not keep is claimed as this run's only
+    glance = model["reproduction"]["glance"]
+    assert "run B with older releases for FastAPI" in glance and "with the harness's earlier method (run C)" in glance
+    assert "the order of throughput kept with tracing is this run's, not one that travels" in summary
 
 
 def test_what_run_b_could_not_establish_is_said_plainly(tmp_path: Path) -> None:
