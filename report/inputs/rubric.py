@@ -68,25 +68,34 @@ class ScoreFrom(Strict):
         chains: a stack takes only the levels its own value ties with."""
         base = {sid: self.level(v, scale) for sid, v in values.items()}
         return {
-            sid: max([base[sid], *(base[t] for t in values if self._ties(v, values[t]))]) for sid, v in values.items()
+            sid: max([base[sid], *(base[t] for t in values if self.ties(v, values[t]))]) for sid, v in values.items()
         }
 
-    def _ties(self, value: float, other: float) -> bool:
+    def ties(self, value: float, other: float) -> bool:
         """Whether `value` lies within the tie margin of `other` on the worse side (or is better)."""
         m = self.tie_margin
         return value <= other * (1 + m) if self.better == "lower" else value >= other * (1 - m)
 
-    def margin_note(self, value: float, unit: str, scale: Scale) -> str:
-        """When only the tie margin lifts `value` to its level, a clause that says so (e.g. "104.2 MiB is within 5%
-        of the 100 MiB bound"); else empty. A score a margin decides says so beside the evidence."""
-        level = self.level(value, scale)
+    def margin_note(self, value: float, unit: str, scale: Scale, values: Mapping[str, float] | None = None) -> str:
+        """When a margin decides `value`'s level, a clause that says so, else empty: a tie with another stack's value
+        that reaches a higher level (`values`, as `levels` ties them), the bound reached only within the margin
+        ("104.2 MiB is within 5% of the 100 MiB bound"), or the next level's margin missed by less than the margin."""
+        own = self.level(value, scale)
         margin = f"{self.tie_margin:.0%}"
-        bound = self.thresholds.get(level)
+        others = [v for v in (values or {}).values() if self.level(v, scale) > own and self.ties(value, v)]
+        if others:
+            other = min(others, key=lambda v: (-self.level(v, scale), v))
+            level = self.level(other, scale)
+            return (
+                f"{value:.1f} {unit} is within {margin} of another stack's {other:.1f} {unit}, which reaches "
+                f"{level}: a tie, so it scores {level} too."
+            )
+        bound = self.thresholds.get(own)
         strictly = bound is not None and (value < bound if self.better == "lower" else value >= bound)
         if bound is not None and not strictly:
-            return f"{value:.1f} {unit} is within {margin} of the {bound:g} {unit} bound, so it reaches {level}."
+            return f"{value:.1f} {unit} is within {margin} of the {bound:g} {unit} bound, so it reaches {own}."
         # a value just beyond the next level's margin is a knife edge of its own: say by how much it missed
-        above = self.thresholds.get(level + 1)
+        above = self.thresholds.get(own + 1)
         if above is None or not self.tie_margin:
             return ""
         edge = above * (1 + self.tie_margin) if self.better == "lower" else above * (1 - self.tie_margin)
@@ -94,7 +103,7 @@ class ScoreFrom(Strict):
         if miss >= above * self.tie_margin:
             return ""
         missed = f"misses the {above:g} {unit} bound's {margin} margin by {miss:.1f} {unit}"
-        return f"{value:.1f} {unit} {missed}, so it stays at {level}."
+        return f"{value:.1f} {unit} {missed}, so it stays at {own}."
 
 
 class Criterion(Strict):
@@ -315,31 +324,6 @@ def _check_same_evidence_same_score(
             )
 
 
-def _measured_score(
-    rule: ScoreFrom,
-    entry: StackScore,
-    measured: tuple[float, str],
-    level: int,
-    values: Mapping[str, float],
-    scale: Scale,
-) -> StackScore:
-    """A stack's entry with its score computed from the measure (`level`, ties between stacks included); when the tie
-    margin decided the level, the evidence says so."""
-    value, unit = measured
-    if level > rule.level(value, scale):  # raised by a tie with a stack whose value reaches that level
-        other = min(
-            (v for v in values.values() if rule.level(v, scale) == level and rule._ties(value, v)), default=value
-        )
-        note = (
-            f"{value:.1f} {unit} is within {rule.tie_margin:.0%} of another stack's {other:.1f} {unit}, which reaches "
-            f"{level}: a tie, so it scores {level} too."
-        )
-    else:
-        note = rule.margin_note(value, unit, scale)
-    evidence = f"{entry.evidence} {note}" if note else entry.evidence
-    return entry.model_copy(update={"score": level, "evidence": evidence})
-
-
 def _with_measured_scores(rubric: Rubric, evidence: Evidence) -> Rubric:
     """The rubric with every measured criterion's scores computed from the evidence."""
     categories = []
@@ -352,12 +336,14 @@ def _with_measured_scores(rubric: Rubric, evidence: Evidence) -> Rubric:
                     sid: evidence[(sid, rule.measure)][0] for sid in criterion.scores if (sid, rule.measure) in evidence
                 }
                 levels = rule.levels(values, rubric.scale)
-                scores = {
-                    sid: _measured_score(rule, entry, evidence[(sid, rule.measure)], levels[sid], values, rubric.scale)
-                    if sid in levels
-                    else entry
-                    for sid, entry in criterion.scores.items()
-                }
+                scores = {sid: entry for sid, entry in criterion.scores.items() if sid not in levels}
+                for sid, level in levels.items():
+                    entry, unit = criterion.scores[sid], evidence[(sid, rule.measure)][1]
+                    # when a margin decided the level, the evidence says so
+                    note = rule.margin_note(values[sid], unit, rubric.scale, values)
+                    evidence_text = f"{entry.evidence} {note}" if note else entry.evidence
+                    scores[sid] = entry.model_copy(update={"score": level, "evidence": evidence_text})
+                scores = {sid: scores[sid] for sid in criterion.scores}  # the rubric's order
                 criterion = criterion.model_copy(update={"scores": scores})
             criteria.append(criterion)
         categories.append(category.model_copy(update={"criteria": criteria}))

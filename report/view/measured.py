@@ -303,9 +303,14 @@ def reproduction(ctx: Context) -> dict[str, Any]:
     return {"rows": rows, "summary": summary, "runs": runs, "glance": glance, "other_machine": port is not None}
 
 
+def _moved_areas(ranks: dict[str, bool]) -> list[str]:
+    """The areas whose ranking did not hold, as the text names them ("throughput kept with tracing")."""
+    return [phrases().say(f"port_area_{area}") for area, held in ranks.items() if not held]
+
+
 def _ranks_moved(ranks: dict[str, bool]) -> str:
     """ " (not on throughput kept with tracing)", or "" when every ranking held."""
-    moved = [phrases().say(f"port_area_{area}") for area, held in ranks.items() if not held]
+    moved = _moved_areas(ranks)
     return phrases().say("port_rank_moved", list=join_names(moved)) if moved else ""
 
 
@@ -344,7 +349,7 @@ def _portability(port: Reproduction, names: dict[str, str]) -> str:
         text = f"{text} " + say("port_method", stacks=differs)
     for sid, there, here in port.span_changes():
         text = f"{text} " + say("port_spans", stack=names[sid], c=fmt(there, 1), a=fmt(here, 1))
-    moved = [say(f"port_area_{area}") for area, held in ranks.items() if not held]
+    moved = _moved_areas(ranks)
     return f"{text} " + (say("port_claim_moved", list=join_names(moved)) if moved else say("port_claim"))
 
 
