@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -55,13 +55,18 @@ def knee_counts(rows: Sequence[LadderRow]) -> Counter[int]:
     return Counter(r.offered_rps for r in rows if r.phase == "knee")
 
 
-def rate_verdicts(rows: Sequence[LadderRow], slo_ms: float) -> dict[int, Verdict]:
-    """Each offered rate's verdict: from its knee runs where it has them, else from its coarse runs."""
+def rate_verdicts(rows: Sequence[LadderRow], slo_ms: float, given_up: Collection[int] = ()) -> dict[int, Verdict]:
+    """Each offered rate's verdict: from its knee runs where it has them, else from its coarse runs.
+
+    A rate in `given_up` (an exploring step the time left could not finish: a run over the SLO and no room for the
+    runs that would decide it) counts as missed for the search's purposes: it is not explored again, and the rate
+    below it is the one topped up. The report judges it by its runs alone (not established).
+    """
     out: dict[int, Verdict] = {}
     for rate in sorted({r.offered_rps for r in rows}):
         at = [r for r in rows if r.offered_rps == rate]
         knee_runs = [r for r in at if r.phase == "knee"]
-        out[rate] = verdict(runs_of(knee_runs or at), slo_ms)
+        out[rate] = "missed" if rate in given_up else verdict(runs_of(knee_runs or at), slo_ms)
     return out
 
 
@@ -79,7 +84,9 @@ class KneeStep:
     confirm: bool
 
 
-def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, knee_runs: int = 5) -> KneeStep | None:
+def next_knee_rate(
+    rows: Sequence[LadderRow], slo_ms: float, step_pct: float, knee_runs: int = 5, given_up: Collection[int] = ()
+) -> KneeStep | None:
     """The next rate to measure with knee runs, or None when the knee is found (or lies beyond the machine).
 
     Walking up the rates (report/sustained.py's knee): a rate missed or limited ends the walk. While the highest
@@ -88,9 +95,9 @@ def next_knee_rate(rows: Sequence[LadderRow], slo_ms: float, step_pct: float, kn
     runs, can pass by luck). When the lowest rate measured already missed, three quarters of it (DOWN_STEP), down to
     1/DOWN_LIMIT of the coarse ladder's lowest rate. A limited end is the machine's limit: nothing above it is
     measured, and the rate below it (like a top of the ladder that passed) is measured at knee length and topped up,
-    as the bound printed.
+    as the bound printed. Rates in `given_up` count as missed (`rate_verdicts`).
     """
-    verdicts = rate_verdicts(rows, slo_ms)
+    verdicts = rate_verdicts(rows, slo_ms, given_up)
     knee_count = knee_counts(rows)
     passing: int | None = None
     failing: int | None = None
@@ -134,13 +141,15 @@ def _bound(rate: int | None, knee_count: Counter[int], knee_runs: int) -> KneeSt
     return KneeStep(rate, knee_runs, False) if have == 0 else KneeStep(rate, knee_runs - have, True)
 
 
-def confirm_step(rows: Sequence[LadderRow], slo_ms: float, knee_runs: int = 5) -> KneeStep | None:
+def confirm_step(
+    rows: Sequence[LadderRow], slo_ms: float, knee_runs: int = 5, given_up: Collection[int] = ()
+) -> KneeStep | None:
     """The top-up of the highest rate that passed so far without the full `knee_runs` knee runs, if any: what the
     search must still spend for that rate to be printed from runs of knee length (the harness does it first when
     time runs short). Short ladder runs can pass a rate that longer runs miss, so a rate sustained on the ladder
     alone is topped up too."""
     passing: int | None = None
-    for rate, v in sorted(rate_verdicts(rows, slo_ms).items()):
+    for rate, v in sorted(rate_verdicts(rows, slo_ms, given_up).items()):
         if v in ("limited", "missed"):
             break
         passing = rate

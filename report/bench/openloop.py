@@ -11,12 +11,14 @@ After that coarse ladder the harness looks for the knee (report/sustained.py's r
 (`knee_runs` runs of at least `knee_duration_s`, each on a fresh server): short ladder runs pass rates that longer
 runs miss, so a rate passed only on the ladder is first measured at knee length, while a ladder miss stands (a
 longer run only does worse). Between the highest rate passed at knee length and the lowest one missed it bisects
-until the two are within `knee_step_pct` of each other; where even the lowest coarse rate missed, it first halves
-the rate until one passes. The series of an endpoint take turns, one step each, from one pool of time (their shares,
-or what earlier phases left of the run's plan when that is more). An exploring
-step stops once it is decided (report/sustained.py's `decided`); the rate printed is topped up to `knee_runs`
-runs. A rate where the generator fell behind ends the search: the knee lies beyond this machine's limit and is
-reported as a bound.
+until the two are within `knee_step_pct` of each other; where even the lowest coarse rate missed, it first steps
+down by a quarter of the rate until one passes. The series of an endpoint take turns, one step each, from one pool
+of time (their shares, or what earlier phases left of the run's plan when that is more). An exploring step stops
+once it is decided (report/sustained.py's `decided`); the rate printed is topped up to `knee_runs` runs. An
+exploring step starts when its first run fits beside the top-up the printed rate will need either way, and makes
+further runs only while they fit too; a rate it cannot decide is given up (the search counts it as missed, the
+report finds it not established). A rate where the generator fell behind ends the search: the knee lies beyond this
+machine's limit and is reported as a bound.
 """
 
 from __future__ import annotations
@@ -181,6 +183,7 @@ class LadderRunner:
         p = self.plan
         series = [(variant, stack) for variant in p.variants for stack in stacks]
         seen = {s: [r for r in coarse if (r.variant, r.stack) == s] for s in series}
+        gave_up: dict[tuple[str, str], set[int]] = {s: set() for s in series}  # rates the time could not decide
         pool = p.knee_budget_s * len(series)
         if after_s is not None:
             pool = max(pool, self.left_s() - after_s)
@@ -189,23 +192,25 @@ class LadderRunner:
         while active:
             moved = False
             for s in list(active):
-                if knee.next_knee_rate(seen[s], slo_ms, p.knee_step_pct, p.knee_runs) is None:
+                if knee.next_knee_rate(seen[s], slo_ms, p.knee_step_pct, p.knee_runs, gave_up[s]) is None:
                     active.remove(s)  # its knee is placed (or lies beyond the machine)
                     continue
-                kept_back = sum(self._top_up_cost(seen[t], slo_ms) for t in active if t != s)
-                step = self._choose(seen[s], slo_ms, pool - kept_back)
+                kept_back = sum(self._top_up_cost(seen[t], slo_ms, gave_up[t]) for t in active if t != s)
+                step = self._choose(seen[s], slo_ms, pool - kept_back, gave_up[s])
                 if step is not None:
-                    pool -= self._knee_step(endpoint, s, step, peaks, seen, out, env, slo_ms)
+                    pool -= self._knee_step(
+                        endpoint, s, step, peaks, seen, out, env, slo_ms, pool - kept_back, gave_up[s]
+                    )
                     moved = True
             if moved:
                 active = [*active[1:], *active[:1]]  # the next turn starts with the next series: no fixed order
                 continue
             # what is left cannot hold one series' step and the others' top-ups: the cheapest step that fits alone
-            fits = [(s, st) for s in active if (st := self._choose(seen[s], slo_ms, pool)) is not None]
+            fits = [(s, st) for s in active if (st := self._choose(seen[s], slo_ms, pool, gave_up[s])) is not None]
             if not fits:
                 break
-            s, step = min(fits, key=lambda f: f[1].runs * self._run_cost(f[1].rate))
-            pool -= self._knee_step(endpoint, s, step, peaks, seen, out, env, slo_ms)
+            s, step = min(fits, key=lambda f: self._committed(seen[f[0]], slo_ms, f[1], gave_up[f[0]]))
+            pool -= self._knee_step(endpoint, s, step, peaks, seen, out, env, slo_ms, pool, gave_up[s])
         return out
 
     def _knee_step(
@@ -218,38 +223,72 @@ class LadderRunner:
         out: list[LadderRow],
         env: dict[str, str],
         slo_ms: float,
+        available: float,
+        given_up: set[int],
     ) -> float:
         """One step of series `s` (variant, stack), its rows added to `seen` and `out`; returns the seconds taken."""
         variant, stack = s
         made, spent = self._step(
-            endpoint, stack, variant, peaks[(endpoint, variant, stack)], step, seen[s], env, slo_ms
+            endpoint,
+            stack,
+            variant,
+            peaks[(endpoint, variant, stack)],
+            step,
+            seen[s],
+            env,
+            slo_ms,
+            available,
+            given_up,
         )
         seen[s] += made
         out += made
         return spent
 
-    def _top_up_cost(self, rows: Sequence[LadderRow], slo_ms: float) -> float:
+    def _top_up_cost(self, rows: Sequence[LadderRow], slo_ms: float, given_up: set[int]) -> float:
         """Planned seconds a series still needs to top its highest passing rate up to `knee_runs` knee runs."""
-        pending = knee.confirm_step(rows, slo_ms, self.plan.knee_runs)
+        pending = knee.confirm_step(rows, slo_ms, self.plan.knee_runs, given_up)
         return pending.runs * self._run_cost(pending.rate) if pending is not None else 0.0
 
-    def _choose(self, rows: Sequence[LadderRow], slo_ms: float, available: float) -> knee.KneeStep | None:
-        """The next knee step for a series that fits `available` seconds, or None.
+    def _if_missed(self, rows: Sequence[LadderRow], slo_ms: float, rate: int, given_up: set[int]) -> float:
+        """Planned seconds the printed rate needs should the exploring step at `rate` miss: the top-up of the rate
+        that passed below it (nothing when that is `rate` itself)."""
+        pending = knee.confirm_step(rows, slo_ms, self.plan.knee_runs, given_up)
+        return pending.runs * self._run_cost(pending.rate) if pending is not None and pending.rate != rate else 0.0
 
-        A step starts only when all its runs fit (never a half-measured step). When an exploring step and then the
-        top-up of the rate it would leave printed do not both fit, the top-up comes first: a search cut short still
-        prints the highest rate it saw pass, from runs of knee length.
+    def _committed(self, rows: Sequence[LadderRow], slo_ms: float, step: knee.KneeStep, given_up: set[int]) -> float:
+        """Planned seconds a step commits to before it starts.
+
+        A confirming step: all its runs. An exploring step: its first run, and what the rate printed after it needs
+        either way: its own top-up to `knee_runs` runs should it pass, the top-up of the rate below should it miss.
+        Its further runs (a first run over the SLO decides nothing) are made only while they fit beside that
+        top-up (`_step`), so an exploring step near the end of the pool no longer waits for the room of all its
+        runs, which left knees wide in the 7 December 15:00 run.
+        """
+        cost = self._run_cost(step.rate)
+        if step.confirm:
+            return step.runs * cost
+        have = knee.knee_counts(rows)[step.rate]
+        if_passes = max(0, self.plan.knee_runs - 1 - have) * cost
+        return cost + max(if_passes, self._if_missed(rows, slo_ms, step.rate, given_up))
+
+    def _choose(
+        self, rows: Sequence[LadderRow], slo_ms: float, available: float, given_up: set[int]
+    ) -> knee.KneeStep | None:
+        """The next knee step for a series whose commitment (`_committed`) fits `available` seconds, or None.
+
+        When an exploring step and the top-up it must keep room for do not fit, the top-up comes first: a search
+        cut short still prints the highest rate it saw pass, from runs of knee length.
         """
         p = self.plan
-        step = knee.next_knee_rate(rows, slo_ms, p.knee_step_pct, p.knee_runs)
+        step = knee.next_knee_rate(rows, slo_ms, p.knee_step_pct, p.knee_runs, given_up)
         if step is None:
             return None
-        if not step.confirm:
-            pending = knee.confirm_step(rows, slo_ms, p.knee_runs)
-            explore = step.runs * self._run_cost(step.rate)
-            if pending is not None and explore + pending.runs * self._run_cost(pending.rate) > available:
-                step = pending
-        return step if step.runs * self._run_cost(step.rate) <= available else None
+        if self._committed(rows, slo_ms, step, given_up) <= available:
+            return step
+        pending = knee.confirm_step(rows, slo_ms, p.knee_runs, given_up)
+        if step.confirm or pending is None:
+            return None
+        return pending if self._committed(rows, slo_ms, pending, given_up) <= available else None
 
     def _step(
         self,
@@ -261,19 +300,32 @@ class LadderRunner:
         before: Sequence[LadderRow],
         env: dict[str, str],
         slo_ms: float,
+        available: float,
+        given_up: set[int],
     ) -> tuple[list[LadderRow], float]:
         """One knee step: up to `step.runs` runs at its rate, each on a fresh server; an exploring step stops as soon
-        as it is decided (report/sustained.py's `decided`). Returns the rows and their planned seconds."""
+        as it is decided (report/sustained.py's `decided`). Returns the rows and their planned seconds.
+
+        An exploring step makes a run after its first only while that run and the top-up the rate below would need
+        fit `available`; one it cannot finish is added to `given_up` (the search counts it as missed)."""
         p = self.plan
         path = f"/{endpoint}"
         seconds = p.knee_run_s(step.rate)
         run_cost = self._run_cost(step.rate)
+        reserve = 0.0 if step.confirm else self._if_missed(before, slo_ms, step.rate, given_up)
         # numbered after the runs already made at this rate, so (stack, variant, endpoint, rate, run) stays a key
         first = max((r.run for r in before if r.offered_rps == step.rate), default=0)
         earlier = [r for r in before if r.offered_rps == step.rate and r.phase == "knee"]
         made: list[LadderRow] = []
         spent = 0.0
         for run in range(first + 1, first + step.runs + 1):
+            if made and spent + run_cost + reserve > available:
+                given_up.add(step.rate)
+                self.progress.note(
+                    f"  {stack} ({variant}) at {step.rate:,} req/s: no time left for the runs that would decide it; "
+                    "the search counts it as missed"
+                )
+                break
             what = f"knee {path}: {stack} ({variant}) at {step.rate:,} req/s, run {run - first}/{step.runs}"
             self.progress.step(what, run_cost)
             began = self.clock()

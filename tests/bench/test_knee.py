@@ -114,3 +114,14 @@ def test_the_top_up_pending_is_the_highest_rate_that_passed_without_the_rule_s_r
     assert confirm_step(ladder_only, 10) == KneeStep(9927, 5, True)
     # ... and nothing is pending once the highest pass has its five knee runs
     assert confirm_step([*ladder_only, *_rows(9927, 2, phase="knee")], 10) is None
+
+
+def test_a_rate_given_up_counts_as_missed_so_the_rate_below_is_topped_up_and_nothing_above_it_explored() -> None:
+    # 1,000 passed one exploring run; 1,100 went over once and the time left could not decide it; 1,450 missed
+    rows = [*_rows(1000, 2, n=1, phase="knee"), *_rows(1100, 12, n=1, phase="knee"), *_rows(1450, 30)]
+    # by its runs alone 1,100 is open (one run over is allowed): the search would build on it ...
+    assert confirm_step(rows, 10) == KneeStep(1100, 4, True)
+    # ... given up, it ends the walk: 1,000 is the rate to top up, and the search looks only below 1,100
+    assert confirm_step(rows, 10, given_up={1100}) == KneeStep(1000, 4, True)
+    assert next_knee_rate(rows, 10, 5, given_up={1100}) == KneeStep(1049, 5, False)
+    assert next_knee_rate(rows, 10, 5) == KneeStep(1263, 5, False)  # not given up: the middle above it
