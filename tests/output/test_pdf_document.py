@@ -70,7 +70,7 @@ def test_contents_links_go_to_the_printed_page_numbers(built: dict[str, Path], c
     destinations = {name: _page_of(reader, dest) for name, dest in reader.named_destinations.items()}
     contents = reader.pages[1]
     text = contents.extract_text() or ""
-    printed = {m[1].strip(): int(m[2]) for m in re.finditer(r"\d\d\s*([A-Z][^\n.]*?)\s*\.{3,}\s*(\d+)", text)}
+    printed = {m[1].strip(): int(m[2]) for m in re.finditer(r"^\d\d\s+([A-Z][^\n]*?)\s+(\d+)$", text, re.MULTILINE)}
     links = [a.get_object() for a in contents.get("/Annots") or []]
     targets = sorted({str(a["/Dest"]) for a in links if "/Dest" in a})
     assert len(targets) == len(SECTIONS) - 1
