@@ -71,6 +71,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "rates_one": (),
     "rates_many": ("n",),
     "runs_many": ("n",),
+    "bun_release_unnamed": (),
     "ceiling_unmeasured": (),
     "sustained_rule": ("slo", "min_runs", "max_over", "completed", "tail"),
     "db_placement_load": (),
@@ -148,7 +149,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "semconv_recommended": (),
     "semconv_opt_in": (),
     "semconv_none_http": (),
-    "semconv_none_db": (),
+    "semconv_none_db": ("bun",),
     "semconv_legend_http": ("version",),
     "semconv_legend_db": ("version",),
 }

@@ -3,6 +3,7 @@ narrow, and the Methodology's facts about the rule and the load generator's reac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -156,7 +157,15 @@ def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str,
         "db.placement": say(f"db_placement_{environment.method.db_placement}"),
         "sustained.step": percent(sustained.KNEE_STEP_PCT / 100),
         "sustained.knee_s": f"{knee_s:g} s",
+        "versions.bun": bun_release(getattr(environment, "versions", {}) or {}),
     }
+
+
+def bun_release(measured: dict[str, str]) -> str:
+    """The Bun release measured ("bun 1.4.5", the start of environment.yaml's versions.bun), for claims about what Bun
+    lacks, which hold only as of a release; "the Bun release measured" when the data names none."""
+    found = re.match(r"\s*(bun \d+(?:\.\d+)*)\b", measured.get("bun", ""))
+    return found.group(1) if found else phrases().say("bun_release_unnamed")
 
 
 def placement(method: Any) -> str:

@@ -11,9 +11,19 @@ from report.inputs.phrases import phrases
 from report.inputs.semconv import Coverage, levels, package_version, requirements
 from report.inputs.traces import ENDPOINTS, db_span, server_span, summarise, traced
 from report.results.computed import Chart, Results
+from report.view.sustained import bun_release
 
 # Which span of each endpoint's trace the table checks, and against which convention.
 _CHECKED = {"json": "http", "db": "db"}
+
+
+def _none(convention: str, results: Results) -> str:
+    """The sentence that stands for an empty convention table; the /db one names the Bun release it speaks of."""
+    say = phrases().say
+    if convention != "db":
+        return say(f"semconv_none_{convention}")
+    env = results.environment
+    return say("semconv_none_db", bun=bun_release(getattr(env, "versions", {}) or {}))
 
 
 def view(results: Results, charts: Mapping[str, Chart]) -> dict[str, Any]:
@@ -50,7 +60,7 @@ def view(results: Results, charts: Mapping[str, Chart]) -> dict[str, Any]:
                 "rows": rows(convention, covs),
                 "legend": say(f"semconv_legend_{convention}", version=levels().version),
                 # no stack's trace has the span the convention is about: one sentence instead of an empty table
-                "none": "" if any(c["checked"] for c in counts) else say(f"semconv_none_{convention}"),
+                "none": "" if any(c["checked"] for c in counts) else _none(convention, results),
             }
         )
     return {

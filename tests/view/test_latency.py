@@ -3,6 +3,7 @@ from __future__ import annotations
 from report.results.latency import LatencyStats, Peak
 from report.results.stats import spread
 from report.view.latency import db_against_json
+from report.view.sustained import bun_release
 
 NAMES = {"go": "Go", "bun": "Bun", "fastapi": "FastAPI"}
 
@@ -39,3 +40,12 @@ def test_a_gap_that_moves_past_its_intervals_narrows() -> None:
         "The database widens the gap: Bun serves 3.0× as many requests as FastAPI on /json, 4.0× on /db, "
         "both at 50 connections"
     )
+
+
+def test_claims_about_what_bun_lacks_name_the_release_measured() -> None:
+    # environment.yaml's versions.bun starts with the release; a claim that Bun has no instrumentation holds only as
+    # of it
+    assert bun_release({"bun": "bun 1.4.5, Hono 4.13.23 on Bun.serve"}) == "bun 1.4.5"
+    assert bun_release({"bun": "bun 1.10, Hono"}) == "bun 1.10"
+    assert bun_release({"bun": "Hono on Bun.serve"}) == "the Bun release measured"
+    assert bun_release({}) == "the Bun release measured"
