@@ -256,7 +256,9 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         items = join_names([say("repro_version_item", name=n, old=o, new=v) for n, o, v in tools])
         summary = f"{summary} {say('repro_tools_differ', list=items)}"
     if rep.b.drift:  # what run B's own harness flagged: a ratio from that run carries it
-        summary = f"{summary} {phrases().say('repro_b_drift', flags=' '.join(rep.b.drift))}"
+        # the harness's notes start "Drift: ..." where the phrase already says so: not "flagged drift: Drift: ..."
+        flags = " ".join(f.removeprefix("Drift: ") for f in rep.b.drift)
+        summary = f"{summary} {phrases().say('repro_b_drift', flags=flags)}"
     if rep.a.knee_note and rep.b.knee_note and rep.a.knee_note != rep.b.knee_note:
         summary = f"{summary} {phrases().say('repro_knee_differs')}"
     if (rep.a.levels, rep.a.ladder_pct) != (rep.b.levels, rep.b.ladder_pct):

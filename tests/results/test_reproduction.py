@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 from report import pipeline
@@ -10,23 +12,39 @@ from tests.conftest import BUNDLED
 def test_the_reproduction_run_is_loaded_and_compared() -> None:
     rep = pipeline.compute(pipeline.load(BUNDLED)).reproduction
     assert rep is not None
-    # run A: this edition's full plan (15:00); run B: the 12:41 run of the same day, on the same machine kind
+    # run A: this edition's full plan (18:28); run B: the 15:00 run of the same day, on the same machine kind
     assert (rep.a.measured_at, rep.b.measured_at) == ("2026-12-07", "2026-12-07")
-    assert (rep.a.finished, rep.b.finished) == ("15:58", "13:37")  # one day: the text gives each run's time
+    assert (rep.a.finished, rep.b.finished) == ("18:28", "15:58")  # one day: the text gives each run's time
     assert (rep.a.rounds, rep.a.open_loop_runs, rep.b.rounds, rep.b.open_loop_runs) == (3, 5, 3, 5)
     assert (rep.a.duration_s, rep.b.duration_s) == (15.0, 15.0)
-    # run B's FastAPI ran on CPython 3.13.0 without PGO: a version change, named with run A's build; the same
-    # tracing setup and tools; the knee search's pool changed
-    assert rep.method_differs == ("fastapi",) and rep.span_changes() == () and rep.tool_changes() == ()
-    assert rep.version_changes() == {"fastapi": (("CPython", "3.13.0", "3.14.7 (PGO+LTO)"),)}
+    # the same releases, tracing setup and tools; only the knee search's rule for exploring steps changed
+    assert rep.method_differs == () and rep.span_changes() == () and rep.tool_changes() == ()
+    assert rep.version_changes() == {}
     assert rep.a.knee_note != rep.b.knee_note
-    # each run's own harness flagged drift: their drift lists carry it
-    assert len(rep.a.drift) == 2 and len(rep.b.drift) == 1
+    # run B's own harness flagged drift (run A's did not): its drift list carries it
+    assert len(rep.a.drift) == 0 and len(rep.b.drift) == 2
     tp = {(r.top, r.bottom): r for r in rep.ratios if r.area == "throughput"}
-    assert round(tp[("bun", "fastapi")].a, 2) == 10.92 and round(tp[("bun", "fastapi")].b, 2) == 10.1
-    # only FastAPI's memory against Go's moved: the interpreter changed under it
-    assert [(r.area, r.top, r.bottom) for r in rep.ratios if not r.held] == [("memory", "fastapi", "go")]
+    assert round(tp[("bun", "fastapi")].a, 2) == 10.89 and round(tp[("bun", "fastapi")].b, 2) == 10.92
+    assert [r for r in rep.ratios if not r.held] == []
     assert len(rep.ratios) == 9 and all(rep.rankings_held().values())
+
+
+def test_a_run_b_on_older_releases_is_named_on_the_glance_and_in_the_text(tmp_path: Path) -> None:
+    """Review 10: where run B measured a stack on other releases, the glance and the Reproducibility text say so
+    (here run B's FastAPI line names CPython 3.13.0, as the 7 December 12:41 run's did)."""
+    data = tmp_path / "data"
+    shutil.copytree(BUNDLED, data)
+    env = data / "benchmarks" / "reproduction" / "environment.yaml"
+    text = env.read_text(encoding="utf-8")
+    assert "CPython 3.14.7 (PGO+LTO)" in text
+    env.write_text(text.replace("CPython 3.14.7 (PGO+LTO)", "CPython 3.13.0"), encoding="utf-8")
+    results = pipeline.compute(pipeline.load(data))
+    rep = results.reproduction
+    assert rep is not None and rep.version_changes() == {"fastapi": (("CPython", "3.13.0", "3.14.7 (PGO+LTO)"),)}
+    html, _ = pipeline.render(pipeline.load(data), "a4")
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "run B with older releases for FastAPI" in text
+    assert "Run B used earlier releases of some components: FastAPI with CPython 3.13.0 (this edition 3.14.7" in text
 
 
 def test_the_reproduction_is_validated_like_the_shipped_run(data_dir: Path) -> None:
