@@ -195,7 +195,15 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
             p90=median(group["latency_p90_ms"]),
             p99=median(group["latency_p99_ms"]),
             errors=int(group["errors"].sum()),
-            p99_runs=with_interval(spread(group["latency_p99_ms"])),
+            # the tie rule's drift half applies to latency too (review 12): each round's p99 with the machine's speed
+            # taken out (a slower machine reads a longer p99, so the calibration divides), range ÷ median
+            p99_runs=dataclasses.replace(
+                with_interval(spread(group["latency_p99_ms"])),
+                drift=round_drift(
+                    list(zip((int(r) for r in group["run"]), map(float, group["latency_p99_ms"]), strict=True)),
+                    {r: 1.0 / ms for r, ms in per_round.items() if ms > 0},
+                ),
+            ),
             rps_by_run=tuple(
                 sorted(zip((int(r) for r in group["run"]), map(float, group["requests_per_sec"]), strict=True))
             ),
