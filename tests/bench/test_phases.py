@@ -53,3 +53,10 @@ def test_the_load_generator_is_what_the_runs_showed_never_an_extrapolation() -> 
         "wrk_saturated_runs": 0,
         "ladder_cost": ladder_notes(allbehind),
     }
+
+
+def test_the_busiest_runs_start_at_the_lowest_whole_rate_they_include() -> None:
+    # half of 401 is 200.5: the runs counted as busiest are those offered 201 req/s or more, and the note says 201
+    # (review 12 found "53,016" printed for a half of 53,016.5, rounded to even)
+    rows = [_row(200, 10.0, 20.0, 500), _row(201, 10.0, 20.0, 500), _row(401, 10.0, 20.0, 500)]
+    assert ladder_notes(rows)["busiest_from_rps"] == 201.0
