@@ -102,6 +102,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "port_area_kept": (),
     "port_largest": ("name", "a", "c"),
     "port_method": ("stacks",),
+    "port_runtimes": ("list",),
     "port_spans": ("stack", "c", "a"),
     "port_claim": (),
     "port_claim_moved": ("list",),

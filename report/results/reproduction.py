@@ -128,7 +128,33 @@ class Reproduction:
         return out
 
 
+    def runtime_changes(self) -> tuple[tuple[str, str, str], ...]:
+        """Each language runtime whose release differs between the runs, as (name, run B's, run A's), in the stacks'
+        order: where the method differs too, the runtimes are the part of it a reader most needs named (an
+        interpreter's release moves startup and throughput by itself)."""
+        a, b = dict(self.a.versions), dict(self.b.versions)
+        out: list[tuple[str, str, str]] = []
+        for sid in a:
+            if sid not in b:
+                continue
+            ra, rb = _runtimes(a[sid]), _runtimes(b[sid])
+            out += [(name, rb[name], ra[name]) for name in ra if name in rb and ra[name] != rb[name]]
+        order = [name for name, _ in _RUNTIMES]
+        return tuple(sorted(dict.fromkeys(out), key=lambda change: order.index(change[0])))
+
+
 _VERSION = re.compile(r"(?:go|v)?\d+(?:\.\d+)+[a-z0-9]*")
+# a version line's language runtime: Go's toolchain, Bun, CPython
+_RUNTIMES = (
+    ("Go", re.compile(r"\bgo(\d+(?:\.\d+)+)\b")),
+    ("Bun", re.compile(r"\bbun (\d+(?:\.\d+)+)\b")),
+    ("CPython", re.compile(r"\bCPython (\d+(?:\.\d+)+)\b")),
+)
+
+
+def _runtimes(line: str) -> dict[str, str]:
+    """The language runtimes a version line names, with their releases."""
+    return {name: found[1] for name, pattern in _RUNTIMES if (found := pattern.search(line)) is not None}
 _BUILD = re.compile(r"[A-Z]+(?:\+[A-Z]+)+")  # how an interpreter was compiled, e.g. PGO+LTO
 
 

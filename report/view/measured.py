@@ -348,7 +348,11 @@ def _portability(port: Reproduction, names: dict[str, str]) -> str:
             c=_ratio_value(move.area, move.b),
         )
     if differs:
+        runtimes = port.runtime_changes()
         text = f"{text} " + say("port_method", stacks=differs)
+        if runtimes:  # an interpreter's or toolchain's release can move a ratio by itself: name them
+            items = join_names([say("repro_version_item", name=n, old=o, new=v) for n, o, v in runtimes])
+            text = f"{text} " + say("port_runtimes", list=items)
     for sid, there, here in port.span_changes():
         text = f"{text} " + say("port_spans", stack=names[sid], c=fmt(there, 1), a=fmt(here, 1))
     moved = _moved_areas(ranks)

@@ -156,3 +156,15 @@ def test_the_run_on_another_machine_is_loaded_as_run_c_and_its_earlier_method_na
     assert [(sid, round(c), round(a)) for sid, c, a in port.span_changes()] == [("fastapi", 3, 1)]
     move = port.largest_move()
     assert move is not None and (move.area, move.top) == ("kept", "fastapi")
+
+
+def test_run_c_names_the_runtimes_it_measured_on_older_releases() -> None:
+    """Review 12: run C's earlier method came with older runtimes (an interpreter's release alone moves startup), so
+    they are named; Bun's release was the same."""
+    port = pipeline.compute(pipeline.load(BUNDLED)).portability
+    assert port is not None
+    assert port.runtime_changes() == (("Go", "1.26.8", "1.27.3"), ("CPython", "3.11.7", "3.14.7"))
+    html, _ = pipeline.render(pipeline.load(BUNDLED), "a4")
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    said = "Its runtimes were older too: Go 1.26.8 (this edition 1.27.3) and CPython 3.11.7 (this edition 3.14.7)"
+    assert said in text
