@@ -127,7 +127,6 @@ class Reproduction:
             out[sid] = tuple(changes)
         return out
 
-
     def runtime_changes(self) -> tuple[tuple[str, str, str], ...]:
         """Each language runtime whose release differs between the runs, as (name, run B's, run A's), in the stacks'
         order: where the method differs too, the runtimes are the part of it a reader most needs named (an
@@ -155,6 +154,8 @@ _RUNTIMES = (
 def _runtimes(line: str) -> dict[str, str]:
     """The language runtimes a version line names, with their releases."""
     return {name: found[1] for name, pattern in _RUNTIMES if (found := pattern.search(line)) is not None}
+
+
 _BUILD = re.compile(r"[A-Z]+(?:\+[A-Z]+)+")  # how an interpreter was compiled, e.g. PGO+LTO
 
 

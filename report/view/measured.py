@@ -143,6 +143,7 @@ def environment(ctx: Context) -> dict[str, Any]:
         "day": ctx.measured_day,
         "drift": [house_style(flag) for flag in drift_flags(env, stats, ctx.names)],
         "round_drift": round_drift_rows(ctx),
+        "drift_levels": list(stats.levels),
         "hosts": hosts_sentence(env.hosts),
     }
 
@@ -180,7 +181,14 @@ def round_drift_rows(ctx: Context) -> list[dict[str, Any]]:
                 "calibrated": percent(point.rps.drift),
             }
         if cells and any(stats.load[(v, stats.top_level, sid)].rps.drift > 0 for v in cells):
-            rows.append({"stack": ctx.names[sid], "color": stacks_color(ctx.results.config, sid), **cells})
+            # the untraced p99's drift after calibration at each level: the figure the tie rule uses for latency
+            # (review 13: a p99 tie decided by drift could not be checked from the PDF)
+            p99 = []
+            for level in stats.levels:
+                point = stats.load.get(("baseline", level, sid))
+                runs = point.p99_runs if point is not None else None
+                p99.append(percent(runs.drift) if runs is not None else "–")
+            rows.append({"stack": ctx.names[sid], "color": stacks_color(ctx.results.config, sid), **cells, "p99": p99})
     return rows
 
 

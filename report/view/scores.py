@@ -130,7 +130,7 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
         f"Memory idle ({MEMORY_UNIT})",
         f"Memory under load ({MEMORY_UNIT})",
         f"Throughput, /json at {stats.top_level} (req\u2060/\u2060s)",  # word joiners: the unit never wraps
-        f"p99, /json at {stats.top_level} (ms)",
+        f"p99 (wrk), /json at {stats.top_level} (ms)",
         *latency_view.scorecard_columns(results.latency),
         *(["Kept with tracing"] if stats.otel_cost() else []),
         *[_short_title(c.title) for c in results.rubric.categories],
@@ -213,7 +213,9 @@ def choose(ctx: Context) -> list[dict[str, str]]:
         {
             "need": "Lowest tail latency",
             "stack": areas["latency"].leaders(names),
-            "why": f"{claims.lead_at_levels('latency', lv['latency'], names)}; p99 {leader_values(areas['latency'])}",
+            # closed-loop p99 (wrk), which understates queueing: said so here and in the scorecard's header (review 13)
+            "why": f"{claims.lead_at_levels('latency', lv['latency'], names)}; p99 {leader_values(areas['latency'])}, "
+            "closed loop (wrk)",
         },
         *[
             {

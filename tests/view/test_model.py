@@ -191,6 +191,10 @@ def test_what_the_bundled_run_could_not_establish_is_said_plainly() -> None:
         "At 100 connections Go keeps less than FastAPI, their intervals apart; Bun ties with each of them (within "
         "confidence intervals or drift)"
     )
+    # review 13: the drift table also prints each stack's untraced p99 drift per level, so the p99 tie at 50
+    # connections (Bun's 9 % lead within its own 17 % drift) can be checked from the PDF
+    drift = {r["stack"]: r["p99"] for r in model["env"]["round_drift"]}
+    assert model["env"]["drift_levels"] == [50, 100] and drift["Bun"] == ["17%", "11%"]
     summary = model["reproduction"]["summary"]
     assert "9 of 9 headline ratios held" in summary and "these moved" not in summary
     # runs A and B had the same releases, so nothing is said about versions; B's drift flags read once as drift,
