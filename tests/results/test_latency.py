@@ -280,7 +280,7 @@ def test_a_lower_bound_is_never_ranked_and_gets_no_best_dot() -> None:
     assert latency_view.scorecard_cells(lat, "bun") == [{"text": "≥ 1,000", "win": False}]
     assert latency_view.scorecard_cells(lat, "go") == [{"text": "1,000", "win": False}]
     assert latency_view._rate(lat, "json", "baseline", "bun") == (
-        "above 1,000 req/s (the load generator fell behind at 2,000 req/s, this machine's limit)"
+        "at least 1,000 req/s (the load generator fell behind at 2,000 req/s, this machine's limit)"
     )
     both = LatencyStats(
         slo, {("json", "baseline", "go"): measured, ("json", "baseline", "bun"): measured}, {}, ["json"]
