@@ -94,7 +94,7 @@ def test_toolchain_note_reads_cpython_from_the_fastapi_version_line() -> None:
     assert python.startswith(
         "The FastAPI services ran on CPython 3.14.7, compiled from its release tag with PGO and LTO"
     )
-    assert "3.14.7 (2026-08-05) is the newest release these machines reach" in python
+    assert "3.14.7 (August 2026) is the newest release these machines reach" in python
     assert toolchain_notes({"go": "go1.27.3 net/http"}) == []
     *_, go = toolchain_notes({"fastapi": line, "go": "go1.27.3 net/http, CGO_ENABLED=0 static binary"})
     assert go.startswith("The Go services were built with go1.27.3; Go 1.27 is the newest major release")
