@@ -244,16 +244,16 @@ class LadderRunner:
         out += made
         return spent
 
-    def _top_up_cost(self, rows: Sequence[LadderRow], slo_ms: float, given_up: set[int]) -> float:
-        """Planned seconds a series still needs to top its highest passing rate up to `knee_runs` knee runs."""
+    def _top_up_cost(
+        self, rows: Sequence[LadderRow], slo_ms: float, given_up: set[int], exploring: int | None = None
+    ) -> float:
+        """Planned seconds a series still needs to top its highest passing rate up to `knee_runs` knee runs; with
+        `exploring`, what the printed rate needs should that exploring step miss (nothing when the rate to top up is
+        the exploring rate itself)."""
         pending = knee.confirm_step(rows, slo_ms, self.plan.knee_runs, given_up)
-        return pending.runs * self._run_cost(pending.rate) if pending is not None else 0.0
-
-    def _if_missed(self, rows: Sequence[LadderRow], slo_ms: float, rate: int, given_up: set[int]) -> float:
-        """Planned seconds the printed rate needs should the exploring step at `rate` miss: the top-up of the rate
-        that passed below it (nothing when that is `rate` itself)."""
-        pending = knee.confirm_step(rows, slo_ms, self.plan.knee_runs, given_up)
-        return pending.runs * self._run_cost(pending.rate) if pending is not None and pending.rate != rate else 0.0
+        if pending is None or pending.rate == exploring:
+            return 0.0
+        return pending.runs * self._run_cost(pending.rate)
 
     def _committed(self, rows: Sequence[LadderRow], slo_ms: float, step: knee.KneeStep, given_up: set[int]) -> float:
         """Planned seconds a step commits to before it starts.
@@ -269,7 +269,7 @@ class LadderRunner:
             return step.runs * cost
         have = knee.knee_counts(rows)[step.rate]
         if_passes = max(0, self.plan.knee_runs - 1 - have) * cost
-        return cost + max(if_passes, self._if_missed(rows, slo_ms, step.rate, given_up))
+        return cost + max(if_passes, self._top_up_cost(rows, slo_ms, given_up, exploring=step.rate))
 
     def _choose(
         self, rows: Sequence[LadderRow], slo_ms: float, available: float, given_up: set[int]
@@ -312,7 +312,7 @@ class LadderRunner:
         path = f"/{endpoint}"
         seconds = p.knee_run_s(step.rate)
         run_cost = self._run_cost(step.rate)
-        reserve = 0.0 if step.confirm else self._if_missed(before, slo_ms, step.rate, given_up)
+        reserve = 0.0 if step.confirm else self._top_up_cost(before, slo_ms, given_up, exploring=step.rate)
         # numbered after the runs already made at this rate, so (stack, variant, endpoint, rate, run) stays a key
         first = max((r.run for r in before if r.offered_rps == step.rate), default=0)
         earlier = [r for r in before if r.offered_rps == step.rate and r.phase == "knee"]

@@ -136,7 +136,7 @@ class Reproduction:
         for sid in a:
             if sid not in b:
                 continue
-            ra, rb = _runtimes(a[sid]), _runtimes(b[sid])
+            ra, rb = runtimes(a[sid]), runtimes(b[sid])
             out += [(name, rb[name], ra[name]) for name in ra if name in rb and ra[name] != rb[name]]
         order = [name for name, _ in _RUNTIMES]
         return tuple(sorted(dict.fromkeys(out), key=lambda change: order.index(change[0])))
@@ -151,8 +151,8 @@ _RUNTIMES = (
 )
 
 
-def _runtimes(line: str) -> dict[str, str]:
-    """The language runtimes a version line names, with their releases."""
+def runtimes(line: str) -> dict[str, str]:
+    """The language runtimes a version line names, with their releases: "bun 1.4.5, Hono …" -> {"Bun": "1.4.5"}."""
     return {name: found[1] for name, pattern in _RUNTIMES if (found := pattern.search(line)) is not None}
 
 

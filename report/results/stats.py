@@ -8,6 +8,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from report.inputs.data import Benchmarks
 from report.inputs.traces import trace_measures
@@ -139,6 +140,11 @@ def round_drift(by_round: Sequence[tuple[int, float]], calibration: Mapping[int,
     return swing([v * calibration[r] / mid for r, v in rounds])
 
 
+def _by_round(group: Any, column: str) -> list[tuple[int, float]]:
+    """(round, value) for each run of a throughput.csv group, in file order."""
+    return list(zip((int(r) for r in group["run"]), map(float, group[column]), strict=True))
+
+
 def round_calibration(readings: Iterable[tuple[str, float]]) -> dict[int, float]:
     """The calibration reading after each load round, by round number ('after load round 2' -> 2)."""
     out: dict[int, float] = {}
@@ -184,12 +190,13 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
     load: dict[tuple[str, int, str], LoadPoint] = {}
     cal = bench.environment.calibration
     per_round = round_calibration((r.at, r.ms) for r in cal.readings) if cal is not None else {}
+    slower_longer = {r: 1.0 / ms for r, ms in per_round.items() if ms > 0}  # latency: the calibration divides
     for key, group in tp.groupby(["variant", "concurrency", "stack"], sort=True):
         variant, level, sid = (str(part) for part in key)
-        by_round = list(zip((int(r) for r in group["run"]), map(float, group["requests_per_sec"]), strict=True))
         load[(variant, int(level), sid)] = LoadPoint(
             rps=dataclasses.replace(
-                with_interval(spread(group["requests_per_sec"])), drift=round_drift(by_round, per_round)
+                with_interval(spread(group["requests_per_sec"])),
+                drift=round_drift(_by_round(group, "requests_per_sec"), per_round),
             ),
             p50=median(group["latency_p50_ms"]),
             p90=median(group["latency_p90_ms"]),
@@ -199,14 +206,9 @@ def compute(bench: Benchmarks, stack_ids: Sequence[str]) -> Stats:
             # taken out (a slower machine reads a longer p99, so the calibration divides), range ÷ median
             p99_runs=dataclasses.replace(
                 with_interval(spread(group["latency_p99_ms"])),
-                drift=round_drift(
-                    list(zip((int(r) for r in group["run"]), map(float, group["latency_p99_ms"]), strict=True)),
-                    {r: 1.0 / ms for r, ms in per_round.items() if ms > 0},
-                ),
+                drift=round_drift(_by_round(group, "latency_p99_ms"), slower_longer),
             ),
-            rps_by_run=tuple(
-                sorted(zip((int(r) for r in group["run"]), map(float, group["requests_per_sec"]), strict=True))
-            ),
+            rps_by_run=tuple(sorted(_by_round(group, "requests_per_sec"))),
         )
     variants = [v for v in ("baseline", "otel") if v in set(tp["variant"])]
     levels = sorted({int(c) for c in tp.loc[tp["variant"] == "baseline", "concurrency"]})

@@ -3,7 +3,6 @@ narrow, and the Methodology's facts about the rule and the load generator's reac
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,6 +10,7 @@ from report.inputs.phrases import phrases
 from report.results import sustained
 from report.results.latency import WRK_SATURATED_PCT, LatencyStats
 from report.results.numbers import fmt, join_names, percent
+from report.results.reproduction import runtimes
 from report.results.sustained import Knee
 
 COARSE_MARK = "†"  # beside a knee the search did not narrow to KNEE_STEP_PCT
@@ -164,8 +164,8 @@ def method_facts(environment: Any, lat: LatencyStats | None = None) -> dict[str,
 def bun_release(measured: dict[str, str]) -> str:
     """The Bun release measured ("bun 1.4.5", the start of environment.yaml's versions.bun), for claims about what Bun
     lacks, which hold only as of a release; "the Bun release measured" when the data names none."""
-    found = re.match(r"\s*(bun \d+(?:\.\d+)*)\b", measured.get("bun", ""))
-    return found.group(1) if found else phrases().say("bun_release_unnamed")
+    found = runtimes(measured.get("bun", "")).get("Bun")
+    return f"bun {found}" if found else phrases().say("bun_release_unnamed")
 
 
 def placement(method: Any) -> str:
