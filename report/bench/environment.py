@@ -156,6 +156,7 @@ def environment_document(
                 "knee_runs": plan.ladder.knee_runs,
                 "knee_duration_s": plan.ladder.knee_duration_s,
                 "knee_step_pct": plan.ladder.knee_step_pct,
+                "common_runs": plan.ladder.common_runs,
                 "slo_ms": {str(k): v for k, v in DEFAULT_SLO_MS.items()},
             },
             "predicted_min": round(predicted_s / 60, 1),

@@ -4,7 +4,7 @@ search's run lengths and time budget, and one latency.csv row per run (report/be
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from report.bench.errors import BenchError
@@ -45,7 +45,13 @@ class LadderPlan:
     knee_max_duration_s: float = 20.0
     knee_warmup_s: float = 1.0
     knee_step_pct: float = KNEE_STEP_PCT  # bisect until the passing and the failing rate are this close
-    knee_budget_s: float = 150.0  # bisection time per series (stack, variant, endpoint), pooled per endpoint
+    knee_budget_s: float = 127.0  # bisection time per series (stack, variant, endpoint), pooled per endpoint
+    # one offered rate for every stack per endpoint, untraced (tail latency compared like for like, open loop):
+    # `common_runs` runs each, at least `common_min_s` and long enough for 100 requests beyond p99, at most
+    # `common_max_s` (what the plan counts)
+    common_runs: int = 5
+    common_min_s: float = 3.0
+    common_max_s: float = 7.0
 
     def coarse_seconds(self) -> float:
         """Planned time of one series' coarse ladder: a fresh server per run, every rate."""
@@ -60,8 +66,19 @@ class LadderPlan:
         """Planned time of one bisection step at `rate`: `knee_runs` fresh servers, warm-up, one run each."""
         return self.knee_runs * (START_S + self.knee_warmup_s + self.knee_run_s(rate) + DRAIN_S)
 
+    def common_run_s(self, rate: float) -> float:
+        """Length of one run at the common rate: 100 requests beyond p99 where the bounds allow."""
+        wanted = math.ceil(10 * KNEE_MIN_REQUESTS / max(rate, 1.0)) / 10
+        return min(self.common_max_s, max(self.common_min_s, wanted))
+
+    def common_seconds(self, stacks: int) -> float:
+        """Planned time of one endpoint's common-rate runs: a fresh server, warm-up, one run of at most
+        `common_max_s` each."""
+        return stacks * self.common_runs * (START_S + self.knee_warmup_s + self.common_max_s + DRAIN_S)
+
     def seconds(self, series: int) -> float:
-        """Planned time for `series` ladders (stack × variant × endpoint), contention retries included.
+        """Planned time for `series` ladders (stack × variant × endpoint), contention retries and the common-rate
+        runs included.
 
         The bisection never starts a step that would overrun `knee_budget_s`, so this is an upper bound of the
         ladders' measuring time, not a guess.
@@ -69,7 +86,9 @@ class LadderPlan:
         knee = self.knee_budget_s if self.knee_runs else 0.0
         endpoints = max(1, math.ceil(series / 6))  # retry budgets are per endpoint; 6 series per endpoint
         retries = self.retry_budget * (self.duration_s + DRAIN_S) * endpoints
-        return series * (self.coarse_seconds() + knee) + retries
+        stacks = max(1, series // (endpoints * len(self.variants)))
+        common = self.common_seconds(stacks) * endpoints if self.common_runs else 0.0
+        return series * (self.coarse_seconds() + knee) + retries + common
 
 
 @dataclass
@@ -95,11 +114,13 @@ class LadderRow:
     runqueue_wait_pct: float  # share of the run oha's threads waited for a CPU (summed over threads)
     load_limited: int  # 1 when the generator could not keep to its schedule (report/sustained.py)
     duration_s: float = 0.0  # the run's planned length (oha -z)
-    phase: str = "ladder"  # "ladder": the coarse ladder; "knee": a bisection step near the knee
+    # "ladder": the coarse ladder; "knee": a bisection step near the knee; "common": the rate every stack is offered
+    phase: str = "ladder"
 
 
-# 5 runs of 4 rates, 1.5 s each after a 1 s warm-up, then 10-20 s knee runs, 150 s per series pooled per endpoint: what
-# fits the 60-minute budget on two cores (tests/bench/test_openloop.py proves the arithmetic)
+# 5 runs of 4 rates, 1.5 s each after a 1 s warm-up, then 10-20 s knee runs, 127 s per series pooled per endpoint, then
+# 5 runs of 3-7 s per stack at the common rate: what fits the 60-minute budget on two cores
+# (tests/bench/test_openloop.py proves the arithmetic)
 FULL_LADDER = LadderPlan(FULL_LADDER_PCT, runs=5, warmup_s=1, duration_s=1.5)
 # the smoke run: baseline only, two rates of half a second, one run, no re-measured rates, one short knee step
 # (never shipped)
@@ -116,6 +137,9 @@ QUICK_LADDER = LadderPlan(
     knee_warmup_s=0,
     knee_step_pct=50.0,
     knee_budget_s=2.0,
+    common_runs=1,
+    common_min_s=0.5,
+    common_max_s=0.5,
 )
 
 
@@ -145,3 +169,27 @@ def _median(values: Sequence[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+COMMON_PCT = (50.0, 25.0)  # the slowest stack's rungs the common rate is taken from, the first its runs passed
+
+
+def common_rate(
+    endpoint: str,
+    stacks: Sequence[str],
+    peaks: dict[tuple[str, str, str], float],
+    p99_at: Callable[[str, int], float | None],
+    slo_ms: float,
+) -> int:
+    """The offered rate every stack gets on `endpoint` for the like-for-like tail: a rung of the slowest stack's
+    untraced ladder (lowest closed-loop peak), half its peak where its coarse runs there kept p99 within the SLO
+    (`p99_at(stack, rate)`: their median), else a quarter. Every stack then answers the same load, and the slowest
+    is not past its knee, where p99 would measure the queue's growth over the run rather than the service."""
+    slowest = min(stacks, key=lambda s: peaks[(endpoint, "baseline", s)])
+    peak = peaks[(endpoint, "baseline", slowest)]
+    rates = [max(1, round(peak * pct / 100.0)) for pct in COMMON_PCT]
+    for rate in rates:
+        p99 = p99_at(slowest, rate)
+        if p99 is not None and p99 <= slo_ms:
+            return rate
+    return rates[-1]

@@ -101,6 +101,16 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha
                 knee_budget_s=lp.knee_budget_s,
             )
         )
+    if lp.common_runs and "baseline" in lp.variants:
+        out.append(
+            note(
+                "common_rate",
+                common_runs=lp.common_runs,
+                common_min_s=lp.common_min_s,
+                common_max_s=lp.common_max_s,
+                knee_warmup_s=lp.knee_warmup_s,
+            )
+        )
     out.append(note("sustainable", min_runs=MIN_RUNS, tail=TAIL_SAMPLES, max_over=MAX_OVER))
     if cost := ladder_notes(res.latency):
         out.append(note("generator_cost", **cost, ladder_retries=res.ladder_retries))

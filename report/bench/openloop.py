@@ -19,11 +19,16 @@ exploring step starts when its first run fits beside the top-up the printed rate
 further runs only while they fit too; a rate it cannot decide is given up (the search counts it as missed, the
 report finds it not established). A rate where the generator fell behind ends the search: the knee lies beyond this
 machine's limit and is reported as a bound.
+
+Last, every stack is offered one common rate untraced (ladderplan.common_rate: half the slowest stack's peak, or a
+quarter where its coarse runs there missed the SLO), `common_runs` runs each: the tail latency the report compares
+across stacks, open loop, at the same load (a closed-loop p99 compares stacks at different throughputs).
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -32,7 +37,7 @@ from pathlib import Path
 
 from report.bench import knee, procfs
 from report.bench.errors import BenchError
-from report.bench.ladderplan import DRAIN_S, EXPLORE_RUNS, START_S, LadderPlan, LadderRow, ladder
+from report.bench.ladderplan import DRAIN_S, EXPLORE_RUNS, START_S, LadderPlan, LadderRow, common_rate, ladder
 from report.bench.oha import TIMEOUT_S, OhaResult, ProcCost, oha_command, parse_oha, watch
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
@@ -102,9 +107,15 @@ class LadderRunner:
         With `after_s` (the planned seconds of what the run still does after this endpoint), the bisection may also
         spend the run's slack: whatever earlier phases left of the planned total beyond those seconds.
         """
+        p = self.plan
         rows = self.coarse(endpoint, stacks, peaks, env)
-        if slo_ms is not None and self.plan.knee_runs:
-            rows += self.knees(endpoint, stacks, peaks, rows, env, slo_ms, after_s)
+        common = slo_ms is not None and p.common_runs > 0 and "baseline" in p.variants
+        if slo_ms is not None and p.knee_runs:
+            # the knees leave the common-rate runs their planned time
+            later = None if after_s is None else after_s + (p.common_seconds(len(stacks)) if common else 0.0)
+            rows += self.knees(endpoint, stacks, peaks, rows, env, slo_ms, later)
+        if common and slo_ms is not None:
+            rows += self.common(endpoint, stacks, peaks, rows, env, slo_ms)
         return rows
 
     def left_s(self) -> float:
@@ -154,6 +165,65 @@ class LadderRunner:
                     finally:
                         self.registry.stop(running.proc)
         return rows
+
+    def common(
+        self,
+        endpoint: str,
+        stacks: Sequence[str],
+        peaks: dict[tuple[str, str, str], float],
+        before: Sequence[LadderRow],
+        env: dict[str, str],
+        slo_ms: float,
+    ) -> list[LadderRow]:
+        """Every stack, untraced, at one offered rate (ladderplan.common_rate): `common_runs` runs each on a fresh
+        server, the stacks rotating as in the coarse ladder, each run long enough for 100 requests beyond p99."""
+        p = self.plan
+        path = f"/{endpoint}"
+
+        def p99_at(stack: str, rate: int) -> float | None:
+            at = [
+                r.latency_p99_ms
+                for r in before
+                if (r.stack, r.variant, r.offered_rps, r.phase) == (stack, "baseline", rate, "ladder")
+                and not r.load_limited
+            ]
+            return statistics.median(at) if at else None
+
+        rate = common_rate(endpoint, stacks, peaks, p99_at, slo_ms)
+        seconds = p.common_run_s(rate)
+        # numbered after the runs already made at this rate, so (stack, variant, endpoint, rate, run) stays a key
+        first = {
+            s: max((r.run for r in before if (r.stack, r.variant, r.offered_rps) == (s, "baseline", rate)), default=0)
+            for s in stacks
+        }
+        out: list[LadderRow] = []
+        for run in range(1, p.common_runs + 1):
+            k = (run - 1) % len(stacks)
+            for stack in [*stacks[k:], *stacks[:k]]:
+                what = f"common rate {path}: {stack} at {rate:,} req/s, run {run}/{p.common_runs}"
+                self.progress.step(what, START_S + p.knee_warmup_s + seconds + DRAIN_S)
+                running = self.start(stack, "baseline", env)
+                try:
+                    self.check(running)
+                    if p.knee_warmup_s:
+                        self._one(
+                            running, path, max(1, round(peaks[(endpoint, "baseline", stack)] / 2)), p.knee_warmup_s
+                        )
+                    number = first[stack] + run
+                    row = make_row(stack, "baseline", endpoint, rate, number, *self._one(running, path, rate, seconds))
+                    if row.runqueue_wait_pct >= RUNQUEUE_LIMIT_PCT and self.retries < p.retry_budget:
+                        self.retries += 1
+                        self.progress.note(
+                            f"  load core busy ({row.runqueue_wait_pct:.0f}% waiting for a CPU) during {stack} at "
+                            f"{rate:,} req/s; measuring again"
+                        )
+                        row = make_row(
+                            stack, "baseline", endpoint, rate, number, *self._one(running, path, rate, seconds)
+                        )
+                    out.append(replace(row, duration_s=seconds, phase="common"))
+                finally:
+                    self.registry.stop(running.proc)
+        return out
 
     def _run_cost(self, rate: float) -> float:
         """Planned seconds of one knee run at `rate`: a fresh server, its warm-up, the run, the drain."""

@@ -93,7 +93,8 @@ class LatencyRow(Strict):
     load_core_busy_pct: NonNegativeFloat | None = None
     # oha's CPU time (user + system) per recorded request, in µs: the harness's "µs per request" note reads it
     generator_cpu_us_per_request: NonNegativeFloat | None = None
-    phase: Literal["ladder", "knee"] = "ladder"  # the coarse ladder, or a bisection step near the knee
+    # the coarse ladder, a bisection step near the knee, or the common rate every stack is offered untraced
+    phase: Literal["ladder", "knee", "common"] = "ladder"
 
     @field_validator("latency_p90_ms", "latency_p99_ms", "latency_p999_ms")
     @classmethod
@@ -148,6 +149,7 @@ class OpenLoop(Strict):
     knee_duration_s: PositiveFloat | None = None  # shortest knee run
     knee_step_pct: PositiveFloat | None = None  # the bisection stops when passing and failing rates are this close
     slo_ms: dict[str, PositiveFloat] | None = None  # the p99 target the bisection looked for, per endpoint
+    common_runs: NonNegativeInt | None = None  # runs per stack at the common rate (since 2026-12-07 21:00)
 
 
 class LoadGenerator(Strict):

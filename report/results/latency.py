@@ -123,6 +123,21 @@ class Peak:
 
 
 @dataclass(frozen=True)
+class CommonRate:
+    """One endpoint's common-rate runs: every stack offered the same rate, untraced (the harness's last open-loop
+    phase), so their tails compare at the same load. Runs where the generator fell behind are left out."""
+
+    offered: float
+    p99: Mapping[str, Spread]  # per stack, with its bootstrap interval
+    p50: Mapping[str, float]
+    runs: Mapping[str, tuple[Run, ...]]
+
+    def printable(self, stack: str) -> bool:
+        """Whether every counted run of `stack` has 100 requests beyond its p99."""
+        return printable([r.requests for r in self.runs.get(stack, ())], 0.99)
+
+
+@dataclass(frozen=True)
 class LatencyStats:
     """Everything the latency-under-load and database sections show."""
 
@@ -134,6 +149,8 @@ class LatencyStats:
     wrk_bounds: frozenset[tuple[str, str, int, str]] = frozenset()
     # per endpoint: the most CPU wrk used in one closed-loop run (% of its core), and the load core's busiest run
     wrk_load: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    # per endpoint: every stack at one offered rate, untraced (empty for files written before 2026-12-07 21:00)
+    common: Mapping[str, CommonRate] = field(default_factory=dict)
 
     def generator_reach(self, endpoint: str) -> tuple[float, float | None, int] | None:
         """What the runs show of the load generator on an endpoint: the highest rate offered, the lowest rate at
@@ -327,6 +344,10 @@ def compute(bench: Benchmarks, slo_ms: Mapping[str, float], stack_ids: Sequence[
     ol = bench.environment.method.open_loop
     duration_s = ol.duration_s if ol else None
     lat = bench.latency
+    if "phase" in lat:
+        common_rows, lat = lat[lat["phase"] == "common"], lat[lat["phase"] != "common"]
+    else:
+        common_rows = lat.iloc[0:0]
     if len(lat):
         for key, rows in lat.groupby(["endpoint", "variant", "stack"], sort=True):
             endpoint, variant, stack = (str(k) for k in key)
@@ -334,4 +355,34 @@ def compute(bench: Benchmarks, slo_ms: Mapping[str, float], stack_ids: Sequence[
                 series[(endpoint, variant, stack)] = Series(rate_points(rows, duration_s))
     endpoints = [e for e in ENDPOINTS if any(k[0] == e for k in series)]
     bounds = frozenset(wrk_bounds(bench.throughput))
-    return LatencyStats(dict(slo_ms), series, peaks(bench.throughput), endpoints, bounds, wrk_load(bench.throughput))
+    common = {
+        str(endpoint): common_rate(rows, duration_s, stack_ids) for endpoint, rows in common_rows.groupby("endpoint")
+    }
+    return LatencyStats(
+        dict(slo_ms),
+        series,
+        peaks(bench.throughput),
+        endpoints,
+        bounds,
+        wrk_load(bench.throughput),
+        {e: c for e, c in common.items() if c.p99},
+    )
+
+
+def common_rate(rows: pd.DataFrame, duration_s: float | None, stack_ids: Sequence[str]) -> CommonRate:
+    """The common-rate runs of one endpoint: per stack, p99 over the runs where the generator kept its schedule
+    (a run where it fell behind is evidence of nothing), with its bootstrap interval."""
+    offered = float(rows["offered_rps"].max())
+    p99: dict[str, Spread] = {}
+    p50: dict[str, float] = {}
+    runs: dict[str, tuple[Run, ...]] = {}
+    for stack in stack_ids:
+        mine = rows[(rows["stack"] == stack) & (rows["offered_rps"] == offered)]
+        counted = _runs(mine, duration_s)
+        kept = mine[[r.kept_schedule for r in counted]]
+        if not len(kept):
+            continue
+        p99[stack] = with_interval(spread(kept["latency_p99_ms"]))
+        p50[stack] = float(kept["latency_p50_ms"].median())
+        runs[stack] = tuple(r for r in counted if r.kept_schedule)
+    return CommonRate(offered, p99, p50, runs)

@@ -25,6 +25,7 @@ from report.bench.ladderplan import (
     QUICK_LADDER,
     LadderPlan,
     LadderRow,
+    common_rate,
     ladder,
     peak_by_series,
 )
@@ -140,12 +141,16 @@ def test_the_full_plan_has_five_runs_per_rate_and_a_knee_of_five_ten_second_runs
 
 
 def test_seconds_count_every_server_and_rate() -> None:
-    plan = LadderPlan((50, 100), runs=2, warmup_s=1, duration_s=3, retry_budget=0, knee_runs=0)
+    plan = LadderPlan((50, 100), runs=2, warmup_s=1, duration_s=3, retry_budget=0, knee_runs=0, common_runs=0)
     # per server: 1 s start, 1 s warm-up, 2 rates x (3 s + 0.4 s drain); 4 series x 2 runs
     assert plan.seconds(4) == pytest.approx(4 * 2 * (1 + 1 + 2 * 3.4))
     # with the knee: each series adds its whole bisection budget, and the retries their runs (per endpoint)
     knee = replace(plan, knee_runs=5, knee_budget_s=100.0, retry_budget=10)
     assert knee.seconds(12) == pytest.approx(12 * (2 * (1 + 1 + 2 * 3.4) + 100) + 2 * 10 * 3.4)
+    # with the common rate: per endpoint, every stack's runs at their longest (start, warm-up, run, drain); 12
+    # series are 2 endpoints x 2 variants x 3 stacks
+    common = replace(knee, common_runs=5, common_max_s=7.0)
+    assert common.seconds(12) == pytest.approx(knee.seconds(12) + 2 * 3 * 5 * (1 + 1 + 7 + 0.4))
 
 
 def test_rows_take_cpu_and_runqueue_from_the_process_and_flag_a_busy_generator() -> None:
@@ -541,3 +546,37 @@ def test_the_knees_spend_the_slack_earlier_phases_left_and_still_end_within_the_
     knee_rows = [r for r in rows if r.phase == "knee"]
     assert [r.offered_rps for r in knee_rows if r.stack == "go"] == [5000] * 5
     assert [r.offered_rps for r in knee_rows if r.stack == "bun"] == [10_000] + [11_832] * 5
+
+
+def test_the_common_rate_is_half_the_slowest_peak_or_a_quarter_where_its_coarse_runs_missed_the_slo() -> None:
+    peaks = {("json", "baseline", "go"): 50_000.0, ("json", "baseline", "fastapi"): 9_000.0}
+    p99s = {("fastapi", 4500): 4.0, ("fastapi", 2250): 1.0}
+    assert common_rate("json", ["go", "fastapi"], peaks, lambda s, r: p99s.get((s, r)), 10.0) == 4500
+    # the slowest stack's coarse runs at half its peak missed (or were all load-limited): a quarter of it
+    p99s[("fastapi", 4500)] = 12.0
+    assert common_rate("json", ["go", "fastapi"], peaks, lambda s, r: p99s.get((s, r)), 10.0) == 2250
+    assert common_rate("json", ["go", "fastapi"], peaks, lambda s, r: None, 10.0) == 2250
+
+
+def test_every_stack_is_offered_the_common_rate_untraced_in_turns_after_its_knee_and_within_the_plan() -> None:
+    plan = replace(FULL_LADDER, variants=("baseline",), retry_budget=0, knee_budget_s=70.0)
+    runner = _TwoStacks(plan)
+    runner.progress.t0, runner.progress.planned_s = 0.0, 10_000.0
+    peaks = {("json", "baseline", "go"): 10_000.0, ("json", "baseline", "bun"): 20_000.0}
+    rows = runner.run("json", ["go", "bun"], peaks, {}, 10.0, after_s=9_000.0)
+    common = [r for r in rows if r.phase == "common"]
+    # half of Go's peak (the slowest), where Go's coarse runs kept p99 within the SLO; five runs a stack, in turns
+    assert {r.offered_rps for r in common} == {5000} and [r.stack for r in common] == ["go", "bun", "bun", "go"] * 2 + [
+        "go",
+        "bun",
+    ]
+    assert all(r.variant == "baseline" and r.duration_s == plan.common_run_s(5000) == 3.0 for r in common)
+    # numbered after the coarse and knee runs Go already made at 5,000 req/s: the file's key stays unique
+    go_keys = [(r.offered_rps, r.run) for r in rows if r.stack == "go"]
+    assert len(go_keys) == len(set(go_keys))
+    assert sorted(r.run for r in common if r.stack == "go")[0] > max(
+        r.run for r in rows if r.stack == "go" and r.offered_rps == 5000 and r.phase != "common"
+    )
+    # the knees left the common runs their planned time: the whole endpoint ended within what it was given
+    assert runner.now <= 10_000.0 - 9_000.0
+    assert plan.common_run_s(500) == 7.0 and plan.common_run_s(100_000) == 3.0

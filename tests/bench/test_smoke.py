@@ -134,10 +134,18 @@ def test_csv_columns_and_rows(quick_run: Path) -> None:
     # a knee step, when there is one (the smoke run's budget allows one), checks a ladder rate at knee length, lies
     # between the two, or halves the lower where it missed
     for r in latency:
-        assert r["phase"] in ("ladder", "knee") and int(r["requests"]) > 0 and float(r["duration_s"]) > 0
+        assert r["phase"] in ("ladder", "knee", "common") and int(r["requests"]) > 0 and float(r["duration_s"]) > 0
         if r["phase"] == "knee":
             low, high = sorted(rates[(r["stack"], r["endpoint"])])
             assert low / 2 - 1 <= float(r["offered_rps"]) <= high, r
+    # last, one common rate per endpoint for every stack, untraced: half the slowest stack's peak (its lowest rate in
+    # the smoke run's ladder) or, where its runs there missed, a quarter
+    for endpoint in ("json", "db"):
+        common = [r for r in latency if r["phase"] == "common" and r["endpoint"] == endpoint]
+        assert sorted(r["stack"] for r in common) == ["bun", "fastapi", "go"], endpoint
+        assert {r["variant"] for r in common} == {"baseline"} and len({r["offered_rps"] for r in common}) == 1
+        slowest_half = min(min(v) for (_s, e), v in rates.items() if e == endpoint)
+        assert float(common[0]["offered_rps"]) in (slowest_half, pytest.approx(slowest_half / 2, abs=1)), endpoint
 
 
 def test_evidence_measures_are_documented(quick_run: Path) -> None:
