@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from report.bench.errors import BenchError
-from report.results.sustained import KNEE_MIN_S, KNEE_STEP_PCT, TAIL_SAMPLES
+from report.bench.oha import OhaResult, ProcCost
+from report.results.sustained import KNEE_MIN_S, KNEE_STEP_PCT, TAIL_SAMPLES, kept_schedule
 
 # Coarse steps of at most 43 % above half the peak, so three bisection steps reach 5 % (1.43 ** (1 / 8) < 1.05);
 # the top rung is the closed-loop peak, where knee-length runs nearly always miss
@@ -193,3 +194,37 @@ def common_rate(
         if p99 is not None and p99 <= slo_ms:
             return rate
     return rates[-1]
+
+
+def make_row(
+    stack: str, variant: str, endpoint: str, rate: int, run: int, r: OhaResult, cost: ProcCost, busy: float
+) -> LadderRow:
+    """One latency.csv row from oha's report and what its process cost."""
+    wall = max(cost.wall_s, 1e-9)
+    cpu = round(100.0 * cost.cpu_s / wall, 1)
+    rq = round(100.0 * cost.runqueue_s / wall, 1)
+    return LadderRow(
+        stack,
+        variant,
+        endpoint,
+        rate,
+        run,
+        round(r.achieved_rps, 1),
+        round(r.p50_ms, 3),
+        round(r.p90_ms, 3),
+        round(r.p99_ms, 3),
+        round(r.p999_ms, 3),
+        r.errors,
+        r.timeouts,
+        r.requests,
+        cpu,
+        round(1e6 * cost.cpu_s / r.requests, 1) if r.requests else 0.0,
+        round(busy, 1),
+        rq,
+        int(load_limited(cpu, rq)),
+    )
+
+
+def load_limited(generator_cpu_pct: float, runqueue_wait_pct: float) -> bool:
+    """Whether the generator, not the service, would decide a run's p99."""
+    return not kept_schedule(generator_cpu_pct, runqueue_wait_pct)

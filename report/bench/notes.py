@@ -13,7 +13,7 @@ from report.bench.postgres import ROWS
 from report.bench.results import Results
 from report.bench.stacks import BSP_DEFAULTS
 from report.bench.wording import fields, sentence, templates
-from report.results.sustained import MAX_OVER, MIN_RUNS, TAIL_SAMPLES
+from report.results.sustained import COMPLETED_SHARE, MAX_OVER, MIN_RUNS, TAIL_SAMPLES
 
 
 def note(name: str, **figures: Any) -> str:
@@ -111,7 +111,8 @@ def open_loop_notes(plan: Plan, res: Results, pinning: Pinning, tool: str = "oha
                 knee_warmup_s=lp.knee_warmup_s,
             )
         )
-    out.append(note("sustainable", min_runs=MIN_RUNS, tail=TAIL_SAMPLES, max_over=MAX_OVER))
+    completed = round(100 * COMPLETED_SHARE)
+    out.append(note("sustainable", min_runs=MIN_RUNS, tail=TAIL_SAMPLES, max_over=MAX_OVER, completed=completed))
     if cost := ladder_notes(res.latency):
         out.append(note("generator_cost", **cost, ladder_retries=res.ladder_retries))
         out.append(note("load_limited", **cost))

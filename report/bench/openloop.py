@@ -28,7 +28,6 @@ across stacks, open loop, at the same load (a closed-loop p99 compares stacks at
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -36,13 +35,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from report.bench import knee, procfs
+from report.bench.commonrate import common_runs
 from report.bench.errors import BenchError
-from report.bench.ladderplan import DRAIN_S, EXPLORE_RUNS, START_S, LadderPlan, LadderRow, common_rate, ladder
+from report.bench.ladderplan import DRAIN_S, EXPLORE_RUNS, START_S, LadderPlan, LadderRow, ladder, make_row
 from report.bench.oha import TIMEOUT_S, OhaResult, ProcCost, oha_command, parse_oha, watch
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
 from report.bench.service import Running
-from report.results.sustained import RUNQUEUE_LIMIT_PCT, decided, kept_schedule
+from report.results.sustained import RUNQUEUE_LIMIT_PCT, decided
 
 
 class LadderRunner:
@@ -115,7 +115,7 @@ class LadderRunner:
             later = None if after_s is None else after_s + (p.common_seconds(len(stacks)) if common else 0.0)
             rows += self.knees(endpoint, stacks, peaks, rows, env, slo_ms, later)
         if common and slo_ms is not None:
-            rows += self.common(endpoint, stacks, peaks, rows, env, slo_ms)
+            rows += common_runs(self, endpoint, stacks, peaks, rows, env, slo_ms)
         return rows
 
     def left_s(self) -> float:
@@ -165,65 +165,6 @@ class LadderRunner:
                     finally:
                         self.registry.stop(running.proc)
         return rows
-
-    def common(
-        self,
-        endpoint: str,
-        stacks: Sequence[str],
-        peaks: dict[tuple[str, str, str], float],
-        before: Sequence[LadderRow],
-        env: dict[str, str],
-        slo_ms: float,
-    ) -> list[LadderRow]:
-        """Every stack, untraced, at one offered rate (ladderplan.common_rate): `common_runs` runs each on a fresh
-        server, the stacks rotating as in the coarse ladder, each run long enough for 100 requests beyond p99."""
-        p = self.plan
-        path = f"/{endpoint}"
-
-        def p99_at(stack: str, rate: int) -> float | None:
-            at = [
-                r.latency_p99_ms
-                for r in before
-                if (r.stack, r.variant, r.offered_rps, r.phase) == (stack, "baseline", rate, "ladder")
-                and not r.load_limited
-            ]
-            return statistics.median(at) if at else None
-
-        rate = common_rate(endpoint, stacks, peaks, p99_at, slo_ms)
-        seconds = p.common_run_s(rate)
-        # numbered after the runs already made at this rate, so (stack, variant, endpoint, rate, run) stays a key
-        first = {
-            s: max((r.run for r in before if (r.stack, r.variant, r.offered_rps) == (s, "baseline", rate)), default=0)
-            for s in stacks
-        }
-        out: list[LadderRow] = []
-        for run in range(1, p.common_runs + 1):
-            k = (run - 1) % len(stacks)
-            for stack in [*stacks[k:], *stacks[:k]]:
-                what = f"common rate {path}: {stack} at {rate:,} req/s, run {run}/{p.common_runs}"
-                self.progress.step(what, START_S + p.knee_warmup_s + seconds + DRAIN_S)
-                running = self.start(stack, "baseline", env)
-                try:
-                    self.check(running)
-                    if p.knee_warmup_s:
-                        self._one(
-                            running, path, max(1, round(peaks[(endpoint, "baseline", stack)] / 2)), p.knee_warmup_s
-                        )
-                    number = first[stack] + run
-                    row = make_row(stack, "baseline", endpoint, rate, number, *self._one(running, path, rate, seconds))
-                    if row.runqueue_wait_pct >= RUNQUEUE_LIMIT_PCT and self.retries < p.retry_budget:
-                        self.retries += 1
-                        self.progress.note(
-                            f"  load core busy ({row.runqueue_wait_pct:.0f}% waiting for a CPU) during {stack} at "
-                            f"{rate:,} req/s; measuring again"
-                        )
-                        row = make_row(
-                            stack, "baseline", endpoint, rate, number, *self._one(running, path, rate, seconds)
-                        )
-                    out.append(replace(row, duration_s=seconds, phase="common"))
-                finally:
-                    self.registry.stop(running.proc)
-        return out
 
     def _run_cost(self, rate: float) -> float:
         """Planned seconds of one knee run at `rate`: a fresh server, its warm-up, the run, the drain."""
@@ -336,10 +277,19 @@ class LadderRunner:
         """
         cost = self._run_cost(step.rate)
         if step.confirm:
-            return step.runs * cost
+            # should the top-up miss, the rate below that passed becomes the one printed and needs its own top-up
+            return step.runs * cost + self._fallback_cost(rows, slo_ms, step, given_up)
         have = knee.knee_counts(rows)[step.rate]
         if_passes = max(0, self.plan.knee_runs - 1 - have) * cost
         return cost + max(if_passes, self._top_up_cost(rows, slo_ms, given_up, exploring=step.rate))
+
+    def _fallback_cost(
+        self, rows: Sequence[LadderRow], slo_ms: float, step: knee.KneeStep, given_up: set[int]
+    ) -> float:
+        """Planned seconds the rate printed after a confirming step that misses still needs: the top-up of the
+        highest rate below it that passed (the 7 December 21:50 run topped up three single passes in a row that
+        each missed, and ran out of time before the rate below them: no rate was established)."""
+        return self._top_up_cost(rows, slo_ms, {*given_up, step.rate})
 
     def _choose(
         self, rows: Sequence[LadderRow], slo_ms: float, available: float, given_up: set[int]
@@ -347,7 +297,8 @@ class LadderRunner:
         """The next knee step for a series whose commitment (`_committed`) fits `available` seconds, or None.
 
         When an exploring step and the top-up it must keep room for do not fit, the top-up comes first: a search
-        cut short still prints the highest rate it saw pass, from runs of knee length.
+        cut short still prints the highest rate it saw pass, from runs of knee length. A top-up keeps room for the
+        top-up of the rate below should it miss; where both do not fit, the rate below is topped up first.
         """
         p = self.plan
         step = knee.next_knee_rate(rows, slo_ms, p.knee_step_pct, p.knee_runs, given_up)
@@ -355,10 +306,19 @@ class LadderRunner:
             return None
         if self._committed(rows, slo_ms, step, given_up) <= available:
             return step
-        pending = knee.confirm_step(rows, slo_ms, p.knee_runs, given_up)
-        if step.confirm or pending is None:
-            return None
-        return pending if self._committed(rows, slo_ms, pending, given_up) <= available else None
+        # the top-ups the rate printed could still need, highest first: the one of the rate passed so far, then of
+        # each rate below it should the one above miss
+        chain: list[knee.KneeStep] = []
+        candidate = step if step.confirm else knee.confirm_step(rows, slo_ms, p.knee_runs, given_up)
+        while candidate is not None:
+            chain.append(candidate)
+            candidate = knee.confirm_step(rows, slo_ms, p.knee_runs, {*given_up, candidate.rate})
+        # the highest whose top-up fits with room for the next one down should it miss: a safer rate confirmed beats
+        # none established; where none does, the highest whose top-up alone fits
+        for c in chain:
+            if c is not step and self._committed(rows, slo_ms, c, given_up) <= available:
+                return c
+        return next((c for c in chain if c.runs * self._run_cost(c.rate) <= available), None)
 
     def _step(
         self,
@@ -382,7 +342,12 @@ class LadderRunner:
         path = f"/{endpoint}"
         seconds = p.knee_run_s(step.rate)
         run_cost = self._run_cost(step.rate)
-        reserve = 0.0 if step.confirm else self._top_up_cost(before, slo_ms, given_up, exploring=step.rate)
+        if step.confirm:
+            # room for the rate below's top-up should this one miss, where the step was chosen with it
+            fallback = self._fallback_cost(before, slo_ms, step, given_up)
+            reserve = fallback if step.runs * run_cost + fallback <= available else 0.0
+        else:
+            reserve = self._top_up_cost(before, slo_ms, given_up, exploring=step.rate)
         # numbered after the runs already made at this rate, so (stack, variant, endpoint, rate, run) stays a key
         first = max((r.run for r in before if r.offered_rps == step.rate), default=0)
         earlier = [r for r in before if r.offered_rps == step.rate and r.phase == "knee"]
@@ -413,37 +378,3 @@ class LadderRunner:
             if decided(knee.runs_of([*earlier, *made]), slo_ms, explore):
                 break
         return made, spent
-
-
-def make_row(
-    stack: str, variant: str, endpoint: str, rate: int, run: int, r: OhaResult, cost: ProcCost, busy: float
-) -> LadderRow:
-    """One latency.csv row from oha's report and what its process cost."""
-    wall = max(cost.wall_s, 1e-9)
-    cpu = round(100.0 * cost.cpu_s / wall, 1)
-    rq = round(100.0 * cost.runqueue_s / wall, 1)
-    return LadderRow(
-        stack,
-        variant,
-        endpoint,
-        rate,
-        run,
-        round(r.achieved_rps, 1),
-        round(r.p50_ms, 3),
-        round(r.p90_ms, 3),
-        round(r.p99_ms, 3),
-        round(r.p999_ms, 3),
-        r.errors,
-        r.timeouts,
-        r.requests,
-        cpu,
-        round(1e6 * cost.cpu_s / r.requests, 1) if r.requests else 0.0,
-        round(busy, 1),
-        rq,
-        int(load_limited(cpu, rq)),
-    )
-
-
-def load_limited(generator_cpu_pct: float, runqueue_wait_pct: float) -> bool:
-    """Whether the generator, not the service, would decide a run's p99."""
-    return not kept_schedule(generator_cpu_pct, runqueue_wait_pct)

@@ -98,25 +98,33 @@ def lead(kind: str, st: Standing, names: Mapping[str, str], where: str = "") -> 
 
 
 def gap(kind: str, st: Standing, spreads: Mapping[str, Spread], names: Mapping[str, str]) -> str:
-    """The leaders against the worst: '40× faster than FastAPI', 'at least 28× faster than …' for a tied group
-    (the smallest leader's ratio), or 'about as fast as FastAPI' when a leader's range reaches the worst's."""
+    """The leaders against the worst: '40× faster than FastAPI', '28× to 40× faster than …' for a tied group (each
+    leader's ratio of medians: review 15 read 'at least' as a bound the intervals do not give), or 'about as fast as
+    FastAPI' when a leader's range reaches the worst's."""
     w = words(kind)
-    worst = spreads[st.worst]
-    if st.worst in st.leaders or any(overlaps(spreads[s], worst) for s in st.leaders):
+    if st.worst in st.leaders or (found := times_range(st, spreads)) is None:
         return say("gap_same", same=w.same, worst=names[st.worst])
-    times = min(max(spreads[s].median, worst.median) / min(spreads[s].median, worst.median) for s in st.leaders)
-    stated = say("at_least", ratio=ratio(times)) if st.tie else ratio(times)
+    low, high = found
+    stated = ratio(low) if ratio(low) == ratio(high) else say("ratio_range", low=ratio(low), high=ratio(high))
     if not w.than:
         return say("gap_bare", ratio=stated, worst=names[st.worst])
     return say("gap", ratio=stated, than=w.than, worst=names[st.worst])
 
 
 def times(st: Standing, spreads: Mapping[str, Spread]) -> float | None:
-    """The ratio `gap` states (the tied group's smallest), or None when there is no separated gap to state."""
+    """The smallest ratio `gap` states (a tied group's lowest), or None when there is no separated gap to state."""
+    found = times_range(st, spreads)
+    return None if found is None else found[0]
+
+
+def times_range(st: Standing, spreads: Mapping[str, Spread]) -> tuple[float, float] | None:
+    """The leaders' ratios of medians to the worst's, lowest and highest (one leader: the same twice), or None when a
+    leader's range reaches the worst's."""
     worst = spreads[st.worst]
     if any(overlaps(spreads[s], worst) for s in st.leaders):
         return None
-    return min(max(spreads[s].median, worst.median) / min(spreads[s].median, worst.median) for s in st.leaders)
+    found = [max(spreads[s].median, worst.median) / min(spreads[s].median, worst.median) for s in st.leaders]
+    return min(found), max(found)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,13 @@ from report.inputs.traces import ENDPOINTS, StackTraces, summarise, traced, tree
 from report.results import claims
 from report.results.computed import Results
 from report.results.drift import swing
+from report.results.export_latency import latency_figures
 from report.results.findings import calibration_summary, level_claims, measured_areas, point_spread
+from report.results.intervals import CONFIDENCE
+from report.results.plain import plain as _plain
 from report.results.reproduction import Reproduction
 from report.results.stats import ranking
+from report.results.sustained import COMPLETED_SHARE
 
 RESULTS_NAME = "backend-language-comparison.json"
 SCHEMA_VERSION = 1
@@ -41,7 +44,6 @@ UNITS = {
     "load.p99": "ms",
     "load.errors": "requests",
 }
-RAW_RUNS = "values"  # a Spread's individual runs: the CSVs have them; the JSON gives medians and spreads
 
 
 def document(results: Results) -> dict[str, Any]:
@@ -105,6 +107,8 @@ def document(results: Results) -> dict[str, Any]:
         "units": UNITS,
         "environment": env.model_dump(mode="json", exclude={"measured_at", "sample"}, exclude_none=True),
         "calibration": _calibration(env),
+        # the rules' own figures the PDF prints ("95% interval", "at least 99% of requests completed")
+        "rules": {"confidence_level": CONFIDENCE, "completed_share": COMPLETED_SHARE},
         "load_generator_reach": _reach(results),
         "short_runs": _short_runs(results),
         "levels": list(results.stats.levels),
@@ -119,15 +123,23 @@ def document(results: Results) -> dict[str, Any]:
 
 def _level_gaps(results: Results) -> list[dict[str, Any]]:
     """Per comparison and load level, the gap the sentences state between the leaders and the worst ("11× as many",
-    "at least 3.4× lower"): the tied group's smallest ratio, or none where a leader's range reaches the worst's."""
+    "3.4× to 3.6× lower"): the tied group's smallest and largest ratio, or none where a leader's range reaches the
+    worst's."""
     out: list[dict[str, Any]] = []
     for what, lv in sorted(level_claims(results.stats).items()):
         for level in lv.levels:
             st = lv.standings[level]
             spreads = _level_spreads(results, what, level)
-            times = claims.times(st, spreads) if spreads else None
+            found = claims.times_range(st, spreads) if spreads else None
             out.append(
-                {"measure": what, "concurrency": level, "leaders": list(st.leaders), "worst": st.worst, "ratio": times}
+                {
+                    "measure": what,
+                    "concurrency": level,
+                    "leaders": list(st.leaders),
+                    "worst": st.worst,
+                    "ratio": found[0] if found else None,
+                    "ratio_high": found[1] if found else None,  # a tied group's highest ("27× to 40×")
+                }
             )
     return out
 
@@ -145,6 +157,11 @@ def _level_spreads(results: Results, what: str, level: int) -> dict[str, Any]:
     return dict(stats.kept_runs(level))
 
 
+# the measured areas under their names in results.json's times_the_best: the p99 area is wrk's closed-loop p99 at the
+# top level (the throughput chapter's), not the common rate's open-loop p99 (common_rate; review 15)
+_AREA_KEYS = {"latency": "latency_closed_loop"}
+
+
 def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The figures the PDF prints beyond the plain spreads, with the statistic the PDF uses: throughput kept with
     tracing (median traced ÷ median untraced req/s at the top level), sustainable rates (lower bounds flagged) and
@@ -155,7 +172,9 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
         best = area.values[area.best]
         for sid, value in area.values.items():
             if best > 0 and value > 0:
-                out[sid].setdefault("times_the_best", {})[key] = max(value, best) / min(value, best)
+                out[sid].setdefault("times_the_best", {})[_AREA_KEYS.get(key, key)] = max(value, best) / min(
+                    value, best
+                )
     for sid, kept in stats.otel_cost().items():
         out[sid]["kept_with_tracing"] = {"concurrency": stats.top_level, "ratio": kept}
     if lat is None:
@@ -207,6 +226,7 @@ def _printed_measures(results: Results, ids: Sequence[str]) -> dict[str, dict[st
         ]
         if peaks:
             out[sid]["peaks"] = peaks
+        out[sid].update(latency_figures(results.latency, sid, ids))
         db, db_traced = lat.peaks.get(("db", "baseline", sid)), lat.peaks.get(("db", "otel", sid))
         if db is not None and db_traced is not None and db.rps.median > 0:  # the database chapter's "kept"
             out[sid]["kept_with_tracing_db"] = {"ratio": db_traced.rps.median / db.rps.median}
@@ -357,16 +377,3 @@ def _measures(results: Results, ids: Sequence[str]) -> dict[str, dict[str, Any]]
 
 def _sortable(parts: tuple[Any, ...]) -> tuple[tuple[int, float, str], ...]:
     return tuple((0, float(p), "") if isinstance(p, int | float) else (1, 0.0, str(p)) for p in parts)
-
-
-def _plain(value: Any) -> Any:
-    """Dataclasses as objects (without the raw runs), tuples as lists, floats checked finite."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != RAW_RUNS}
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"a computed result is not a finite number: {value}")
-    return value

@@ -7,8 +7,9 @@ on the day, beside the calibration figure when the run recorded one.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from report.inputs.data_schema import Environment as BenchEnvironment
 from report.inputs.phrases import phrases
@@ -16,6 +17,9 @@ from report.results import claims, drift
 from report.results.claims import Standing, standing
 from report.results.numbers import decimals_for, fmt, join_names, percent, ratio
 from report.results.stats import Spread, Stats
+
+if TYPE_CHECKING:
+    from report.results.latency import LatencyStats
 
 MEMORY_UNIT = "MiB"  # memory is measured in binary units (/proc reports KiB) and labelled as such everywhere
 
@@ -115,6 +119,21 @@ def measured_areas(stats: Stats) -> dict[str, Area]:
             "latency", "p99 latency", "ms", True, p99, decimals_for(s.median for s in p99.values()), level=level
         ),
     }
+
+
+def common_area(lat: LatencyStats | None, endpoint: str, stack_ids: Sequence[str]) -> Area | None:
+    """p99 of every stack at the endpoint's common offered rate (open loop, untraced), as a measured area under the
+    tie rule (bootstrap intervals: the five runs per stack take turns within a few minutes, so there is no round
+    drift to add); None without common-rate runs, or when a stack's p99 rests on too few requests to print."""
+    common = lat.common.get(endpoint) if lat is not None else None
+    if common is None:
+        return None
+    have = [s for s in stack_ids if s in common.p99]
+    if len(have) < 2 or not all(common.printable(s) for s in have):
+        return None
+    spreads = {s: common.p99[s] for s in have}
+    decimals = decimals_for([v for sp in spreads.values() for v in (sp.median, *sp.interval)])
+    return Area(f"common_{endpoint}", "p99 at one offered rate", "ms", True, spreads, decimals, kind="latency")
 
 
 def point_spread(value: float) -> Spread:

@@ -39,7 +39,9 @@ class RatePoint:
     errors: float  # median errors per run
     load_limited: bool = False  # in most runs the generator fell behind its schedule: not evidence either way
     runs: tuple[Run, ...] = ()  # each run as report/sustained.py's rule reads it
-    phase: str = ""  # what `runs` are: "knee" (runs of knee length), "ladder" (the short coarse runs), "" (unknown)
+    # what `runs` are: "knee" (runs of knee length, with any common-rate runs there), "common" (the common rate's runs),
+    # "ladder" (the short coarse runs), "" (unknown)
+    phase: str = ""
     ladder_runs: tuple[Run, ...] = ()  # where knee runs judge the rate: the short ladder runs set aside
 
     @property
@@ -89,7 +91,13 @@ class Series:
             return None
         low, high = k.rate or 0.0, k.next_rate
         return next(
-            (p for p in reversed(self.points) if low < p.offered < high and p.verdict(slo_ms) == "not_established"),
+            (
+                p
+                for p in reversed(self.points)
+                if low < p.offered < high
+                and p.verdict(slo_ms) == "not_established"
+                and all(r.p99_ms <= slo_ms for r in p.runs)  # it passed the runs it got (review 15: 728 had not)
+            ),
             None,
         )
 
@@ -131,6 +139,7 @@ class CommonRate:
     p99: Mapping[str, Spread]  # per stack, with its bootstrap interval
     p50: Mapping[str, float]
     runs: Mapping[str, tuple[Run, ...]]
+    seconds: tuple[float, ...] = ()  # the runs' planned lengths, shortest first
 
     def printable(self, stack: str) -> bool:
         """Whether every counted run of `stack` has 100 requests beyond its p99."""
@@ -256,9 +265,12 @@ def rate_points(rows: pd.DataFrame, duration_s: float | None = None) -> tuple[Ra
     points = []
     for offered, group in sorted(rows.groupby("offered_rps"), key=lambda item: float(str(item[0]))):
         phase, set_aside = ("ladder" if "phase" in group else ""), group.iloc[0:0]
-        if "phase" in group and (group["phase"] == "knee").any():
-            set_aside = group[group["phase"] != "knee"]
-            group, phase = group[group["phase"] == "knee"], "knee"
+        # runs of knee length, and the common rate's (each long enough for 100 requests beyond p99), judge their
+        # rate; the short ladder runs there are set aside
+        longer = group["phase"].isin(["knee", "common"]) if "phase" in group else None
+        if longer is not None and longer.any():
+            set_aside, group = group[~longer], group[longer]
+            phase = "knee" if (group["phase"] == "knee").any() else "common"
         points.append(
             RatePoint(
                 offered=float(str(offered)),
@@ -344,10 +356,7 @@ def compute(bench: Benchmarks, slo_ms: Mapping[str, float], stack_ids: Sequence[
     ol = bench.environment.method.open_loop
     duration_s = ol.duration_s if ol else None
     lat = bench.latency
-    if "phase" in lat:
-        common_rows, lat = lat[lat["phase"] == "common"], lat[lat["phase"] != "common"]
-    else:
-        common_rows = lat.iloc[0:0]
+    common_rows = lat[lat["phase"] == "common"] if "phase" in lat else lat.iloc[0:0]
     if len(lat):
         for key, rows in lat.groupby(["endpoint", "variant", "stack"], sort=True):
             endpoint, variant, stack = (str(k) for k in key)
@@ -385,4 +394,5 @@ def common_rate(rows: pd.DataFrame, duration_s: float | None, stack_ids: Sequenc
         p99[stack] = with_interval(spread(kept["latency_p99_ms"]))
         p50[stack] = float(kept["latency_p50_ms"].median())
         runs[stack] = tuple(r for r in counted if r.kept_schedule)
-    return CommonRate(offered, p99, p50, runs)
+    seconds = tuple(sorted({float(v) for v in rows["duration_s"].dropna()})) if "duration_s" in rows else ()
+    return CommonRate(offered, p99, p50, runs, seconds)

@@ -41,6 +41,7 @@ class RunInfo:
     spans_per_request: tuple[tuple[str, float], ...] = ()  # each traced stack's spans per /json request (evidence)
     levels: tuple[int, ...] = ()  # the closed loop's connection counts
     ladder_pct: tuple[float, ...] = ()  # the open-loop ladder's rates as shares of each peak
+    common_runs: int = 0  # runs per stack at the common offered rate (0: the run had no such phase)
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ def run_info(env: Environment, evidence: pd.DataFrame | None = None) -> RunInfo:
         spans_per_request=spans,
         levels=tuple(method.concurrency) if isinstance(method.concurrency, list) else (method.concurrency,),
         ladder_pct=tuple(method.open_loop.ladder_pct) if method.open_loop else (),
+        common_runs=(method.open_loop.common_runs or 0) if method.open_loop else 0,
     )
 
 

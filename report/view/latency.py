@@ -17,6 +17,7 @@ from report.results.latency import LatencyStats, Series
 from report.results.numbers import decimals_for, fmt, join_names, percent, ratio
 from report.results.stats import Spread
 from report.view import sustained as sustained_view
+from report.view.common import common_view
 
 TITLES = {"json": "/json (hello world)", "db": "/db (one PostgreSQL row)"}
 
@@ -149,7 +150,7 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
         )
         any_limited = any(any(row) for row in limited)
         counts = {p.p99.n for b in (*base, *traced) if b is not None for p in b.points}
-        mixed = any(p.phase == "knee" for b in (*base, *traced) if b is not None for p in b.points)
+        mixed = any(p.phase in ("knee", "common") for b in (*base, *traced) if b is not None for p in b.points)
         runs = f"{min(counts)}" if len(counts) == 1 else f"{min(counts)}–{max(counts)}"  # "5", never "5+"
         jobs.append(
             Job(
@@ -165,7 +166,9 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     slo,
                     limited,
                     tuple(traced_sustained),
-                    tuple(tuple(p.phase == "knee" for p in b.points) if b else () for b in (*base, *traced)),
+                    tuple(
+                        tuple(p.phase in ("knee", "common") for p in b.points) if b else () for b in (*base, *traced)
+                    ),
                 ),
                 f"latency-load-{endpoint}.svg",
                 alt=f"p99 latency against offered requests per second on {TITLES[endpoint]}, log scales, with the "
@@ -177,11 +180,12 @@ def chart_jobs(cfg: ReportConfig, lat: LatencyStats, index: Mapping[str, int]) -
                     if any_limited
                     else ""
                 ),
-                source=f"latency.csv, medians of {runs} open-loop runs per rate; dashed lines with tracing, "
-                "rings the highest rate sustained, without and with tracing."
+                source=f"latency.csv, medians of {runs} open-loop runs per rate, drawn only where every run has 100 "
+                "requests beyond its p99; dashed lines with tracing, rings the highest rate sustained, without and "
+                "with tracing."
                 + (
-                    " Points with a dark edge come from the knee runs alone (10 s or more), the others from the "
-                    "short ladder runs, which can read lower."
+                    " Points with a dark edge come from the longer runs alone (the knee's, 10 s or more, and the "
+                    "common rate's), the others from the short ladder runs, which can read lower."
                     if mixed
                     else ""
                 ),
@@ -227,28 +231,12 @@ def _printable(series: Series | None) -> Series | None:
     return Series(shown) if shown else None
 
 
-def scorecard_columns(lat: LatencyStats | None) -> list[str]:
-    """The at-a-glance column for sustainable throughput on /json, when it was measured."""
-    if lat is None or "json" not in lat.endpoints:
-        return []
-    return [f"Sustainable, /json p99 ≤ {lat.slo_ms['json']:g} ms (req\u2060/\u2060s)"]
-
-
-def scorecard_cells(lat: LatencyStats | None, sid: str) -> list[dict[str, Any]]:
-    """The stack's cell for scorecard_columns; the highest rate wins."""
-    if lat is None or "json" not in lat.endpoints:
-        return []
-    stacks = sorted({s for e, v, s in lat.series if (e, v) == ("json", "baseline")})
-    values = {s: lat.sustainable("json", "baseline", s) for s in stacks}
-    value = values.get(sid)
-    best = max((v for v in values.values() if v is not None), default=None)
-    text = sustained_view.rate_cell(lat, "json", "baseline", sid)
-    # a lower bound, or a figure beside one, is never best: no knee can be ranked against a bound; nor a figure a
-    # knee left wider than the step might pass (the other's knee may lie anywhere below its lowest rate missed)
-    others = [lat.knee("json", "baseline", s) for s in stacks if s != sid]
-    reach = all(o is None or not o.coarse() or (o.next_rate or 0) <= (value or 0) for o in others)
-    win = lat.rankable("json", "baseline", stacks) and value is not None and value == best and value > 0 and reach
-    return [{"text": text, "win": win}]
+def _common_seconds(lat: LatencyStats | None) -> str:
+    """The common-rate runs' lengths over every endpoint: "3" or "3–6.3" (seconds)."""
+    seconds = sorted({s for c in (lat.common.values() if lat is not None else ()) for s in c.seconds})
+    if not seconds:
+        return ""
+    return f"{seconds[0]:g}" if len(seconds) == 1 else f"{seconds[0]:g}–{seconds[-1]:g}"
 
 
 def facts(
@@ -346,6 +334,7 @@ def view(
                     ),
                     "chart": charts.get(f"latency-load-{endpoint}"),
                     "rows": rows,
+                    "common": common_view(lat, endpoint, cfg.stack_ids, names, colors),
                     "coarse": sustained_view.coarse_note(lat, endpoint, cfg.stack_ids, names),
                     "short": sustained_view.short_note(lat, endpoint, cfg.stack_ids, names),
                 }
@@ -395,6 +384,9 @@ def view(
             "warmup_s": f"{ol.warmup_s:g}" if ol else "",
             "knee_s": f"{ol.knee_duration_s or sustained.KNEE_MIN_S:g}" if ol else "",
             "min_runs": str(sustained.MIN_RUNS),
+            "common_runs": str(ol.common_runs) if ol and ol.common_runs else "",
+            "common_s": _common_seconds(lat),
+            "unanswered": percent(1 - sustained.COMPLETED_SHARE),
             "db_placement": sustained_view.placement(method),
         },
     }

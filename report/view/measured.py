@@ -269,6 +269,8 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         summary = f"{summary} {phrases().say('repro_b_drift', flags=flags)}"
     if rep.a.knee_note and rep.b.knee_note and rep.a.knee_note != rep.b.knee_note:
         summary = f"{summary} {phrases().say('repro_knee_differs')}"
+    if rep.a.common_runs and not rep.b.common_runs:  # the phase came after run B: no ratio here rests on it
+        summary = f"{summary} {phrases().say('repro_common_missing')}"
     if (rep.a.levels, rep.a.ladder_pct) != (rep.b.levels, rep.b.ladder_pct):
         summary = f"{summary} " + phrases().say(
             "repro_plan_differs",

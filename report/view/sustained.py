@@ -177,3 +177,27 @@ def _count(n: int, noun: str) -> str:
     """A count in words with its noun in the right number (templates/phrases.yaml's runs_one/runs_many,
     rates_one/rates_many): "one run", "3 runs"."""
     return phrases().say(f"{noun}_one") if n == 1 else phrases().say(f"{noun}_many", n=str(n))
+
+
+def scorecard_columns(lat: LatencyStats | None) -> list[str]:
+    """The at-a-glance column for sustainable throughput on /json, when it was measured."""
+    if lat is None or "json" not in lat.endpoints:
+        return []
+    return [f"Sustainable, /json p99 ≤ {lat.slo_ms['json']:g} ms (req\u2060/\u2060s)"]
+
+
+def scorecard_cells(lat: LatencyStats | None, sid: str) -> list[dict[str, Any]]:
+    """The stack's cell for scorecard_columns; the highest rate wins."""
+    if lat is None or "json" not in lat.endpoints:
+        return []
+    stacks = sorted({s for e, v, s in lat.series if (e, v) == ("json", "baseline")})
+    values = {s: lat.sustainable("json", "baseline", s) for s in stacks}
+    value = values.get(sid)
+    best = max((v for v in values.values() if v is not None), default=None)
+    text = rate_cell(lat, "json", "baseline", sid)
+    # a lower bound, or a figure beside one, is never best: no knee can be ranked against a bound; nor a figure a
+    # knee left wider than the step might pass (the other's knee may lie anywhere below its lowest rate missed)
+    others = [lat.knee("json", "baseline", s) for s in stacks if s != sid]
+    reach = all(o is None or not o.coarse() or (o.next_rate or 0) <= (value or 0) for o in others)
+    win = lat.rankable("json", "baseline", stacks) and value is not None and value == best and value > 0 and reach
+    return [{"text": text, "win": win}]

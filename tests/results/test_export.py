@@ -106,9 +106,18 @@ def test_sustainable_runs_and_the_ladder_runs_set_aside_add_up_to_the_csv(built:
                 for r in rows
                 if (r["stack"], r["variant"], r.get("endpoint") or "json")
                 == (stack["id"], entry["variant"], entry["endpoint"])
+                and r.get("phase") != "common"  # the common rate's runs are accounted for below
             ]
             assert entry["runs"] + entry["ladder_runs_set_aside"] == len(mine), (stack["id"], entry)
             seen += 1
+        for entry in stack["measures"].get("common_rate", []):
+            mine = [
+                r
+                for r in rows
+                if (r["stack"], r["endpoint"], r.get("phase")) == (stack["id"], entry["endpoint"], "common")
+                and r["load_limited"] == "0"
+            ]
+            assert entry["p99"]["n"] == len(mine) and {float(r["offered_rps"]) for r in mine} == {entry["offered_rps"]}
     if not seen:
         pytest.skip("no sustainable rates in this data")
 
