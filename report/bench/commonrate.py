@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from report.bench.ladderplan import DRAIN_S, START_S, LadderPlan, LadderRow, common_rate, make_row
+from report.bench.ladderplan import DRAIN_S, START_S, LadderPlan, LadderRow, common_rate
 from report.bench.oha import OhaResult, ProcCost
 from report.bench.processes import ProcessRegistry
 from report.bench.progress import Progress
 from report.bench.service import Running
-from report.results.sustained import RUNQUEUE_LIMIT_PCT
 
 
 class Runner(Protocol):
@@ -26,11 +25,13 @@ class Runner(Protocol):
     plan: LadderPlan
     progress: Progress
     registry: ProcessRegistry
-    retries: int
 
     def start(self, stack: str, variant: str, env: dict[str, str]) -> Running: ...
     def check(self, running: Running) -> None: ...
     def _one(self, running: Running, path: str, rate: int, duration_s: float) -> tuple[OhaResult, ProcCost, float]: ...
+    def measure(
+        self, running: Running, path: str, endpoint: str, rate: int, run: int, duration_s: float
+    ) -> LadderRow: ...
 
 
 def common_runs(
@@ -74,17 +75,7 @@ def common_runs(
                 runner.check(running)
                 if p.knee_warmup_s:
                     runner._one(running, path, max(1, round(peaks[(endpoint, "baseline", stack)] / 2)), p.knee_warmup_s)
-                number = first[stack] + run
-                row = make_row(stack, "baseline", endpoint, rate, number, *runner._one(running, path, rate, seconds))
-                if row.runqueue_wait_pct >= RUNQUEUE_LIMIT_PCT and runner.retries < p.retry_budget:
-                    runner.retries += 1
-                    runner.progress.note(
-                        f"  load core busy ({row.runqueue_wait_pct:.0f}% waiting for a CPU) during {stack} at "
-                        f"{rate:,} req/s; measuring again"
-                    )
-                    row = make_row(
-                        stack, "baseline", endpoint, rate, number, *runner._one(running, path, rate, seconds)
-                    )
+                row = runner.measure(running, path, endpoint, rate, first[stack] + run, seconds)
                 out.append(replace(row, duration_s=seconds, phase="common"))
             finally:
                 runner.registry.stop(running.proc)

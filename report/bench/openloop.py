@@ -148,23 +148,25 @@ class LadderRunner:
                             self._one(running, path, max(1, round(peak / 2)), p.warmup_s)
                         for rate in rates:
                             self.progress.step(f"{what} at {rate:,} req/s", p.duration_s + DRAIN_S)
-                            row = make_row(
-                                stack, variant, endpoint, rate, run, *self._one(running, path, rate, p.duration_s)
-                            )
-                            # other work kept the generator off its core: measure once more (bounded per run)
-                            if row.runqueue_wait_pct >= RUNQUEUE_LIMIT_PCT and self.retries < p.retry_budget:
-                                self.retries += 1
-                                self.progress.note(
-                                    f"  load core busy ({row.runqueue_wait_pct:.0f}% waiting for a CPU) during "
-                                    f"{stack} ({variant}) at {rate:,} req/s; measuring again"
-                                )
-                                row = make_row(
-                                    stack, variant, endpoint, rate, run, *self._one(running, path, rate, p.duration_s)
-                                )
+                            row = self.measure(running, path, endpoint, rate, run, p.duration_s)
                             rows.append(replace(row, duration_s=p.duration_s))
                     finally:
                         self.registry.stop(running.proc)
         return rows
+
+    def measure(self, running: Running, path: str, endpoint: str, rate: int, run: int, duration_s: float) -> LadderRow:
+        """One run's row; where other work kept the generator off its core, measured once more (within the endpoint's
+        `retry_budget`)."""
+        stack, variant = running.stack, running.variant
+        row = make_row(stack, variant, endpoint, rate, run, *self._one(running, path, rate, duration_s))
+        if row.runqueue_wait_pct >= RUNQUEUE_LIMIT_PCT and self.retries < self.plan.retry_budget:
+            self.retries += 1
+            self.progress.note(
+                f"  load core busy ({row.runqueue_wait_pct:.0f}% waiting for a CPU) during {stack} ({variant}) at "
+                f"{rate:,} req/s; measuring again"
+            )
+            row = make_row(stack, variant, endpoint, rate, run, *self._one(running, path, rate, duration_s))
+        return row
 
     def _run_cost(self, rate: float) -> float:
         """Planned seconds of one knee run at `rate`: a fresh server, its warm-up, the run, the drain."""

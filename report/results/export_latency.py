@@ -3,13 +3,14 @@ the common offered rate, and the /db lead's gap, with the statistics the PDF pri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from report.results import claims
 from report.results.findings import common_area
 from report.results.latency import LatencyStats
 from report.results.plain import plain as _plain
+from report.results.stats import Spread
 
 
 def latency_figures(lat: LatencyStats | None, sid: str, ids: Sequence[str]) -> dict[str, Any]:
@@ -38,8 +39,7 @@ def _db_gap(lat: LatencyStats | None, sid: str, ids: Sequence[str]) -> dict[str,
     return {
         "times_the_best": best / spreads[sid].median if spreads[sid].median > 0 else None,
         "leaders": list(st.leaders),
-        "gap_stated": claims.times(st, spreads),
-        "gap_stated_high": _high(claims.times_range(st, spreads)),
+        **_gap(st, spreads),
     }
 
 
@@ -62,13 +62,14 @@ def _common_rate(lat: LatencyStats | None, sid: str, ids: Sequence[str]) -> list
                 "p99_interval": list(area.spreads[sid].interval),
                 "times_the_best": area.values[sid] / best if best > 0 else None,
                 "leaders": list(area.standing.leaders),
-                "gap_stated": claims.times(area.standing, area.spreads),
-                "gap_stated_high": _high(claims.times_range(area.standing, area.spreads)),
+                **_gap(area.standing, area.spreads),
             }
         )
     return out
 
 
-def _high(found: tuple[float, float] | None) -> float | None:
-    """A tied group's highest ratio to the worst ("6.0× to 6.1×"), None without a separated gap."""
-    return None if found is None else found[1]
+def _gap(st: claims.Standing, spreads: Mapping[str, Spread]) -> dict[str, float | None]:
+    """The gap the claim states: the leaders' lowest and highest ratio to the worst ("6.0× to 6.1×"; one leader: the
+    same twice), None without a separated gap."""
+    found = claims.times_range(st, spreads)
+    return {"gap_stated": found[0] if found else None, "gap_stated_high": found[1] if found else None}

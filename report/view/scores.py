@@ -13,7 +13,7 @@ from report.inputs.phrases import phrases
 from report.inputs.rubric import MEASURED_AREAS, score_of
 from report.results import claims
 from report.results.computed import Chart
-from report.results.findings import MEMORY_UNIT, big_memory, big_ratio, common_area, leader_values, tie_note
+from report.results.findings import MEMORY_UNIT, Area, big_memory, big_ratio, common_area, leader_values, tie_note
 from report.results.numbers import decimals_for, fmt, percent
 from report.results.stats import ranking
 from report.view import sustained as sustained_view
@@ -98,15 +98,11 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
     bounds = results.latency.wrk_bounds if results.latency else frozenset()
     if any(("json", "baseline", stats.top_level, s.id) in bounds for s in cfg.stacks):
         leading["throughput"] = set()  # a peak wrk itself set is a lower bound: no stack is best on it
-    # tail latency open loop, every stack at the same offered rate, where the run measured one; else wrk's p99
-    tail = common_area(results.latency, "json", cfg.stack_ids) or areas["latency"]
+    # tail latency open loop, every stack at the same offered rate, where the run measured one; else wrk's p99 (the
+    # rate is explained in the caption, "" for wrk's)
+    open_tail = _open_tail(ctx)
+    tail, common_rate = open_tail or (areas["latency"], "")
     leading["tail"] = set(tail.standing.leaders)
-    # the rate the tail column was measured at, explained in the caption ("" for wrk's p99)
-    common_rate = (
-        fmt(results.latency.common["json"].offered, 0)
-        if tail is not areas["latency"] and results.latency is not None
-        else ""
-    )
     scorecard: list[dict[str, Any]] = []
     cost = stats.otel_cost()
     kept_leaders = set(lv["kept"].top.leaders) if "kept" in lv else set()
@@ -239,12 +235,22 @@ def choose(ctx: Context) -> list[dict[str, str]]:
     ]
 
 
+def _open_tail(ctx: Context) -> tuple[Area, str] | None:
+    """p99 on /json with every stack offered the same rate (open loop), and that rate printed; None where the run
+    measured no common rate (or too few requests to print its p99)."""
+    lat = ctx.results.latency
+    area = common_area(lat, "json", ctx.results.config.stack_ids)
+    if area is None or lat is None:
+        return None
+    return area, fmt(lat.common["json"].offered, 0)
+
+
 def _tail_row(ctx: Context) -> dict[str, str]:
     """Lowest tail latency: open loop with every stack offered the same rate on /json where the run measured that
     (BENCHMARK_METHOD: closed loop finds the peak, open loop finds latency); else wrk's closed-loop p99, said so."""
-    results, names, areas, lv = ctx.results, ctx.names, ctx.areas, ctx.levels
-    tail = common_area(results.latency, "json", results.config.stack_ids)
-    if tail is None or results.latency is None:
+    names, areas, lv = ctx.names, ctx.areas, ctx.levels
+    open_tail = _open_tail(ctx)
+    if open_tail is None:
         # closed-loop p99 (wrk), which understates queueing: said so here and in the scorecard's header (review 13)
         return {
             "need": "Lowest tail latency",
@@ -252,7 +258,7 @@ def _tail_row(ctx: Context) -> dict[str, str]:
             "why": f"{claims.lead_at_levels('latency', lv['latency'], names)}; p99 {leader_values(areas['latency'])}, "
             "closed loop (wrk)",
         }
-    rate = fmt(results.latency.common["json"].offered, 0)
+    tail, rate = open_tail
     return {
         "need": "Lowest tail latency",
         "stack": tail.leaders(names),

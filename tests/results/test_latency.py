@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from report.inputs.data import Benchmarks
 from report.pipeline import check, load, render
-from report.results.latency import RatePoint, Series, compute, peaks
+from report.results.latency import LatencyStats, RatePoint, Series, compute, peaks
 from report.results.stats import spread
 from report.results.sustained import Knee, Run
 from tests.conftest import ROOT, CliResult
@@ -305,11 +306,7 @@ def test_medians_over_runs_and_the_closed_loop_peak(data_dir: Path) -> None:
         ],
         columns=[*HEADER.strip().split(","), "load_limited"],
     )
-    stats = compute(
-        type(bench)(bench.environment, bench.startup, bench.memory, bench.throughput, bench.evidence, lat),
-        {"json": 10.0, "db": 25.0},
-        ["go", "bun", "fastapi"],
-    )
+    stats = _with_latency(bench, lat)
     series = stats.series[("json", "baseline", "go")]
     assert [p.p99.median for p in series.points] == [9.0, 11.0]
     assert (series.points[0].p99.min, series.points[0].p99.max, series.runs) == (2.0, 30.0, 3)
@@ -505,6 +502,15 @@ def test_a_series_with_no_rate_established_names_the_rate_that_passed_too_few_ru
     assert top is not None and top.offered == 70
 
 
+def _with_latency(bench: Benchmarks, latency: pd.DataFrame) -> LatencyStats:
+    """The bundled run's closed-loop data with `latency` as its latency.csv, computed with the default SLOs."""
+    return compute(
+        type(bench)(bench.environment, bench.startup, bench.memory, bench.throughput, bench.evidence, latency),
+        {"json": 10.0, "db": 25.0},
+        ["go", "bun", "fastapi"],
+    )
+
+
 def _common_rows(p99s: dict[str, tuple[float, ...]], requests: int = 20_000, limited: int = -1) -> pd.DataFrame:
     """Every stack at one offered rate (phase "common"), beside a ladder row of Go's at the same rate; run
     `limited` (0-based, of every stack) is one where the generator fell behind."""
@@ -536,11 +542,7 @@ def test_the_common_rate_runs_judge_their_rate_and_are_compared_under_the_tie_ru
         },
         limited=2,
     )
-    stats = compute(
-        type(bench)(bench.environment, bench.startup, bench.memory, bench.throughput, bench.evidence, rows),
-        {"json": 10.0, "db": 25.0},
-        ["go", "bun", "fastapi"],
-    )
+    stats = _with_latency(bench, rows)
     # the common runs judge their rate like knee runs (each has 100 requests beyond its p99): the short ladder run
     # there is set aside (review 15 found FastAPI's five common runs meeting the rule while the report said "not
     # established")
@@ -563,18 +565,10 @@ def test_a_common_rate_p99_from_too_few_requests_is_not_compared(data_dir: Path)
 
     bench = load(data_dir).benchmarks
     rows = _common_rows({"go": (0.4,) * 5, "fastapi": (4.0,) * 5}, requests=9_000)  # 90 beyond p99, not 100
-    stats = compute(
-        type(bench)(bench.environment, bench.startup, bench.memory, bench.throughput, bench.evidence, rows),
-        {"json": 10.0, "db": 25.0},
-        ["go", "bun", "fastapi"],
-    )
+    stats = _with_latency(bench, rows)
     assert stats.common["json"].p99["go"].n == 5 and not stats.common["json"].printable("go")
     assert common_area(stats, "json", ["go", "bun", "fastapi"]) is None
     # data from before the common rate (no such rows) has none
     ladder_only = rows[rows["phase"] != "common"]
-    older = compute(
-        type(bench)(bench.environment, bench.startup, bench.memory, bench.throughput, bench.evidence, ladder_only),
-        {"json": 10.0, "db": 25.0},
-        ["go", "bun", "fastapi"],
-    )
+    older = _with_latency(bench, ladder_only)
     assert older.common == {}
