@@ -92,6 +92,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "memory_phase_tied": ("where", "stacks"),
     "repro_summary": ("machines", "a_day", "b_day", "held", "total", "moved"),
     "repro_moved": ("list",),
+    "repro_ranks": ("rank_held", "rank_total", "rank_moved"),
     "cost_between": ("least", "most", "between", "level"),
     "repro_finished": ("day", "time"),
     "repro_one_machine": (),
@@ -157,7 +158,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "semconv_legend_db": ("version",),
 }
 COMPARISONS = ("startup", "memory", "memory_idle", "throughput", "latency", "kept", "cost")
-WORDS = ("one", "many", "than", "same")  # one, many: never empty; than, same: empty when not said
+WORDS = ("one", "many", "all", "than", "same")  # one, many, all: never empty; than, same: empty when not said
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ class Words:
 
     one: str  # "starts fastest"
     many: str  # "start fastest"
+    all: str  # "tie on startup time": every stack within the leader's tie, so none leads
     than: str  # "faster than"; "" when the ratio is not said as a comparative
     same: str  # "about as fast as"
 

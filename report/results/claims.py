@@ -91,10 +91,13 @@ def lead(kind: str, st: Standing, names: Mapping[str, str], where: str = "") -> 
             if where
             else say("lead", leader=leader, verb=w.one)
         )
+    # every stack within the leader's tie: none leads, so the group ties on the measure ("Bun, Go and FastAPI lose
+    # the most throughput to tracing" read as if each lost the most)
+    verb = w.all if len(st.leaders) == len(st.order) else w.many
     tied, tie = group([names[s] for s in st.leaders]), say("tie")
     if where:
-        return say("lead_tie_where", group=tied, verb=w.many, where=where, tie=tie)
-    return say("lead_tie", group=tied, verb=w.many, tie=tie)
+        return say("lead_tie_where", group=tied, verb=verb, where=where, tie=tie)
+    return say("lead_tie", group=tied, verb=verb, tie=tie)
 
 
 def gap(kind: str, st: Standing, spreads: Mapping[str, Spread], names: Mapping[str, str]) -> str:

@@ -240,6 +240,14 @@ def reproduction(ctx: Context) -> dict[str, Any]:
         total=str(len(rep.ratios)),
         moved=phrases().say("repro_moved", list=listing) if moved else "",
     )
+    # which orders held between runs A and B, as run C's are said (review: a changed order between A and B went unsaid)
+    ab_ranks = rep.rankings_held()
+    summary = f"{summary} " + phrases().say(
+        "repro_ranks",
+        rank_held=str(sum(ab_ranks.values())),
+        rank_total=str(len(ab_ranks)),
+        rank_moved=_ranks_moved(ab_ranks),
+    )
     changes = rep.version_changes()
     other_method = bool(rep.method_differs) and changes is None
     if other_method:  # run B measured other toolchains or another tracing setup for these stacks

@@ -38,6 +38,19 @@ def test_overlapping_ranges_are_a_tie_even_when_one_median_is_lower() -> None:
     assert "Bun has the lowest" not in sentence
 
 
+def test_when_every_stack_ties_none_is_said_to_lead() -> None:
+    """The 8 December run's tracing cost: all three within the tie rule read "Bun, Go and FastAPI lose the most
+    throughput to tracing", as if each lost the most; now they tie on the measure."""
+    p99 = {"go": runs(4.5, 4.3, 4.0), "bun": runs(5.2, 3.6, 3.3), "fastapi": runs(5.0, 4.1, 6.0)}
+    st = standing(p99, lower_is_better=True)
+    assert st.leaders == st.order
+    assert (
+        lead("latency", st, NAMES)
+        == "Bun, Go and FastAPI tie on p99 latency (within confidence intervals or drift: a tie)"
+    )
+    assert "lowest" not in lead("latency", st, NAMES)
+
+
 def test_separated_ranges_name_one_leader_and_the_ratio() -> None:
     startup = {"go": runs(3.5, 3.7, 3.9), "bun": runs(9.0, 9.5, 10.0), "fastapi": runs(210, 217, 230)}
     st = standing(startup, lower_is_better=True)

@@ -154,13 +154,13 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def _earlier_run(tmp_path: Path, run: str = "reproduction") -> Path:
-    """The bundled data with an earlier run as the shipped one: run B (data/benchmarks/reproduction/, the
-    7 December 12:41 run) or, with `run="0517"`, the 7 December 05:17 run (tests/fixtures/run-2026-12-07-0517/),
-    kept for the cases it alone has."""
+    """The bundled data with an earlier run as the shipped one: run B (data/benchmarks/reproduction/) or, with
+    `run="1828"` or `run="0517"`, the 7 December 18:28 or 05:17 run (tests/fixtures/run-2026-12-07-*/), kept for the
+    cases they alone have."""
     target = tmp_path / "data"
     shutil.copytree(BUNDLED, target)
     bench = target / "benchmarks"
-    source = bench / "reproduction" if run == "reproduction" else FIXTURES / "run-2026-12-07-0517"
+    source = bench / "reproduction" if run == "reproduction" else FIXTURES / f"run-2026-12-07-{run}"
     for f in source.iterdir():
         shutil.copyfile(f, bench / f.name)
     shutil.rmtree(bench / "reproduction")
@@ -169,8 +169,51 @@ def _earlier_run(tmp_path: Path, run: str = "reproduction") -> Path:
 
 def test_what_the_bundled_run_could_not_establish_is_said_plainly() -> None:
     """Review 5: a series with no rate says why, with what its lower rates lack, and the Reproducibility text says
-    how run B differs (the 7 December 21:50 run, shipped)."""
+    how run B differs (the 8 December 01:07 run, shipped)."""
     model = _model(pipeline.compute(pipeline.load(BUNDLED)), data=BUNDLED)
+    section = model["latency_load"]["sections"][0]
+    # /json: Bun's knee left wide (53,111-60,482 req/s); Go with tracing's p99 hugs the SLO from its ladder's first
+    # rate on, so the search walked down to 3,390 req/s and narrowed only to 4,206-4,520
+    assert section["takeaway"] == "Bun 53,111† req/s, Go 48,906 req/s and FastAPI 5,223 req/s"
+    assert "Bun 53,111–60,482 req/s and Go with tracing 4,206–4,520 req/s" in section["coarse"]
+    assert (
+        "No rate was established for Bun with tracing, below 15,663 req/s (14,999 req/s passed one run"
+        in (section["coarse"])
+    )
+    # /db: Go's figure is its short ladder runs' (‡), its knee between 8,142 and 12,462 req/s; FastAPI's is the
+    # common rate's (†)
+    db = model["latency_load"]["sections"][1]
+    assert db["takeaway"] == "Bun 18,364 req/s, FastAPI 1,609† req/s and Go 8,142†‡ req/s"
+    assert "Go 8,142–12,462 req/s (11,919 req/s passed one run, too few to count)" in db["coarse"]
+    assert (
+        "No rate was established for FastAPI with tracing, below 639 req/s (586 req/s passed one run" in (db["coarse"])
+    )
+    # the tracing-cost card: all three within the tie rule, so none "loses the most"
+    assert model["glance"]["big"][-1]["detail"] == (
+        "Bun, Go and FastAPI tie on throughput lost to tracing at 100 connections (within confidence intervals or "
+        "drift: a tie)"
+    )
+    drift = {r["stack"]: r["p99"] for r in model["env"]["round_drift"]}
+    assert model["env"]["drift_levels"] == [50, 100] and drift["Bun"] == ["37%", "44%"]
+    summary = model["reproduction"]["summary"]
+    assert "on 8 December 2026 and on 7 December 2026: 7 of 9 headline ratios held" in summary
+    assert "these moved: startup FastAPI ÷ Go and throughput Bun ÷ FastAPI" in summary
+    assert "Between runs A and B, 3 of 4 rankings held (not on throughput kept with tracing)." in summary
+    # the same releases, so nothing is said about versions; run B's knee search (no room kept for the rate below's
+    # top-up) is named; both runs have the common rate
+    assert "earlier releases" not in summary and "flagged drift: Drift" not in summary
+    assert "Run B's knee search was set up differently (its environment.yaml says how)" in summary
+    assert "no runs at one common offered rate" not in summary
+    assert [r["name"] for r in model["reproduction"]["runs"]] == ["A", "B", "C"]
+    glance = model["reproduction"]["glance"]
+    assert "7 of 9 headline ratios held" in glance and "with the harness's earlier method (run C)" in glance
+    assert "the order of throughput kept with tracing is this run's, not one that travels" in summary
+
+
+def test_what_run_b_could_not_establish_is_said_plainly(tmp_path: Path) -> None:
+    """Run B (the 7 December 21:50 run, the first with the common rate) as the shipped one."""
+    data = _earlier_run(tmp_path)
+    model = _model(pipeline.compute(pipeline.load(data)), data=data)
     section = model["latency_load"]["sections"][0]
     # /json: FastAPI's single exploring passes were topped up only to miss, and the pool ran out before 6,398's
     # top-up (the harness now keeps room for it: services/README.md); its five runs at the common rate, 4,570 req/s,
@@ -194,23 +237,13 @@ def test_what_the_bundled_run_could_not_establish_is_said_plainly() -> None:
     # review 13: the drift table also prints each stack's untraced p99 drift per level
     drift = {r["stack"]: r["p99"] for r in model["env"]["round_drift"]}
     assert model["env"]["drift_levels"] == [50, 100] and drift["Bun"] == ["20%", "24%"]
-    summary = model["reproduction"]["summary"]
-    assert "8 of 9 headline ratios held" in summary and "these moved: startup FastAPI ÷ Go" in summary
-    # runs A and B had the same releases, so nothing is said about versions; run B's knee search (a larger pool) and
-    # its lack of common-rate runs are named
-    assert "earlier releases" not in summary and "flagged drift: Drift" not in summary
-    assert "Run B's knee search was set up differently (its environment.yaml says how)" in summary
-    assert "Run B had no runs at one common offered rate; no ratio here rests on them." in summary
-    assert [r["name"] for r in model["reproduction"]["runs"]] == ["A", "B", "C"]
-    glance = model["reproduction"]["glance"]
-    assert "8 of 9 headline ratios held" in glance and "with the harness's earlier method (run C)" in glance
-    assert "the order of throughput kept with tracing is this run's, not one that travels" in summary
+    assert [s["common"] is not None for s in model["latency_load"]["sections"]] == [True, True]
 
 
-def test_what_run_b_could_not_establish_is_said_plainly(tmp_path: Path) -> None:
-    """Run B (the 18:28 run) as the shipped one: Bun's knee a bound that names the machine's limit, two traced
+def test_what_the_1828_run_could_not_establish_is_said_plainly(tmp_path: Path) -> None:
+    """The 7 December 18:28 run as the shipped one: Bun's knee a bound that names the machine's limit, two traced
     /json series whose p99 hugs the SLO without a rate, two /db knees left wide with their brackets."""
-    data = _earlier_run(tmp_path)
+    data = _earlier_run(tmp_path, "1828")
     model = _model(pipeline.compute(pipeline.load(data)), data=data)
     section = model["latency_load"]["sections"][0]
     assert section["takeaway"] == (
@@ -232,7 +265,7 @@ def test_what_run_b_could_not_establish_is_said_plainly(tmp_path: Path) -> None:
 _ONE_PLURAL = re.compile(r"(?<![\d.,])1 (runs|rates|spans|requests|rounds|connections|packages|libraries|lines)\b")
 
 
-@pytest.mark.parametrize("which", ["bundled", "reproduction", "0517"])
+@pytest.mark.parametrize("which", ["bundled", "reproduction", "1828", "0517"])
 def test_no_count_of_one_takes_a_plural(which: str, tmp_path: Path) -> None:
     """Review 7 found "passed its 1 runs" under the /db table: a count of one reads in the singular everywhere."""
     data = BUNDLED if which == "bundled" else _earlier_run(tmp_path, which)
