@@ -300,7 +300,8 @@ class LadderRunner:
 
         When an exploring step and the top-up it must keep room for do not fit, the top-up comes first: a search
         cut short still prints the highest rate it saw pass, from runs of knee length. A top-up keeps room for the
-        top-up of the rate below should it miss; where both do not fit, the rate below is topped up first.
+        top-up of the rate below should it miss; where both do not fit, the rate below is topped up first, but never
+        one under the highest coarse-ladder rate that passed.
         """
         p = self.plan
         step = knee.next_knee_rate(rows, slo_ms, p.knee_step_pct, p.knee_runs, given_up)
@@ -309,11 +310,17 @@ class LadderRunner:
         if self._committed(rows, slo_ms, step, given_up) <= available:
             return step
         # the top-ups the rate printed could still need, highest first: the one of the rate passed so far, then of
-        # each rate below it should the one above miss
+        # each rate below it should the one above miss, down to the highest coarse-ladder rate that passed and no
+        # further. Below it the chain's lowest rate, with no fallback to keep room for, always "fits": the 8 December
+        # run spent Go's last /db pool confirming 4,071 req/s, under the 11,399 its ladder runs and a knee run had
+        # passed
+        ladder_rates = {r.offered_rps for r in rows if r.phase == "ladder"}
         chain: list[knee.KneeStep] = []
         candidate = step if step.confirm else knee.confirm_step(rows, slo_ms, p.knee_runs, given_up)
         while candidate is not None:
             chain.append(candidate)
+            if candidate.rate in ladder_rates:
+                break
             candidate = knee.confirm_step(rows, slo_ms, p.knee_runs, {*given_up, candidate.rate})
         # the highest whose top-up fits with room for the next one down should it miss: a safer rate confirmed beats
         # none established; where none does, the highest whose top-up alone fits

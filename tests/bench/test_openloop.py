@@ -622,3 +622,32 @@ def test_a_confirming_step_keeps_room_for_the_top_up_of_the_rate_below_should_it
     # the search ends with a rate of five knee runs the rule sustains (before this rule, 4 of these 6 pools ended
     # without one; a pool of 150 s, where 496's top-up of 4 × 22.4 s never fits beside the exploring, still can)
     assert printed, [(r.offered_rps, r.latency_p99_ms) for r in knee_rows]
+
+
+def test_short_of_time_the_search_never_tops_up_a_rate_under_the_highest_ladder_rate_that_passed() -> None:
+    """The 8 December run, Go on /db: single knee passes at 11,399 and 11,919 req/s, the short ladder's 4,071 and
+    8,142 passed, everything from 12,462 up missed. With time for one top-up but not for a second beside it, the
+    search walked down its chain of fallbacks to the lowest rate, the only one with no fallback to keep room for,
+    and confirmed 4,071 req/s, which the report never prints (8,142 passed the ladder). The chain now stops at the
+    highest coarse-ladder rate that passed (11,399)."""
+    runner = _FakeLadder(FULL_LADDER, knee_rps=12_000)
+
+    def row(rate: int, run: int, p99: float, phase: str) -> LadderRow:
+        return LadderRow(
+            "go", "baseline", "db", rate, run, float(rate), 1.0, 2.0, p99, p99, 0, 0, rate * 10, 20.0, 1.0, 40.0, 1.0,
+            0, 10.0 if phase == "knee" else 1.5, phase,
+        )  # fmt: skip
+
+    ladder = [row(rate, n, 5.0, "ladder") for rate in (4_071, 8_142, 11_399) for n in range(1, 6)]
+    ladder += [row(16_285, n, 40.0, "ladder") for n in range(1, 6)]
+    knee_rows = [row(11_399, 6, 4.6, "knee"), row(12_462, 1, 5.6, "knee"), row(12_462, 2, 54.0, "knee")]
+    knee_rows += [row(12_462, 3, 27.0, "knee"), row(13_031, 1, 30.0, "knee"), row(13_031, 2, 57.0, "knee")]
+    knee_rows += [row(13_625, 1, 84.0, "knee"), row(13_625, 2, 56.0, "knee"), row(11_919, 1, 7.9, "knee")]
+    rows = ladder + knee_rows
+    one_top_up = 4 * runner._run_cost(11_919)
+    step = runner._choose(rows, 25.0, one_top_up + 1.0, set())
+    # the highest pass whose top-up alone fits (before: 4,071, the chain's lowest rate)
+    assert step is not None and step.confirm and step.rate == 11_919, step
+    # with room for 11,919's top-up and 11,399's beside it, the highest pass is topped up, keeping that room
+    step = runner._choose(rows, 25.0, 2 * one_top_up + 1.0, set())
+    assert step is not None and step.rate == 11_919, step
