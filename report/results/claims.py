@@ -103,15 +103,26 @@ def lead(kind: str, st: Standing, names: Mapping[str, str], where: str = "") -> 
 def gap(kind: str, st: Standing, spreads: Mapping[str, Spread], names: Mapping[str, str]) -> str:
     """The leaders against the worst: '40× faster than FastAPI', '28× to 40× faster than …' for a tied group (each
     leader's ratio of medians: review 15 read 'at least' as a bound the intervals do not give), or 'about as fast as
-    FastAPI' when a leader's range reaches the worst's."""
+    FastAPI' when the worst ties with the best. Where the worst is no leader but a leader's range reaches it (ties
+    chain), the gap is stated for the leaders apart from it, and the others are said to tie with it too (review 17:
+    "Go and Bun have the lowest p99 …: about the same as FastAPI" at a tenth of FastAPI's p99)."""
     w = words(kind)
     if st.worst in st.leaders or (found := times_range(st, spreads)) is None:
         return say("gap_same", same=w.same, worst=names[st.worst])
     low, high = found
     stated = ratio(low) if ratio(low) == ratio(high) else say("ratio_range", low=ratio(low), high=ratio(high))
-    if not w.than:
-        return say("gap_bare", ratio=stated, worst=names[st.worst])
-    return say("gap", ratio=stated, than=w.than, worst=names[st.worst])
+    said = (
+        say("gap", ratio=stated, than=w.than, worst=names[st.worst])
+        if w.than
+        else say("gap_bare", ratio=stated, worst=names[st.worst])
+    )
+    reach = [s for s in st.leaders if overlaps(spreads[s], spreads[st.worst])]
+    if not reach:
+        return said
+    apart = [names[s] for s in st.leaders if s not in reach]
+    return say(
+        "gap_chained", apart=group(apart), gap=said, reach=group([names[s] for s in reach]), worst=names[st.worst]
+    )
 
 
 def times(st: Standing, spreads: Mapping[str, Spread]) -> float | None:
@@ -121,12 +132,13 @@ def times(st: Standing, spreads: Mapping[str, Spread]) -> float | None:
 
 
 def times_range(st: Standing, spreads: Mapping[str, Spread]) -> tuple[float, float] | None:
-    """The leaders' ratios of medians to the worst's, lowest and highest (one leader: the same twice), or None when a
-    leader's range reaches the worst's."""
+    """The ratios of medians to the worst's of the leaders whose ranges stay apart from it, lowest and highest (one
+    leader: the same twice), or None when the worst is a leader or every leader's range reaches it."""
     worst = spreads[st.worst]
-    if any(overlaps(spreads[s], worst) for s in st.leaders):
+    apart = [s for s in st.leaders if not overlaps(spreads[s], worst)]
+    if st.worst in st.leaders or not apart:
         return None
-    found = [max(spreads[s].median, worst.median) / min(spreads[s].median, worst.median) for s in st.leaders]
+    found = [max(spreads[s].median, worst.median) / min(spreads[s].median, worst.median) for s in apart]
     return min(found), max(found)
 
 

@@ -208,7 +208,7 @@ def plan(results: Results) -> list[ChartJob]:
                 alt=f"Overall weighted score from {scale[0]} to {scale[1]}: {listing}.",
                 caption=f"{names[overall[0]]} has the highest overall score with the weights below.",
                 source="all five areas, weighted as listed below; measured areas scored on the log of their ratio "
-                "to the best stack, ties scored equal (appendix).",
+                "to the best stack, ties scored equal.",
             ),
         ),
     )

@@ -388,5 +388,8 @@ def view(
             "common_s": _common_seconds(lat),
             "unanswered": percent(1 - sustained.COMPLETED_SHARE),
             "db_placement": sustained_view.placement(method),
+            # a rate from the short ladder runs alone is printed (‡): "every rate printed rests on knee runs" would
+            # be false (review 17: Go's 8,142‡ on /db)
+            "short_printed": any(s["short"] for s in sections),
         },
     }

@@ -14,7 +14,8 @@ from report.inputs.rubric import MEASURED_AREAS, score_of
 from report.results import claims
 from report.results.computed import Chart
 from report.results.findings import MEMORY_UNIT, Area, big_memory, big_ratio, common_area, leader_values, tie_note
-from report.results.numbers import decimals_for, fmt, percent
+from report.results.numbers import decimals_for, fmt, percent, ratio
+from report.results.reproduction import Reproduction
 from report.results.stats import ranking
 from report.view import sustained as sustained_view
 from report.view.context import Context, area_titles, mid_sentence, stacks_color, weights
@@ -142,8 +143,15 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
         *[_short_title(c.title) for c in results.rubric.categories],
         f"Overall ({scale.min}–{scale.max})",
     ]
-    big = [big_ratio(areas["startup"], names, ctx.on_machine), big_memory(areas["memory"], names)]
-    big.append(big_ratio(areas["throughput"], names, ctx.on_machine, lv["throughput"]))
+    big = [
+        _with_run_b(results.reproduction, areas["startup"], big_ratio(areas["startup"], names, ctx.on_machine)),
+        big_memory(areas["memory"], names),
+        _with_run_b(
+            results.reproduction,
+            areas["throughput"],
+            big_ratio(areas["throughput"], names, ctx.on_machine, lv["throughput"]),
+        ),
+    ]
     if cost and "cost" in lv:
         worst = lv["cost"].top
         most = lv["kept"].top if "kept" in lv else None
@@ -195,6 +203,18 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
             ),
         },
     }
+
+
+def _with_run_b(rep: Reproduction | None, area: Area, card: dict[str, str]) -> dict[str, str]:
+    """A headline ratio that moved between runs A and B says run B's beside it, on the card and the cover (review 17:
+    "35×" stood alone while the Reproducibility table marked it moved, 21× in run B)."""
+    if rep is None or area.standing.tie:
+        return card
+    pair = {area.standing.best, area.worst}
+    moved = next((r for r in rep.ratios if r.area == area.id and {r.top, r.bottom} == pair and not r.held), None)
+    if moved is None:
+        return card
+    return {**card, "label": card["label"] + phrases().say("card_moved", b=ratio(moved.b))}
 
 
 def choose(ctx: Context) -> list[dict[str, str]]:

@@ -51,6 +51,19 @@ def test_when_every_stack_ties_none_is_said_to_lead() -> None:
     assert "lowest" not in lead("latency", st, NAMES)
 
 
+def test_a_chained_tie_states_the_gap_only_for_the_leaders_apart_from_the_worst() -> None:
+    """Review 17: at the common rate Go (0.45-0.54 ms) and Bun (0.46-7.2 ms) tie, and Bun's range reaches FastAPI's
+    (2.2-622 ms) while Go's does not: "about the same as FastAPI" hid a 9.7x gap."""
+    p99 = {"go": runs(0.45, 0.50, 0.54), "bun": runs(0.46, 0.51, 7.2), "fastapi": runs(2.2, 4.86, 622.0)}
+    st = standing(p99, lower_is_better=True)
+    assert st.leaders == ("go", "bun") and "fastapi" not in st.leaders
+    said = gap("latency", st, p99, NAMES)
+    assert said == ("Go 9.7× lower than FastAPI (Bun ties with FastAPI too, within confidence intervals or drift)"), (
+        said
+    )
+    assert "about the same" not in said
+
+
 def test_separated_ranges_name_one_leader_and_the_ratio() -> None:
     startup = {"go": runs(3.5, 3.7, 3.9), "bun": runs(9.0, 9.5, 10.0), "fastapi": runs(210, 217, 230)}
     st = standing(startup, lower_is_better=True)

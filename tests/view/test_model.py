@@ -195,6 +195,13 @@ def test_what_the_bundled_run_could_not_establish_is_said_plainly() -> None:
     )
     drift = {r["stack"]: r["p99"] for r in model["env"]["round_drift"]}
     assert model["env"]["drift_levels"] == [50, 100] and drift["Bun"] == ["37%", "44%"]
+    # review 17: the headline ratios that moved between runs A and B say run B's beside them (cover and glance)
+    startup, _memory, throughput = model["glance"]["big"][:3]
+    assert startup["label"] == "Go starts fastest: 35× faster than FastAPI; 21× in a second run"
+    assert throughput["label"].endswith("; 10× in a second run")
+    # Go's /db rate rests on the ladder's short runs alone (‡): the method never says every printed rate is from
+    # knee-length runs
+    assert model["latency_load"]["method"]["short_printed"]
     summary = model["reproduction"]["summary"]
     assert "on 8 December 2026 and on 7 December 2026: 7 of 9 headline ratios held" in summary
     assert "these moved: startup FastAPI ÷ Go and throughput Bun ÷ FastAPI" in summary
