@@ -95,6 +95,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "repro_moved": ("list",),
     "repro_ranks": ("rank_held", "rank_total", "rank_moved"),
     "card_moved": ("b",),
+    "repro_calibration": ("a", "b"),
     "cost_between": ("least", "most", "between", "level"),
     "repro_finished": ("day", "time"),
     "repro_one_machine": (),

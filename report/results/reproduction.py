@@ -18,6 +18,7 @@ import pandas as pd
 
 from report.inputs.data import Benchmarks
 from report.inputs.data_schema import Environment
+from report.results.findings import calibration_summary
 from report.results.intervals import ratio_interval
 from report.results.stats import Stats, compute
 
@@ -42,6 +43,8 @@ class RunInfo:
     levels: tuple[int, ...] = ()  # the closed loop's connection counts
     ladder_pct: tuple[float, ...] = ()  # the open-loop ladder's rates as shares of each peak
     common_runs: int = 0  # runs per stack at the common offered rate (0: the run had no such phase)
+    # the calibration workload's median (ms) and its range through the run as a share of it; None when not recorded
+    calibration: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,7 @@ def run_info(env: Environment, evidence: pd.DataFrame | None = None) -> RunInfo:
         levels=tuple(method.concurrency) if isinstance(method.concurrency, list) else (method.concurrency,),
         ladder_pct=tuple(method.open_loop.ladder_pct) if method.open_loop else (),
         common_runs=(method.open_loop.common_runs or 0) if method.open_loop else 0,
+        calibration=calibration_summary(env),
     )
 
 

@@ -1,7 +1,5 @@
-"""The latency-under-load and database sections: their chart jobs, placeholders and view model.
-
-Kept apart from report/view/model.py and report/view/figures.py, which call in here; everything returns plain values.
-"""
+"""The latency-under-load and database sections: their chart jobs, placeholders and view model (report/view/model.py
+and report/view/figures.py call in here; everything returns plain values)."""
 
 from __future__ import annotations
 
@@ -78,6 +76,13 @@ def db_claim(lat: LatencyStats, stack_ids: Sequence[str], names: Mapping[str, st
         return None
     st = claims.standing(spreads, lower_is_better=False)
     return claims.lead("throughput", st, names, "on /db"), claims.gap("throughput", st, spreads, names)
+
+
+def db_leaders_rps(lat: LatencyStats, stack_ids: Sequence[str]) -> str:
+    """The /db leaders' req/s in the lead's order, '20,077 and 16,285' for a tie (review 18: not the first's alone)."""
+    spreads = {s: lat.peaks[("db", "baseline", s)].rps for s in stack_ids if ("db", "baseline", s) in lat.peaks}
+    leaders = claims.standing(spreads, lower_is_better=False).leaders if spreads else ()
+    return join_names([fmt(spreads[s].median, 0) for s in leaders])
 
 
 def db_against_json(
@@ -375,6 +380,7 @@ def view(
             "latency": next((s for s in sections if s["endpoint"] == "db"), None),
             "level": db_rows[0]["level"] if db_rows else "",
             "lead": claim[0] if claim else "",
+            "lead_rps": db_leaders_rps(lat, cfg.stack_ids) if lat is not None else "",
             "gap": claim[1] if claim else "",
         },
         "method": {
@@ -388,8 +394,6 @@ def view(
             "common_s": _common_seconds(lat),
             "unanswered": percent(1 - sustained.COMPLETED_SHARE),
             "db_placement": sustained_view.placement(method),
-            # a rate from the short ladder runs alone is printed (‡): "every rate printed rests on knee runs" would
-            # be false (review 17: Go's 8,142‡ on /db)
-            "short_printed": any(s["short"] for s in sections),
+            "short_printed": any(s["short"] for s in sections),  # a ‡ rate, from the ladder alone (review 17)
         },
     }

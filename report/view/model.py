@@ -18,6 +18,7 @@ from report.results.numbers import fmt, join_names, percent, ratio
 from report.results.stats import ranking
 from report.view import latency as latency_view
 from report.view import measured as view_measured
+from report.view import reproduction as view_reproduction
 from report.view import scores as view_scores
 from report.view import sustained as sustained_view
 from report.view import traces as view_traces
@@ -75,7 +76,7 @@ def facts(results: Results) -> dict[str, str]:
     json_at = {(c, sid): p.rps for (v, c, sid), p in results.stats.load.items() if v == "baseline"}
     out.update(latency_view.facts(cfg, results.latency, json_at))
     out.update(sustained_view.method_facts(results.environment, results.latency))
-    out["reproduction.summary"] = view_measured.reproduction(context(results))["summary"]
+    out["reproduction.summary"] = view_reproduction.reproduction(context(results))["summary"]
     for category in results.categories:
         order = ranking(category.scores, lower_is_better=False)
         out[f"{category.id}.best"] = names[order[0]]
@@ -119,7 +120,7 @@ def view_model(
         "throughput": view_measured.throughput(ctx, charts),
         "latency_load": latency_view.view(cfg, results.latency, charts, stats.evidence, env.method),
         "otel_cost": view_measured.otel_cost(ctx, charts),
-        "reproduction": view_measured.reproduction(ctx),
+        "reproduction": view_reproduction.reproduction(ctx),
         "traces": view_traces.view(results, charts),
         "categories": view_scores.categories(ctx, copy, charts),
         "choose": view_scores.choose(ctx),

@@ -209,7 +209,10 @@ def test_what_the_bundled_run_could_not_establish_is_said_plainly() -> None:
     # the same releases, so nothing is said about versions; run B's knee search (no room kept for the rate below's
     # top-up) is named; both runs have the common rate
     assert "earlier releases" not in summary and "flagged drift: Drift" not in summary
-    assert "Run B's knee search was set up differently (its environment.yaml says how)" in summary
+    assert "Run B's knee search followed other rules (compare the knee-search notes of the two runs'" in summary
+    assert "Calibration: run A's reference workload 109 ms, 36% range through the run; run B's reference workload" in (
+        summary
+    )
     assert "no runs at one common offered rate" not in summary
     assert [r["name"] for r in model["reproduction"]["runs"]] == ["A", "B", "C"]
     glance = model["reproduction"]["glance"]
