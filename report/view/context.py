@@ -14,6 +14,7 @@ from report.results import claims
 from report.results.computed import Results
 from report.results.findings import Area, calibration_text, day, leader_values, level_claims, measured_areas
 from report.results.numbers import fmt, percent, ratio
+from report.results.reproduction import Reproduction
 from report.results.stats import Spread
 
 
@@ -50,11 +51,23 @@ def context(results: Results) -> Context:
     )
 
 
+def moved_in_run_b(rep: Reproduction | None, area: Area) -> str:
+    """'; 21× in a second run' where the area's headline ratio moved between runs A and B, else '' (review 17: "35×"
+    stood alone on the cover and in the chapters while the Reproducibility table marked it moved)."""
+    if rep is None or area.standing.tie:
+        return ""
+    pair = {area.standing.best, area.worst}
+    moved = next((r for r in rep.ratios if r.area == area.id and {r.top, r.bottom} == pair and not r.held), None)
+    return phrases().say("card_moved", b=ratio(moved.b)) if moved is not None else ""
+
+
 def headline(ctx: Context, area: Area, levels: claims.Levels | None = None) -> str:
-    """An area's one-sentence finding: who leads, with what, and the gap to the last; with `levels`, the top
-    level's claim carries the (top-level) figures and what other levels show follows them."""
+    """An area's one-sentence finding: who leads, with what, and the gap to the last (and run B's ratio where it
+    moved); with `levels`, the top level's claim carries the (top-level) figures and what other levels show follows
+    them."""
     lead, elsewhere = claims.lead_parts(area.kind, levels, ctx.names) if levels else (area.lead(ctx.names), "")
     found = f"{lead}: {leader_values(area)}; {area.gap(ctx.names, lead)} ({area.text(area.worst)})"
+    found += moved_in_run_b(ctx.results.reproduction, area)
     return f"{found}{phrases().say('elsewhere_separator')}{elsewhere}." if elsewhere else f"{found}."
 
 

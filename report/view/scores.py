@@ -14,11 +14,11 @@ from report.inputs.rubric import MEASURED_AREAS, score_of
 from report.results import claims
 from report.results.computed import Chart
 from report.results.findings import MEMORY_UNIT, Area, big_memory, big_ratio, common_area, leader_values, tie_note
-from report.results.numbers import decimals_for, fmt, percent, ratio
+from report.results.numbers import decimals_for, fmt, percent
 from report.results.reproduction import Reproduction
 from report.results.stats import ranking
 from report.view import sustained as sustained_view
-from report.view.context import Context, area_titles, mid_sentence, stacks_color, weights
+from report.view.context import Context, area_titles, mid_sentence, moved_in_run_b, stacks_color, weights
 from report.view.sustained import COARSE_MARK, SHORT_MARK
 from report.view.typography import counted
 
@@ -206,15 +206,8 @@ def glance(ctx: Context, charts: Mapping[str, Chart], facts: Mapping[str, str]) 
 
 
 def _with_run_b(rep: Reproduction | None, area: Area, card: dict[str, str]) -> dict[str, str]:
-    """A headline ratio that moved between runs A and B says run B's beside it, on the card and the cover (review 17:
-    "35×" stood alone while the Reproducibility table marked it moved, 21× in run B)."""
-    if rep is None or area.standing.tie:
-        return card
-    pair = {area.standing.best, area.worst}
-    moved = next((r for r in rep.ratios if r.area == area.id and {r.top, r.bottom} == pair and not r.held), None)
-    if moved is None:
-        return card
-    return {**card, "label": card["label"] + phrases().say("card_moved", b=ratio(moved.b))}
+    """A headline ratio that moved between runs A and B says run B's beside it, on the card and the cover."""
+    return {**card, "label": card["label"] + moved_in_run_b(rep, area)}
 
 
 def choose(ctx: Context) -> list[dict[str, str]]:

@@ -199,6 +199,13 @@ def test_what_the_bundled_run_could_not_establish_is_said_plainly() -> None:
     startup, _memory, throughput = model["glance"]["big"][:3]
     assert startup["label"] == "Go starts fastest: 35× faster than FastAPI; 21× in a second run"
     assert throughput["label"].endswith("; 10× in a second run")
+    # and the chapters' findings too (review 18: the startup and throughput callouts stood alone)
+    assert model["startup"]["headline"].endswith("35× faster than FastAPI (511.7 ms); 21× in a second run.")
+    assert (
+        "14× as many as FastAPI at 100 connections (8,504 req/s); 10× in a second run"
+        in (model["throughput"]["headline"])
+    )
+    assert "in a second run" not in model["memory"]["headline"]  # memory's ratios held
     # Go's /db rate rests on the ladder's short runs alone (‡): the method never says every printed rate is from
     # knee-length runs
     assert model["latency_load"]["method"]["short_printed"]
