@@ -24,6 +24,13 @@ HEADER = (
 STACKS = ("go", "bun", "fastapi")
 
 
+# the columns of the latency.csv rows the helpers below build
+_ROW_COLUMNS = [
+    "stack", "variant", "endpoint", "offered_rps", "run", "achieved_rps", "latency_p50_ms", "latency_p90_ms",
+    "latency_p99_ms", "latency_p999_ms", "errors", "load_limited", "requests", "phase",
+]  # fmt: skip
+
+
 def _ladder_rows(endpoints: tuple[str, ...] = ("json",), variants: tuple[str, ...] = ("baseline", "otel")) -> str:
     rows = []
     for endpoint in endpoints:
@@ -459,13 +466,7 @@ def _phased_rows() -> pd.DataFrame:
                 ("go", "baseline", "json", rate, run, float(rate), p99 / 4, p99 / 2, p99, p99 * 2, 0, 0,
                  rate * seconds * 100, phase)
             )  # fmt: skip
-    return pd.DataFrame.from_records(
-        rows,
-        columns=[
-            "stack", "variant", "endpoint", "offered_rps", "run", "achieved_rps", "latency_p50_ms",
-            "latency_p90_ms", "latency_p99_ms", "latency_p999_ms", "errors", "load_limited", "requests", "phase",
-        ],
-    )  # fmt: skip
+    return pd.DataFrame.from_records(rows, columns=_ROW_COLUMNS)
 
 
 def test_a_rate_from_short_runs_alone_is_marked_and_the_longer_runs_misses_are_counted() -> None:
@@ -521,13 +522,7 @@ def _common_rows(p99s: dict[str, tuple[float, ...]], requests: int = 20_000, lim
                 (stack, "baseline", "json", 4000, i + 2, 4000.0, p99 / 4, p99 / 2, p99, p99 * 2, 0,
                  int(i == limited), requests, "common")
             )  # fmt: skip
-    return pd.DataFrame.from_records(
-        rows,
-        columns=[
-            "stack", "variant", "endpoint", "offered_rps", "run", "achieved_rps", "latency_p50_ms",
-            "latency_p90_ms", "latency_p99_ms", "latency_p999_ms", "errors", "load_limited", "requests", "phase",
-        ],
-    )  # fmt: skip
+    return pd.DataFrame.from_records(rows, columns=_ROW_COLUMNS)
 
 
 def test_the_common_rate_runs_judge_their_rate_and_are_compared_under_the_tie_rule(data_dir: Path) -> None:
